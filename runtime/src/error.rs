@@ -1,0 +1,162 @@
+//! Error values of the runtime. Each implements `Display` and `core::error::Error`, and an
+//! operation that fails to publish gives the event back.
+
+use core::fmt;
+
+/// Why [`Subscriber::try_recv`](crate::Subscriber::try_recv) returned no event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryRecvError {
+    /// Nothing new has been published yet.
+    Empty,
+    /// The subscriber fell more than the ring's capacity behind on an `Overwrite` ring:
+    /// exactly `missed` events were overwritten before it read them. It now continues
+    /// from the oldest event still in the ring; calling again returns it.
+    Lagged {
+        /// Events lost, exactly.
+        missed: u64,
+    },
+    /// Every publisher has been dropped and every event has been received.
+    Closed,
+}
+
+/// Why a blocking receive returned no event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecvError {
+    /// As [`TryRecvError::Lagged`]: `missed` events were overwritten; the next receive
+    /// continues from the oldest event still in the ring.
+    Lagged {
+        /// Events lost, exactly.
+        missed: u64,
+    },
+    /// Every publisher has been dropped and every event has been received.
+    Closed,
+    /// The [`Shutdown`](crate::Shutdown) passed to the call was triggered.
+    Shutdown,
+    /// The deadline passed to the call expired.
+    Timeout,
+}
+
+impl From<TryRecvError> for RecvError {
+    fn from(err: TryRecvError) -> Self {
+        match err {
+            TryRecvError::Lagged { missed } => Self::Lagged { missed },
+            TryRecvError::Closed | TryRecvError::Empty => Self::Closed,
+        }
+    }
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("no event is ready"),
+            Self::Lagged { missed } => {
+                write!(f, "subscriber lagged: {missed} events were overwritten")
+            }
+            Self::Closed => f.write_str("every publisher was dropped and all events were received"),
+        }
+    }
+}
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Lagged { missed } => {
+                write!(f, "subscriber lagged: {missed} events were overwritten")
+            }
+            Self::Closed => f.write_str("every publisher was dropped and all events were received"),
+            Self::Shutdown => f.write_str("shutdown was triggered"),
+            Self::Timeout => f.write_str("timed out waiting for an event"),
+        }
+    }
+}
+
+impl core::error::Error for TryRecvError {}
+impl core::error::Error for RecvError {}
+
+/// A `Backpressure` ring had no room: the event is given back.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Full<T>(pub T);
+
+/// A blocking publish gave up (shutdown or timeout) before there was room: the event is
+/// given back.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stopped<T>(pub T);
+
+impl<T> Full<T> {
+    /// The event that was not published.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Stopped<T> {
+    /// The event that was not published.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+// Like std's `SendError`, these print without requiring `T: Debug`.
+impl<T> fmt::Debug for Full<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Full(..)")
+    }
+}
+
+impl<T> fmt::Debug for Stopped<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Stopped(..)")
+    }
+}
+
+impl<T> fmt::Display for Full<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ring is full: the slowest subscriber has not read the oldest event")
+    }
+}
+
+impl<T> fmt::Display for Stopped<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("gave up waiting for room in the ring")
+    }
+}
+
+impl<T> core::error::Error for Full<T> {}
+impl<T> core::error::Error for Stopped<T> {}
+
+/// The ring's publisher was already taken: a ring has one publishing handle (which, for
+/// multiple producers, is cloned), so ownership of the topic's write side stays explicit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AlreadyTaken;
+
+impl fmt::Display for AlreadyTaken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the ring's publisher was already taken; clone a MultiPublisher to share it")
+    }
+}
+
+impl core::error::Error for AlreadyTaken {}
+
+/// Why [`Ring::subscribe`](crate::Ring::subscribe) failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    /// All of the ring's subscriber records are in use.
+    TooManySubscribers {
+        /// The ring's `SUBS` parameter.
+        max: usize,
+    },
+}
+
+impl fmt::Display for SubscribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooManySubscribers { max } => write!(
+                f,
+                "all {max} subscriber records are in use; drop a subscriber or raise the ring's SUBS parameter"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SubscribeError {}

@@ -1,0 +1,89 @@
+//! Runtime primitives of [hardwire](https://docs.rs/hardwire): sound seqlock slots,
+//! fixed-capacity broadcast rings, single- and multi-producer publishers, subscribers,
+//! wait strategies, shutdown and stats.
+//!
+//! Most users reach these through the `hardwire` facade and the rings its macros
+//! generate; they are usable on their own:
+//!
+//! ```
+//! use hardwire_runtime::{Overwrite, Ring, TryRecvError};
+//!
+//! // A lossy ring of 1024 `u64`s in a static: no heap at all.
+//! static RING: Ring<u64, 1024, Overwrite> = Ring::new();
+//!
+//! let mut publisher = RING.publisher().unwrap();
+//! let mut fast = RING.subscribe().unwrap();
+//! let mut slow = RING.subscribe().unwrap();
+//! publisher.publish(1);
+//! publisher.publish(2);
+//! assert_eq!(fast.try_recv(), Ok(1));
+//! assert_eq!(slow.drain().collect::<Vec<_>>(), [1, 2]);
+//! assert_eq!(fast.try_recv(), Ok(2));
+//! assert_eq!(fast.try_recv(), Err(TryRecvError::Empty));
+//! ```
+//!
+//! # Guarantees
+//!
+//! * Publishing and receiving never allocate and never take a lock (parking waiters
+//!   aside, which sleep on a lock by design).
+//! * A subscriber never observes a torn or partially written event: payloads are stored
+//!   as `AtomicU64` words under a seqlock stamp, so there is no data race to begin with
+//!   ([`slot`] has the protocol and its proof). The crate has one `unsafe impl` (zeroed
+//!   heap construction) and no `unsafe` block.
+//! * [`Overwrite`] rings never block publishers; a lapped subscriber learns exactly how
+//!   many events it missed and resumes from the oldest one still in the ring.
+//! * [`Backpressure`] rings never lose or duplicate an event for a registered subscriber.
+//!   Only live subscribers hold publishers back; dropping one releases them.
+//! * Sequences are `u64` and never wrap: a ring publishes at most [`SEQUENCE_LIMIT`]
+//!   events, then publishing panics.
+//!
+//! # Features
+//!
+//! * `std` (default): parking wait strategies and wake-ups, `recv_timeout`, and `alloc`.
+//! * `alloc`: [`Ring::new_boxed`] and [`Ring::new_arc`].
+//!
+//! Without features the crate is `no_std`: rings, slots, publishers, subscribers and
+//! spinning waits. It requires 64-bit atomics.
+//!
+//! # Testing
+//!
+//! The same code runs under loom (`--cfg loom`) through [`sync`]'s shim; the loom models,
+//! stress tests and mutant checks are described in the repository's `README.md`.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(not(target_has_atomic = "64"))]
+compile_error!(
+    "hardwire-runtime needs 64-bit atomics: its sequences and seqlock stamps are AtomicU64, \
+     and narrower counters could wrap during a paused read"
+);
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod error;
+mod mutant;
+mod payload;
+mod publisher;
+mod ring;
+mod shutdown;
+pub mod slot;
+mod stats;
+mod subscriber;
+mod sync;
+mod wait;
+
+pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvError};
+pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
+pub use publisher::{MultiPublisher, Publisher};
+pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
+pub use shutdown::Shutdown;
+pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
+pub use stats::{Pressure, RingStats, SubscriberStats};
+pub use subscriber::{Drain, Subscriber};
+pub use wait::WaitStrategy;
+
+#[doc(hidden)]
+pub use ring::{Control, Record};

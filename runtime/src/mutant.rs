@@ -1,0 +1,45 @@
+//! Deliberately broken variants of protocol-critical lines, for proving the tests bite.
+//!
+//! Each flag is `false` in every real build. `scripts/mutants.sh` rebuilds the crate with
+//! `--cfg hardwire_mutant="<name>"`, which turns exactly one flag on, and requires the loom
+//! model or stress test named beside it to FAIL. A test that passes on broken code is not
+//! a test. The flags are constants, so the real code pays nothing for them.
+
+macro_rules! mutants {
+    ($($(#[$doc:meta])* $flag:ident = $name:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) const $flag: bool = cfg!(hardwire_mutant = $name);
+        )*
+    };
+}
+
+mutants! {
+    /// Reader skips its `fence(Acquire)` between the word loads and the re-check (L1).
+    READER_NO_FENCE = "reader_no_fence";
+    /// Writer skips its `fence(Release)` between the odd stamp and the word stores (L1).
+    WRITER_NO_FENCE = "writer_no_fence";
+    /// Reader accepts the words without re-checking the stamp (L1, stress).
+    SKIP_RECHECK = "skip_recheck";
+    /// Writer commits the even stamp with `Relaxed` instead of `Release` (L1).
+    RELAXED_COMMIT = "relaxed_commit";
+    /// Multi-producer publish skips the wait for the slot's previous lap (L2, stress).
+    NO_LAP_WAIT = "no_lap_wait";
+    /// The previous-lap wait loads the stamp with `Relaxed` instead of `Acquire` (L2).
+    RELAXED_LAP_WAIT = "relaxed_lap_wait";
+    /// A lagged reader restarts from the cursor alone, ignoring the sequence its slot's
+    /// stamp proves was claimed (L3).
+    LAG_IGNORES_STAMP = "lag_ignores_stamp";
+    /// The lag count is one short of the events skipped (L3, stress).
+    LAG_OFF_BY_ONE = "lag_off_by_one";
+    /// A backpressure subscriber publishes its position with `Relaxed` (L4).
+    RELAXED_POSITION = "relaxed_position";
+    /// A backpressure publisher lets itself run one event past the slowest reader (L4, stress).
+    GATE_OFF_BY_ONE = "gate_off_by_one";
+    /// Subscriber registration skips the read-modify-write handshake with publishers (L5).
+    NO_REGISTER_HANDSHAKE = "no_register_handshake";
+    /// Dropping the last publisher does not wake blocked subscribers (L6).
+    NO_CLOSE_WAKE = "no_close_wake";
+    /// Dropping a backpressure subscriber does not release its gate (L6).
+    NO_DEREGISTER = "no_deregister";
+}

@@ -1,0 +1,594 @@
+//! Publishing handles: [`Publisher`] (one producer) and [`MultiPublisher`] (many).
+//!
+//! Both keep a cached `limit`, the first sequence they may not publish without looking at
+//! the ring again, so the hot path has a single comparison for the end of the sequence
+//! space and, on `Backpressure` rings, for the slowest subscriber's gate
+//! ([`crate::ring`], "Backpressure gating").
+
+use core::ops::Deref;
+
+use crate::error::{AlreadyTaken, Full, Stopped};
+use crate::mutant;
+use crate::ring::{self, AnyRing, Backpressure, Overflow};
+use crate::shutdown::Shutdown;
+use crate::slot::SEQUENCE_LIMIT;
+use crate::sync::{Ordering, spin_hint};
+use crate::wait::{Deadline, Interrupted, WaitStrategy, wait_until};
+
+type PayloadOf<P> = <<P as Deref>::Target as AnyRing>::Payload;
+
+/// Panics for a ring whose sequence space is used up.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn exhausted() -> ! {
+    panic!(
+        "hardwire: sequence space exhausted: a ring publishes at most SEQUENCE_LIMIT (2^63 - 1) events; \
+         nothing was written"
+    )
+}
+
+/// The first limit of a new handle. A single producer may publish a full lap before it
+/// must look at the gates (it starts at `head`, and no subscriber can be further behind
+/// than `head`); a multi-producer handle starts at 0 so its first publish rescans.
+fn initial_limit<R: AnyRing + ?Sized>(next: u64) -> u64 {
+    if <R::Overflow as Overflow>::LOSSLESS {
+        next.saturating_add(R::CAPACITY as u64).min(SEQUENCE_LIMIT)
+    } else {
+        SEQUENCE_LIMIT
+    }
+}
+
+/// Waits until `seq` is below the ring's gate limit; returns the new limit.
+fn wait_for_room<R: AnyRing + ?Sized>(
+    ring: &R,
+    seq: u64,
+    strategy: WaitStrategy,
+    shutdown: Option<&Shutdown>,
+    deadline: Deadline,
+) -> Result<u64, Interrupted> {
+    wait_until(
+        strategy,
+        &ring.control().writers,
+        shutdown,
+        deadline,
+        || {
+            let limit = ring::gate_limit(ring, seq);
+            (seq < limit).then_some(limit)
+        },
+        || seq < ring::gate_limit(ring, seq),
+    )
+}
+
+/// The single-producer publishing handle of a ring. Taken once per ring; `!Clone`.
+///
+/// Publishing is wait-free on `Overwrite` rings: a few plain stores, no read-modify-write.
+/// On `Backpressure` rings [`publish`](Self::publish) waits with the handle's
+/// [`WaitStrategy`] while the slowest subscriber is a full lap behind, and
+/// [`try_publish`](Self::try_publish) gives the event back instead.
+///
+/// Dropping the publisher closes the ring: subscribers receive what is left, then
+/// [`TryRecvError::Closed`](crate::TryRecvError::Closed).
+pub struct Publisher<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    ring: P,
+    next: u64,
+    limit: u64,
+    wait: WaitStrategy,
+}
+
+impl<P> Publisher<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    /// Takes the publisher of the ring `ring` points to.
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyTaken`] if the ring's publisher (of either kind) was taken before.
+    pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
+        ring::take_publisher(&*ring)?;
+        // Relaxed: we are the only writer of a single-producer head from now on, and the
+        // `taken` swap (Acquire) ordered us after the ring's construction.
+        let next = ring.head().load(Ordering::Relaxed);
+        let limit = initial_limit::<P::Target>(next);
+        Ok(Self { ring, next, limit, wait: WaitStrategy::default() })
+    }
+
+    /// Publishes `event` to every subscriber.
+    ///
+    /// Never blocks on `Overwrite` rings. On `Backpressure` rings, waits while the
+    /// slowest subscriber is a full lap behind (see [`Publisher::try_publish`] and
+    /// [`Publisher::publish_until`] for the forms that give up).
+    ///
+    /// # Panics
+    ///
+    /// When the ring's sequence space is exhausted ([`SEQUENCE_LIMIT`] events: 292 years
+    /// at a billion events per second). Nothing is written, and sequences never wrap.
+    #[inline]
+    pub fn publish(&mut self, event: PayloadOf<P>) {
+        let seq = self.next;
+        if seq >= self.limit {
+            self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+        }
+        self.commit_one(seq, &event);
+    }
+
+    /// Publishes every event of `events`, in order, with one head update and one wake-up
+    /// check for the whole batch.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`], before writing the first event past the limit.
+    #[inline]
+    pub fn publish_batch(&mut self, events: &[PayloadOf<P>]) {
+        for event in events {
+            let seq = self.next;
+            if seq >= self.limit {
+                self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+            }
+            self.ring.slot(seq).store(seq, event);
+            self.next = seq + 1;
+        }
+        self.publish_head();
+    }
+
+    /// The sequence the next event will get.
+    #[must_use]
+    pub fn next_sequence(&self) -> u64 {
+        self.next
+    }
+
+    /// How many more events this ring can publish before its sequence space is exhausted.
+    #[must_use]
+    pub fn remaining(&self) -> u64 {
+        SEQUENCE_LIMIT.saturating_sub(self.next)
+    }
+
+    /// The ring this handle publishes to.
+    #[must_use]
+    pub fn ring(&self) -> &P::Target {
+        &self.ring
+    }
+
+    /// The strategy [`Publisher::publish`] waits with on a full `Backpressure` ring.
+    pub fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
+        self.wait = strategy;
+    }
+
+    /// [`Publisher::set_wait_strategy`], by value.
+    #[must_use]
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.wait = strategy;
+        self
+    }
+
+    #[inline(always)]
+    fn commit_one(&mut self, seq: u64, event: &PayloadOf<P>) {
+        self.ring.slot(seq).store(seq, event);
+        self.next = seq + 1;
+        self.publish_head();
+    }
+
+    #[inline(always)]
+    fn publish_head(&self) {
+        // Release: pairs with the Acquire head loads of readers (lag recovery, `latest`,
+        // drained-after-close). Data visibility comes from the slot stamps, not from here.
+        self.ring.head().store(self.next, Ordering::Release);
+        self.ring.control().readers.notify();
+    }
+
+    /// The slow path when `seq` reached the cached limit: exhaustion, or backpressure.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, seq: u64, shutdown: Option<&Shutdown>, deadline: Deadline) -> Result<(), Interrupted> {
+        if seq >= SEQUENCE_LIMIT {
+            exhausted();
+        }
+        // Readers may be parked on events of a batch in progress: let them drain it.
+        self.publish_head();
+        self.limit = wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline)?;
+        Ok(())
+    }
+}
+
+impl<P> Publisher<P>
+where
+    P: Deref,
+    P::Target: AnyRing<Overflow = Backpressure>,
+{
+    /// Publishes `event` if the ring has room now; otherwise gives it back.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the event when the slowest subscriber is a full lap behind.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[inline]
+    pub fn try_publish(&mut self, event: PayloadOf<P>) -> Result<(), Full<PayloadOf<P>>> {
+        let seq = self.next;
+        if seq >= self.limit {
+            if seq >= SEQUENCE_LIMIT {
+                exhausted();
+            }
+            self.limit = ring::gate_limit(&*self.ring, seq);
+            if seq >= self.limit {
+                return Err(Full(event));
+            }
+        }
+        self.commit_one(seq, &event);
+        Ok(())
+    }
+
+    /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if `shutdown` was triggered while the ring was full.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    pub fn publish_until(&mut self, event: PayloadOf<P>, shutdown: &Shutdown) -> Result<(), Stopped<PayloadOf<P>>> {
+        self.publish_or_stop(event, Some(shutdown), Deadline::NEVER)
+    }
+
+    /// Publishes `event`, waiting at most `timeout` for room.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if the ring stayed full for `timeout`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[cfg(feature = "std")]
+    pub fn publish_timeout(
+        &mut self,
+        event: PayloadOf<P>,
+        timeout: std::time::Duration,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        self.publish_or_stop(event, None, Deadline::after(timeout))
+    }
+
+    fn publish_or_stop(
+        &mut self,
+        event: PayloadOf<P>,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        let seq = self.next;
+        if seq >= self.limit && self.make_room(seq, shutdown, deadline).is_err() {
+            return Err(Stopped(event));
+        }
+        self.commit_one(seq, &event);
+        Ok(())
+    }
+}
+
+impl<P> Drop for Publisher<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn drop(&mut self) {
+        ring::release_publisher(&*self.ring);
+    }
+}
+
+impl<P> core::fmt::Debug for Publisher<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("next", &self.next)
+            .field("overflow", &<<P::Target as AnyRing>::Overflow as Overflow>::NAME)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The multi-producer publishing handle of a ring: taken once, then cloned to every
+/// producing thread. Each publish claims a sequence with one `fetch_add`.
+///
+/// A clone counts as a publisher: the ring closes when the last clone is dropped.
+///
+/// ```
+/// use hardwire_runtime::{Backpressure, Ring};
+///
+/// let ring = Ring::<u64, 64, Backpressure>::new();
+/// let mut subscriber = ring.subscribe().unwrap();
+/// let publisher = ring.multi_publisher().unwrap();
+/// std::thread::scope(|s| {
+///     for t in 0..3u64 {
+///         let mut publisher = publisher.clone();
+///         s.spawn(move || (0..100).for_each(|i| publisher.publish(t * 1000 + i)));
+///     }
+///     drop(publisher);
+///     let sum: u64 = std::iter::from_fn(|| subscriber.recv().ok()).sum();
+///     assert_eq!(sum, (0..3).map(|t| t * 100_000 + 4950).sum());
+/// });
+/// ```
+pub struct MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing,
+{
+    ring: P,
+    limit: u64,
+    /// `start + CAPACITY`: sequences below it have no previous lap in this ring.
+    first_lap_end: u64,
+    wait: WaitStrategy,
+}
+
+impl<P> MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing,
+{
+    /// Takes the multi-producer publisher of the ring `ring` points to.
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyTaken`] if the ring's publisher (of either kind) was taken before.
+    pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
+        ring::take_publisher(&*ring)?;
+        let first_lap_end = ring.control().start.saturating_add(<P::Target as AnyRing>::CAPACITY as u64);
+        Ok(Self::with_parts(ring, first_lap_end, WaitStrategy::default()))
+    }
+
+    fn with_parts(ring: P, first_lap_end: u64, wait: WaitStrategy) -> Self {
+        let limit = if <<P::Target as AnyRing>::Overflow as Overflow>::LOSSLESS { 0 } else { SEQUENCE_LIMIT };
+        Self { ring, limit, first_lap_end, wait }
+    }
+
+    /// Publishes `event` to every subscriber. Never blocks on `Overwrite` rings, except
+    /// for the moment it takes another producer to finish writing the same slot one lap
+    /// earlier. On `Backpressure` rings, waits while the slowest subscriber is a full lap
+    /// behind.
+    ///
+    /// # Panics
+    ///
+    /// When the ring's sequence space is exhausted (see [`Publisher::publish`]). The claim
+    /// is undone first, so the claim counter never runs away or wraps.
+    #[inline]
+    pub fn publish(&mut self, event: PayloadOf<P>) {
+        // Relaxed: the claim only has to be unique; slot stamps carry the data ordering.
+        let seq = self.ring.head().fetch_add(1, Ordering::Relaxed);
+        if seq >= self.limit {
+            self.claimed_past_limit(seq, 1, None, Deadline::NEVER)
+                .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+        }
+        self.write_claimed(seq, &event);
+        self.ring.control().readers.notify();
+    }
+
+    /// Publishes every event of `events` under one claim of consecutive sequences, so a
+    /// batch is never interleaved with other producers' events.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`]; a batch that does not fit in the remaining
+    /// sequence space is not written at all.
+    pub fn publish_batch(&mut self, events: &[PayloadOf<P>]) {
+        let count = events.len() as u64;
+        if count == 0 {
+            return;
+        }
+        if count > SEQUENCE_LIMIT {
+            exhausted();
+        }
+        let first = self.ring.head().fetch_add(count, Ordering::Relaxed);
+        if first + count > SEQUENCE_LIMIT {
+            self.ring.head().fetch_sub(count, Ordering::Relaxed);
+            exhausted();
+        }
+        for (seq, event) in (first..).zip(events) {
+            if seq >= self.limit {
+                self.ring.control().readers.notify(); // let readers drain what we wrote
+                self.claimed_past_limit(seq, 0, None, Deadline::NEVER)
+                    .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+            }
+            self.write_claimed(seq, event);
+        }
+        self.ring.control().readers.notify();
+    }
+
+    /// The ring this handle publishes to.
+    #[must_use]
+    pub fn ring(&self) -> &P::Target {
+        &self.ring
+    }
+
+    /// The strategy this handle waits with on a full `Backpressure` ring.
+    pub fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
+        self.wait = strategy;
+    }
+
+    /// [`MultiPublisher::set_wait_strategy`], by value.
+    #[must_use]
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.wait = strategy;
+        self
+    }
+
+    /// Writes a claimed sequence once its slot's previous lap is committed.
+    #[inline(always)]
+    fn write_claimed(&self, seq: u64, event: &PayloadOf<P>) {
+        let slot = self.ring.slot(seq);
+        if seq >= self.first_lap_end && !mutant::NO_LAP_WAIT {
+            let previous = seq - <P::Target as AnyRing>::CAPACITY as u64;
+            // Acquire: pairs with the previous writer's Release commit, so its word stores
+            // precede ours in every word's modification order (one writer per slot).
+            let acquire = !mutant::RELAXED_LAP_WAIT;
+            if !slot.holds_committed(previous, acquire) {
+                Self::wait_previous_lap(slot, previous, acquire);
+            }
+        }
+        slot.store(seq, event);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wait_previous_lap(slot: &crate::Slot<PayloadOf<P>>, previous: u64, acquire: bool) {
+        let mut spins = 0u32;
+        while !slot.holds_committed(previous, acquire) {
+            // The other producer is mid-write; it finishes in nanoseconds unless it was
+            // preempted, so spin briefly, then give it the core.
+            spins = spins.wrapping_add(1);
+            if spins < 64 {
+                spin_hint();
+            } else {
+                #[cfg(feature = "std")]
+                crate::sync::yield_now();
+                #[cfg(not(feature = "std"))]
+                spin_hint();
+            }
+        }
+    }
+
+    /// The slow path for a claimed `seq` at or past the cached limit: undo `undo` claims
+    /// and panic if the sequence space is exhausted, otherwise wait for room.
+    #[cold]
+    #[inline(never)]
+    fn claimed_past_limit(
+        &mut self,
+        seq: u64,
+        undo: u64,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+    ) -> Result<(), Interrupted> {
+        if seq >= SEQUENCE_LIMIT {
+            // Undo the claim so the counter stays within a few of the limit, however many
+            // times publishers try; it can never approach `u64::MAX` and wrap.
+            self.ring.head().fetch_sub(undo, Ordering::Relaxed);
+            exhausted();
+        }
+        self.limit = wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline)?;
+        Ok(())
+    }
+}
+
+impl<P> MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing<Overflow = Backpressure>,
+{
+    /// Publishes `event` if the ring has room now; otherwise gives it back. Claims with a
+    /// compare-and-swap, so a full ring never consumes a sequence.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the event when the slowest subscriber is a full lap behind.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`].
+    pub fn try_publish(&mut self, event: PayloadOf<P>) -> Result<(), Full<PayloadOf<P>>> {
+        let head = self.ring.head();
+        let mut seq = head.load(Ordering::Relaxed);
+        loop {
+            if seq >= SEQUENCE_LIMIT {
+                exhausted();
+            }
+            if seq >= self.limit {
+                self.limit = ring::gate_limit(&*self.ring, seq);
+                if seq >= self.limit {
+                    return Err(Full(event));
+                }
+            }
+            match head.compare_exchange_weak(seq, seq + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(current) => seq = current,
+            }
+        }
+        self.write_claimed(seq, &event);
+        self.ring.control().readers.notify();
+        Ok(())
+    }
+
+    /// Publishes `event`, waiting for room unless `shutdown` is triggered first. The
+    /// sequence is claimed only once there is room for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if `shutdown` was triggered while the ring was full.
+    pub fn publish_until(&mut self, event: PayloadOf<P>, shutdown: &Shutdown) -> Result<(), Stopped<PayloadOf<P>>> {
+        self.claim_when_room(event, Some(shutdown), Deadline::NEVER)
+    }
+
+    /// Publishes `event`, waiting at most `timeout` for room.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if the ring stayed full for `timeout`.
+    #[cfg(feature = "std")]
+    pub fn publish_timeout(
+        &mut self,
+        event: PayloadOf<P>,
+        timeout: std::time::Duration,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        self.claim_when_room(event, None, Deadline::after(timeout))
+    }
+
+    fn claim_when_room(
+        &mut self,
+        mut event: PayloadOf<P>,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        loop {
+            match self.try_publish(event) {
+                Ok(()) => return Ok(()),
+                Err(Full(back)) => event = back,
+            }
+            let seq = self.ring.head().load(Ordering::Relaxed);
+            match wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline) {
+                Ok(limit) => self.limit = limit,
+                Err(_) => return Err(Stopped(event)),
+            }
+        }
+    }
+}
+
+impl<P> Clone for MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing,
+{
+    fn clone(&self) -> Self {
+        ring::add_publisher(&*self.ring);
+        Self::with_parts(self.ring.clone(), self.first_lap_end, self.wait)
+    }
+}
+
+impl<P> Drop for MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing,
+{
+    fn drop(&mut self) {
+        ring::release_publisher(&*self.ring);
+    }
+}
+
+impl<P> core::fmt::Debug for MultiPublisher<P>
+where
+    P: Deref + Clone,
+    P::Target: AnyRing,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MultiPublisher")
+            .field("overflow", &<<P::Target as AnyRing>::Overflow as Overflow>::NAME)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}

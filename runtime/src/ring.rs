@@ -1,0 +1,669 @@
+//! The ring: a power-of-two array of [`Slot`]s, a head cursor, subscriber records, and the
+//! ring-level protocols (claiming, closing, lag recovery and backpressure gating).
+//!
+//! The data protocol (how one slot is written and read) is in [`crate::slot`]; this module
+//! decides *which* sequence goes where and who may write it.
+//!
+//! # Sequences and the head
+//!
+//! Sequence `seq` lives in slot `seq & (CAP - 1)`. `head` is one past the newest claimed
+//! sequence: a single producer stores it (`Release`) after each commit; multiple producers
+//! claim with `head.fetch_add`. Readers never trust `head` for data (stamps decide what is
+//! readable); they use it to recover from a lag, to find the newest event, and to know
+//! when a closed ring is drained. A ring may start at any sequence
+//! ([`Ring::with_start_sequence`]); at and above [`SEQUENCE_LIMIT`] nothing can be
+//! published, and publishers panic rather than wrap.
+//!
+//! # Lag recovery (`Overwrite`)
+//!
+//! A reader at `seq` that finds its slot stamped by a later sequence `by` was lapped. Every
+//! sequence below `newest = max(head, by + 1)` has been claimed, so the slots of
+//! `newest - CAP + 1 ..` are not touched by any claimed write; the reader resumes there,
+//! at `oldest = newest - (CAP - 1)`, and reports `missed = oldest - seq`. Each sequence is
+//! then either received or counted missed exactly once, so
+//! `received + missed + skipped == published` for every reader. Taking `by` from the stamp
+//! matters: `head` may be read stale, and the stamp proves `by` was claimed.
+//!
+//! # Backpressure gating
+//!
+//! A subscriber's record holds `position = next + 1` (`0` = free), stored `Release` after
+//! each read. A publisher may publish `seq` only if `seq < position - 1 + CAP` for every
+//! registered record; it caches `limit = min(positions - 1, next) + CAP` and rescans only
+//! when it reaches it. Including `next` in the minimum bounds every cached limit by
+//! `next + CAP`, which the registration argument needs.
+//!
+//! Registration must not let a publisher that has not seen the new record lap it. The
+//! subscriber claims a record (`position = head + 1`, tentative), performs an `AcqRel`
+//! read-modify-write on `registrations`, then reads `head` again as its start and stores
+//! it. Each publisher rescan begins with an `AcqRel` RMW on the same word. RMWs on one
+//! word are totally ordered, and each reads the one before it, so for every rescan:
+//!
+//! * if it comes after the subscriber's RMW, it synchronizes with it and sees the record
+//!   (at the tentative position or later: both at or below the start);
+//! * if it comes before, the subscriber synchronizes with it, so the subscriber's `head`
+//!   load sees every sequence the publisher claimed before that rescan: `start >= next`,
+//!   and the limit that rescan produced is at most `next + CAP <= start + CAP`.
+//!
+//! So every limit computed without the record allows at most `start + CAP - 1`, and
+//! overwriting the slot of `start` (publishing `start + CAP`) needs a rescan that sees
+//! the record. loom model L5 checks this, with a mutant that skips the handshake.
+//! Dropping a subscriber frees its record (`Release`) and wakes parked publishers exactly.
+
+use core::marker::PhantomData;
+use core::mem::size_of;
+
+use crossbeam_utils::CachePadded;
+
+use crate::error::{AlreadyTaken, SubscribeError};
+use crate::mutant;
+use crate::payload::Payload;
+use crate::publisher::{MultiPublisher, Publisher};
+use crate::slot::{SEQUENCE_LIMIT, Slot};
+use crate::stats::{Pressure, RingStats, SubscriberStats};
+use crate::subscriber::Subscriber;
+use crate::sync::{AtomicBool, AtomicU64, Ordering, array_of, const_fn_unless_loom};
+use crate::wait::WaitQueue;
+
+/// The largest capacity a ring accepts: 2^30 slots.
+pub const MAX_CAPACITY: usize = 1 << 30;
+
+/// The largest `SUBS` a ring accepts.
+pub const MAX_SUBSCRIBERS: usize = 1024;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a ring does when a publisher gets a full lap ahead of a subscriber. Sealed:
+/// [`Overwrite`] or [`Backpressure`].
+pub trait Overflow: sealed::Sealed + Send + Sync + 'static {
+    /// Whether publishers wait for the slowest subscriber.
+    const LOSSLESS: bool;
+    /// `"overwrite"` or `"backpressure"`, as in a TOML topology.
+    const NAME: &'static str;
+}
+
+/// Lossy: publishers never wait; a subscriber that falls a full lap behind is told exactly
+/// how many events it missed and continues from the oldest one still in the ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Overwrite;
+
+/// Lossless: publishers wait (or `try_publish` fails) while the slowest registered
+/// subscriber is a full lap behind. Every subscriber sees every event exactly once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Backpressure;
+
+impl sealed::Sealed for Overwrite {}
+impl sealed::Sealed for Backpressure {}
+
+impl Overflow for Overwrite {
+    const LOSSLESS: bool = false;
+    const NAME: &'static str = "overwrite";
+}
+
+impl Overflow for Backpressure {
+    const LOSSLESS: bool = true;
+    const NAME: &'static str = "backpressure";
+}
+
+/// `Record::position` of a free record.
+pub(crate) const FREE: u64 = 0;
+
+/// One subscriber's shared state: its position and its flushed counters.
+#[doc(hidden)]
+pub struct Record {
+    /// `FREE`, or one more than the next sequence the subscriber will read. Gates
+    /// publishers on `Backpressure` rings; informational (flushed lazily) otherwise.
+    pub(crate) position: AtomicU64,
+    pub(crate) received: AtomicU64,
+    pub(crate) lagged: AtomicU64,
+    pub(crate) skipped: AtomicU64,
+    pub(crate) torn_reads: AtomicU64,
+}
+
+impl Record {
+    const_fn_unless_loom! {
+        fn new() -> Self {
+            Self {
+                position: AtomicU64::new(FREE),
+                received: AtomicU64::new(0),
+                lagged: AtomicU64::new(0),
+                skipped: AtomicU64::new(0),
+                torn_reads: AtomicU64::new(0),
+            }
+        }
+    }
+
+    pub(crate) fn stats(&self) -> SubscriberStats {
+        SubscriberStats {
+            received: self.received.load(Ordering::Relaxed),
+            lagged: self.lagged.load(Ordering::Relaxed),
+            skipped: self.skipped.load(Ordering::Relaxed),
+            torn_reads: self.torn_reads.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Read-mostly ring state: written when handles come and go, not per event.
+#[doc(hidden)]
+pub struct Control {
+    /// The first sequence; immutable after construction.
+    pub(crate) start: u64,
+    /// Live publisher handles.
+    pub(crate) publishers: AtomicU64,
+    /// Whether the publisher has been taken.
+    pub(crate) taken: AtomicBool,
+    /// Set when the last publisher handle is dropped.
+    pub(crate) closed: AtomicBool,
+    /// The registration handshake word (module docs).
+    pub(crate) registrations: AtomicU64,
+    /// Subscribers parked waiting for events.
+    pub(crate) readers: WaitQueue,
+    /// Publishers parked waiting for room.
+    pub(crate) writers: WaitQueue,
+}
+
+impl Control {
+    const_fn_unless_loom! {
+        fn new(start: u64) -> Self {
+            Self {
+                start,
+                publishers: AtomicU64::new(0),
+                taken: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+                registrations: AtomicU64::new(0),
+                readers: WaitQueue::new(),
+                writers: WaitQueue::new(),
+            }
+        }
+    }
+}
+
+/// The slots, aligned to a pair of cache lines so slot boundaries fall on line boundaries.
+#[repr(C, align(128))]
+struct Slots<T: Payload, const CAP: usize>([Slot<T>; CAP]);
+
+/// A fixed-capacity broadcast ring of `T`, for one publisher handle (single or multiple
+/// producers) and up to `SUBS` subscribers.
+///
+/// * `CAP`: capacity, a power of two `>= 2` (checked at compile time).
+/// * `O`: [`Overwrite`] (lossy, the default) or [`Backpressure`] (lossless).
+/// * `SUBS`: the most subscribers that can be registered at once (default 8).
+///
+/// The ring needs no heap: [`Ring::new`] is a `const fn`, so a ring can sit in a `static`.
+/// [`Ring::new_boxed`] and [`Ring::new_arc`] build it directly on the heap (never on the
+/// stack, so a large ring cannot overflow a thread's stack).
+///
+/// ```
+/// use hardwire_runtime::{Ring, TryRecvError};
+///
+/// static TICKS: Ring<u64, 1024> = Ring::new();
+///
+/// let mut publisher = TICKS.publisher().unwrap();
+/// let mut subscriber = TICKS.subscribe().unwrap();
+/// publisher.publish(42);
+/// assert_eq!(subscriber.try_recv(), Ok(42));
+/// assert_eq!(subscriber.try_recv(), Err(TryRecvError::Empty));
+/// drop(publisher);
+/// assert_eq!(subscriber.try_recv(), Err(TryRecvError::Closed));
+/// ```
+///
+/// Handles are generic over how they reach the ring (`&Ring`, `Arc<Ring>`, or any other
+/// `Deref<Target = Ring<..>>`), so the same code serves a `static`, a scoped borrow, or a
+/// shared heap ring:
+///
+/// ```
+/// use std::sync::Arc;
+/// use hardwire_runtime::{Backpressure, Publisher, Ring, Subscriber};
+///
+/// let ring: Arc<Ring<u32, 64, Backpressure>> = Ring::new_arc();
+/// let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+/// let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+/// let consumer = std::thread::spawn(move || (0..1000).map(|_| subscriber.recv().unwrap()).sum::<u32>());
+/// for i in 0..1000 {
+///     publisher.publish(i); // waits whenever the subscriber is a full lap behind
+/// }
+/// assert_eq!(consumer.join().unwrap(), (0..1000).sum());
+/// ```
+#[repr(C)]
+pub struct Ring<T: Payload, const CAP: usize, O: Overflow = Overwrite, const SUBS: usize = 8> {
+    /// Written by publishers on every publish; alone on its lines.
+    head: CachePadded<AtomicU64>,
+    control: CachePadded<Control>,
+    records: [CachePadded<Record>; SUBS],
+    slots: Slots<T, CAP>,
+    _overflow: PhantomData<O>,
+}
+
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, O, SUBS> {
+    const CHECK: () = {
+        assert!(CAP >= 2 && CAP.is_power_of_two(), "ring capacity must be a power of two >= 2");
+        assert!(CAP <= MAX_CAPACITY, "ring capacity exceeds MAX_CAPACITY (2^30)");
+        assert!(SUBS >= 1 && SUBS <= MAX_SUBSCRIBERS, "SUBS must be in 1..=1024");
+    };
+
+    /// The capacity, `CAP`.
+    pub const CAPACITY: usize = CAP;
+
+    /// The ring's exact memory footprint in bytes, known at compile time.
+    pub const MEMORY_BYTES: usize = size_of::<Self>();
+
+    const_fn_unless_loom! {
+        /// An empty ring whose first sequence is 0.
+        #[must_use]
+        pub fn new() -> Self {
+            Self::with_start_sequence(0)
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// An empty ring whose first sequence is `start`.
+        ///
+        /// Sequences are internal bookkeeping; this exists to test code near the end of
+        /// the sequence space. A ring that starts at or above [`SEQUENCE_LIMIT`] is
+        /// exhausted: publishing into it panics.
+        #[must_use]
+        pub fn with_start_sequence(start: u64) -> Self {
+            let () = Self::CHECK;
+            Self {
+                head: CachePadded::new(AtomicU64::new(start)),
+                control: CachePadded::new(Control::new(start)),
+                records: array_of![CachePadded::new(Record::new()); SUBS],
+                slots: Slots(array_of![Slot::new(); CAP]),
+                _overflow: PhantomData,
+            }
+        }
+    }
+
+    /// An empty ring on the heap, allocated zeroed and never built on the stack.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn new_boxed() -> alloc::boxed::Box<Self> {
+        Self::boxed_with_start_sequence(0)
+    }
+
+    /// [`Ring::with_start_sequence`] on the heap.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn boxed_with_start_sequence(start: u64) -> alloc::boxed::Box<Self> {
+        let () = Self::CHECK;
+        #[cfg(not(loom))]
+        {
+            // All-zero bytes are `Ring::new()` (see the `Zeroable` impl); only the start
+            // sequence differs, and we hold the only reference.
+            let mut ring: alloc::boxed::Box<Self> = bytemuck::zeroed_box();
+            ring.control.start = start;
+            *ring.head.get_mut() = start;
+            ring
+        }
+        #[cfg(loom)]
+        alloc::boxed::Box::new(Self::with_start_sequence(start))
+    }
+
+    /// An empty ring in an `Arc`, for handles that own their ring. Built like
+    /// [`Ring::new_boxed`]: the ring never passes through the stack.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn new_arc() -> alloc::sync::Arc<Self> {
+        alloc::sync::Arc::from(Self::new_boxed())
+    }
+
+    /// Takes the ring's single-producer publisher. See [`Publisher::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyTaken`] if a publisher (of either kind) was taken before.
+    pub fn publisher(&self) -> Result<Publisher<&Self>, AlreadyTaken> {
+        Publisher::new(self)
+    }
+
+    /// Takes the ring's multi-producer publisher, which can be cloned to other threads.
+    /// See [`MultiPublisher::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyTaken`] if a publisher (of either kind) was taken before.
+    pub fn multi_publisher(&self) -> Result<MultiPublisher<&Self>, AlreadyTaken> {
+        MultiPublisher::new(self)
+    }
+
+    /// Registers a subscriber that receives every event published from now on. See
+    /// [`Subscriber::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::TooManySubscribers`] if all `SUBS` records are in use.
+    pub fn subscribe(&self) -> Result<Subscriber<&Self>, SubscribeError> {
+        Subscriber::new(self)
+    }
+
+    /// The capacity, `CAP`.
+    #[must_use]
+    pub const fn capacity(&self) -> usize {
+        CAP
+    }
+
+    /// Events published so far (claimed, for multiple producers).
+    #[must_use]
+    pub fn published(&self) -> u64 {
+        published(self)
+    }
+
+    /// Whether every publisher handle has been dropped.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.control.closed.load(Ordering::Acquire)
+    }
+
+    /// Subscribers registered now.
+    #[must_use]
+    pub fn subscriber_count(&self) -> usize {
+        self.records.iter().filter(|record| record.position.load(Ordering::Relaxed) != FREE).count()
+    }
+
+    /// How full the ring is for its slowest subscriber. See [`Pressure`].
+    #[must_use]
+    pub fn pressure(&self) -> Pressure {
+        pressure(self)
+    }
+
+    /// A snapshot of the ring's counters.
+    #[must_use]
+    pub fn stats(&self) -> RingStats {
+        RingStats {
+            capacity: CAP,
+            overflow: O::NAME,
+            published: self.published(),
+            subscribers: self.subscriber_count(),
+            pressure: self.pressure(),
+            closed: self.is_closed(),
+        }
+    }
+
+    /// The counters of each registered subscriber, as last flushed by it (see
+    /// [`Subscriber::stats`]).
+    pub fn subscriber_stats(&self) -> impl Iterator<Item = SubscriberStats> + '_ {
+        self.records
+            .iter()
+            .filter(|record| record.position.load(Ordering::Relaxed) != FREE)
+            .map(|record| record.stats())
+    }
+}
+
+#[cfg(not(loom))]
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Default for Ring<T, CAP, O, SUBS> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every field of a `Ring` is an atomic integer or bool (`AtomicU64`, `AtomicU32`,
+// `AtomicBool`, valid for all-zero bytes, which is their `new(0)`/`new(false)` value), a
+// plain `u64`, an array of those, `CachePadded` of those (a `repr(align)` wrapper with
+// padding), or `PhantomData`. So all-zero bytes are a valid `Ring`, and they are exactly
+// the value `Ring::new()` builds: stamps 0 (never written), head and start 0, records
+// FREE (0), no publisher, not closed, no parked waiters. A zeroed ring of a bad `CAP`
+// is still memory-safe (slot indices are masked with `CAP - 1`) and every handle
+// constructor evaluates `CHECK`. Not under loom, whose atomics carry model state.
+#[cfg(not(loom))]
+unsafe impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> bytemuck::Zeroable for Ring<T, CAP, O, SUBS> {}
+
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> core::fmt::Debug for Ring<T, CAP, O, SUBS> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &CAP)
+            .field("overflow", &O::NAME)
+            .field("published", &self.published())
+            .field("subscribers", &self.subscriber_count())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Any [`Ring`], whatever its capacity and subscriber count. Handles are generic over
+/// pointers to it. Sealed; its hidden methods are not part of the API.
+pub trait AnyRing: sealed::Sealed + Sync {
+    /// The event type.
+    type Payload: Payload;
+    /// [`Overwrite`] or [`Backpressure`].
+    type Overflow: Overflow;
+    /// The capacity.
+    const CAPACITY: usize;
+
+    #[doc(hidden)]
+    fn slot(&self, seq: u64) -> &Slot<Self::Payload>;
+    #[doc(hidden)]
+    fn head(&self) -> &AtomicU64;
+    #[doc(hidden)]
+    fn control(&self) -> &Control;
+    #[doc(hidden)]
+    fn records(&self) -> &[CachePadded<Record>];
+}
+
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> sealed::Sealed for Ring<T, CAP, O, SUBS> {}
+
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for Ring<T, CAP, O, SUBS> {
+    type Payload = T;
+    type Overflow = O;
+    const CAPACITY: usize = CAP;
+
+    #[inline(always)]
+    fn slot(&self, seq: u64) -> &Slot<T> {
+        let () = Self::CHECK;
+        &self.slots.0[(seq & (CAP as u64 - 1)) as usize]
+    }
+
+    #[inline(always)]
+    fn head(&self) -> &AtomicU64 {
+        &self.head
+    }
+
+    #[inline(always)]
+    fn control(&self) -> &Control {
+        &self.control
+    }
+
+    #[inline(always)]
+    fn records(&self) -> &[CachePadded<Record>] {
+        &self.records
+    }
+}
+
+/// `head`, clamped to the sequence domain (multi-producer claims past the limit are
+/// transient: they are undone before their publisher panics).
+#[inline]
+pub(crate) fn head<R: AnyRing + ?Sized>(ring: &R) -> u64 {
+    // Acquire: pairs with the Release head store of a single producer, so a reader that
+    // sees `closed` and then the head sees the final head.
+    ring.head().load(Ordering::Acquire).min(SEQUENCE_LIMIT)
+}
+
+fn published<R: AnyRing + ?Sized>(ring: &R) -> u64 {
+    head(ring).saturating_sub(ring.control().start.min(SEQUENCE_LIMIT))
+}
+
+fn pressure<R: AnyRing + ?Sized>(ring: &R) -> Pressure {
+    let head = head(ring);
+    let backlog = ring
+        .records()
+        .iter()
+        .map(|record| record.position.load(Ordering::Relaxed))
+        .filter(|&position| position != FREE)
+        .map(|position| head.saturating_sub(position - 1))
+        .max()
+        .unwrap_or(0);
+    Pressure::new(backlog as f64 / R::CAPACITY as f64)
+}
+
+/// Takes the ring's one publisher handle.
+pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R) -> Result<(), AlreadyTaken> {
+    let control = ring.control();
+    if control.taken.swap(true, Ordering::Acquire) {
+        return Err(AlreadyTaken);
+    }
+    control.publishers.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Counts one more publisher handle (a clone).
+pub(crate) fn add_publisher<R: AnyRing + ?Sized>(ring: &R) {
+    ring.control().publishers.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Drops one publisher handle; the last one closes the ring and wakes parked readers.
+pub(crate) fn release_publisher<R: AnyRing + ?Sized>(ring: &R) {
+    let control = ring.control();
+    // AcqRel: the last handle's decrement acquires every other handle's release, so all
+    // their commits happen-before the `closed` store below.
+    if control.publishers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // Release: pairs with the Acquire in `is_drained`; a reader that sees `closed`
+        // sees every commit and the final head.
+        control.closed.store(true, Ordering::Release);
+        if !mutant::NO_CLOSE_WAKE {
+            control.readers.notify_exact();
+        }
+    }
+}
+
+/// Whether the ring is closed and a reader at `cursor` has received everything.
+#[inline]
+pub(crate) fn is_drained<R: AnyRing + ?Sized>(ring: &R, cursor: u64) -> bool {
+    ring.control().closed.load(Ordering::Acquire) && cursor >= head(ring)
+}
+
+/// Where a reader lapped at `seq`, whose slot carries sequence `by`, resumes (module docs).
+pub(crate) fn resume_after_lag<R: AnyRing + ?Sized>(ring: &R, by: u64) -> u64 {
+    let head = head(ring);
+    let newest = if mutant::LAG_IGNORES_STAMP { head } else { head.max(by + 1) };
+    newest - (R::CAPACITY as u64 - 1)
+}
+
+/// One past the last sequence a backpressure publisher about to publish `next` may publish
+/// before rescanning (module docs, "Backpressure gating").
+pub(crate) fn gate_limit<R: AnyRing + ?Sized>(ring: &R, next: u64) -> u64 {
+    // AcqRel RMW: the publisher side of the registration handshake.
+    ring.control().registrations.fetch_add(0, Ordering::AcqRel);
+    let mut slowest = next;
+    for record in ring.records() {
+        // Acquire: pairs with the subscriber's Release position store, so its read of the
+        // slot is complete before we overwrite it.
+        let position = record.position.load(Ordering::Acquire);
+        if position != FREE {
+            slowest = slowest.min(position - 1);
+        }
+    }
+    let slack = u64::from(mutant::GATE_OFF_BY_ONE);
+    (slowest + R::CAPACITY as u64 + slack).min(SEQUENCE_LIMIT)
+}
+
+/// Claims a free record for a new subscriber; returns its index and first sequence.
+pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), SubscribeError> {
+    let tentative = head(ring);
+    let index = ring
+        .records()
+        .iter()
+        .position(|record| {
+            record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        })
+        .ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
+    let record = &ring.records()[index];
+    for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads] {
+        counter.store(0, Ordering::Relaxed);
+    }
+    if <R::Overflow as Overflow>::LOSSLESS && !mutant::NO_REGISTER_HANDSHAKE {
+        // AcqRel RMW: the subscriber side of the registration handshake.
+        ring.control().registrations.fetch_add(1, Ordering::AcqRel);
+    }
+    let start = head(ring);
+    // Release: pairs with the Acquire in `gate_limit`.
+    record.position.store(start + 1, Ordering::Release);
+    Ok((index, start))
+}
+
+/// Frees a subscriber's record; on a backpressure ring, wakes publishers it held back.
+pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
+    let lossless = <R::Overflow as Overflow>::LOSSLESS;
+    if !(lossless && mutant::NO_DEREGISTER) {
+        // Release: pairs with the Acquire in `gate_limit`; our last reads are complete.
+        ring.records()[index].position.store(FREE, Ordering::Release);
+    }
+    if lossless {
+        ring.control().writers.notify_exact();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_box_is_a_new_ring() {
+        let boxed = Ring::<[u64; 4], 1024, Backpressure, 4>::new_boxed();
+        let fresh = Ring::<[u64; 4], 1024, Backpressure, 4>::new();
+        assert_eq!(format!("{boxed:?}"), format!("{fresh:?}"));
+        assert_eq!(boxed.published(), 0);
+        assert_eq!(boxed.subscriber_count(), 0);
+        let mut publisher = boxed.publisher().unwrap();
+        let mut subscriber = boxed.subscribe().unwrap();
+        publisher.publish([1, 2, 3, 4]);
+        assert_eq!(subscriber.try_recv(), Ok([1, 2, 3, 4]));
+    }
+
+    #[test]
+    fn boxed_start_sequence_is_honoured() {
+        let ring = Ring::<u64, 4>::boxed_with_start_sequence(1 << 40);
+        let mut subscriber = ring.subscribe().unwrap();
+        let mut publisher = ring.publisher().unwrap();
+        publisher.publish(9);
+        assert_eq!(subscriber.try_recv(), Ok(9));
+        assert_eq!(ring.published(), 1);
+    }
+
+    #[test]
+    fn a_one_mebibyte_ring_fits_a_small_thread_stack() {
+        // Debug builds copy by-value returns through the stack; the heap constructor must
+        // not. 1 MiB of slots on a 256 KiB stack overflows if anything is built there.
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let ring = Ring::<[u64; 4], 32768>::new_boxed();
+                const { assert!(Ring::<[u64; 4], 32768>::MEMORY_BYTES >= 1 << 20) };
+                let arc = Ring::<[u64; 4], 32768>::new_arc();
+                (ring.capacity(), arc.capacity())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn memory_bytes_is_the_exact_size() {
+        type R = Ring<u64, 64, Overwrite, 2>;
+        assert_eq!(R::MEMORY_BYTES, size_of::<R>());
+        // 64 slots of 16 bytes, two 128-byte padded cursors/controls, two records.
+        assert_eq!(R::MEMORY_BYTES, 64 * 16 + 128 * 2 + 128 * 2);
+    }
+
+    #[test]
+    fn the_publisher_is_taken_once() {
+        let ring = Ring::<u64, 2>::new();
+        let first = ring.multi_publisher().unwrap();
+        assert_eq!(ring.publisher().err(), Some(AlreadyTaken));
+        assert_eq!(ring.multi_publisher().err(), Some(AlreadyTaken));
+        let second = first.clone();
+        drop(first);
+        assert!(!ring.is_closed());
+        drop(second);
+        assert!(ring.is_closed());
+    }
+
+    #[test]
+    fn too_many_subscribers_is_an_error() {
+        let ring = Ring::<u64, 2, Overwrite, 2>::new();
+        let _a = ring.subscribe().unwrap();
+        let b = ring.subscribe().unwrap();
+        assert_eq!(ring.subscribe().err(), Some(SubscribeError::TooManySubscribers { max: 2 }));
+        drop(b);
+        assert!(ring.subscribe().is_ok(), "a dropped subscriber frees its record");
+    }
+}

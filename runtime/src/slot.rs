@@ -1,0 +1,329 @@
+//! The seqlock slot: the only place the runtime's data protocol lives.
+//!
+//! # Layout
+//!
+//! A [`Slot`] is a stamp word followed by the payload's words, all `AtomicU64`. The
+//! payload is never stored as its own type: [`Slot::write`] splits the value's bytes into
+//! words and [`Slot::read`] reassembles them, through safe `bytemuck` byte views of local
+//! buffers. The stamp says which sequence the words belong to:
+//!
+//! | stamp | meaning |
+//! |---|---|
+//! | `0` | never written |
+//! | `2*seq + 1` (odd) | the write of `seq` is in progress |
+//! | `2*seq + 2` (even, non-zero) | `seq` is committed |
+//!
+//! Sequences live in `0..SEQUENCE_LIMIT` (`2^63 - 1`), so the largest stamp is
+//! `2^64 - 2` and no stamp arithmetic can wrap. Publishers refuse to go past the limit.
+//!
+//! # Protocol (Boehm's fence-based seqlock, HPL-2012-68)
+//!
+//! ```text
+//! write(seq, v):                          read(seq):
+//!   stamp.store(2seq+1, Relaxed)            s1 = stamp.load(Acquire)
+//!   fence(Release)                          if s1 != 2seq+2: classify, no copy
+//!   words[i].store(v[i], Relaxed) ∀i        buf[i] = words[i].load(Relaxed) ∀i
+//!   stamp.store(2seq+2, Release)            fence(Acquire)
+//!                                           s2 = stamp.load(Relaxed)
+//!                                           s2 == s1 ? Ready(from(buf)) : Torn
+//! ```
+//!
+//! # Why an accepted read is never torn
+//!
+//! Suppose the reader accepts (`s1 == s2 == 2seq+2`) yet some word load `w` read a value
+//! stored by a *later* write W' (of `seq + k·cap`, or a second write of `seq`).
+//!
+//! * W' stored its odd stamp, then `fence(Release)`, then the word `w` reads. The reader
+//!   loaded `w`, then `fence(Acquire)`. By the fence-fence rule (a release fence before a
+//!   store, read by a load before an acquire fence) W's fence synchronizes with the
+//!   reader's fence, so W's odd stamp store happens-before the reader's `s2` load.
+//! * By coherence `s2` then reads W's odd stamp or something later in the stamp's
+//!   modification order, and every later stamp differs from `2seq+2` (stamps of one slot
+//!   only grow, because there is one writer per slot at a time, in sequence order).
+//!   So `s2 != s1`, a contradiction.
+//!
+//! Conversely every word holds at least the value of the write that stored `s1`:
+//! `s1` was read with `Acquire` from that write's `Release` store, which comes after its
+//! word stores.
+//!
+//! # Invariants (review every change against them)
+//!
+//! 1. Writers and readers touch a slot's words **only** through its `[AtomicU64; N]`, at
+//!    the same width: no mixed-size access, never a non-atomic view. There is no `unsafe`
+//!    in this module.
+//! 2. One writer per slot at a time. The stamp detects reader/writer races only. Rings
+//!    guarantee it: a single producer by `&mut self`, multiple producers by waiting for
+//!    the slot's previous lap to commit (`Ring`'s multi-producer publish).
+//! 3. A value is built from the words only after the re-check passed.
+//! 4. Stamp arithmetic is only done on sequences below [`SEQUENCE_LIMIT`].
+
+use core::marker::PhantomData;
+use core::mem::size_of;
+
+use crate::mutant;
+use crate::payload::{Payload, Words, used_words};
+use crate::sync::{AtomicU64, Ordering, const_fn_unless_loom, fence};
+
+/// One past the largest sequence a ring can publish: `2^63 - 1`.
+///
+/// At a billion events per second the sequence space lasts 292 years. Publishers panic
+/// rather than wrap when it runs out (see [`Publisher::publish`](crate::Publisher::publish)).
+pub const SEQUENCE_LIMIT: u64 = (1 << 63) - 1;
+
+/// The stamp of a write of `seq` in progress.
+#[inline(always)]
+const fn writing(seq: u64) -> u64 {
+    2 * seq + 1
+}
+
+/// The stamp of a committed `seq`.
+#[inline(always)]
+const fn committed(seq: u64) -> u64 {
+    2 * seq + 2
+}
+
+/// The sequence a non-zero stamp belongs to.
+#[inline(always)]
+const fn sequence_of(stamp: u64) -> u64 {
+    (stamp - 1) / 2
+}
+
+/// What [`Slot::read`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotRead<T> {
+    /// The committed value of the sequence asked for.
+    Ready(T),
+    /// The sequence has not been published yet (or the slot was never written).
+    Empty,
+    /// The sequence's write is in progress.
+    Busy,
+    /// A writer touched the slot during the copy; the copy was discarded. Read again.
+    Torn,
+    /// A later sequence, `by`, has overwritten (or is overwriting) the slot: the reader
+    /// has been lapped. `by >= seq + capacity` for a slot of a ring.
+    Overwritten {
+        /// The sequence whose stamp the slot carries.
+        by: u64,
+    },
+}
+
+/// One seqlock-stamped cell of a ring, holding a `T` as atomic words.
+///
+/// Rings own their slots; this type is public for users who build their own structures
+/// on the protocol. Its guarantees hold for any interleaving of one writer per slot and
+/// any number of readers: a [`SlotRead::Ready`] value is always a whole, committed value
+/// of the sequence asked for. Two concurrent writers on one slot are a logic error: it
+/// cannot cause undefined behaviour (everything is atomic), but readers may then see a
+/// mix of the two values.
+#[repr(C)]
+pub struct Slot<T: Payload> {
+    stamp: AtomicU64,
+    words: <T::Words as Words>::Atomic,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<T: Payload> Slot<T> {
+    /// Words that carry the value; the rest of `T::Words` is padding, never touched.
+    const USED: usize = {
+        assert!(size_of::<T::Words>() >= size_of::<T>(), "Payload::Words is too small for the payload type");
+        used_words(size_of::<T>())
+    };
+
+    const_fn_unless_loom! {
+        /// An empty slot (stamp 0: never written).
+        #[must_use]
+        pub fn new() -> Self {
+            let _ = Self::USED; // evaluates the size check at compile time
+            Self {
+                stamp: AtomicU64::new(0),
+                #[cfg(not(loom))]
+                words: <T::Words as Words>::ATOMIC_ZERO,
+                #[cfg(loom)]
+                words: <T::Words as Words>::atomic_zero(),
+                _payload: PhantomData,
+            }
+        }
+    }
+
+    /// Stores `value` as sequence `seq`.
+    ///
+    /// The caller must be the slot's only writer until this returns (invariant 2), and
+    /// sequences written to one slot must increase.
+    ///
+    /// # Panics
+    ///
+    /// If `seq >= SEQUENCE_LIMIT`. Rings check the limit before they get here.
+    #[inline]
+    pub fn write(&self, seq: u64, value: &T) {
+        assert!(seq < SEQUENCE_LIMIT, "sequence beyond SEQUENCE_LIMIT");
+        self.store(seq, value);
+    }
+
+    /// [`Slot::write`] for rings, which have checked `seq < SEQUENCE_LIMIT` already.
+    #[inline(always)]
+    pub(crate) fn store(&self, seq: u64, value: &T) {
+        debug_assert!(seq < SEQUENCE_LIMIT);
+        let mut buf = <T::Words as Words>::ZERO;
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(buf.as_mut_slice());
+        bytes[..size_of::<T>()].copy_from_slice(bytemuck::bytes_of(value));
+
+        self.stamp.store(writing(seq), Ordering::Relaxed);
+        if !mutant::WRITER_NO_FENCE {
+            // Release: orders the odd stamp before every word store below. Pairs with the
+            // reader's fence(Acquire) through any word it loads from this write, which is
+            // what makes its re-check see the odd stamp.
+            fence(Ordering::Release);
+        }
+        let words = <T::Words as Words>::atomics(&self.words);
+        for (word, &value) in words[..Self::USED].iter().zip(&buf.as_slice()[..Self::USED]) {
+            word.store(value, Ordering::Relaxed);
+            #[cfg(all(hardwire_stress_yield, feature = "std"))]
+            std::thread::yield_now(); // widens the torn-read window for stress tests
+        }
+        let commit = if mutant::RELAXED_COMMIT { Ordering::Relaxed } else { Ordering::Release };
+        // Release: publishes the word stores above. Pairs with the Acquire load of `s1` in
+        // `read` and with the previous-lap wait of multi-producer publishers.
+        self.stamp.store(committed(seq), commit);
+    }
+
+    /// Copies out the value of sequence `seq`, if the slot holds it committed.
+    ///
+    /// Never blocks. The value is assembled only after the stamp re-check passed.
+    #[inline]
+    pub fn read(&self, seq: u64) -> SlotRead<T> {
+        if seq >= SEQUENCE_LIMIT {
+            return SlotRead::Empty; // nothing can ever be published there
+        }
+        // Acquire: pairs with the Release commit in `write`; seeing `committed(seq)` makes
+        // all of that write's words visible.
+        let s1 = self.stamp.load(Ordering::Acquire);
+        if s1 != committed(seq) {
+            return Self::classify(s1, seq);
+        }
+        let mut buf = <T::Words as Words>::ZERO;
+        let words = <T::Words as Words>::atomics(&self.words);
+        for (slot, word) in buf.as_mut_slice()[..Self::USED].iter_mut().zip(&words[..Self::USED]) {
+            *slot = word.load(Ordering::Relaxed);
+        }
+        if !mutant::READER_NO_FENCE {
+            // Acquire: orders the word loads above before the re-check below. Pairs with
+            // the writer's fence(Release): a word from a newer write implies the re-check
+            // sees that write's odd stamp (module docs).
+            fence(Ordering::Acquire);
+        }
+        let s2 = self.stamp.load(Ordering::Relaxed);
+        if s2 != s1 && !mutant::SKIP_RECHECK {
+            return SlotRead::Torn;
+        }
+        let bytes: &[u8] = bytemuck::cast_slice(buf.as_slice());
+        SlotRead::Ready(bytemuck::pod_read_unaligned(&bytes[..size_of::<T>()]))
+    }
+
+    /// Whether `seq` is committed in this slot (its stamp is exactly `committed(seq)`).
+    ///
+    /// `Acquire` when `acquire` is true: a `true` answer then makes that write's words
+    /// happen-before the caller's next accesses, which the previous-lap wait of
+    /// multi-producer publishers relies on.
+    #[inline]
+    pub(crate) fn holds_committed(&self, seq: u64, acquire: bool) -> bool {
+        let order = if acquire { Ordering::Acquire } else { Ordering::Relaxed };
+        self.stamp.load(order) == committed(seq)
+    }
+
+    /// Whether a read of `seq` may now return something other than `Empty`/`Busy`: the
+    /// slot holds `seq` committed, or a later sequence. A side-effect-free hint for
+    /// parked readers; [`Slot::read`] decides.
+    #[inline]
+    pub(crate) fn may_be_ready(&self, seq: u64) -> bool {
+        seq < SEQUENCE_LIMIT && self.stamp.load(Ordering::Relaxed) >= committed(seq)
+    }
+
+    /// The raw stamp (`Acquire`), for diagnostics and tests.
+    #[must_use]
+    pub fn stamp(&self) -> u64 {
+        self.stamp.load(Ordering::Acquire)
+    }
+
+    #[cold]
+    fn classify(stamp: u64, seq: u64) -> SlotRead<T> {
+        if stamp == 0 || stamp < writing(seq) {
+            SlotRead::Empty
+        } else if stamp == writing(seq) {
+            SlotRead::Busy
+        } else {
+            // stamp > committed(seq): a later lap.
+            SlotRead::Overwritten { by: sequence_of(stamp) }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T: Payload> Default for Slot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Payload> core::fmt::Debug for Slot<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let stamp = self.stamp();
+        let mut out = f.debug_struct("Slot");
+        out.field("stamp", &stamp);
+        match stamp {
+            0 => out.field("state", &"never written"),
+            s if s % 2 == 1 => out.field("writing", &sequence_of(s)),
+            s => out.field("committed", &sequence_of(s)),
+        };
+        out.finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+    #[repr(C)]
+    struct Odd([u8; 13]);
+    crate::impl_payload!(Odd);
+
+    #[test]
+    fn stamps_classify_every_state() {
+        let slot = Slot::<u64>::new();
+        assert_eq!(slot.read(0), SlotRead::Empty);
+        assert_eq!(slot.read(5), SlotRead::Empty);
+        slot.write(4, &44);
+        assert_eq!(slot.read(4), SlotRead::Ready(44));
+        assert_eq!(slot.read(5), SlotRead::Empty, "a later sequence not yet published");
+        assert_eq!(slot.read(0), SlotRead::Overwritten { by: 4 });
+        slot.stamp.store(writing(8), Ordering::Relaxed);
+        assert_eq!(slot.read(8), SlotRead::Busy);
+        assert_eq!(slot.read(4), SlotRead::Overwritten { by: 8 });
+    }
+
+    #[test]
+    fn odd_sizes_round_trip_with_zeroed_tail() {
+        let slot = Slot::<Odd>::new();
+        let value = Odd(*b"hello, world!");
+        slot.write(0, &value);
+        assert_eq!(slot.read(0), SlotRead::Ready(value));
+        // The tail of the last word is zero, so no stored byte is uninitialized.
+        let words = <<Odd as Payload>::Words as Words>::atomics(&slot.words);
+        assert_eq!(words[1].load(Ordering::Relaxed).to_ne_bytes()[5..], [0; 3]);
+    }
+
+    #[test]
+    fn the_last_sequence_has_the_largest_stamp() {
+        let slot = Slot::<u64>::new();
+        slot.write(SEQUENCE_LIMIT - 1, &7);
+        assert_eq!(slot.stamp(), u64::MAX - 1);
+        assert_eq!(slot.read(SEQUENCE_LIMIT - 1), SlotRead::Ready(7));
+        assert_eq!(slot.read(SEQUENCE_LIMIT), SlotRead::Empty);
+    }
+
+    #[test]
+    #[should_panic(expected = "sequence beyond SEQUENCE_LIMIT")]
+    fn writing_past_the_limit_panics() {
+        Slot::<u64>::new().write(SEQUENCE_LIMIT, &0);
+    }
+}

@@ -1,0 +1,128 @@
+//! Counters: per ring, per subscriber, and the backpressure ratio.
+//!
+//! Nothing here adds a shared read-modify-write to a hot path. A ring's published count is
+//! its head cursor. A subscriber counts in plain local fields and copies them to its
+//! shared record with plain stores when it runs dry, every 256 events, and on demand
+//! ([`Subscriber::flush_stats`](crate::Subscriber::flush_stats)); on `Overwrite` rings
+//! that is also when its position becomes visible to [`Ring::pressure`](crate::Ring::pressure).
+
+use core::fmt;
+
+/// How full a ring is for its slowest subscriber: `0.0` empty … `1.0` a full lap behind.
+///
+/// On `Backpressure` rings a ratio of `1.0` means publishers are waiting. On `Overwrite`
+/// rings it is computed from the positions subscribers last flushed, and `1.0` means the
+/// slowest one is losing events.
+///
+/// ```
+/// use hardwire_runtime::{Backpressure, Ring};
+///
+/// let ring = Ring::<u32, 8, Backpressure>::new();
+/// let _subscriber = ring.subscribe().unwrap();
+/// let mut publisher = ring.publisher().unwrap();
+/// for i in 0..7 {
+///     publisher.publish(i);
+/// }
+/// let pressure = ring.pressure();
+/// assert_eq!(pressure.ratio(), 7.0 / 8.0);
+/// assert!(pressure.is_under_pressure() && !pressure.should_throttle());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct Pressure(f64);
+
+impl Pressure {
+    /// The ratio at which [`Pressure::is_under_pressure`] turns true.
+    pub const UNDER_PRESSURE: f64 = 0.8;
+    /// The ratio at which [`Pressure::should_throttle`] turns true.
+    pub const THROTTLE: f64 = 0.9;
+
+    /// A pressure of `ratio`, clamped to `0.0..=1.0`.
+    #[must_use]
+    pub fn new(ratio: f64) -> Self {
+        Self(if ratio.is_nan() { 0.0 } else { ratio.clamp(0.0, 1.0) })
+    }
+
+    /// The backlog of the slowest subscriber over the capacity, `0.0..=1.0`.
+    #[must_use]
+    pub fn ratio(self) -> f64 {
+        self.0
+    }
+
+    /// At least 80 % full: time to shed optional work.
+    #[must_use]
+    pub fn is_under_pressure(self) -> bool {
+        self.0 >= Self::UNDER_PRESSURE
+    }
+
+    /// At least 90 % full: producers should slow down.
+    #[must_use]
+    pub fn should_throttle(self) -> bool {
+        self.0 >= Self::THROTTLE
+    }
+}
+
+impl fmt::Display for Pressure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.0}%", self.0 * 100.0)
+    }
+}
+
+/// A snapshot of a ring's counters, from [`Ring::stats`](crate::Ring::stats).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RingStats {
+    /// Slots in the ring.
+    pub capacity: usize,
+    /// `"overwrite"` or `"backpressure"`.
+    pub overflow: &'static str,
+    /// Events published (claimed, for multiple producers).
+    pub published: u64,
+    /// Subscribers registered now.
+    pub subscribers: usize,
+    /// Fill level for the slowest subscriber.
+    pub pressure: Pressure,
+    /// Whether every publisher has been dropped.
+    pub closed: bool,
+}
+
+impl fmt::Display for RingStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "capacity {} ({}), published {}, {} subscriber{}, pressure {}{}",
+            self.capacity,
+            self.overflow,
+            self.published,
+            self.subscribers,
+            if self.subscribers == 1 { "" } else { "s" },
+            self.pressure,
+            if self.closed { ", closed" } else { "" },
+        )
+    }
+}
+
+/// One subscriber's counters.
+///
+/// For every subscriber, `received + lagged + skipped` equals the events published since
+/// it subscribed, once it has drained the ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SubscriberStats {
+    /// Events received.
+    pub received: u64,
+    /// Events lost to overwrite (always 0 on `Backpressure` rings).
+    pub lagged: u64,
+    /// Events passed over on purpose by [`Subscriber::latest`](crate::Subscriber::latest).
+    pub skipped: u64,
+    /// Reads that raced a writer, were detected by the seqlock re-check and discarded.
+    /// Diagnostic: non-zero means the ring is contended, never that data was wrong.
+    pub torn_reads: u64,
+}
+
+impl fmt::Display for SubscriberStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "received {}, lagged {}, skipped {}, torn reads rejected {}",
+            self.received, self.lagged, self.skipped, self.torn_reads
+        )
+    }
+}

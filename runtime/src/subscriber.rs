@@ -1,0 +1,452 @@
+//! The receiving handle, [`Subscriber`].
+//!
+//! A subscriber reads with its own cursor, a plain local `u64`. On `Overwrite` rings it
+//! writes nothing shared per event; it copies its counters and position to its record
+//! now and then ([`crate::stats`]). On `Backpressure` rings it stores its position after
+//! every read, which is what lets publishers reuse the slot.
+
+use core::ops::Deref;
+
+use crate::error::{RecvError, SubscribeError, TryRecvError};
+use crate::mutant;
+use crate::ring::{self, AnyRing, Overflow, Record};
+use crate::shutdown::Shutdown;
+use crate::slot::SlotRead;
+use crate::stats::SubscriberStats;
+use crate::sync::Ordering;
+use crate::wait::{Deadline, Interrupted, WaitStrategy, wait_until};
+
+type PayloadOf<P> = <<P as Deref>::Target as AnyRing>::Payload;
+
+/// Events between two copies of an `Overwrite` subscriber's counters to its record.
+const FLUSH_EVERY: u32 = 256;
+
+/// A subscriber's reading state, apart from the pointer to its ring so that a blocking
+/// wait can borrow both at once.
+struct Reader {
+    cursor: u64,
+    record: usize,
+    counts: SubscriberStats,
+    unflushed: u32,
+    wait: WaitStrategy,
+}
+
+/// What one attempt to read at the cursor found.
+enum Next<T> {
+    Event(T),
+    Empty,
+    Closed,
+    /// The cursor's slot carries the later sequence `by`; not yet accounted for.
+    Lapped {
+        by: u64,
+    },
+}
+
+impl Reader {
+    #[inline(always)]
+    fn next<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Next<R::Payload> {
+        loop {
+            let seq = self.cursor;
+            match ring.slot(seq).read(seq) {
+                SlotRead::Ready(event) => {
+                    self.cursor = seq + 1;
+                    self.counts.received += 1;
+                    return Next::Event(event);
+                }
+                SlotRead::Empty | SlotRead::Busy => {
+                    return if ring::is_drained(ring, seq) { Next::Closed } else { Next::Empty };
+                }
+                SlotRead::Overwritten { by } => return Next::Lapped { by },
+                // A writer raced the copy; read the slot again (it now shows the writer).
+                SlotRead::Torn => self.counts.torn_reads += 1,
+            }
+        }
+    }
+
+    /// Accounts for a lap (see `ring::resume_after_lag`); returns the events missed.
+    #[cold]
+    fn skip_lap<R: AnyRing + ?Sized>(&mut self, ring: &R, by: u64) -> u64 {
+        let oldest = ring::resume_after_lag(ring, by);
+        let missed = oldest - self.cursor - u64::from(mutant::LAG_OFF_BY_ONE);
+        self.cursor = oldest;
+        self.counts.lagged += missed;
+        missed
+    }
+
+    /// Makes the cursor visible where it must be: to gated publishers at once, to stats
+    /// readers every `FLUSH_EVERY` events.
+    #[inline(always)]
+    fn commit<R: AnyRing + ?Sized>(&mut self, ring: &R, events: u32) {
+        if <R::Overflow as Overflow>::LOSSLESS {
+            let order = if mutant::RELAXED_POSITION { Ordering::Relaxed } else { Ordering::Release };
+            // Release: pairs with the publisher's Acquire in `gate_limit`; our reads of
+            // the slots before the cursor are complete before it may overwrite them.
+            self.record(ring).position.store(self.cursor + 1, order);
+            ring.control().writers.notify();
+        }
+        self.unflushed = self.unflushed.saturating_add(events);
+        if self.unflushed >= FLUSH_EVERY {
+            self.flush(ring);
+        }
+    }
+
+    fn flush<R: AnyRing + ?Sized>(&mut self, ring: &R) {
+        let record = self.record(ring);
+        if !<R::Overflow as Overflow>::LOSSLESS {
+            record.position.store(self.cursor + 1, Ordering::Relaxed);
+        }
+        record.received.store(self.counts.received, Ordering::Relaxed);
+        record.lagged.store(self.counts.lagged, Ordering::Relaxed);
+        record.skipped.store(self.counts.skipped, Ordering::Relaxed);
+        record.torn_reads.store(self.counts.torn_reads, Ordering::Relaxed);
+        self.unflushed = 0;
+    }
+
+    #[inline(always)]
+    fn record<'r, R: AnyRing + ?Sized>(&self, ring: &'r R) -> &'r Record {
+        &ring.records()[self.record]
+    }
+
+    #[inline]
+    fn try_recv<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Result<R::Payload, TryRecvError> {
+        match self.next(ring) {
+            Next::Event(event) => {
+                self.commit(ring, 1);
+                Ok(event)
+            }
+            Next::Lapped { by } => {
+                let missed = self.skip_lap(ring, by);
+                self.commit(ring, 1);
+                Err(TryRecvError::Lagged { missed })
+            }
+            Next::Empty => {
+                self.flush_if_dirty(ring);
+                Err(TryRecvError::Empty)
+            }
+            Next::Closed => {
+                self.flush_if_dirty(ring);
+                Err(TryRecvError::Closed)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn flush_if_dirty<R: AnyRing + ?Sized>(&mut self, ring: &R) {
+        if self.unflushed != 0 {
+            self.flush(ring);
+        }
+    }
+
+    /// Whether the cursor's slot may have changed state or the ring closed, without side
+    /// effects (a parked reader re-checks it under the parking lock).
+    fn may_progress<R: AnyRing + ?Sized>(ring: &R, seq: u64) -> bool {
+        ring.slot(seq).may_be_ready(seq) || ring.control().closed.load(Ordering::Acquire)
+    }
+}
+
+/// A receiving handle of a ring: every event published after it subscribed, in order.
+///
+/// Created by [`Ring::subscribe`](crate::Ring::subscribe) or [`Subscriber::new`]. On a
+/// `Backpressure` ring it holds publishers back until it has read each event; dropping it
+/// releases them. On an `Overwrite` ring it never slows publishers down; if it falls a
+/// full lap behind it is told exactly how many events it missed.
+///
+/// ```
+/// use hardwire_runtime::{Ring, TryRecvError};
+///
+/// let ring = Ring::<u32, 4>::new();
+/// let mut subscriber = ring.subscribe().unwrap();
+/// let mut publisher = ring.publisher().unwrap();
+/// for i in 0..10 {
+///     publisher.publish(i); // overwrite: never waits
+/// }
+/// // Events 0..7 were overwritten; the subscriber resumes at the oldest one still safe.
+/// assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 7 }));
+/// assert_eq!(subscriber.drain().collect::<Vec<_>>(), [7, 8, 9]);
+/// let stats = subscriber.stats();
+/// assert_eq!(stats.received + stats.lagged, 10);
+/// ```
+pub struct Subscriber<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    ring: P,
+    reader: Reader,
+}
+
+impl<P> Subscriber<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    /// Registers a subscriber of the ring `ring` points to. It receives every event
+    /// published from now on.
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::TooManySubscribers`] if all of the ring's `SUBS` records are in use.
+    pub fn new(ring: P) -> Result<Self, SubscribeError> {
+        let (record, cursor) = ring::register(&*ring)?;
+        let reader =
+            Reader { cursor, record, counts: SubscriberStats::default(), unflushed: 0, wait: WaitStrategy::default() };
+        Ok(Self { ring, reader })
+    }
+
+    /// The next event, if one is ready. Never blocks.
+    ///
+    /// # Errors
+    ///
+    /// * [`TryRecvError::Empty`]: nothing new yet.
+    /// * [`TryRecvError::Lagged`]: the subscriber was lapped on an `Overwrite` ring and
+    ///   missed exactly `missed` events; the next call returns the oldest one still there.
+    /// * [`TryRecvError::Closed`]: every publisher is gone and every event was received.
+    #[inline]
+    pub fn try_recv(&mut self) -> Result<PayloadOf<P>, TryRecvError> {
+        self.reader.try_recv(&*self.ring)
+    }
+
+    /// The next event, waiting for it with the subscriber's [`WaitStrategy`].
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] as in [`Subscriber::try_recv`], or [`RecvError::Closed`].
+    pub fn recv(&mut self) -> Result<PayloadOf<P>, RecvError> {
+        self.recv_or_stop(None, Deadline::NEVER)
+    }
+
+    /// [`Subscriber::recv`], giving up when `shutdown` is triggered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::recv`], and [`RecvError::Shutdown`].
+    pub fn recv_until(&mut self, shutdown: &Shutdown) -> Result<PayloadOf<P>, RecvError> {
+        self.recv_or_stop(Some(shutdown), Deadline::NEVER)
+    }
+
+    /// [`Subscriber::recv`], giving up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::recv`], and [`RecvError::Timeout`].
+    #[cfg(feature = "std")]
+    pub fn recv_timeout(&mut self, timeout: std::time::Duration) -> Result<PayloadOf<P>, RecvError> {
+        self.recv_or_stop(None, Deadline::after(timeout))
+    }
+
+    fn recv_or_stop(&mut self, shutdown: Option<&Shutdown>, deadline: Deadline) -> Result<PayloadOf<P>, RecvError> {
+        let ring = &*self.ring;
+        let reader = &mut self.reader;
+        match reader.try_recv(ring) {
+            Err(TryRecvError::Empty) => {}
+            done => return done.map_err(RecvError::from),
+        }
+        // The cursor only moves when `try_recv` returns something other than `Empty`,
+        // which ends the wait, so the readiness check may use its current value.
+        let seq = reader.cursor;
+        let strategy = reader.wait;
+        let waited = wait_until(
+            strategy,
+            &ring.control().readers,
+            shutdown,
+            deadline,
+            || match reader.try_recv(ring) {
+                Err(TryRecvError::Empty) => None,
+                done => Some(done),
+            },
+            || Reader::may_progress(ring, seq),
+        );
+        match waited {
+            Ok(done) => done.map_err(RecvError::from),
+            Err(Interrupted::Shutdown) => Err(RecvError::Shutdown),
+            Err(Interrupted::Timeout) => Err(RecvError::Timeout),
+        }
+    }
+
+    /// Fills `out` with the events that are ready, in order; returns how many. The
+    /// position is published once for the whole batch.
+    ///
+    /// # Errors
+    ///
+    /// Only when no event was copied: [`TryRecvError::Empty`], [`TryRecvError::Closed`], or
+    /// [`TryRecvError::Lagged`]. A lap found after some events were copied is reported by
+    /// the next call.
+    pub fn try_recv_batch(&mut self, out: &mut [PayloadOf<P>]) -> Result<usize, TryRecvError> {
+        let ring = &*self.ring;
+        let reader = &mut self.reader;
+        let mut copied = 0;
+        for place in out.iter_mut() {
+            match reader.next(ring) {
+                Next::Event(event) => {
+                    *place = event;
+                    copied += 1;
+                }
+                _ if copied > 0 => break,
+                Next::Lapped { by } => {
+                    let missed = reader.skip_lap(ring, by);
+                    reader.commit(ring, 1);
+                    return Err(TryRecvError::Lagged { missed });
+                }
+                Next::Empty => {
+                    reader.flush_if_dirty(ring);
+                    return Err(TryRecvError::Empty);
+                }
+                Next::Closed => {
+                    reader.flush_if_dirty(ring);
+                    return Err(TryRecvError::Closed);
+                }
+            }
+        }
+        if copied > 0 {
+            reader.commit(ring, u32::try_from(copied).unwrap_or(u32::MAX));
+        }
+        Ok(copied)
+    }
+
+    /// An iterator over the events ready now. It ends when the ring is empty (or closed
+    /// and drained). Laps are skipped over; [`Drain::lagged`] and [`Subscriber::stats`]
+    /// count the events they cost.
+    pub fn drain(&mut self) -> Drain<'_, P> {
+        Drain { subscriber: self, lagged: 0 }
+    }
+
+    /// Skips to the newest published event and returns it, counting the events passed
+    /// over in [`SubscriberStats::skipped`]. For "latest value" consumers such as a GUI
+    /// showing a price.
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::try_recv`]. With multiple producers the newest claimed event may
+    /// still be being written: `Empty` then, and the next call returns it.
+    pub fn latest(&mut self) -> Result<PayloadOf<P>, TryRecvError> {
+        let ring = &*self.ring;
+        let reader = &mut self.reader;
+        let head = ring::head(ring);
+        if head > reader.cursor + 1 {
+            reader.counts.skipped += head - 1 - reader.cursor;
+            reader.cursor = head - 1;
+            reader.commit(ring, 0); // a backpressure ring may reuse the skipped slots now
+        }
+        reader.try_recv(ring)
+    }
+
+    /// Events published but not yet received (an upper bound on an `Overwrite` ring that
+    /// has lapped this subscriber).
+    #[must_use]
+    pub fn pending(&self) -> u64 {
+        ring::head(&*self.ring).saturating_sub(self.reader.cursor)
+    }
+
+    /// The sequence of the next event this subscriber will receive.
+    #[must_use]
+    pub fn next_sequence(&self) -> u64 {
+        self.reader.cursor
+    }
+
+    /// This subscriber's counters, exact and current.
+    #[must_use]
+    pub fn stats(&self) -> SubscriberStats {
+        self.reader.counts
+    }
+
+    /// Copies the counters (and, on `Overwrite` rings, the position) to the ring, where
+    /// [`Ring::subscriber_stats`](crate::Ring::subscriber_stats) and
+    /// [`Ring::pressure`](crate::Ring::pressure) read them. Done automatically when the
+    /// subscriber runs dry and every 256 events.
+    pub fn flush_stats(&mut self) {
+        self.reader.flush(&*self.ring);
+    }
+
+    /// The ring this handle reads from.
+    #[must_use]
+    pub fn ring(&self) -> &P::Target {
+        &self.ring
+    }
+
+    /// The strategy [`Subscriber::recv`] waits with.
+    pub fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
+        self.reader.wait = strategy;
+    }
+
+    /// [`Subscriber::set_wait_strategy`], by value.
+    #[must_use]
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.reader.wait = strategy;
+        self
+    }
+}
+
+impl<P> Drop for Subscriber<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn drop(&mut self) {
+        ring::deregister(&*self.ring, self.reader.record);
+    }
+}
+
+impl<P> core::fmt::Debug for Subscriber<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("next", &self.reader.cursor)
+            .field("stats", &self.reader.counts)
+            .field("wait", &self.reader.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Iterator over the events ready now; see [`Subscriber::drain`].
+pub struct Drain<'s, P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    subscriber: &'s mut Subscriber<P>,
+    lagged: u64,
+}
+
+impl<P> Drain<'_, P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    /// Events lost to laps during this drain.
+    #[must_use]
+    pub fn lagged(&self) -> u64 {
+        self.lagged
+    }
+}
+
+impl<P> Iterator for Drain<'_, P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    type Item = PayloadOf<P>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.subscriber.try_recv() {
+                Ok(event) => return Some(event),
+                Err(TryRecvError::Lagged { missed }) => self.lagged += missed,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+impl<P> core::fmt::Debug for Drain<'_, P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Drain").field("subscriber", &self.subscriber).field("lagged", &self.lagged).finish()
+    }
+}

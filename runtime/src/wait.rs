@@ -1,0 +1,307 @@
+//! Wait strategies, and how parked waiters are woken.
+//!
+//! # Strategies
+//!
+//! A subscriber waiting for an event, or a backpressure publisher waiting for room, calls
+//! its [`WaitStrategy`] between attempts. Spinning is fastest when a core is free for the
+//! waiter; yielding and parking keep an oversubscribed machine (more threads than cores)
+//! moving.
+//!
+//! # Parking (`std`)
+//!
+//! Parked waiters sleep on a process-wide table of `SHARDS` mutex/condvar pairs, picked by
+//! the address of the ring's wait queue (one for readers, one for writers). A ring keeps
+//! only a count of its parked waiters, which the other side loads with `Relaxed` after
+//! every publish or receive: one load of a read-mostly cache line, and a wake-up only
+//! when somebody sleeps. Because the table is shared, a [`Shutdown`] wakes every parked
+//! waiter without knowing which rings they sleep on.
+//!
+//! Waking is exact for closing a ring, dropping a subscriber and triggering a shutdown:
+//! both sides execute a `SeqCst` fence, so either the waiter sees the change before it
+//! sleeps or the waker sees the waiter. The per-event wake after a publish or receive has
+//! no fence (it would cost more than the publish itself), so a waiter that goes to sleep
+//! at the very instant of the event can miss that one wake-up. It then wakes on its own
+//! after a backstop of 1 ms, doubling to at most 64 ms while nothing arrives: a bounded
+//! delay, never a hang.
+
+use crate::shutdown::Shutdown;
+use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom, spin_hint};
+
+#[cfg(feature = "std")]
+use crate::sync::{Condvar, Mutex, fence, yield_now};
+#[cfg(feature = "std")]
+use std::time::{Duration, Instant};
+
+/// How a subscriber or publisher waits when it cannot make progress.
+///
+/// Set per handle with `set_wait_strategy`. The default is [`WaitStrategy::backoff()`]
+/// with `std`, [`WaitStrategy::BusySpin`] without.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WaitStrategy {
+    /// Spin with a CPU pause hint. Lowest latency; occupies a core while waiting. With
+    /// `std` it also yields once every 4096 spins, so a spinning thread on a machine with
+    /// more threads than cores cannot starve the thread it waits for.
+    BusySpin,
+    /// Yield the time slice between attempts.
+    #[cfg(feature = "std")]
+    Yield,
+    /// Spin `spins` rounds (each twice as long as the last, up to 64 pauses), then yield
+    /// `yields` times, then park as [`WaitStrategy::Block`] does.
+    #[cfg(feature = "std")]
+    Backoff {
+        /// Rounds of spinning before yielding.
+        spins: u32,
+        /// Yields before parking.
+        yields: u32,
+    },
+    /// Park the thread until the other side wakes it (see the module docs for the
+    /// backstop timeout).
+    #[cfg(feature = "std")]
+    Block,
+}
+
+impl WaitStrategy {
+    /// Spin 10 rounds, yield 10 times, then park: low latency under light load, no CPU
+    /// burned while idle.
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub const fn backoff() -> Self {
+        Self::Backoff { spins: 10, yields: 10 }
+    }
+}
+
+impl Default for WaitStrategy {
+    fn default() -> Self {
+        #[cfg(feature = "std")]
+        return Self::backoff();
+        #[cfg(not(feature = "std"))]
+        return Self::BusySpin;
+    }
+}
+
+/// Why a wait ended without its condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interrupted {
+    Shutdown,
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    Timeout,
+}
+
+/// When a wait gives up; never, without `std`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    #[cfg(feature = "std")]
+    at: Option<Instant>,
+}
+
+impl Deadline {
+    pub(crate) const NEVER: Self = Self {
+        #[cfg(feature = "std")]
+        at: None,
+    };
+
+    #[cfg(feature = "std")]
+    pub(crate) fn after(timeout: Duration) -> Self {
+        Self { at: Instant::now().checked_add(timeout) }
+    }
+
+    fn passed(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.at.is_some_and(|at| Instant::now() >= at);
+        #[cfg(not(feature = "std"))]
+        return false;
+    }
+}
+
+/// The parked-waiter count of one side (readers or writers) of one ring.
+pub(crate) struct WaitQueue {
+    parked: AtomicU32,
+}
+
+impl WaitQueue {
+    const_fn_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self { parked: AtomicU32::new(0) }
+        }
+    }
+
+    /// Wakes parked waiters after an event, if any are parked. No fence: see the module
+    /// docs for the one interleaving this can miss and the backstop that bounds it.
+    #[inline(always)]
+    pub(crate) fn notify(&self) {
+        #[cfg(feature = "std")]
+        if self.parked.load(Ordering::Relaxed) != 0 {
+            self.wake();
+        }
+    }
+
+    /// Wakes parked waiters after a state change they must not miss (close, deregister).
+    pub(crate) fn notify_exact(&self) {
+        #[cfg(feature = "std")]
+        {
+            // SeqCst: pairs with the fence in `park` after the waiter announced itself.
+            fence(Ordering::SeqCst);
+            if self.parked.load(Ordering::Relaxed) != 0 {
+                self.wake();
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[cold]
+    fn wake(&self) {
+        let shard = parking::shard_for(self);
+        let _guard = parking::lock(&shard.lock);
+        shard.ready.notify_all();
+    }
+}
+
+impl core::fmt::Debug for WaitQueue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitQueue").field("parked", &self.parked.load(Ordering::Relaxed)).finish()
+    }
+}
+
+/// Wakes every parked waiter in the process (for [`Shutdown::trigger`]).
+pub(crate) fn wake_all_parked() {
+    #[cfg(feature = "std")]
+    parking::wake_all();
+}
+
+/// Repeats `poll` until it returns `Some`, waiting with `strategy` in between, until
+/// `shutdown` is triggered or `deadline` passes.
+///
+/// `ready` is the side-effect-free form of "`poll` may now succeed"; a parked waiter
+/// re-checks it under the shard lock, so it must not take a shard lock itself.
+pub(crate) fn wait_until<R>(
+    strategy: WaitStrategy,
+    queue: &WaitQueue,
+    shutdown: Option<&Shutdown>,
+    deadline: Deadline,
+    mut poll: impl FnMut() -> Option<R>,
+    mut ready: impl FnMut() -> bool,
+) -> Result<R, Interrupted> {
+    #[cfg(feature = "std")]
+    let mut backstop = parking::FIRST_BACKSTOP;
+    let mut step: u32 = 0;
+    loop {
+        if let Some(done) = poll() {
+            return Ok(done);
+        }
+        if shutdown.is_some_and(Shutdown::is_triggered) {
+            return Err(Interrupted::Shutdown);
+        }
+        if deadline.passed() {
+            return Err(Interrupted::Timeout);
+        }
+        match strategy {
+            WaitStrategy::BusySpin => {
+                spin_hint();
+                #[cfg(feature = "std")]
+                if step % 4096 == 4095 {
+                    yield_now();
+                }
+            }
+            #[cfg(feature = "std")]
+            WaitStrategy::Yield => yield_now(),
+            #[cfg(feature = "std")]
+            WaitStrategy::Backoff { spins, yields } => {
+                if step < spins {
+                    for _ in 0..(1u32 << step.min(6)) {
+                        spin_hint();
+                    }
+                } else if step - spins < yields {
+                    yield_now();
+                } else {
+                    parking::park(queue, shutdown, deadline, &mut ready, &mut backstop);
+                }
+            }
+            #[cfg(feature = "std")]
+            WaitStrategy::Block => parking::park(queue, shutdown, deadline, &mut ready, &mut backstop),
+        }
+        step = step.saturating_add(1);
+        #[cfg(not(feature = "std"))]
+        let _ = (&queue, &mut ready);
+    }
+}
+
+#[cfg(feature = "std")]
+mod parking {
+    use super::*;
+    use crossbeam_utils::CachePadded;
+
+    /// Shards of the parking table; waiters of unrelated rings rarely share one.
+    #[cfg(not(loom))]
+    const SHARDS: usize = 32;
+    #[cfg(loom)]
+    const SHARDS: usize = 1;
+
+    pub(super) const FIRST_BACKSTOP: Duration = Duration::from_millis(1);
+    const MAX_BACKSTOP: Duration = Duration::from_millis(64);
+
+    pub(super) struct Shard {
+        pub(super) lock: Mutex<()>,
+        pub(super) ready: Condvar,
+    }
+
+    #[cfg(not(loom))]
+    static TABLE: [CachePadded<Shard>; SHARDS] =
+        [const { CachePadded::new(Shard { lock: Mutex::new(()), ready: Condvar::new() }) }; SHARDS];
+
+    #[cfg(loom)]
+    loom::lazy_static! {
+        static ref TABLE: [CachePadded<Shard>; SHARDS] =
+            core::array::from_fn(|_| CachePadded::new(Shard { lock: Mutex::new(()), ready: Condvar::new() }));
+    }
+
+    pub(super) fn shard_for(queue: &WaitQueue) -> &'static Shard {
+        let address = core::ptr::from_ref(queue) as usize;
+        &TABLE[(address >> 7) % SHARDS]
+    }
+
+    /// Locks a shard. Nothing runs user code under a shard lock, so poisoning can only
+    /// come from a panic inside this module; the `()` it guards cannot be left invalid.
+    pub(super) fn lock(lock: &Mutex<()>) -> crate::sync::MutexGuard<'_, ()> {
+        lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn wake_all() {
+        for shard in TABLE.iter() {
+            let _guard = lock(&shard.lock);
+            shard.ready.notify_all();
+        }
+    }
+
+    /// Sleeps until woken, the backstop expires, or the condition already holds.
+    pub(super) fn park(
+        queue: &WaitQueue,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+        ready: &mut impl FnMut() -> bool,
+        backstop: &mut Duration,
+    ) {
+        let shard = shard_for(queue);
+        let guard = lock(&shard.lock);
+        queue.parked.fetch_add(1, Ordering::Relaxed);
+        // SeqCst: pairs with the fence of `notify_exact` and `Shutdown::trigger`. Either
+        // the re-check below sees their change, or they see `parked != 0` and wake us
+        // (they take the shard lock, which we hold until the condvar releases it).
+        fence(Ordering::SeqCst);
+        let must_sleep = !ready() && !shutdown.is_some_and(Shutdown::is_triggered) && !deadline.passed();
+        let guard = if must_sleep {
+            let mut timeout = *backstop;
+            if let Some(at) = deadline.at {
+                timeout = timeout.min(at.saturating_duration_since(Instant::now()));
+            }
+            *backstop = (*backstop * 2).min(MAX_BACKSTOP);
+            let (guard, _) =
+                shard.ready.wait_timeout(guard, timeout).unwrap_or_else(std::sync::PoisonError::into_inner);
+            guard
+        } else {
+            guard
+        };
+        queue.parked.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+    }
+}
