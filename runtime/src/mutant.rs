@@ -32,8 +32,14 @@ mutants! {
     LAG_IGNORES_STAMP = "lag_ignores_stamp";
     /// The lag count is one short of the events skipped (L3, stress).
     LAG_OFF_BY_ONE = "lag_off_by_one";
-    /// A backpressure subscriber publishes its position with `Relaxed` (L4).
-    RELAXED_POSITION = "relaxed_position";
+    /// A backpressure subscriber publishes its position before it has read the slot (L4).
+    ///
+    /// The realistic form of this bug is storing the position `Relaxed` instead of
+    /// `Release`: the slot's loads may then be satisfied after the store (load buffering,
+    /// allowed on Arm and POWER). Neither loom nor Miri can produce load buffering, so that
+    /// variant cannot be killed by any tool available here; this mutant moves the store
+    /// before the loads in program order, which loom does observe.
+    EARLY_POSITION = "early_position";
     /// A backpressure publisher lets itself run one event past the slowest reader (L4, stress).
     GATE_OFF_BY_ONE = "gate_off_by_one";
     /// Subscriber registration skips the read-modify-write handshake with publishers (L5).

@@ -87,8 +87,18 @@ macro_rules! impl_payload {
     };
 }
 
+// Primitives, and the arrays of them people reach for (stable Rust cannot compute `N` for
+// every `[T; LEN]` generically; other types use `impl_payload!` or the derive).
 impl_payload!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
-impl_payload!([u8; 8], [u8; 16], [u8; 32], [u8; 64], [u64; 2], [u64; 4], [u64; 8]);
+macro_rules! impl_payload_arrays {
+    ($ty:ty; $($len:literal)*) => { $(impl_payload!([$ty; $len]);)* };
+}
+impl_payload_arrays!(u8; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 24 28 32 40 48 56 64 128 256 512 1024 4096);
+impl_payload_arrays!(u16; 2 3 4 8 16 32);
+impl_payload_arrays!(u32; 2 3 4 5 6 7 8 12 16 32);
+impl_payload_arrays!(u64; 1 2 3 4 5 6 7 8 12 16 32 64 128);
+impl_payload_arrays!(f32; 2 3 4 8 16);
+impl_payload_arrays!(f64; 2 3 4 8 16);
 
 mod sealed {
     pub trait Sealed {}

@@ -53,10 +53,13 @@ fn wait_for_room<R: AnyRing + ?Sized>(
         shutdown,
         deadline,
         || {
+            if !ring::has_room(ring, seq) {
+                return None;
+            }
             let limit = ring::gate_limit(ring, seq);
             (seq < limit).then_some(limit)
         },
-        || seq < ring::gate_limit(ring, seq),
+        || ring::has_room(ring, seq),
     )
 }
 
@@ -377,19 +380,24 @@ where
     /// # Panics
     ///
     /// As [`MultiPublisher::publish`]; a batch that does not fit in the remaining
-    /// sequence space is not written at all.
+    /// sequence space is not written, and claims nothing.
     pub fn publish_batch(&mut self, events: &[PayloadOf<P>]) {
-        let count = events.len() as u64;
-        if count == 0 {
+        if events.is_empty() {
             return;
         }
-        if count > SEQUENCE_LIMIT {
-            exhausted();
-        }
-        let first = self.ring.head().fetch_add(count, Ordering::Relaxed);
-        if first + count > SEQUENCE_LIMIT {
-            self.ring.head().fetch_sub(count, Ordering::Relaxed);
-            exhausted();
+        let count = events.len() as u64;
+        // A compare-and-swap rather than a `fetch_add`, so a batch never claims past the
+        // limit: nothing to undo, and no batch size can push the counter towards wrapping.
+        let head = self.ring.head();
+        let mut first = head.load(Ordering::Relaxed);
+        loop {
+            if count > SEQUENCE_LIMIT.saturating_sub(first) {
+                exhausted();
+            }
+            match head.compare_exchange_weak(first, first + count, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(current) => first = current,
+            }
         }
         for (seq, event) in (first..).zip(events) {
             if seq >= self.limit {

@@ -260,11 +260,13 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
         /// An empty ring whose first sequence is `start`.
         ///
         /// Sequences are internal bookkeeping; this exists to test code near the end of
-        /// the sequence space. A ring that starts at or above [`SEQUENCE_LIMIT`] is
-        /// exhausted: publishing into it panics.
+        /// the sequence space. A `start` at or above [`SEQUENCE_LIMIT`] is clamped to it: the
+        /// ring is then exhausted and publishing into it panics. (Clamping keeps 2^63 of
+        /// headroom above the multi-producer claim counter, so it can never wrap.)
         #[must_use]
         pub fn with_start_sequence(start: u64) -> Self {
             let () = Self::CHECK;
+            let start = if start < SEQUENCE_LIMIT { start } else { SEQUENCE_LIMIT };
             Self {
                 head: CachePadded::new(AtomicU64::new(start)),
                 control: CachePadded::new(Control::new(start)),
@@ -292,6 +294,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
             // All-zero bytes are `Ring::new()` (see the `Zeroable` impl); only the start
             // sequence differs, and we hold the only reference.
             let mut ring: alloc::boxed::Box<Self> = bytemuck::zeroed_box();
+            let start = start.min(SEQUENCE_LIMIT);
             ring.control.start = start;
             *ring.head.get_mut() = start;
             ring
@@ -352,13 +355,13 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
     /// Whether every publisher handle has been dropped.
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.control.closed.load(Ordering::Acquire)
+        AnyRing::is_closed(self)
     }
 
     /// Subscribers registered now.
     #[must_use]
     pub fn subscriber_count(&self) -> usize {
-        self.records.iter().filter(|record| record.position.load(Ordering::Relaxed) != FREE).count()
+        subscriber_count(self)
     }
 
     /// How full the ring is for its slowest subscriber. See [`Pressure`].
@@ -370,14 +373,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
     /// A snapshot of the ring's counters.
     #[must_use]
     pub fn stats(&self) -> RingStats {
-        RingStats {
-            capacity: CAP,
-            overflow: O::NAME,
-            published: self.published(),
-            subscribers: self.subscriber_count(),
-            pressure: self.pressure(),
-            closed: self.is_closed(),
-        }
+        stats(self)
     }
 
     /// The counters of each registered subscriber, as last flushed by it (see
@@ -438,6 +434,26 @@ pub trait AnyRing: sealed::Sealed + Sync {
     fn control(&self) -> &Control;
     #[doc(hidden)]
     fn records(&self) -> &[CachePadded<Record>];
+
+    /// Events published so far (claimed, for multiple producers).
+    fn published(&self) -> u64 {
+        published(self)
+    }
+
+    /// Whether every publisher handle has been dropped.
+    fn is_closed(&self) -> bool {
+        self.control().closed.load(Ordering::Acquire)
+    }
+
+    /// How full the ring is for its slowest subscriber.
+    fn pressure(&self) -> Pressure {
+        pressure(self)
+    }
+
+    /// A snapshot of the ring's counters.
+    fn stats(&self) -> RingStats {
+        stats(self)
+    }
 }
 
 impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> sealed::Sealed for Ring<T, CAP, O, SUBS> {}
@@ -469,8 +485,9 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     }
 }
 
-/// `head`, clamped to the sequence domain (multi-producer claims past the limit are
-/// transient: they are undone before their publisher panics).
+/// `head`, clamped to the sequence domain. It exceeds [`SEQUENCE_LIMIT`] only transiently,
+/// by at most the number of threads claiming at once: a single claim past the limit is
+/// undone before its publisher panics, and batches never claim past it.
 #[inline]
 pub(crate) fn head<R: AnyRing + ?Sized>(ring: &R) -> u64 {
     // Acquire: pairs with the Release head store of a single producer, so a reader that
@@ -480,6 +497,21 @@ pub(crate) fn head<R: AnyRing + ?Sized>(ring: &R) -> u64 {
 
 fn published<R: AnyRing + ?Sized>(ring: &R) -> u64 {
     head(ring).saturating_sub(ring.control().start.min(SEQUENCE_LIMIT))
+}
+
+fn subscriber_count<R: AnyRing + ?Sized>(ring: &R) -> usize {
+    ring.records().iter().filter(|record| record.position.load(Ordering::Relaxed) != FREE).count()
+}
+
+fn stats<R: AnyRing + ?Sized>(ring: &R) -> RingStats {
+    RingStats {
+        capacity: R::CAPACITY,
+        overflow: <R::Overflow as Overflow>::NAME,
+        published: published(ring),
+        subscribers: subscriber_count(ring),
+        pressure: pressure(ring),
+        closed: ring.is_closed(),
+    }
 }
 
 fn pressure<R: AnyRing + ?Sized>(ring: &R) -> Pressure {
@@ -543,6 +575,17 @@ pub(crate) fn resume_after_lag<R: AnyRing + ?Sized>(ring: &R, by: u64) -> u64 {
 pub(crate) fn gate_limit<R: AnyRing + ?Sized>(ring: &R, next: u64) -> u64 {
     // AcqRel RMW: the publisher side of the registration handshake.
     ring.control().registrations.fetch_add(0, Ordering::AcqRel);
+    scan_gates(ring, next)
+}
+
+/// Whether the gates would let `seq` through, by plain loads only. A waiting publisher
+/// polls this, and runs the handshake of [`gate_limit`] only once it says yes: waiting
+/// then writes nothing shared.
+pub(crate) fn has_room<R: AnyRing + ?Sized>(ring: &R, seq: u64) -> bool {
+    seq < scan_gates(ring, seq)
+}
+
+fn scan_gates<R: AnyRing + ?Sized>(ring: &R, next: u64) -> u64 {
     let mut slowest = next;
     for record in ring.records() {
         // Acquire: pairs with the subscriber's Release position store, so its read of the

@@ -47,6 +47,9 @@ impl Reader {
     fn next<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Next<R::Payload> {
         loop {
             let seq = self.cursor;
+            if mutant::EARLY_POSITION && <R::Overflow as Overflow>::LOSSLESS {
+                self.record(ring).position.store(seq + 2, Ordering::Release);
+            }
             match ring.slot(seq).read(seq) {
                 SlotRead::Ready(event) => {
                     self.cursor = seq + 1;
@@ -78,10 +81,10 @@ impl Reader {
     #[inline(always)]
     fn commit<R: AnyRing + ?Sized>(&mut self, ring: &R, events: u32) {
         if <R::Overflow as Overflow>::LOSSLESS {
-            let order = if mutant::RELAXED_POSITION { Ordering::Relaxed } else { Ordering::Release };
-            // Release: pairs with the publisher's Acquire in `gate_limit`; our reads of
-            // the slots before the cursor are complete before it may overwrite them.
-            self.record(ring).position.store(self.cursor + 1, order);
+            // Release: pairs with the publisher's Acquire in `gate_limit`; our reads of the
+            // slots before the cursor are complete before it may overwrite them. `Relaxed`
+            // would let those loads be satisfied after this store on weakly ordered CPUs.
+            self.record(ring).position.store(self.cursor + 1, Ordering::Release);
             ring.control().writers.notify();
         }
         self.unflushed = self.unflushed.saturating_add(events);

@@ -1,0 +1,134 @@
+//! The publish and receive hot paths allocate nothing: a counting global allocator sees zero
+//! allocations over a million messages on every path, across threads too.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::thread;
+
+use hardwire_runtime::{Backpressure, MultiPublisher, Publisher, Ring, Subscriber, TryRecvError, WaitStrategy};
+
+struct Counting;
+
+thread_local! {
+    /// Only threads inside a measured section count, so the test harness does not.
+    static MEASURING: Cell<bool> = const { Cell::new(false) };
+    /// Per thread, so tests running in parallel cannot see each other's allocations.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call unchanged to `System`, which upholds the `GlobalAlloc`
+// contract; the counter and the const-initialized thread-local flag never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn count() {
+    if MEASURING.try_with(Cell::get).unwrap_or(false) {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// Runs `f` with this thread's allocations counted; returns how many it made.
+fn measured<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = ALLOCATIONS.with(Cell::get);
+    MEASURING.with(|m| m.set(true));
+    let result = f();
+    MEASURING.with(|m| m.set(false));
+    (result, ALLOCATIONS.with(Cell::get) - before)
+}
+
+const MESSAGES: u64 = if cfg!(miri) { 1_000 } else { 1_000_000 };
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (_, allocations) = measured(|| vec![1u8; 16]);
+    assert_eq!(allocations, 1, "the guard must be able to fail");
+}
+
+#[test]
+fn single_thread_publish_and_receive_allocate_nothing() {
+    let overwrite = Ring::<[u64; 3], 1024>::new_boxed();
+    let backpressure = Ring::<[u64; 3], 1024, Backpressure>::new_boxed();
+    let mut overwrite_publisher = overwrite.publisher().unwrap();
+    let mut overwrite_subscriber = overwrite.subscribe().unwrap();
+    let mut backpressure_publisher = backpressure.publisher().unwrap();
+    let mut backpressure_subscriber = backpressure.subscribe().unwrap();
+    let mut batch_out = [[0u64; 3]; 64];
+    let batch_in = [[7u64; 3]; 64];
+    let ((), allocations) = measured(|| {
+        for i in 0..MESSAGES {
+            overwrite_publisher.publish([i, i, i]);
+            assert_eq!(overwrite_subscriber.try_recv(), Ok([i, i, i]));
+            backpressure_publisher.try_publish([i, 0, 0]).unwrap();
+            assert!(backpressure_subscriber.latest().is_ok());
+            if i % 64 == 0 {
+                overwrite_publisher.publish_batch(&batch_in);
+                assert_eq!(overwrite_subscriber.try_recv_batch(&mut batch_out), Ok(64));
+                backpressure_publisher.publish_batch(&batch_in[..8]);
+                assert_eq!(backpressure_subscriber.drain().count(), 8);
+            }
+        }
+        assert_eq!(overwrite_subscriber.try_recv(), Err(TryRecvError::Empty));
+    });
+    assert_eq!(allocations, 0);
+}
+
+#[test]
+fn cross_thread_publish_and_blocking_receive_allocate_nothing() {
+    let ring = Ring::<u64, 256, Backpressure, 2>::new_arc();
+    let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+    let publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::backoff());
+    let producers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut publisher = publisher.clone();
+            thread::spawn(move || measured(|| (0..MESSAGES / 2).for_each(|i| publisher.publish(i))).1)
+        })
+        .collect();
+    drop(publisher);
+    let (received, consumer_allocations) = measured(|| std::iter::from_fn(|| subscriber.recv().ok()).count());
+    let producer_allocations: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+    assert_eq!(received as u64, MESSAGES);
+    assert_eq!((producer_allocations, consumer_allocations), (0, 0));
+}
+
+#[test]
+fn single_producer_across_threads_allocates_nothing() {
+    let ring = Ring::<[u8; 24], 1024>::new_arc();
+    let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+    let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+    let producer = thread::spawn(move || measured(|| (0..MESSAGES).for_each(|i| publisher.publish([i as u8; 24]))).1);
+    let (_, consumer_allocations) = measured(|| {
+        let mut seen = 0u64;
+        loop {
+            match subscriber.recv() {
+                Ok(_) => seen += 1,
+                Err(hardwire_runtime::RecvError::Lagged { missed }) => seen += missed,
+                Err(_) => break,
+            }
+        }
+        assert_eq!(seen, MESSAGES);
+    });
+    assert_eq!((producer.join().unwrap(), consumer_allocations), (0, 0));
+}

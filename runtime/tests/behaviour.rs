@@ -1,0 +1,370 @@
+//! What a user relies on, one behaviour per test: exact lag counts and resume points, gating
+//! and its release, closing after the drain, batches, `latest`, blocking waits, shutdown,
+//! stats.
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hardwire_runtime::{
+    AlreadyTaken, Backpressure, Full, MultiPublisher, Overwrite, Pressure, Publisher, RecvError, Ring, Shutdown,
+    Stopped, Subscriber, SubscriberStats, TryRecvError, WaitStrategy,
+};
+
+#[test]
+fn a_lapped_subscriber_learns_exactly_what_it_missed_and_resumes_at_the_oldest_safe_event() {
+    let ring = Ring::<u64, 8>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    for i in 0..20 {
+        publisher.publish(i);
+    }
+    // Slots hold 12..20; the oldest one is the next to be overwritten, so a reader resumes
+    // one after it: at 20 - (8 - 1) = 13, having missed 0..13.
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 13 }));
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), (13..20).collect::<Vec<_>>());
+    assert_eq!(subscriber.stats(), SubscriberStats { received: 7, lagged: 13, skipped: 0, torn_reads: 0 });
+}
+
+#[test]
+fn lag_is_reported_before_any_stale_event_and_accounting_adds_up() {
+    let ring = Ring::<u32, 4>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    let mut received = Vec::new();
+    let mut missed = 0;
+    for round in 0..50u32 {
+        for i in 0..(round % 9) {
+            publisher.publish(round * 100 + i);
+        }
+        loop {
+            match subscriber.try_recv() {
+                Ok(value) => received.push(value),
+                Err(TryRecvError::Lagged { missed: m }) => missed += m,
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Closed) => unreachable!(),
+            }
+        }
+    }
+    assert_eq!(received.len() as u64 + missed, ring.published());
+    assert!(received.windows(2).all(|w| w[0] < w[1]), "in order, no duplicates");
+}
+
+#[test]
+fn closing_delivers_everything_left_then_closed() {
+    let ring = Ring::<u8, 4>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish_batch(&[1, 2, 3]);
+    drop(publisher);
+    assert!(ring.is_closed());
+    assert_eq!(subscriber.try_recv(), Ok(1));
+    assert_eq!(subscriber.recv(), Ok(2));
+    assert_eq!(subscriber.try_recv(), Ok(3));
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+}
+
+#[test]
+fn a_ring_without_a_publisher_yet_is_empty_not_closed() {
+    let ring = Ring::<u8, 4>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Empty));
+    assert!(!ring.is_closed());
+}
+
+#[test]
+fn a_subscriber_sees_only_events_published_after_it_subscribed() {
+    let ring = Ring::<u64, 16>::new();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish(1);
+    let mut late = ring.subscribe().unwrap();
+    publisher.publish(2);
+    assert_eq!(late.drain().collect::<Vec<_>>(), [2]);
+}
+
+#[test]
+fn backpressure_is_full_at_exactly_one_lap_and_gives_the_event_back() {
+    let ring = Ring::<u64, 4, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    for i in 0..4 {
+        assert_eq!(publisher.try_publish(i), Ok(()));
+    }
+    assert_eq!(publisher.try_publish(4).map_err(Full::into_inner), Err(4));
+    assert!(ring.pressure().should_throttle());
+    assert_eq!(subscriber.try_recv(), Ok(0));
+    assert_eq!(publisher.try_publish(4), Ok(()));
+    assert_eq!(publisher.try_publish(5).map_err(Full::into_inner), Err(5));
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), [1, 2, 3, 4]);
+}
+
+#[test]
+fn only_live_subscribers_hold_publishers_back() {
+    let ring = Ring::<u64, 2, Backpressure>::new();
+    let mut publisher = ring.publisher().unwrap();
+    // Nobody subscribed: nothing to wait for.
+    for i in 0..10 {
+        assert!(publisher.try_publish(i).is_ok());
+    }
+    let subscriber = ring.subscribe().unwrap();
+    assert!(publisher.try_publish(10).is_ok());
+    assert!(publisher.try_publish(11).is_ok());
+    assert!(publisher.try_publish(12).is_err(), "a registered subscriber gates");
+    drop(subscriber);
+    assert!(publisher.try_publish(12).is_ok(), "a dropped subscriber releases the gate");
+}
+
+#[test]
+fn the_slowest_of_several_subscribers_gates() {
+    let ring = Ring::<u64, 4, Backpressure>::new();
+    let mut fast = ring.subscribe().unwrap();
+    let mut slow = ring.subscribe().unwrap();
+    let mut publisher = ring.multi_publisher().unwrap();
+    for i in 0..4 {
+        publisher.try_publish(i).unwrap();
+    }
+    assert_eq!(fast.drain().count(), 4);
+    assert!(publisher.try_publish(4).is_err());
+    assert_eq!(slow.try_recv(), Ok(0));
+    assert!(publisher.try_publish(4).is_ok());
+    assert_eq!(slow.drain().collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(fast.drain().collect::<Vec<_>>(), [4]);
+}
+
+#[test]
+fn a_blocked_publisher_resumes_when_the_subscriber_reads() {
+    let ring = Arc::new(Ring::<u64, 2, Backpressure>::new());
+    let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+    let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+    let producer = thread::spawn(move || (0..1000).for_each(|i| publisher.publish(i)));
+    let received: Vec<u64> = (0..1000).map(|_| subscriber.recv().unwrap()).collect();
+    producer.join().unwrap();
+    assert_eq!(received, (0..1000).collect::<Vec<_>>());
+    assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+}
+
+#[test]
+fn a_blocked_publisher_is_released_by_a_dropped_subscriber() {
+    let ring = Arc::new(Ring::<u64, 2, Backpressure>::new());
+    let subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+    let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+    let producer = thread::spawn(move || (0..10).for_each(|i| publisher.publish(i)));
+    thread::sleep(Duration::from_millis(20));
+    drop(subscriber);
+    producer.join().unwrap();
+}
+
+#[test]
+fn publish_until_and_timeout_give_the_event_back() {
+    let ring = Ring::<u64, 2, Backpressure>::new();
+    let _subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish_batch(&[0, 1]);
+    let shutdown = Shutdown::new();
+    shutdown.trigger();
+    assert_eq!(publisher.publish_until(2, &shutdown).map_err(Stopped::into_inner), Err(2));
+    let start = Instant::now();
+    assert_eq!(publisher.publish_timeout(3, Duration::from_millis(30)).map_err(Stopped::into_inner), Err(3));
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn multi_publisher_publish_until_claims_no_sequence_when_stopped() {
+    let ring = Ring::<u64, 2, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.multi_publisher().unwrap();
+    publisher.publish_batch(&[0, 1]);
+    assert!(publisher.publish_timeout(2, Duration::from_millis(5)).is_err());
+    assert_eq!(ring.published(), 2, "a stopped publish must not consume a sequence");
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), [0, 1]);
+    assert!(publisher.publish_timeout(2, Duration::from_millis(5)).is_ok());
+}
+
+#[test]
+fn every_wait_strategy_receives_from_another_thread() {
+    let strategies = [
+        WaitStrategy::BusySpin,
+        WaitStrategy::Yield,
+        WaitStrategy::backoff(),
+        WaitStrategy::Backoff { spins: 0, yields: 0 },
+        WaitStrategy::Block,
+    ];
+    for strategy in strategies {
+        let ring = Arc::new(Ring::<u64, 8>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(strategy);
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+        let producer = thread::spawn(move || {
+            for i in 0..200 {
+                publisher.publish(i);
+                if i % 16 == 0 {
+                    thread::sleep(Duration::from_micros(50));
+                }
+            }
+        });
+        let mut expected = 0;
+        loop {
+            match subscriber.recv() {
+                Ok(value) => {
+                    assert!(value >= expected);
+                    expected = value + 1;
+                }
+                Err(RecvError::Lagged { missed }) => expected += missed,
+                Err(RecvError::Closed) => break,
+                Err(other) => panic!("{strategy:?}: {other}"),
+            }
+        }
+        assert_eq!(expected, 200, "{strategy:?}");
+        producer.join().unwrap();
+    }
+}
+
+#[test]
+fn shutdown_wakes_parked_subscribers() {
+    static STOP: Shutdown = Shutdown::new();
+    let ring = Arc::new(Ring::<u64, 8>::new());
+    let _publisher = ring.publisher().unwrap();
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+            thread::spawn(move || subscriber.recv_until(&STOP))
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(20));
+    STOP.trigger();
+    for waiter in waiters {
+        assert_eq!(waiter.join().unwrap(), Err(RecvError::Shutdown));
+    }
+}
+
+#[test]
+fn recv_timeout_expires() {
+    let ring = Ring::<u64, 8>::new();
+    let _publisher = ring.publisher().unwrap();
+    let mut subscriber = ring.subscribe().unwrap().with_wait_strategy(WaitStrategy::Block);
+    let start = Instant::now();
+    assert_eq!(subscriber.recv_timeout(Duration::from_millis(25)), Err(RecvError::Timeout));
+    assert!(start.elapsed() >= Duration::from_millis(25));
+}
+
+#[test]
+fn batches_round_trip_and_report_lag_only_when_nothing_was_copied() {
+    let ring = Ring::<u16, 8>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    let mut out = [0u16; 5];
+    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Empty));
+    publisher.publish_batch(&[1, 2, 3]);
+    assert_eq!(subscriber.try_recv_batch(&mut out), Ok(3));
+    assert_eq!(out[..3], [1, 2, 3]);
+    // Sequences 3..23 carry 0..20; the cursor is at 3, the head at 23: resume at
+    // 23 - (8 - 1) = 16, which carries 13, having missed 13.
+    publisher.publish_batch(&(0..20).collect::<Vec<_>>());
+    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 13 }));
+    assert_eq!(subscriber.try_recv_batch(&mut out), Ok(5));
+    assert_eq!(out, [13, 14, 15, 16, 17]);
+    assert_eq!(subscriber.try_recv_batch(&mut out), Ok(2));
+    assert_eq!(out[..2], [18, 19]);
+    publisher.publish(20);
+    publisher.publish_batch(&(21..40).collect::<Vec<_>>());
+    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 13 }));
+    assert_eq!(subscriber.stats().lagged, 26);
+}
+
+#[test]
+fn latest_skips_to_the_newest_and_counts_what_it_skipped() {
+    let ring = Ring::<u64, 8, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish_batch(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    assert!(publisher.try_publish(9).is_err());
+    assert_eq!(subscriber.latest(), Ok(8));
+    assert_eq!(subscriber.stats().skipped, 7);
+    assert!(publisher.try_publish(9).is_ok(), "skipped slots are released to the publisher");
+    assert_eq!(subscriber.latest(), Ok(9));
+    assert_eq!(subscriber.latest(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn multi_producer_events_all_arrive_in_per_producer_order() {
+    let ring = Ring::<u64, 16, Backpressure, 2>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let publisher = ring.multi_publisher().unwrap();
+    thread::scope(|scope| {
+        for producer in 0..4u64 {
+            let mut publisher = publisher.clone();
+            scope.spawn(move || {
+                for i in 0..500 {
+                    if i % 2 == 0 {
+                        publisher.publish(producer << 32 | i);
+                    } else {
+                        publisher.publish_batch(&[producer << 32 | i]);
+                    }
+                }
+            });
+        }
+        drop(publisher);
+        let mut next = [0u64; 4];
+        loop {
+            match subscriber.recv() {
+                Ok(value) => {
+                    let (producer, i) = ((value >> 32) as usize, value & 0xFFFF_FFFF);
+                    assert_eq!(i, next[producer]);
+                    next[producer] += 1;
+                }
+                Err(RecvError::Closed) => break,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(next, [500; 4]);
+    });
+}
+
+#[test]
+fn handles_work_through_arc_and_plain_references() {
+    let ring = Ring::<u32, 4>::new_arc();
+    let mut by_arc = Subscriber::new(Arc::clone(&ring)).unwrap();
+    let mut by_ref = Subscriber::new(&*ring).unwrap();
+    let publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap();
+    assert_eq!(Publisher::new(Arc::clone(&ring)).err(), Some(AlreadyTaken));
+    let mut clone = publisher.clone();
+    clone.publish(5);
+    assert_eq!((by_arc.try_recv(), by_ref.try_recv()), (Ok(5), Ok(5)));
+}
+
+#[test]
+fn stats_and_pressure_are_reported_per_ring_and_subscriber() {
+    let ring = Ring::<u64, 4, Overwrite, 4>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish_batch(&[1, 2, 3]);
+    assert_eq!(subscriber.try_recv(), Ok(1));
+    subscriber.flush_stats();
+    let stats = ring.stats();
+    assert_eq!((stats.capacity, stats.published, stats.subscribers, stats.overflow), (4, 3, 1, "overwrite"));
+    assert_eq!(stats.pressure, Pressure::new(0.5));
+    assert_eq!(stats.to_string(), "capacity 4 (overwrite), published 3, 1 subscriber, pressure 50%");
+    assert_eq!(ring.subscriber_stats().collect::<Vec<_>>(), [SubscriberStats { received: 1, ..Default::default() }]);
+    assert!(!Pressure::new(0.79).is_under_pressure() && Pressure::new(0.8).is_under_pressure());
+    assert!(!Pressure::new(0.89).should_throttle() && Pressure::new(0.9).should_throttle());
+    assert_eq!(Pressure::new(f64::NAN).ratio(), 0.0);
+    assert_eq!(Pressure::new(7.0).ratio(), 1.0);
+}
+
+#[test]
+fn errors_display_what_happened_and_what_to_do() {
+    assert_eq!(TryRecvError::Lagged { missed: 3 }.to_string(), "subscriber lagged: 3 events were overwritten");
+    assert!(AlreadyTaken.to_string().contains("clone a MultiPublisher"));
+    let error: Box<dyn std::error::Error> = Box::new(Full(5u64));
+    assert!(error.to_string().contains("ring is full"));
+    assert_eq!(format!("{:?}", Full(5u64)), "Full(..)");
+}
+
+#[test]
+fn debug_output_describes_the_state() {
+    let ring = Ring::<u64, 4, Backpressure>::new();
+    let subscriber = ring.subscribe().unwrap();
+    let publisher = ring.publisher().unwrap();
+    let text = format!("{ring:?} {subscriber:?} {publisher:?}");
+    assert!(text.contains("capacity: 4") && text.contains("\"backpressure\"") && text.contains("Subscriber"));
+}

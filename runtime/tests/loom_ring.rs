@@ -1,0 +1,265 @@
+//! loom models of the runtime's protocols, run over the shipped code (the crate imports its
+//! atomics from `sync`, which is loom's under `--cfg loom`).
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p hardwire-runtime --release --test loom_ring
+//! ```
+//!
+//! Each model names the mutants (`src/mutant.rs`) that must make it fail; `scripts/mutants.sh`
+//! checks that they do.
+
+#![cfg(loom)]
+
+use hardwire_runtime::{
+    Backpressure, MultiPublisher, Overwrite, Publisher, RecvError, Ring, Shutdown, Slot, SlotRead, Subscriber,
+    TryRecvError, WaitStrategy,
+};
+use loom::sync::Arc;
+use loom::thread;
+
+/// A payload that proves its own integrity: `[id, a, b, check]`. Every word depends on `id`,
+/// and `check` mixes all of them with a constant, so all-zero (never written) words, a stale
+/// value of another id, and any mix of two values all fail [`verify`].
+fn payload(id: u64) -> [u64; 4] {
+    let a = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555;
+    let b = !a ^ id;
+    [id, a, b, checksum(id, a, b)]
+}
+
+fn checksum(id: u64, a: u64, b: u64) -> u64 {
+    (id ^ a.rotate_left(17) ^ b.rotate_left(41)).wrapping_mul(0xFF51_AFD7_ED55_8CCD) ^ 0xDEAD_BEEF
+}
+
+/// The id of a whole payload; panics on a torn or never-written one.
+fn verify(value: &[u64; 4]) -> u64 {
+    assert_eq!(*value, payload(value[0]), "torn payload accepted: {value:?}");
+    value[0]
+}
+
+/// Runs `f` under loom with the preemption bound from `LOOM_MAX_PREEMPTIONS`, and room for
+/// the spin-then-yield waits the models contain.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.max_branches = 100_000;
+    builder.check(f);
+}
+
+/// Receives until `Closed`, yielding to the model on `Empty`; a backpressure subscriber
+/// must never see `Lagged`.
+fn receive_all<P>(subscriber: &mut Subscriber<P>) -> Vec<u64>
+where
+    P: core::ops::Deref,
+    P::Target: hardwire_runtime::AnyRing<Payload = u64>,
+{
+    let mut received = Vec::new();
+    loop {
+        match subscriber.try_recv() {
+            Ok(value) => received.push(value),
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Closed) => return received,
+            Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+        }
+    }
+}
+
+/// L1: one writer making two writes to a slot, one reader. Every accepted read is a whole
+/// value of the sequence asked for (a stale but self-consistent value fails too).
+/// Mutants: reader_no_fence, writer_no_fence, skip_recheck, relaxed_commit.
+#[test]
+fn loom_l1_slot_never_accepts_a_torn_or_stale_value() {
+    model(|| {
+        let slot = Arc::new(Slot::<[u64; 4]>::new());
+        let writer = {
+            let slot = Arc::clone(&slot);
+            thread::spawn(move || {
+                slot.write(0, &payload(100));
+                slot.write(1, &payload(101));
+            })
+        };
+        for seq in [0, 1] {
+            if let SlotRead::Ready(value) = slot.read(seq) {
+                assert_eq!(verify(&value), 100 + seq, "value of the wrong sequence accepted");
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(slot.read(1), SlotRead::Ready(payload(101)));
+        assert_eq!(slot.read(0), SlotRead::Overwritten { by: 1 });
+    });
+}
+
+/// L2: three producers on two slots (more producers than slots), one concurrent reader.
+/// No torn value is ever accepted, and once quiet every sequence is whole and unique.
+/// Mutants: no_lap_wait, relaxed_lap_wait.
+#[test]
+fn loom_l2_more_producers_than_slots_never_mix_a_slot() {
+    model(|| {
+        let ring = Arc::new(Ring::<[u64; 4], 2, Overwrite, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let producers: Vec<_> = (0..3)
+            .map(|id| {
+                let mut publisher = publisher.clone();
+                thread::spawn(move || publisher.publish(payload(id)))
+            })
+            .collect();
+        drop(publisher);
+        let (mut seen, mut missed) = (Vec::new(), 0);
+        match subscriber.try_recv() {
+            Ok(value) => seen.push(verify(&value)),
+            Err(TryRecvError::Lagged { missed: m }) => missed += m,
+            Err(TryRecvError::Empty | TryRecvError::Closed) => {}
+        }
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        loop {
+            match subscriber.try_recv() {
+                Ok(value) => seen.push(verify(&value)),
+                Err(TryRecvError::Lagged { missed: m }) => missed += m,
+                Err(TryRecvError::Closed) => break,
+                Err(TryRecvError::Empty) => panic!("a quiescent, closed ring returned Empty: a slot lost its commit"),
+            }
+        }
+        assert_eq!(seen.len() as u64 + missed, 3);
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len() as u64 + missed, 3, "an event was received twice");
+    });
+}
+
+/// L3: overwrite lag on a 2-slot ring: values in order, no duplicates, and
+/// `received + missed == published` once the reader drains to `Closed`.
+/// Mutants: lag_ignores_stamp, lag_off_by_one.
+#[test]
+fn loom_l3_lag_counts_are_exact() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Overwrite, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+        let producer = thread::spawn(move || (0..4).for_each(|i| publisher.publish(i)));
+        let (mut expected, mut received, mut missed) = (0, 0, 0);
+        loop {
+            match subscriber.try_recv() {
+                Ok(value) => {
+                    assert_eq!(value, expected, "out of order or duplicated");
+                    expected += 1;
+                    received += 1;
+                }
+                Err(TryRecvError::Lagged { missed: m }) => {
+                    assert!(m > 0 && m <= 4, "impossible lag count {m}");
+                    expected += m;
+                    missed += m;
+                }
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Closed) => break,
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(received + missed, 4);
+    });
+}
+
+/// L4: backpressure, 2 slots, one producer sending 3, two gating subscribers: each sees
+/// 0, 1, 2 exactly once, in order, and nobody deadlocks. Both subscribers are read from
+/// the main thread in turn (one fast, one slow), so the model has two threads and stays
+/// exhaustive at the default bound; the publisher is gated by whichever is behind.
+/// Mutants: early_position, gate_off_by_one.
+#[test]
+fn loom_l4_backpressure_loses_nothing() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Backpressure, 2>::new());
+        let mut fast = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut slow = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let producer = thread::spawn(move || (0..3).for_each(|i| publisher.publish(i)));
+        let (mut from_fast, mut from_slow) = (Vec::new(), Vec::new());
+        let mut fast_open = true;
+        loop {
+            // `fast` drains whatever is ready; `slow` takes at most one event per turn.
+            while fast_open {
+                match fast.try_recv() {
+                    Ok(value) => from_fast.push(value),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Closed) => fast_open = false,
+                    Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+                }
+            }
+            match slow.try_recv() {
+                Ok(value) => from_slow.push(value),
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Closed) if !fast_open => break,
+                Err(TryRecvError::Closed) => {}
+                Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+            }
+        }
+        assert_eq!(from_fast, [0, 1, 2]);
+        assert_eq!(from_slow, [0, 1, 2]);
+        producer.join().unwrap();
+    });
+}
+
+/// L5: a subscriber registers while the publisher runs near a lap boundary with no other
+/// subscriber. From its first sequence on it must see every event: never lapped.
+/// Mutant: no_register_handshake.
+#[test]
+fn loom_l5_a_subscriber_registered_mid_stream_is_never_lapped() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Backpressure, 1>::new());
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let producer = thread::spawn(move || (0..4).for_each(|i| publisher.publish(i)));
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let first = subscriber.next_sequence();
+        let received = receive_all(&mut subscriber);
+        assert_eq!(received, (first..4).collect::<Vec<_>>());
+        producer.join().unwrap();
+    });
+}
+
+/// L6a: the last publisher is dropped while a subscriber is parked: it wakes, drains, and
+/// sees `Closed`. Mutant: no_close_wake.
+#[test]
+fn loom_l6_dropping_the_publisher_wakes_a_parked_subscriber() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Overwrite, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+        let producer = thread::spawn(move || {
+            publisher.publish(7);
+            drop(publisher);
+        });
+        assert_eq!(subscriber.recv(), Ok(7));
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+        producer.join().unwrap();
+    });
+}
+
+/// L6b: a subscriber is dropped while the publisher is parked on backpressure: the
+/// publisher wakes and finishes. Mutant: no_deregister.
+#[test]
+fn loom_l6_dropping_a_subscriber_releases_a_parked_publisher() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Backpressure, 1>::new());
+        let subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+        let producer = thread::spawn(move || (0..3).for_each(|i| publisher.publish(i)));
+        drop(subscriber);
+        producer.join().unwrap();
+    });
+}
+
+/// L6c: triggering a shutdown wakes a parked subscriber.
+#[test]
+fn loom_l6_shutdown_wakes_a_parked_subscriber() {
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 2, Overwrite, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+        let _publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+        let shutdown = Arc::new(Shutdown::new());
+        let trigger = {
+            let shutdown = Arc::clone(&shutdown);
+            thread::spawn(move || shutdown.trigger())
+        };
+        assert_eq!(subscriber.recv_until(&shutdown), Err(RecvError::Shutdown));
+        trigger.join().unwrap();
+    });
+}
