@@ -386,7 +386,6 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
     }
 }
 
-#[cfg(not(loom))]
 impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Default for Ring<T, CAP, O, SUBS> {
     fn default() -> Self {
         Self::new()

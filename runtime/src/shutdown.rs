@@ -48,7 +48,6 @@ impl Shutdown {
     }
 }
 
-#[cfg(not(loom))]
 impl Default for Shutdown {
     fn default() -> Self {
         Self::new()

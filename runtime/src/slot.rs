@@ -257,7 +257,6 @@ impl<T: Payload> Slot<T> {
     }
 }
 
-#[cfg(not(loom))]
 impl<T: Payload> Default for Slot<T> {
     fn default() -> Self {
         Self::new()

@@ -235,7 +235,7 @@ mod parking {
     #[cfg(not(loom))]
     const SHARDS: usize = 32;
     #[cfg(loom)]
-    const SHARDS: usize = 1;
+    const SHARDS: usize = 2;
 
     pub(super) const FIRST_BACKSTOP: Duration = Duration::from_millis(1);
     const MAX_BACKSTOP: Duration = Duration::from_millis(64);

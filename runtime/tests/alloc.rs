@@ -1,6 +1,8 @@
 //! The publish and receive hot paths allocate nothing: a counting global allocator sees zero
 //! allocations over a million messages on every path, across threads too.
 
+#![cfg(not(loom))] // plain-thread tests; the loom models are in loom_ring.rs
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;

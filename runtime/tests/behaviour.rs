@@ -2,6 +2,8 @@
 //! and its release, closing after the drain, batches, `latest`, blocking waits, shutdown,
 //! stats.
 
+#![cfg(not(loom))] // plain-thread tests; the loom models are in loom_ring.rs
+
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};

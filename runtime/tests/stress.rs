@@ -12,6 +12,8 @@
 //! machine's cores, from several start sequences (§6.4). A reader stuck for seconds fails the
 //! test instead of hanging it.
 
+#![cfg(not(loom))] // plain-thread tests; the loom models are in loom_ring.rs
+
 use std::fmt::Debug;
 use std::thread;
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //! narrower counters would wrap, and at the end of the sequence space. Run in debug (with
 //! overflow checks) by `cargo test` and in release by `.ci/run`.
 
+#![cfg(not(loom))] // plain-thread tests; the loom models are in loom_ring.rs
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
