@@ -155,8 +155,6 @@ pub struct Control {
     pub(crate) taken: AtomicBool,
     /// Set when the last publisher handle is dropped.
     pub(crate) closed: AtomicBool,
-    /// The registration handshake word (module docs).
-    pub(crate) registrations: AtomicU64,
     /// Subscribers parked waiting for events.
     pub(crate) readers: WaitQueue,
     /// Publishers parked waiting for room.
@@ -171,7 +169,6 @@ impl Control {
                 publishers: AtomicU64::new(0),
                 taken: AtomicBool::new(false),
                 closed: AtomicBool::new(false),
-                registrations: AtomicU64::new(0),
                 readers: WaitQueue::new(),
                 writers: WaitQueue::new(),
             }
@@ -230,6 +227,9 @@ pub struct Ring<T: Payload, const CAP: usize, O: Overflow = Overwrite, const SUB
     /// Written by publishers on every publish; alone on its lines.
     head: CachePadded<AtomicU64>,
     control: CachePadded<Control>,
+    /// The registration handshake word (module docs): read-modify-written by every gate
+    /// rescan, so it stays off the read-mostly `control` lines both sides load per event.
+    registrations: CachePadded<AtomicU64>,
     records: [CachePadded<Record>; SUBS],
     slots: Slots<T, CAP>,
     _overflow: PhantomData<O>,
@@ -270,6 +270,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
             Self {
                 head: CachePadded::new(AtomicU64::new(start)),
                 control: CachePadded::new(Control::new(start)),
+                registrations: CachePadded::new(AtomicU64::new(0)),
                 records: array_of![CachePadded::new(Record::new()); SUBS],
                 slots: Slots(array_of![Slot::new(); CAP]),
                 _overflow: PhantomData,
@@ -432,6 +433,8 @@ pub trait AnyRing: sealed::Sealed + Sync {
     #[doc(hidden)]
     fn control(&self) -> &Control;
     #[doc(hidden)]
+    fn registrations(&self) -> &AtomicU64;
+    #[doc(hidden)]
     fn records(&self) -> &[CachePadded<Record>];
 
     /// Events published so far (claimed, for multiple producers).
@@ -476,6 +479,11 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     #[inline(always)]
     fn control(&self) -> &Control {
         &self.control
+    }
+
+    #[inline(always)]
+    fn registrations(&self) -> &AtomicU64 {
+        &self.registrations
     }
 
     #[inline(always)]
@@ -573,7 +581,7 @@ pub(crate) fn resume_after_lag<R: AnyRing + ?Sized>(ring: &R, by: u64) -> u64 {
 /// before rescanning (module docs, "Backpressure gating").
 pub(crate) fn gate_limit<R: AnyRing + ?Sized>(ring: &R, next: u64) -> u64 {
     // AcqRel RMW: the publisher side of the registration handshake.
-    ring.control().registrations.fetch_add(0, Ordering::AcqRel);
+    ring.registrations().fetch_add(0, Ordering::AcqRel);
     scan_gates(ring, next)
 }
 
@@ -614,7 +622,7 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
     }
     if <R::Overflow as Overflow>::LOSSLESS && !mutant::NO_REGISTER_HANDSHAKE {
         // AcqRel RMW: the subscriber side of the registration handshake.
-        ring.control().registrations.fetch_add(1, Ordering::AcqRel);
+        ring.registrations().fetch_add(1, Ordering::AcqRel);
     }
     let start = head(ring);
     // Release: pairs with the Acquire in `gate_limit`.
@@ -682,8 +690,9 @@ mod tests {
     fn memory_bytes_is_the_exact_size() {
         type R = Ring<u64, 64, Overwrite, 2>;
         assert_eq!(R::MEMORY_BYTES, size_of::<R>());
-        // 64 slots of 16 bytes, two 128-byte padded cursors/controls, two records.
-        assert_eq!(R::MEMORY_BYTES, 64 * 16 + 128 * 2 + 128 * 2);
+        // 64 slots of 16 bytes; head, control and registrations padded to 128 bytes each;
+        // two records.
+        assert_eq!(R::MEMORY_BYTES, 64 * 16 + 128 * 3 + 128 * 2);
     }
 
     #[test]

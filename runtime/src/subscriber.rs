@@ -214,8 +214,12 @@ where
     /// # Errors
     ///
     /// [`RecvError::Lagged`] as in [`Subscriber::try_recv`], or [`RecvError::Closed`].
+    #[inline]
     pub fn recv(&mut self) -> Result<PayloadOf<P>, RecvError> {
-        self.recv_or_stop(None, Deadline::NEVER)
+        match self.try_recv() {
+            Err(TryRecvError::Empty) => self.recv_or_stop(None, Deadline::NEVER),
+            done => done.map_err(RecvError::from),
+        }
     }
 
     /// [`Subscriber::recv`], giving up when `shutdown` is triggered.
