@@ -21,3 +21,8 @@ pub use hardwire_runtime::*;
 
 /// The runtime crate itself, for paths such as `hardwire::runtime::slot::Slot`.
 pub use hardwire_runtime as runtime;
+
+// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

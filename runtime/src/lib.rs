@@ -47,7 +47,7 @@
 //!
 //! # Testing
 //!
-//! The same code runs under loom (`--cfg loom`) through [`sync`]'s shim; the loom models,
+//! The same code runs under loom (`--cfg loom`) through an internal `sync` shim; the loom models,
 //! stress tests and mutant checks are described in the repository's `README.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]

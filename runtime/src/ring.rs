@@ -690,9 +690,11 @@ mod tests {
     fn memory_bytes_is_the_exact_size() {
         type R = Ring<u64, 64, Overwrite, 2>;
         assert_eq!(R::MEMORY_BYTES, size_of::<R>());
-        // 64 slots of 16 bytes; head, control and registrations padded to 128 bytes each;
-        // two records.
-        assert_eq!(R::MEMORY_BYTES, 64 * 16 + 128 * 3 + 128 * 2);
+        // 64 slots of 16 bytes; head, control, registrations and two records, each padded
+        // to `CachePadded`'s alignment (128 bytes on x86-64, 64 on i686); the whole rounded
+        // up to the slot array's 128-byte alignment.
+        let padded = core::mem::align_of::<CachePadded<u8>>();
+        assert_eq!(R::MEMORY_BYTES, (64 * 16 + padded * 5).next_multiple_of(128));
     }
 
     #[test]
