@@ -28,9 +28,9 @@ fn exhausted() -> ! {
     )
 }
 
-/// The first limit of a new handle. A single producer may publish a full lap before it
+/// The first limit of a new single-producer handle: it may publish a full lap before it
 /// must look at the gates (it starts at `head`, and no subscriber can be further behind
-/// than `head`); a multi-producer handle starts at 0 so its first publish rescans.
+/// than `head`). Multi-producer handles start at 0 instead (see `MultiPublisher::with_parts`).
 fn initial_limit<R: AnyRing + ?Sized>(next: u64) -> u64 {
     if <R::Overflow as Overflow>::LOSSLESS {
         next.saturating_add(R::CAPACITY as u64).min(SEQUENCE_LIMIT)
@@ -348,6 +348,8 @@ where
         Ok(Self::with_parts(ring, first_lap_end, WaitStrategy::default()))
     }
 
+    /// A handle whose first `Backpressure` publish rescans the gates (limit 0): a clone may
+    /// run on another thread than the rescans its original made, so it trusts none of them.
     fn with_parts(ring: P, first_lap_end: u64, wait: WaitStrategy) -> Self {
         let limit = if <<P::Target as AnyRing>::Overflow as Overflow>::LOSSLESS { 0 } else { SEQUENCE_LIMIT };
         Self { ring, limit, first_lap_end, wait }

@@ -244,12 +244,9 @@ where
     fn recv_or_stop(&mut self, shutdown: Option<&Shutdown>, deadline: Deadline) -> Result<PayloadOf<P>, RecvError> {
         let ring = &*self.ring;
         let reader = &mut self.reader;
-        match reader.try_recv(ring) {
-            Err(TryRecvError::Empty) => {}
-            done => return done.map_err(RecvError::from),
-        }
-        // The cursor only moves when `try_recv` returns something other than `Empty`,
-        // which ends the wait, so the readiness check may use its current value.
+        // `wait_until` polls before it waits. The cursor only moves when `try_recv` returns
+        // something other than `Empty`, which ends the wait, so the readiness check may use
+        // its current value.
         let seq = reader.cursor;
         let strategy = reader.wait;
         let waited = wait_until(
