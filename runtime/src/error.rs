@@ -146,6 +146,11 @@ pub enum SubscribeError {
         /// The ring's `SUBS` parameter.
         max: usize,
     },
+    /// The record asked for is held by another subscriber.
+    RecordInUse {
+        /// The record's index.
+        index: usize,
+    },
 }
 
 impl fmt::Display for SubscribeError {
@@ -155,6 +160,7 @@ impl fmt::Display for SubscribeError {
                 f,
                 "all {max} subscriber records are in use; drop a subscriber or raise the ring's SUBS parameter"
             ),
+            Self::RecordInUse { index } => write!(f, "subscriber record {index} is held by another subscriber"),
         }
     }
 }

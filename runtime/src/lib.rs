@@ -64,6 +64,7 @@ compile_error!(
 extern crate alloc;
 
 mod error;
+mod event;
 mod mutant;
 mod payload;
 mod publisher;
@@ -76,6 +77,7 @@ mod sync;
 mod wait;
 
 pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvError};
+pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
@@ -83,7 +85,9 @@ pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
 pub use stats::{Pressure, RingStats, SubscriberStats};
 pub use subscriber::{Drain, Subscriber};
-pub use wait::WaitStrategy;
+pub use wait::{Idle, WaitStrategy};
 
+#[doc(hidden)]
+pub use event::Once;
 #[doc(hidden)]
 pub use ring::{Control, Record};

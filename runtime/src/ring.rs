@@ -456,6 +456,13 @@ pub trait AnyRing: sealed::Sealed + Sync {
     fn stats(&self) -> RingStats {
         stats(self)
     }
+
+    /// The counters of the subscriber registered in record `index`, as it last flushed
+    /// them; `None` if no subscriber holds that record.
+    fn record_stats(&self, index: usize) -> Option<SubscriberStats> {
+        let record = self.records().get(index)?;
+        (record.position.load(Ordering::Relaxed) != FREE).then(|| record.stats())
+    }
 }
 
 impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> sealed::Sealed for Ring<T, CAP, O, SUBS> {}
@@ -612,10 +619,28 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
     let index = ring
         .records()
         .iter()
-        .position(|record| {
-            record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        })
+        .position(|record| claim_record(record, tentative))
         .ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
+    Ok((index, activate(ring, index)))
+}
+
+/// Claims record `index` (a generated bus gives each subscriber a fixed record, so its
+/// stats can be found by name); returns the first sequence.
+pub(crate) fn register_at<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<u64, SubscribeError> {
+    let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
+    if !claim_record(record, head(ring)) {
+        return Err(SubscribeError::RecordInUse { index });
+    }
+    Ok(activate(ring, index))
+}
+
+/// Takes a free record, tentatively at `tentative` (module docs, "Backpressure gating").
+fn claim_record(record: &Record, tentative: u64) -> bool {
+    record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+}
+
+/// Finishes registering a claimed record; returns the subscriber's first sequence.
+fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize) -> u64 {
     let record = &ring.records()[index];
     for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads] {
         counter.store(0, Ordering::Relaxed);
@@ -627,7 +652,7 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
     let start = head(ring);
     // Release: pairs with the Acquire in `gate_limit`.
     record.position.store(start + 1, Ordering::Release);
-    Ok((index, start))
+    start
 }
 
 /// Frees a subscriber's record; on a backpressure ring, wakes publishers it held back.

@@ -191,9 +191,26 @@ where
     /// [`SubscribeError::TooManySubscribers`] if all of the ring's `SUBS` records are in use.
     pub fn new(ring: P) -> Result<Self, SubscribeError> {
         let (record, cursor) = ring::register(&*ring)?;
+        Ok(Self::with_parts(ring, record, cursor))
+    }
+
+    /// [`Subscriber::new`] in a chosen record, so that [`AnyRing::record_stats`] finds this
+    /// subscriber's counters by index. Generated buses give each declared subscriber a
+    /// fixed record.
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::RecordInUse`] if another subscriber holds record `index`, and
+    /// [`SubscribeError::TooManySubscribers`] if `index` is out of range.
+    pub fn with_record(ring: P, index: usize) -> Result<Self, SubscribeError> {
+        let cursor = ring::register_at(&*ring, index)?;
+        Ok(Self::with_parts(ring, index, cursor))
+    }
+
+    fn with_parts(ring: P, record: usize, cursor: u64) -> Self {
         let reader =
             Reader { cursor, record, counts: SubscriberStats::default(), unflushed: 0, wait: WaitStrategy::default() };
-        Ok(Self { ring, reader })
+        Self { ring, reader }
     }
 
     /// The next event, if one is ready. Never blocks.
@@ -265,6 +282,24 @@ where
             Err(Interrupted::Shutdown) => Err(RecvError::Shutdown),
             Err(Interrupted::Timeout) => Err(RecvError::Timeout),
         }
+    }
+
+    /// Waits with the subscriber's [`WaitStrategy`] until an event may be ready or the ring
+    /// is closed, without receiving anything. Returns `false` if `shutdown` was triggered
+    /// first. For loops that poll with [`Subscriber::try_recv`] and wait in between.
+    pub fn wait_ready(&mut self, shutdown: Option<&Shutdown>) -> bool {
+        let ring = &*self.ring;
+        let seq = self.reader.cursor;
+        let ready = || Reader::may_progress(ring, seq);
+        wait_until(
+            self.reader.wait,
+            &ring.control().readers,
+            shutdown,
+            Deadline::NEVER,
+            || ready().then_some(()),
+            ready,
+        )
+        .is_ok()
     }
 
     /// Fills `out` with the events that are ready, in order; returns how many. The

@@ -370,3 +370,56 @@ fn debug_output_describes_the_state() {
     let text = format!("{ring:?} {subscriber:?} {publisher:?}");
     assert!(text.contains("capacity: 4") && text.contains("\"backpressure\"") && text.contains("Subscriber"));
 }
+
+#[test]
+fn a_subscriber_in_a_chosen_record_is_found_by_index() {
+    use hardwire_runtime::{AnyRing, SubscribeError};
+    let ring = Ring::<u64, 8, Overwrite, 3>::new();
+    let mut second = Subscriber::with_record(&ring, 1).unwrap();
+    assert_eq!(Subscriber::with_record(&ring, 1).err(), Some(SubscribeError::RecordInUse { index: 1 }));
+    assert_eq!(Subscriber::with_record(&ring, 3).err(), Some(SubscribeError::TooManySubscribers { max: 3 }));
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish(5);
+    assert_eq!(second.try_recv(), Ok(5));
+    second.flush_stats();
+    assert_eq!(ring.record_stats(1).map(|s| s.received), Some(1));
+    assert_eq!(ring.record_stats(0), None);
+    // `subscribe` skips taken records.
+    let _first = ring.subscribe().unwrap();
+    assert!(ring.record_stats(0).is_some());
+}
+
+#[test]
+fn wait_ready_returns_on_event_close_or_shutdown_without_consuming() {
+    let ring = Arc::new(Ring::<u64, 8>::new());
+    let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
+    let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+    let producer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(10));
+        publisher.publish(1);
+        publisher
+    });
+    assert!(subscriber.wait_ready(None));
+    assert_eq!(subscriber.try_recv(), Ok(1), "waiting consumed nothing");
+    let publisher = producer.join().unwrap();
+    let stop = Shutdown::new();
+    stop.trigger();
+    assert!(!subscriber.wait_ready(Some(&stop)));
+    drop(publisher);
+    assert!(subscriber.wait_ready(None), "a closed ring is ready (to report Closed)");
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Closed));
+}
+
+#[test]
+fn idle_paces_every_strategy_and_resets() {
+    use hardwire_runtime::Idle;
+    for strategy in [WaitStrategy::BusySpin, WaitStrategy::Yield, WaitStrategy::backoff(), WaitStrategy::Block] {
+        let mut idle = Idle::new(strategy);
+        let started = Instant::now();
+        for _ in 0..40 {
+            idle.wait();
+        }
+        idle.reset();
+        assert!(started.elapsed() < Duration::from_secs(2), "{strategy:?} idles too long");
+    }
+}

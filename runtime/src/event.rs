@@ -1,0 +1,115 @@
+//! The [`Event`] trait: a typed value with a fixed-size Pod wire form.
+
+use core::fmt;
+
+use crate::payload::Payload;
+use crate::sync::{AtomicBool, Ordering, const_fn_unless_loom};
+
+/// A hardwire event: a `Copy` value that travels through rings as its Pod [`Event::Wire`].
+///
+/// Implemented by `#[derive(hardwire::Event)]`:
+///
+/// * on a `#[repr(C)]` struct of Pod fields with no padding, `Wire` is the struct itself
+///   and the conversions are copies;
+/// * on an enum, `Wire` is a generated Pod struct holding a `u32` tag and the largest
+///   variant's bytes, and [`Event::from_wire`] rejects a tag no variant has.
+pub trait Event: Copy + Send + Sync + 'static {
+    /// The event's name as declared (the struct or enum name), stable across builds.
+    const NAME: &'static str;
+
+    /// The Pod form stored in ring slots.
+    type Wire: Payload;
+
+    /// Bytes of the wire form.
+    const WIRE_SIZE: usize = core::mem::size_of::<Self::Wire>();
+
+    /// The wire form of this event.
+    fn to_wire(&self) -> Self::Wire;
+
+    /// The event a wire value encodes.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownTag`] if the wire value carries a tag that no variant has (only possible
+    /// for enums, and only for wire values that did not come from [`Event::to_wire`]).
+    fn from_wire(wire: &Self::Wire) -> Result<Self, UnknownTag>;
+}
+
+/// A wire value whose tag matches no variant of the event it was decoded as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UnknownTag {
+    /// [`Event::NAME`] of the event being decoded.
+    pub event: &'static str,
+    /// The tag found.
+    pub tag: u32,
+}
+
+impl fmt::Display for UnknownTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wire value of `{}` has unknown tag {}", self.event, self.tag)
+    }
+}
+
+impl core::error::Error for UnknownTag {}
+
+/// Why a generated bus refused to hand out a handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TakeError {
+    /// This handle (a subscriber, or a topic's publisher) was taken before; each is taken
+    /// once per bus, so ownership of every endpoint stays explicit.
+    AlreadyTaken {
+        /// The subscriber or topic, as declared.
+        name: &'static str,
+    },
+    /// A stage subscriber needs the publisher of a topic it publishes to, and that
+    /// publisher was already taken.
+    OutputTaken {
+        /// The stage subscriber.
+        subscriber: &'static str,
+        /// The topic whose publisher was taken.
+        topic: &'static str,
+    },
+}
+
+impl fmt::Display for TakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyTaken { name } => write!(f, "`{name}` was already taken from this bus"),
+            Self::OutputTaken { subscriber, topic } => write!(
+                f,
+                "stage `{subscriber}` publishes to `{topic}`, whose publisher was already taken; \
+                 take the stage before the topic's publisher, or make the topic `producers = \"multi\"`"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for TakeError {}
+
+/// A flag that can be claimed once: guards each handle of a generated bus.
+#[doc(hidden)]
+pub struct Once(AtomicBool);
+
+impl Once {
+    const_fn_unless_loom! {
+        /// An unclaimed flag.
+        pub fn new() -> Self {
+            Self(AtomicBool::new(false))
+        }
+    }
+
+    /// Claims the flag; `true` the first time only.
+    pub fn claim(&self) -> bool {
+        !self.0.swap(true, Ordering::AcqRel)
+    }
+}
+
+// SAFETY: an `AtomicBool` (valid for all-zero bytes: `false`, an unclaimed flag).
+#[cfg(not(loom))]
+unsafe impl bytemuck::Zeroable for Once {}
+
+impl fmt::Debug for Once {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Once").field(&self.0.load(Ordering::Relaxed)).finish()
+    }
+}
