@@ -104,6 +104,12 @@ impl Once {
     }
 }
 
+impl Default for Once {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 // SAFETY: an `AtomicBool` (valid for all-zero bytes: `false`, an unclaimed flag).
 #[cfg(not(loom))]
 unsafe impl bytemuck::Zeroable for Once {}
