@@ -19,6 +19,8 @@
 
 pub use hardwire_runtime::*;
 
+pub use hardwire_macros::{Event, bus};
+
 /// The runtime crate itself, for paths such as `hardwire::runtime::slot::Slot`.
 pub use hardwire_runtime as runtime;
 

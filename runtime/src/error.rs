@@ -124,14 +124,14 @@ impl<T> fmt::Display for Stopped<T> {
 impl<T> core::error::Error for Full<T> {}
 impl<T> core::error::Error for Stopped<T> {}
 
-/// The ring's publisher was already taken: a ring has one publishing handle (which, for
-/// multiple producers, is cloned), so ownership of the topic's write side stays explicit.
+/// The ring's publisher cannot be taken: its single-producer publisher was taken before
+/// (ownership of a single producer's write side stays explicit), or the ring has closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AlreadyTaken;
 
 impl fmt::Display for AlreadyTaken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the ring's publisher was already taken; clone a MultiPublisher to share it")
+        f.write_str("the ring's publisher was already taken, or the ring has closed; use a MultiPublisher to publish from several handles")
     }
 }
 

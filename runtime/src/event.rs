@@ -13,6 +13,11 @@ use crate::sync::{AtomicBool, Ordering, const_fn_unless_loom};
 ///   and the conversions are copies;
 /// * on an enum, `Wire` is a generated Pod struct holding a `u32` tag and the largest
 ///   variant's bytes, and [`Event::from_wire`] rejects a tag no variant has.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a hardwire event",
+    label = "not an event",
+    note = "derive it: `#[derive(Clone, Copy, hardwire::Event)]` with `#[repr(C)]` on a struct of plain-data fields"
+)]
 pub trait Event: Copy + Send + Sync + 'static {
     /// The event's name as declared (the struct or enum name), stable across builds.
     const NAME: &'static str;
@@ -101,6 +106,11 @@ impl Once {
     /// Claims the flag; `true` the first time only.
     pub fn claim(&self) -> bool {
         !self.0.swap(true, Ordering::AcqRel)
+    }
+
+    /// Gives a claim back (a take that failed after claiming).
+    pub fn release(&self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

@@ -63,6 +63,9 @@ compile_error!(
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod error;
 mod event;
 mod mutant;
@@ -83,7 +86,7 @@ pub use publisher::{MultiPublisher, Publisher};
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
-pub use stats::{Pressure, RingStats, SubscriberStats};
+pub use stats::{Pressure, RingStats, SubscriberStats, TopicStats};
 pub use subscriber::{Drain, Subscriber};
 pub use wait::{Idle, WaitStrategy};
 

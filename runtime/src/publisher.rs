@@ -94,7 +94,7 @@ where
     ///
     /// [`AlreadyTaken`] if the ring's publisher (of either kind) was taken before.
     pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
-        ring::take_publisher(&*ring)?;
+        ring::take_publisher(&*ring, false)?;
         // Relaxed: we are the only writer of a single-producer head from now on, and the
         // `taken` swap (Acquire) ordered us after the ring's construction.
         let next = ring.head().load(Ordering::Relaxed);
@@ -129,12 +129,24 @@ where
     /// As [`Publisher::publish`], before writing the first event past the limit.
     #[inline]
     pub fn publish_batch(&mut self, events: &[PayloadOf<P>]) {
+        self.publish_iter(events.iter().copied());
+    }
+
+    /// [`Publisher::publish_batch`] for any iterator: events are written as it yields them,
+    /// and subscribers see the head move once, at the end (or when the ring fills and the
+    /// publisher must wait).
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[inline]
+    pub fn publish_iter(&mut self, events: impl IntoIterator<Item = PayloadOf<P>>) {
         for event in events {
             let seq = self.next;
             if seq >= self.limit {
                 self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
             }
-            self.ring.slot(seq).store(seq, event);
+            self.ring.slot(seq).store(seq, &event);
             self.next = seq + 1;
         }
         self.publish_head();
@@ -299,8 +311,9 @@ where
     }
 }
 
-/// The multi-producer publishing handle of a ring: taken once, then cloned to every
-/// producing thread. Each publish claims a sequence with one `fetch_add`.
+/// A multi-producer publishing handle: created with [`MultiPublisher::new`] (any number of
+/// times) or cloned, one per producing thread. Each publish claims a sequence with one
+/// `fetch_add`.
 ///
 /// A clone counts as a publisher: the ring closes when the last clone is dropped.
 ///
@@ -337,13 +350,15 @@ where
     P: Deref + Clone,
     P::Target: AnyRing,
 {
-    /// Takes the multi-producer publisher of the ring `ring` points to.
+    /// A multi-producer publisher of the ring `ring` points to. Can be called any number
+    /// of times (and the handle cloned) until every handle is dropped and the ring closes.
     ///
     /// # Errors
     ///
-    /// [`AlreadyTaken`] if the ring's publisher (of either kind) was taken before.
+    /// [`AlreadyTaken`] if the ring's single-producer publisher was taken, or the ring
+    /// has closed.
     pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
-        ring::take_publisher(&*ring)?;
+        ring::take_publisher(&*ring, true)?;
         let first_lap_end = ring.control().start.saturating_add(<P::Target as AnyRing>::CAPACITY as u64);
         Ok(Self::with_parts(ring, first_lap_end, WaitStrategy::default()))
     }

@@ -61,7 +61,7 @@ use crate::publisher::{MultiPublisher, Publisher};
 use crate::slot::{SEQUENCE_LIMIT, Slot};
 use crate::stats::{Pressure, RingStats, SubscriberStats};
 use crate::subscriber::Subscriber;
-use crate::sync::{AtomicBool, AtomicU64, Ordering, array_of, const_fn_unless_loom};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, array_of, const_fn_unless_loom};
 use crate::wait::WaitQueue;
 
 /// The largest capacity a ring accepts: 2^30 slots.
@@ -149,10 +149,10 @@ impl Record {
 pub struct Control {
     /// The first sequence; immutable after construction.
     pub(crate) start: u64,
-    /// Live publisher handles.
+    /// Live publisher handles, or [`CLOSED`] once the last one was dropped.
     pub(crate) publishers: AtomicU64,
-    /// Whether the publisher has been taken.
-    pub(crate) taken: AtomicBool,
+    /// Which publisher kind was taken: [`NOT_TAKEN`], [`SINGLE`] or [`MULTI`].
+    pub(crate) taken: AtomicU32,
     /// Set when the last publisher handle is dropped.
     pub(crate) closed: AtomicBool,
     /// Subscribers parked waiting for events.
@@ -167,7 +167,7 @@ impl Control {
             Self {
                 start,
                 publishers: AtomicU64::new(0),
-                taken: AtomicBool::new(false),
+                taken: AtomicU32::new(NOT_TAKEN),
                 closed: AtomicBool::new(false),
                 readers: WaitQueue::new(),
                 writers: WaitQueue::new(),
@@ -321,12 +321,13 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
         Publisher::new(self)
     }
 
-    /// Takes the ring's multi-producer publisher, which can be cloned to other threads.
-    /// See [`MultiPublisher::new`].
+    /// A multi-producer publisher, which can be cloned to other threads; callable any
+    /// number of times until the ring closes. See [`MultiPublisher::new`].
     ///
     /// # Errors
     ///
-    /// [`AlreadyTaken`] if a publisher (of either kind) was taken before.
+    /// [`AlreadyTaken`] if the single-producer publisher was taken, or if every
+    /// multi-producer handle was dropped and the ring closed.
     pub fn multi_publisher(&self) -> Result<MultiPublisher<&Self>, AlreadyTaken> {
         MultiPublisher::new(self)
     }
@@ -541,17 +542,38 @@ fn pressure<R: AnyRing + ?Sized>(ring: &R) -> Pressure {
     Pressure::new(backlog as f64 / R::CAPACITY as f64)
 }
 
-/// Takes the ring's one publisher handle.
-pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R) -> Result<(), AlreadyTaken> {
+/// `Control::taken`: no publisher yet.
+const NOT_TAKEN: u32 = 0;
+/// `Control::taken`: the single-producer publisher was taken.
+const SINGLE: u32 = 1;
+/// `Control::taken`: multi-producer publishers were taken (any number of times).
+const MULTI: u32 = 2;
+/// `Control::publishers` once the ring is closed: no handle can be added any more.
+const CLOSED: u64 = u64::MAX;
+
+/// Takes a publisher handle: the single-producer one once, or a multi-producer one any
+/// number of times until the ring closes. The two kinds exclude each other.
+pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) -> Result<(), AlreadyTaken> {
     let control = ring.control();
-    if control.taken.swap(true, Ordering::Acquire) {
-        return Err(AlreadyTaken);
+    let kind = if multi { MULTI } else { SINGLE };
+    match control.taken.compare_exchange(NOT_TAKEN, kind, Ordering::Acquire, Ordering::Acquire) {
+        Ok(_) => {}
+        Err(MULTI) if multi => {}
+        Err(_) => return Err(AlreadyTaken),
     }
-    control.publishers.fetch_add(1, Ordering::Relaxed);
-    Ok(())
+    let mut live = control.publishers.load(Ordering::Relaxed);
+    loop {
+        if live == CLOSED {
+            return Err(AlreadyTaken);
+        }
+        match control.publishers.compare_exchange_weak(live, live + 1, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return Ok(()),
+            Err(now) => live = now,
+        }
+    }
 }
 
-/// Counts one more publisher handle (a clone).
+/// Counts one more publisher handle (a clone of a live one, so the ring is open).
 pub(crate) fn add_publisher<R: AnyRing + ?Sized>(ring: &R) {
     ring.control().publishers.fetch_add(1, Ordering::Relaxed);
 }
@@ -561,7 +583,12 @@ pub(crate) fn release_publisher<R: AnyRing + ?Sized>(ring: &R) {
     let control = ring.control();
     // AcqRel: the last handle's decrement acquires every other handle's release, so all
     // their commits happen-before the `closed` store below.
-    if control.publishers.fetch_sub(1, Ordering::AcqRel) == 1 {
+    if control.publishers.fetch_sub(1, Ordering::AcqRel) != 1 {
+        return;
+    }
+    // Zero live handles: close, unless a new multi-producer handle got in first (then it
+    // is the last one now, and closes the ring when it goes).
+    if control.publishers.compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
         // Release: pairs with the Acquire in `is_drained`; a reader that sees `closed`
         // sees every commit and the final head.
         control.closed.store(true, Ordering::Release);
@@ -723,16 +750,26 @@ mod tests {
     }
 
     #[test]
-    fn the_publisher_is_taken_once() {
+    fn single_producer_is_taken_once_multi_producer_until_closed() {
         let ring = Ring::<u64, 2>::new();
         let first = ring.multi_publisher().unwrap();
         assert_eq!(ring.publisher().err(), Some(AlreadyTaken));
-        assert_eq!(ring.multi_publisher().err(), Some(AlreadyTaken));
-        let second = first.clone();
+        let second = ring.multi_publisher().unwrap();
+        let third = first.clone();
         drop(first);
-        assert!(!ring.is_closed());
         drop(second);
+        assert!(!ring.is_closed());
+        drop(third);
         assert!(ring.is_closed());
+        assert_eq!(ring.multi_publisher().err(), Some(AlreadyTaken), "a closed ring stays closed");
+
+        let single = Ring::<u64, 2>::new();
+        let publisher = single.publisher().unwrap();
+        assert_eq!(single.publisher().err(), Some(AlreadyTaken));
+        assert_eq!(single.multi_publisher().err(), Some(AlreadyTaken));
+        drop(publisher);
+        assert!(single.is_closed());
+        assert_eq!(single.publisher().err(), Some(AlreadyTaken));
     }
 
     #[test]

@@ -126,3 +126,27 @@ impl fmt::Display for SubscriberStats {
         )
     }
 }
+
+/// One topic of a generated bus: its ring and each declared subscriber, by name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TopicStats<const N: usize> {
+    /// The topic, as declared.
+    pub name: &'static str,
+    /// The ring's counters.
+    pub ring: RingStats,
+    /// Each subscriber of the topic and its counters (`None` until its handle is taken).
+    pub subscribers: [(&'static str, Option<SubscriberStats>); N],
+}
+
+impl<const N: usize> fmt::Display for TopicStats<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.ring)?;
+        for (name, stats) in &self.subscribers {
+            match stats {
+                Some(stats) => write!(f, "; {name}: received {}, lagged {}", stats.received, stats.lagged)?,
+                None => write!(f, "; {name}: not taken")?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -356,7 +356,7 @@ fn stats_and_pressure_are_reported_per_ring_and_subscriber() {
 #[test]
 fn errors_display_what_happened_and_what_to_do() {
     assert_eq!(TryRecvError::Lagged { missed: 3 }.to_string(), "subscriber lagged: 3 events were overwritten");
-    assert!(AlreadyTaken.to_string().contains("clone a MultiPublisher"));
+    assert!(AlreadyTaken.to_string().contains("use a MultiPublisher"));
     let error: Box<dyn std::error::Error> = Box::new(Full(5u64));
     assert!(error.to_string().contains("ring is full"));
     assert_eq!(format!("{:?}", Full(5u64)), "Full(..)");

@@ -1,0 +1,637 @@
+//! Validation: [`Topology`] → [`Plan`], collecting every problem (RELIABILITY.md §6.7).
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
+use crate::model::{Delivery, EventDecl, EventSource, Name, Overflow, Producers, Topology};
+use crate::names::{snake, suggestion, upper_camel};
+use crate::plan::{self, Plan};
+
+/// The largest capacity a topic may have (the runtime's `MAX_CAPACITY`).
+pub const MAX_CAPACITY: u64 = 1 << 30;
+
+/// Item names a generated bus module defines itself.
+const RESERVED_TYPES: &[&str] = &["Bus", "Topic", "BusStats"];
+/// Method names of `Bus` that accessors must not take.
+const RESERVED_METHODS: &[&str] = &["new", "new_boxed", "stats"];
+
+/// Validates a topology and resolves it into a [`Plan`].
+///
+/// `file` is the topology file for TOML-form buses (for locations in messages that only a
+/// compile-time assertion can report); `origin` is where problems of the whole topology
+/// are reported (the start of the file, or the module's name).
+///
+/// # Errors
+///
+/// Every problem found, each located.
+pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Result<Plan, Vec<Diagnostic>> {
+    let mut d = Diagnostics::default();
+    if topology.topics.is_empty() {
+        d.error(
+            origin,
+            "topology defines no topics; declare at least one (`[topics.name]` in TOML, `#[topic(..)] struct Name(Event);` in Rust)",
+        );
+    }
+    check_namespace(topology, &mut d);
+    let events: Vec<plan::Event> = topology.events.iter().map(|event| resolve_event(event, file, &mut d)).collect();
+    check_methods(topology, &mut d);
+    let event_index = index_by_name(topology.events.iter().map(|e| &e.name));
+    let topic_index = index_by_name(topology.topics.iter().map(|t| &t.name));
+
+    let mut topics: Vec<plan::Topic> = Vec::with_capacity(topology.topics.len());
+    for topic in &topology.topics {
+        let mut carried = Vec::new();
+        if topic.events.is_empty() {
+            d.error(
+                &topic.events_loc,
+                format!("topic `{}` carries no events; list them: `events = [\"EventName\", ..]`", topic.name.text),
+            );
+        }
+        for event in &topic.events {
+            match event_index.get(event.text.as_str()) {
+                Some(&i) if carried.contains(&i) => {
+                    d.error(
+                        &event.loc,
+                        format!("event `{}` is listed twice in topic `{}`", event.text, topic.name.text),
+                    );
+                }
+                Some(&i) => carried.push(i),
+                None => d.error(
+                    &event.loc,
+                    format!(
+                        "unknown event `{}` in topic `{}`{}",
+                        event.text,
+                        topic.name.text,
+                        or_declare(
+                            suggestion(&event.text, topology.events.iter().map(|e| e.name.text.as_str())),
+                            &event.text
+                        )
+                    ),
+                ),
+            }
+        }
+        let capacity = check_topic_settings(topic, &mut d);
+        topics.push(plan::Topic {
+            name: topic.name.text.clone(),
+            snake: ident(&snake(&topic.name.text)),
+            camel: ident(&upper_camel(&topic.name.text)),
+            docs: topic.docs.clone(),
+            events: carried,
+            capacity,
+            overflow: topic.overflow.value,
+            producers: topic.producers.value,
+            delivery: topic.delivery.value,
+            subscribers: Vec::new(),
+            stages: Vec::new(),
+            capacity_prefix: match (&topic.capacity, file) {
+                (Some(setting), Some(file)) => {
+                    Diagnostic { loc: setting.loc.clone(), message: String::new() }.render(Some(file))
+                }
+                _ => String::new(),
+            },
+        });
+    }
+
+    let mut subscribers: Vec<plan::Subscriber> = Vec::with_capacity(topology.subscribers.len());
+    for (s, subscriber) in topology.subscribers.iter().enumerate() {
+        let who = &subscriber.name.text;
+        if subscriber.subscriptions.is_empty() {
+            d.error(
+                &subscriber.subscriptions_loc,
+                format!("subscriber `{who}` subscribes to nothing; list its topics: `topics = [\"topic\"]`"),
+            );
+        }
+        let mut subscriptions: Vec<plan::Subscription> = Vec::new();
+        for subscription in &subscriber.subscriptions {
+            let Some(&t) = topic_index.get(subscription.topic.text.as_str()) else {
+                d.error(
+                    &subscription.topic.loc,
+                    format!(
+                        "unknown topic `{}` in subscriber `{who}`{}",
+                        subscription.topic.text,
+                        suggestion(&subscription.topic.text, topology.topics.iter().map(|t| t.name.text.as_str()))
+                    ),
+                );
+                continue;
+            };
+            if subscriptions.iter().any(|known| known.topic == t) {
+                d.error(
+                    &subscription.topic.loc,
+                    format!("subscriber `{who}` lists topic `{}` twice", subscription.topic.text),
+                );
+                continue;
+            }
+            let carried = &topics[t].events;
+            let selected = match &subscription.events {
+                None => carried.clone(),
+                Some(only) => {
+                    let mut selected = Vec::new();
+                    for event in only {
+                        match event_index.get(event.text.as_str()) {
+                            Some(i) if carried.contains(i) => selected.push(*i),
+                            _ => d.error(
+                                &event.loc,
+                                format!(
+                                    "event `{}` is not carried by topic `{}` (it carries {}){}",
+                                    event.text,
+                                    subscription.topic.text,
+                                    names_of(carried, &events),
+                                    suggestion(&event.text, carried.iter().map(|&i| events[i].name.as_str()))
+                                ),
+                            ),
+                        }
+                    }
+                    carried.iter().copied().filter(|i| selected.contains(i)).collect()
+                }
+            };
+            subscriptions.push(plan::Subscription { topic: t, events: selected });
+        }
+        if let Some(only) = &subscriber.events {
+            apply_event_filter(who, only, &mut subscriptions, &events, &topics, &event_index, &mut d);
+        }
+        let mut handled = Vec::new();
+        for subscription in &subscriptions {
+            for &e in &subscription.events {
+                if !handled.contains(&e) {
+                    handled.push(e);
+                }
+            }
+        }
+        let mut publishes = Vec::new();
+        for output in &subscriber.publishes {
+            match topic_index.get(output.text.as_str()) {
+                Some(&t) if publishes.contains(&t) => {
+                    d.error(&output.loc, format!("subscriber `{who}` lists `{}` in `publishes` twice", output.text));
+                }
+                Some(&t) if topics[t].delivery == Delivery::Inline => d.error(
+                    &output.loc,
+                    format!(
+                        "stage `{who}` cannot publish to inline topic `{}`: stages publish to ring topics (`delivery = \"ring\"`); emit inline topics with their `Dispatcher`",
+                        output.text
+                    ),
+                ),
+                Some(&t) => publishes.push(t),
+                None => d.error(
+                    &output.loc,
+                    format!(
+                        "unknown topic `{}` in `publishes` of `{who}`{}",
+                        output.text,
+                        suggestion(&output.text, topology.topics.iter().map(|t| t.name.text.as_str()))
+                    ),
+                ),
+            }
+        }
+        if !publishes.is_empty() {
+            for subscription in &subscriptions {
+                if topics[subscription.topic].delivery == Delivery::Inline {
+                    d.error(
+                        &subscriber.name.loc,
+                        format!(
+                            "stage `{who}` reads inline topic `{}`; a stage (a subscriber that publishes) reads ring topics only, where its subscriber handle owns its publishers",
+                            topics[subscription.topic].name
+                        ),
+                    );
+                }
+            }
+        }
+        for subscription in &subscriptions {
+            topics[subscription.topic].subscribers.push(s);
+        }
+        for &t in &publishes {
+            topics[t].stages.push(s);
+        }
+        subscribers.push(plan::Subscriber {
+            name: who.clone(),
+            snake: ident(&snake(who)),
+            camel: ident(&upper_camel(who)),
+            docs: subscriber.docs.clone(),
+            subscriptions,
+            handled,
+            publishes,
+        });
+    }
+    for topic in &topics {
+        if topic.producers == Producers::Single && topic.stages.len() > 1 {
+            let t =
+                topology.topics.iter().find(|decl| decl.name.text == topic.name).map(|decl| decl.producers.loc.clone());
+            d.error(
+                &t.unwrap_or(Loc::Rust(Span::call_site())),
+                format!(
+                    "topic `{}` has a single producer but stages {} all publish to it; set `producers = \"multi\"`",
+                    topic.name,
+                    subscribers_named(&topic.stages, &subscribers)
+                ),
+            );
+        }
+    }
+    check_cycles(topology, &topics, &subscribers, &mut d);
+    d.finish(Plan { events, topics, subscribers })
+}
+
+/// "; did you mean `X`?", or a hint to declare it.
+fn or_declare(suggestion: String, name: &str) -> String {
+    if suggestion.is_empty() {
+        format!("; declare it with `[events.{name}]` (TOML) or name its type in a topic (Rust)")
+    } else {
+        suggestion
+    }
+}
+
+fn names_of(indices: &[usize], events: &[plan::Event]) -> String {
+    indices.iter().map(|&i| format!("`{}`", events[i].name)).collect::<Vec<_>>().join(", ")
+}
+
+fn subscribers_named(indices: &[usize], subscribers: &[plan::Subscriber]) -> String {
+    indices.iter().map(|&i| format!("`{}`", subscribers[i].name)).collect::<Vec<_>>().join(", ")
+}
+
+fn index_by_name<'a>(names: impl Iterator<Item = &'a Name>) -> HashMap<&'a str, usize> {
+    let mut map = HashMap::new();
+    for (i, name) in names.enumerate() {
+        map.entry(name.text.as_str()).or_insert(i);
+    }
+    map
+}
+
+fn ident(text: &str) -> Ident {
+    Ident::new(text, Span::call_site())
+}
+
+/// TOML `events = [..]` on a subscriber: restricts every listed topic to those events.
+fn apply_event_filter(
+    who: &str,
+    only: &[Name],
+    subscriptions: &mut [plan::Subscription],
+    events: &[plan::Event],
+    topics: &[plan::Topic],
+    event_index: &HashMap<&str, usize>,
+    d: &mut Diagnostics,
+) {
+    let mut wanted = Vec::new();
+    for event in only {
+        let carried_somewhere = event_index
+            .get(event.text.as_str())
+            .filter(|&&i| subscriptions.iter().any(|sub| topics[sub.topic].events.contains(&i)));
+        match carried_somewhere {
+            Some(&i) => wanted.push(i),
+            None => {
+                let listed: Vec<String> =
+                    subscriptions.iter().map(|sub| format!("`{}`", topics[sub.topic].name)).collect();
+                let candidates: Vec<&str> = subscriptions
+                    .iter()
+                    .flat_map(|sub| topics[sub.topic].events.iter().map(|&i| events[i].name.as_str()))
+                    .collect();
+                d.error(
+                    &event.loc,
+                    format!(
+                        "event `{}` is not carried by topics [{}] of subscriber `{who}`{}",
+                        event.text,
+                        listed.join(", "),
+                        suggestion(&event.text, candidates)
+                    ),
+                );
+            }
+        }
+    }
+    for subscription in subscriptions.iter_mut() {
+        subscription.events.retain(|e| wanted.contains(e));
+    }
+}
+
+/// Settings of a topic; returns its capacity (0 for inline topics).
+fn check_topic_settings(topic: &crate::model::TopicDecl, d: &mut Diagnostics) -> u64 {
+    let name = &topic.name.text;
+    match topic.delivery.value {
+        Delivery::Inline => {
+            if let Some(capacity) = &topic.capacity {
+                d.error(&capacity.loc, format!("`capacity` has no meaning for inline topic `{name}` (`delivery = \"inline\"` has no ring); remove it"));
+            }
+            if topic.overflow.value == Overflow::Backpressure {
+                d.error(
+                    &topic.overflow.loc,
+                    format!("topic `{name}`: `overflow = \"backpressure\"` cannot be combined with `delivery = \"inline\"`: inline delivery calls every handler before `emit` returns, so nothing ever queues"),
+                );
+            }
+            if topic.producers.value == Producers::Multi {
+                d.error(
+                    &topic.producers.loc,
+                    format!("topic `{name}`: `producers = \"multi\"` cannot be combined with `delivery = \"inline\"`: an inline dispatcher runs on its caller's thread with `&mut` handlers"),
+                );
+            }
+            0
+        }
+        Delivery::Ring => match &topic.capacity {
+            None => {
+                d.error(
+                    &topic.name.loc,
+                    format!("ring topic `{name}` needs a capacity: add `capacity = 1024` (a power of two ≥ 2)"),
+                );
+                0
+            }
+            Some(capacity) => match u64::try_from(capacity.value) {
+                Ok(value) if value.is_power_of_two() && (2..=MAX_CAPACITY).contains(&value) => value,
+                Ok(value) if value > MAX_CAPACITY => {
+                    d.error(
+                        &capacity.loc,
+                        format!("topic `{name}`: capacity {value} exceeds the maximum of {MAX_CAPACITY} slots (2^30)"),
+                    );
+                    0
+                }
+                _ => {
+                    let found = capacity.value;
+                    let nearest = if found < 2 {
+                        "; the smallest is 2".to_owned()
+                    } else {
+                        let above = (found as u64).next_power_of_two();
+                        format!("; nearest: {} or {above}", above / 2)
+                    };
+                    d.error(&capacity.loc, format!("capacity must be a power of two ≥ 2, found {found}{nearest}"));
+                    0
+                }
+            },
+        },
+    }
+}
+
+/// Names of generated items must not collide: events, topics and subscribers share one
+/// namespace, and each generates items whose names differ only by case conversion.
+fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
+    /// Who first generated a name.
+    struct Owner<'a> {
+        kind: &'static str,
+        name: &'a Name,
+    }
+
+    fn claim<'a>(table: &mut HashMap<String, Owner<'a>>, generated: String, owner: Owner<'a>, d: &mut Diagnostics) {
+        let Some(first) = table.get(&generated) else {
+            table.insert(generated, owner);
+            return;
+        };
+        let message = if first.name.text == owner.name.text {
+            let kinds = if first.kind == owner.kind {
+                String::new()
+            } else {
+                format!(" (as {} and as {})", first.kind, owner.kind)
+            };
+            format!(
+                "`{}` is declared twice{kinds}; events, topics and subscribers share one namespace",
+                owner.name.text
+            )
+        } else {
+            format!(
+                "{} `{}` collides with {} `{}` (both generate `{generated}`); rename one",
+                owner.kind, owner.name.text, first.kind, first.name.text
+            )
+        };
+        d.error(&owner.name.loc, message);
+    }
+
+    let mut types: HashMap<String, Owner<'_>> = HashMap::new();
+    let mut values: HashMap<String, Owner<'_>> = HashMap::new();
+    for event in &topology.events {
+        if RESERVED_TYPES.contains(&event.name.text.as_str()) {
+            d.error(
+                &event.name.loc,
+                format!("`{}` is a name the generated bus uses itself; rename the event", event.name.text),
+            );
+        }
+        claim(&mut types, event.name.text.clone(), Owner { kind: "event", name: &event.name }, d);
+    }
+    for (kind, names) in [
+        ("topic", topology.topics.iter().map(|t| &t.name).collect::<Vec<_>>()),
+        ("subscriber", topology.subscribers.iter().map(|s| &s.name).collect()),
+    ] {
+        for name in names {
+            check_generated(name, kind, d);
+            claim(&mut types, upper_camel(&name.text), Owner { kind, name }, d);
+            claim(&mut values, snake(&name.text), Owner { kind, name }, d);
+        }
+    }
+}
+
+/// The snake and camel names a topic or subscriber generates must be usable.
+fn check_generated(name: &Name, kind: &str, d: &mut Diagnostics) {
+    let (camel, snake_name) = (upper_camel(&name.text), snake(&name.text));
+    if RESERVED_TYPES.contains(&camel.as_str()) || RESERVED_METHODS.contains(&snake_name.as_str()) {
+        d.error(
+            &name.loc,
+            format!(
+                "{kind} `{}` would generate `{camel}`/`{snake_name}`, which the bus uses itself; rename it",
+                name.text
+            ),
+        );
+    } else if crate::names::check_identifier(&snake_name).is_err() || crate::names::check_identifier(&camel).is_err() {
+        d.error(
+            &name.loc,
+            format!(
+                "{kind} `{}` would generate `{camel}`/`{snake_name}`, which is not a usable Rust name; rename it",
+                name.text
+            ),
+        );
+    }
+}
+
+/// Two events may not map to the same `on_<event>` handler method.
+fn check_methods(topology: &Topology, d: &mut Diagnostics) {
+    let mut seen: HashMap<String, &Name> = HashMap::new();
+    for event in &topology.events {
+        let method = format!("on_{}", snake(&event.name.text));
+        match seen.get(&method) {
+            Some(first) if first.text != event.name.text => d.error(
+                &event.name.loc,
+                format!(
+                    "event `{}` collides with `{}` (both generate handler method `{method}`); rename one",
+                    event.name.text, first.text
+                ),
+            ),
+            _ => {
+                seen.insert(method, &event.name);
+            }
+        }
+    }
+}
+
+fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics) -> plan::Event {
+    let name = &event.name.text;
+    let check_span = match &event.name.loc {
+        Loc::Rust(span) => *span,
+        Loc::Toml(_) => file.map_or_else(Span::call_site, |f| f.anchor),
+    };
+    let (ty, fields) = match &event.source {
+        EventSource::Rust(path) => (path.clone(), None),
+        EventSource::Fields(fields) => {
+            check_padding(name, fields, d);
+            let fields = fields.iter().map(|f| (ident(&f.name.text), f.ty.clone())).collect();
+            (syn::Path::from(ident(name)), Some(fields))
+        }
+    };
+    plan::Event {
+        name: name.clone(),
+        ty,
+        method: ident(&format!("on_{}", snake(name))),
+        docs: event.docs.clone(),
+        fields,
+        check_span,
+    }
+}
+
+/// Size and alignment of a type whose layout is the same on every target (primitives and
+/// arrays of them); `None` for anything else, which the generated compile-time assertion
+/// then checks instead.
+fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let name = path.path.get_ident()?.to_string();
+            let size = match name.as_str() {
+                "u8" | "i8" => 1,
+                "u16" | "i16" => 2,
+                "u32" | "i32" | "f32" => 4,
+                "u64" | "i64" | "f64" => 8,
+                _ => return None, // u128's alignment and usize's size differ by target
+            };
+            Some((size, size))
+        }
+        syn::Type::Array(array) => {
+            let (size, align) = layout(&array.elem)?;
+            let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(len), .. }) = &array.len else {
+                return None;
+            };
+            Some((size.checked_mul(len.base10_parse::<usize>().ok()?)?, align))
+        }
+        syn::Type::Paren(inner) => layout(&inner.elem),
+        syn::Type::Group(inner) => layout(&inner.elem),
+        _ => None,
+    }
+}
+
+/// Reports implicit padding in a declared event's `repr(C)` layout, where every field's
+/// layout is known.
+fn check_padding(event: &str, fields: &[crate::model::FieldDecl], d: &mut Diagnostics) {
+    let Some(layouts) = fields.iter().map(|f| layout(&f.ty)).collect::<Option<Vec<_>>>() else {
+        return;
+    };
+    let mut offset = 0usize;
+    let mut struct_align = 1usize;
+    for (i, &(size, align)) in layouts.iter().enumerate() {
+        let aligned = offset.next_multiple_of(align);
+        if aligned > offset && i > 0 {
+            let gap = aligned - offset;
+            let previous = &fields[i - 1].name.text;
+            d.error(
+                &fields[i - 1].loc,
+                format!(
+                    "event `{event}` would contain {gap} byte{} of padding after `{previous}`; reorder fields widest-first or add `\"_pad: [u8; {gap}]\"` after `{previous}`",
+                    if gap == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        offset = aligned + size;
+        struct_align = struct_align.max(align);
+    }
+    let end = offset.next_multiple_of(struct_align);
+    if end > offset {
+        let gap = end - offset;
+        let last = fields.last().map_or("", |f| f.name.text.as_str());
+        d.error(
+            &fields.last().map_or(Loc::Rust(Span::call_site()), |f| f.loc.clone()),
+            format!(
+                "event `{event}` would end with {gap} byte{} of padding after its last field `{last}`; reorder fields widest-first or add `\"_pad: [u8; {gap}]\"` at the end",
+                if gap == 1 { "" } else { "s" }
+            ),
+        );
+    }
+}
+
+/// Why a field type cannot be part of a Pod event, if it obviously cannot.
+#[must_use]
+pub fn pod_problem(ty: &syn::Type) -> Option<String> {
+    let text = quote::quote!(#ty).to_string().replace(' ', "");
+    match ty {
+        syn::Type::Reference(_) | syn::Type::Ptr(_) => {
+            Some(format!("has type `{text}`; events are plain data and cannot hold references or pointers"))
+        }
+        syn::Type::Tuple(tuple) if tuple.elems.is_empty() => {
+            Some("has type `()`, which has no data; remove the field".to_owned())
+        }
+        syn::Type::Tuple(_) => Some(format!("has tuple type `{text}`, which may contain padding; use separate fields")),
+        syn::Type::Array(array) => {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(len), .. }) = &array.len {
+                if len.base10_parse::<u64>().ok() == Some(0) {
+                    return Some(format!("has type `{text}`, which has zero size; remove the field"));
+                }
+            }
+            pod_problem(&array.elem)
+        }
+        syn::Type::Paren(inner) => pod_problem(&inner.elem),
+        syn::Type::Group(inner) => pod_problem(&inner.elem),
+        syn::Type::Path(path) => {
+            let last = path.path.segments.last()?;
+            let name = last.ident.to_string();
+            const NOT_POD: &[&str] = &[
+                "String", "Vec", "Box", "Option", "Rc", "Arc", "HashMap", "BTreeMap", "HashSet", "str", "bool", "char",
+                "Cell", "RefCell", "PathBuf", "Duration", "Instant",
+            ];
+            if NOT_POD.contains(&name.as_str()) {
+                Some(format!("has non-Pod type `{text}`; use plain integers, floats, or fixed-size arrays of them"))
+            } else if !last.arguments.is_none() {
+                Some(format!("has generic type `{text}`; event fields are plain, fixed-size data"))
+            } else {
+                None
+            }
+        }
+        _ => Some(format!(
+            "has type `{text}`, which is not plain data; use integers, floats, or fixed-size arrays of them"
+        )),
+    }
+}
+
+/// Stages connected by backpressure topics must not form a cycle: each could wait for
+/// room the other must make.
+fn check_cycles(topology: &Topology, topics: &[plan::Topic], subscribers: &[plan::Subscriber], d: &mut Diagnostics) {
+    // Edge s → r: stage s publishes to a backpressure topic that subscriber r reads.
+    let edges = |s: usize| -> Vec<(usize, usize)> {
+        subscribers[s]
+            .publishes
+            .iter()
+            .filter(|&&t| topics[t].overflow == Overflow::Backpressure)
+            .flat_map(|&t| topics[t].subscribers.iter().map(move |&r| (t, r)))
+            .collect()
+    };
+    let mut reported = false;
+    for start in 0..subscribers.len() {
+        // Depth-first search for a path back to `start`.
+        let mut stack: Vec<(usize, Vec<(usize, usize)>)> = vec![(start, Vec::new())];
+        let mut visited = vec![false; subscribers.len()];
+        while let Some((node, path)) = stack.pop() {
+            for (topic, next) in edges(node) {
+                let mut path = path.clone();
+                path.push((topic, next));
+                if next == start && !reported {
+                    let route: Vec<String> = std::iter::once(format!("`{}`", subscribers[start].name))
+                        .chain(path.iter().map(|&(t, r)| format!("→ [{}] → `{}`", topics[t].name, subscribers[r].name)))
+                        .collect();
+                    let decl = &topology.subscribers[start];
+                    let loc = decl
+                        .publishes
+                        .iter()
+                        .find(|p| p.text == topics[path[0].0].name)
+                        .map_or_else(|| decl.name.loc.clone(), |p| p.loc.clone());
+                    d.error(
+                        &loc,
+                        format!(
+                            "stages form a cycle through backpressure topics ({}), which can deadlock once the rings fill; make one of those topics `overflow = \"overwrite\"`",
+                            route.join(" ")
+                        ),
+                    );
+                    reported = true;
+                } else if !visited[next] {
+                    visited[next] = true;
+                    stack.push((next, path));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Errors with places. Every problem found in a topology becomes a [`Diagnostic`] whose
+//! [`Loc`] is a Rust span or a byte range of the TOML file; they are collected, not
+//! returned at the first one, so a user sees all their mistakes at once.
+//!
+//! TOML byte ranges become `file.toml:LINE:COL:` in exactly one place, [`TomlFile::line_col`].
+
+use std::fmt;
+use std::ops::Range;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote_spanned;
+
+/// Where a problem is.
+#[derive(Clone, Debug)]
+pub enum Loc {
+    /// In Rust tokens.
+    Rust(Span),
+    /// A byte range of the topology file.
+    Toml(Range<usize>),
+}
+
+/// One problem, located, with a message that says what to do.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Where.
+    pub loc: Loc,
+    /// What, and how to fix it.
+    pub message: String,
+}
+
+/// A topology file as read: its path as the user wrote it and its text.
+#[derive(Clone, Debug)]
+pub struct TomlFile {
+    /// The path as written in `topology = "..."`, used in messages.
+    pub label: String,
+    /// The text, without a leading UTF-8 byte-order mark.
+    pub text: String,
+    /// The span of the attribute's string literal: where rustc shows TOML errors.
+    pub anchor: Span,
+}
+
+impl TomlFile {
+    /// A file from its label, raw bytes and anchor. The BOM, if any, is dropped (so
+    /// columns on the first line count from the first real character).
+    ///
+    /// # Errors
+    ///
+    /// A located diagnostic if the bytes are not UTF-8 or contain a NUL byte.
+    pub fn new(label: &str, bytes: &[u8], anchor: Span) -> Result<Self, (Self, Diagnostic)> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let (text, problem) = match std::str::from_utf8(bytes) {
+            Ok(text) => match text.find('\0') {
+                Some(at) => (text.to_owned(), Some((at, "a NUL byte is not allowed in a topology file".to_owned()))),
+                None => (text.to_owned(), None),
+            },
+            Err(err) => {
+                let valid = err.valid_up_to();
+                let text = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                (text, Some((valid, "the topology file is not valid UTF-8 from here on".to_owned())))
+            }
+        };
+        let file = Self { label: label.to_owned(), text, anchor };
+        match problem {
+            None => Ok(file),
+            Some((at, message)) => Err((file, Diagnostic { loc: Loc::Toml(at..at), message })),
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`.
+    #[must_use]
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    /// The source text of a byte range, if it is one.
+    #[must_use]
+    pub fn slice(&self, range: Range<usize>) -> Option<&str> {
+        self.text.get(range)
+    }
+}
+
+impl Diagnostic {
+    /// A diagnostic at a Rust span.
+    pub fn rust(span: Span, message: impl Into<String>) -> Self {
+        Self { loc: Loc::Rust(span), message: message.into() }
+    }
+
+    /// A diagnostic at a byte range of the topology file.
+    pub fn toml(range: Range<usize>, message: impl Into<String>) -> Self {
+        Self { loc: Loc::Toml(range), message: message.into() }
+    }
+
+    /// The message as rustc shows it: prefixed with `file.toml:LINE:COL:` for TOML places.
+    #[must_use]
+    pub fn render(&self, file: Option<&TomlFile>) -> String {
+        match (&self.loc, file) {
+            (Loc::Toml(range), Some(file)) => {
+                let (line, column) = file.line_col(range.start);
+                format!("{}:{line}:{column}: {}", file.label, self.message)
+            }
+            _ => self.message.clone(),
+        }
+    }
+
+    /// The span rustc points at: the Rust span, or the `topology = "..."` literal.
+    #[must_use]
+    pub fn span(&self, file: Option<&TomlFile>) -> Span {
+        match (&self.loc, file) {
+            (Loc::Rust(span), _) => *span,
+            (Loc::Toml(_), Some(file)) => file.anchor,
+            (Loc::Toml(_), None) => Span::call_site(),
+        }
+    }
+
+    /// `compile_error!("...")` at the diagnostic's place.
+    #[must_use]
+    pub fn to_compile_error(&self, file: Option<&TomlFile>) -> TokenStream {
+        let message = self.render(file);
+        let span = self.span(file);
+        quote_spanned! {span=> ::core::compile_error!(#message); }
+    }
+}
+
+/// Every diagnostic as `compile_error!` invocations.
+#[must_use]
+pub fn to_compile_errors(diagnostics: &[Diagnostic], file: Option<&TomlFile>) -> TokenStream {
+    diagnostics.iter().map(|d| d.to_compile_error(file)).collect()
+}
+
+/// A collector of diagnostics.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    errors: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Records a problem.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.errors.push(diagnostic);
+    }
+
+    /// Records a problem at a location.
+    pub fn error(&mut self, loc: &Loc, message: impl Into<String>) {
+        self.push(Diagnostic { loc: loc.clone(), message: message.into() });
+    }
+
+    /// Whether nothing was recorded.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(value)` if nothing was recorded, else every diagnostic.
+    ///
+    /// # Errors
+    ///
+    /// The recorded diagnostics, in the order they were found.
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<Diagnostic>> {
+        if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+
+    /// The recorded diagnostics.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.errors
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &[u8]) -> TomlFile {
+        TomlFile::new("t.toml", text, Span::call_site()).unwrap_or_else(|(file, _)| file)
+    }
+
+    #[test]
+    fn line_and_column_count_characters_and_survive_crlf_and_bom() {
+        let f = file(b"a = 1\r\nbb = \"\xC3\xA9x\"\n");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(7), (2, 1));
+        // `x` is after the two-byte `é`: byte 14 of the file, column 8 of line 2.
+        assert_eq!(f.line_col(14), (2, 8));
+        let bom = file(b"\xEF\xBB\xBFa = 1\n");
+        assert_eq!(bom.line_col(0), (1, 1));
+        assert_eq!(bom.text, "a = 1\n");
+        assert_eq!(f.line_col(10_000), (3, 1), "offsets past the end clamp");
+    }
+
+    #[test]
+    fn bad_bytes_are_located() {
+        let (_, d) = TomlFile::new("t.toml", b"a = 1\nb = \xFF\n", Span::call_site()).unwrap_err();
+        assert_eq!(
+            d.render(Some(&file(b"a = 1\nb = "))),
+            "t.toml:2:5: the topology file is not valid UTF-8 from here on"
+        );
+        let (f, d) = TomlFile::new("t.toml", b"a = \"\0\"", Span::call_site()).unwrap_err();
+        assert_eq!(d.render(Some(&f)), "t.toml:1:6: a NUL byte is not allowed in a topology file");
+    }
+}

@@ -1,0 +1,975 @@
+//! Code generation: [`Plan`] → the bus module's tokens.
+//!
+//! The generated module, for topics `t` (`T` in UpperCamelCase) and subscribers `s` (`S`):
+//!
+//! * events declared in TOML, as `#[derive(hardwire::Event)]` structs;
+//! * `Topic`: one variant per topic;
+//! * per topic, `T`: an enum of its events (its wire form is the ring's payload), and a
+//!   module `t` with the sealed `Carries` trait (the types `publish` accepts), and either the
+//!   ring type, `Handle` and `Publisher` (ring topics) or `Dispatcher` (inline topics);
+//! * per subscriber, the handler trait `S` (one `on_<event>` method per subscribed event),
+//!   and a module `s` with its `Subscriber` handle (and `Outputs`, for a stage);
+//! * `Bus`, owning every ring, and `BusStats`.
+//!
+//! Everything generated refers to the runtime through `::hardwire::` paths, and to the
+//! user's items through the paths they wrote (nested modules `use super::*`).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Attribute, Ident, Item, Visibility};
+
+use crate::model::{Delivery, Overflow, Producers};
+use crate::plan::{Plan, Subscriber, Topic};
+
+/// The module the bus is generated into.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// Its attributes (docs, `cfg`, ...).
+    pub attrs: Vec<Attribute>,
+    /// Its visibility.
+    pub vis: Visibility,
+    /// Its name.
+    pub ident: Ident,
+    /// The user's items in it, passed through.
+    pub items: Vec<Item>,
+    /// The topology file, relative to `CARGO_MANIFEST_DIR`, for a TOML-form bus.
+    pub topology_file: Option<String>,
+}
+
+/// The whole bus module.
+#[must_use]
+pub fn emit(plan: &Plan, module: &Module) -> TokenStream {
+    let Module { attrs, vis, ident, items, topology_file } = module;
+    let rebuild = topology_file.as_ref().map(|file| {
+        let path = format!("/{file}");
+        quote! {
+            // Rebuilds the crate whenever the topology file changes.
+            const _: &[u8] = ::core::include_bytes!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #path));
+        }
+    });
+    let events = plan.events.iter().map(|event| emit_event(event, topology_file.as_deref()));
+    let topic_enum = emit_topic_enum(plan);
+    let topics = (0..plan.topics.len()).map(|t| emit_topic(plan, t));
+    let handlers = (0..plan.subscribers.len()).map(|s| emit_handler(plan, s));
+    let subscribers = (0..plan.subscribers.len()).filter(|&s| plan.reads_rings(s)).map(|s| emit_subscriber(plan, s));
+    let bus = emit_bus(plan);
+    quote! {
+        #(#attrs)*
+        #vis mod #ident {
+            #(#items)*
+            #rebuild
+            #(#events)*
+            #topic_enum
+            #(#topics)*
+            #(#handlers)*
+            #(#subscribers)*
+            #bus
+        }
+    }
+}
+
+/// `#[doc]` attributes, one per line, each starting with a space as `///` comments do.
+fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    lines.into_iter().map(|line| doc(line)).collect()
+}
+
+fn doc(line: &str) -> TokenStream {
+    let line = if line.is_empty() || line.starts_with(' ') { line.to_owned() } else { format!(" {line}") };
+    quote!(#[doc = #line])
+}
+
+/// A user path as seen from a module nested in the bus module.
+fn nested(path: &syn::Path) -> TokenStream {
+    match path.segments.first().map(|s| s.ident.to_string()) {
+        Some(first) if first == "super" && path.leading_colon.is_none() => quote!(super::#path),
+        Some(first) if first == "self" && path.leading_colon.is_none() => {
+            let rest = path.segments.iter().skip(1);
+            quote!(super #(::#rest)*)
+        }
+        _ => quote!(#path),
+    }
+}
+
+fn event_ident(plan: &Plan, e: usize) -> Ident {
+    format_ident!("{}", plan.events[e].name)
+}
+
+fn settings(topic: &Topic) -> String {
+    match topic.delivery {
+        Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),
+        Delivery::Ring => format!(
+            "a ring of {} slots, {}, {}",
+            topic.capacity,
+            match topic.overflow {
+                Overflow::Overwrite => "overwrite (lossy: slow subscribers are told what they missed)",
+                Overflow::Backpressure => "backpressure (lossless: publishers wait for the slowest subscriber)",
+            },
+            match topic.producers {
+                Producers::Single => "single producer",
+                Producers::Multi => "multiple producers",
+            }
+        ),
+    }
+}
+
+fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
+    let ty = &event.ty;
+    match &event.fields {
+        Some(fields) => {
+            let origin = match file {
+                Some(file) => format!("Event `{}`, declared in `{file}`.", event.name),
+                None => format!("Event `{}`.", event.name),
+            };
+            let docs = if event.docs.is_empty() { doc(&origin) } else { docs(&event.docs) };
+            let names = fields.iter().map(|(name, _)| name);
+            let types = fields.iter().map(|(_, ty)| ty);
+            quote! {
+                #docs
+                #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
+                #[repr(C)]
+                pub struct #ty {
+                    #(pub #names: #types,)*
+                }
+            }
+        }
+        None => {
+            let span = event.check_span;
+            quote_spanned! {span=> const _: () = ::hardwire::__private::assert_event::<#ty>(); }
+        }
+    }
+}
+
+fn emit_topic_enum(plan: &Plan) -> TokenStream {
+    let variants = plan.topics.iter().map(|topic| {
+        let camel = &topic.camel;
+        let line = doc(&format!("Topic `{}`.", topic.name));
+        quote!(#line #camel)
+    });
+    let all = plan.topics.iter().map(|topic| &topic.camel);
+    let names = plan.topics.iter().map(|topic| {
+        let (camel, name) = (&topic.camel, &topic.name);
+        quote!(Self::#camel => #name)
+    });
+    let count = plan.topics.len();
+    quote! {
+        /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Topic {
+            #(#variants,)*
+        }
+
+        impl Topic {
+            /// Every topic, in declaration order.
+            pub const ALL: [Self; #count] = [#(Self::#all),*];
+
+            /// The topic's name as declared.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(#names,)*
+                }
+            }
+        }
+    }
+}
+
+/// The type that travels through topic `t`'s ring: its one event's wire form, or the wire
+/// form of its event enum.
+fn wire_type(plan: &Plan, t: usize) -> TokenStream {
+    let topic = &plan.topics[t];
+    match topic.events.as_slice() {
+        [only] => {
+            let ty = nested(&plan.events[*only].ty);
+            quote!(<#ty as ::hardwire::Event>::Wire)
+        }
+        _ => {
+            let camel = &topic.camel;
+            quote!(<super::#camel as ::hardwire::Event>::Wire)
+        }
+    }
+}
+
+fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
+    let topic = &plan.topics[t];
+    let (camel, snake) = (&topic.camel, &topic.snake);
+    let variants = topic.events.iter().map(|&e| {
+        let (ident, ty) = (event_ident(plan, e), &plan.events[e].ty);
+        let line = format!(" `{}`.", plan.events[e].name);
+        quote!(#[doc = #line] #ident(#ty))
+    });
+    let enum_doc =
+        format!(" Every event of topic `{}`: what its subscribers' `try_recv_{}` return.", topic.name, topic.name);
+    let topic_docs = if topic.docs.is_empty() { TokenStream::new() } else { docs(&topic.docs) };
+    let module_doc = format!(" Topic `{}`: {}.", topic.name, settings(topic));
+    let carried: Vec<String> = topic.events.iter().map(|&e| format!("`{}`", plan.events[e].name)).collect();
+    let unimplemented = format!("`{{Self}}` is not an event of topic `{}`", topic.name);
+    let label = format!("topic `{}` does not carry this type", topic.name);
+    let note = format!("topic `{}` carries {}, or its event enum `{}`", topic.name, carried.join(", "), camel);
+    let (trait_items, rest) = match topic.delivery {
+        Delivery::Ring => emit_ring_topic(plan, t),
+        Delivery::Inline => emit_inline_topic(plan, t),
+    };
+    quote! {
+        #[doc = #enum_doc]
+        #topic_docs
+        #[derive(Clone, Copy, ::hardwire::Event)]
+        pub enum #camel {
+            #(#variants,)*
+        }
+
+        #[doc = #module_doc]
+        #topic_docs
+        pub mod #snake {
+            #[allow(unused_imports)] // paths in the topology are relative to the bus module
+            use super::*;
+
+            mod sealed {
+                pub trait Sealed {}
+            }
+
+            #[diagnostic::on_unimplemented(message = #unimplemented, label = #label, note = #note)]
+            #[doc = "The types this topic accepts: its events, and its event enum. Sealed."]
+            pub trait Carries: ::core::marker::Copy + sealed::Sealed {
+                #trait_items
+            }
+
+            #rest
+        }
+    }
+}
+
+/// A ring topic's `Carries` items, and the rest of its module.
+fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
+    let topic = &plan.topics[t];
+    let camel = &topic.camel;
+    let name = &topic.name;
+    let wire = wire_type(plan, t);
+    let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
+    let subs = topic.subscribers.len().max(1);
+    let overflow = match topic.overflow {
+        Overflow::Overwrite => quote!(::hardwire::Overwrite),
+        Overflow::Backpressure => quote!(::hardwire::Backpressure),
+    };
+    let single = topic.events.len() == 1;
+    let carries = topic.events.iter().map(|&e| {
+        let ty = nested(&plan.events[e].ty);
+        let ident = event_ident(plan, e);
+        let into = if single {
+            quote!(::hardwire::Event::to_wire(&self))
+        } else {
+            quote!(::hardwire::Event::to_wire(&super::#camel::#ident(self)))
+        };
+        quote! {
+            impl sealed::Sealed for #ty {}
+            impl Carries for #ty {
+                #[inline(always)]
+                fn into_wire(self) -> Wire {
+                    #into
+                }
+            }
+        }
+    });
+    let enum_into = if single {
+        let ident = event_ident(plan, topic.events[0]);
+        quote!(match self { super::#camel::#ident(event) => ::hardwire::Event::to_wire(&event) })
+    } else {
+        quote!(::hardwire::Event::to_wire(&self))
+    };
+    let multi = topic.producers == Producers::Multi;
+    let (inner, derive_clone) = if multi {
+        (quote!(::hardwire::MultiPublisher<&'a Ring>), quote!(#[derive(Clone, Debug)]))
+    } else {
+        (quote!(::hardwire::Publisher<&'a Ring>), quote!(#[derive(Debug)]))
+    };
+    let new_inner =
+        if multi { quote!(::hardwire::MultiPublisher::new(ring)) } else { quote!(::hardwire::Publisher::new(ring)) };
+    let batch = if multi {
+        quote! {
+            for event in events {
+                self.inner.publish(event.into_wire());
+            }
+        }
+    } else {
+        quote! { self.inner.publish_iter(events.iter().map(|event| event.into_wire())); }
+    };
+    let lossless = topic.overflow == Overflow::Backpressure;
+    let backpressure = lossless.then(|| {
+        quote! {
+            /// Publishes `event` if the ring has room now; otherwise gives it back.
+            ///
+            /// # Errors
+            ///
+            /// [`Full`](::hardwire::Full) with the event when the slowest subscriber is a
+            /// full lap behind.
+            #[inline]
+            pub fn try_publish<E: Carries>(&mut self, event: E) -> ::core::result::Result<(), ::hardwire::Full<E>> {
+                self.inner.try_publish(event.into_wire()).map_err(|_| ::hardwire::Full(event))
+            }
+
+            /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
+            ///
+            /// # Errors
+            ///
+            /// [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered
+            /// while the ring was full.
+            pub fn publish_until<E: Carries>(
+                &mut self,
+                event: E,
+                shutdown: &::hardwire::Shutdown,
+            ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
+                self.inner.publish_until(event.into_wire(), shutdown).map_err(|_| ::hardwire::Stopped(event))
+            }
+        }
+    });
+    let full_doc = if lossless {
+        " Waits while the slowest subscriber is a full lap behind (see `try_publish`)."
+    } else {
+        " Never waits: a subscriber a full lap behind is told how many events it missed."
+    };
+    let memory_message =
+        format!("{}topic `{name}`: its ring needs more than 4 GiB; lower `capacity`", topic.capacity_prefix);
+    let publisher_doc = format!(
+        " Publishes to topic `{name}`. {}",
+        if multi { "Clone it for every producing thread." } else { "Taken once: this topic has a single producer." }
+    );
+    let trait_items = quote! {
+        /// This type's wire form, as the ring stores it.
+        #[doc(hidden)]
+        fn into_wire(self) -> Wire;
+    };
+    let rest = quote! {
+            #(#carries)*
+
+            impl sealed::Sealed for super::#camel {}
+            impl Carries for super::#camel {
+                #[inline(always)]
+                fn into_wire(self) -> Wire {
+                    #enum_into
+                }
+            }
+
+            /// The payload of this topic's ring slots.
+            pub type Wire = #wire;
+
+            /// This topic's ring.
+            pub type Ring = ::hardwire::Ring<Wire, #capacity, #overflow, #subs>;
+
+            const _: () = ::core::assert!((Ring::MEMORY_BYTES as u64) <= (1u64 << 32), #memory_message);
+
+            /// Topic handle, from the bus: its publisher and its counters.
+            #[derive(Clone, Copy, Debug)]
+            pub struct Handle<'a> {
+                ring: &'a Ring,
+            }
+
+            impl<'a> Handle<'a> {
+                pub(super) const fn new(ring: &'a Ring) -> Self {
+                    Self { ring }
+                }
+
+                #[doc = #publisher_doc]
+                ///
+                /// # Errors
+                ///
+                /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
+                /// topic's publisher was taken before (by you, or by a stage that publishes
+                /// here), or the topic is closed.
+                pub fn publisher(&self) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+                    Publisher::new(self.ring)
+                }
+
+                /// The ring's counters.
+                #[must_use]
+                pub fn stats(&self) -> ::hardwire::RingStats {
+                    self.ring.stats()
+                }
+
+                /// The ring itself.
+                #[must_use]
+                pub fn ring(&self) -> &'a Ring {
+                    self.ring
+                }
+            }
+
+            #[doc = #publisher_doc]
+            ///
+            /// `publish` accepts exactly this topic's events (and its event enum): anything
+            /// else does not compile.
+            #derive_clone
+            pub struct Publisher<'a> {
+                inner: #inner,
+            }
+
+            impl<'a> Publisher<'a> {
+                pub(super) fn new(ring: &'a Ring) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                    #new_inner
+                        .map(|inner| Self { inner })
+                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })
+                }
+
+                /// Publishes `event` to every subscriber of the topic.
+                #[doc = #full_doc]
+                #[inline]
+                pub fn publish<E: Carries>(&mut self, event: E) {
+                    self.inner.publish(event.into_wire());
+                }
+
+                /// Publishes every event of `events`, in order.
+                #[inline]
+                pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
+                    #batch
+                }
+
+                #backpressure
+
+                /// The strategy `publish` waits with on a full backpressure ring.
+                pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
+                    self.inner.set_wait_strategy(strategy);
+                }
+            }
+    };
+    (trait_items, rest)
+}
+
+/// An inline topic's `Carries` items, and the rest of its module.
+fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
+    let topic = &plan.topics[t];
+    let camel = &topic.camel;
+    let subscribers: Vec<&Subscriber> = topic.subscribers.iter().map(|&s| &plan.subscribers[s]).collect();
+    let params: Vec<Ident> = (0..subscribers.len()).map(|i| format_ident!("H{}", i)).collect();
+    let fields: Vec<&Ident> = subscribers.iter().map(|s| &s.snake).collect();
+    let traits: Vec<TokenStream> = subscribers
+        .iter()
+        .map(|s| {
+            let camel = &s.camel;
+            quote!(super::#camel)
+        })
+        .collect();
+    let bounds = quote!(#(#params: #traits + ?Sized),*);
+    let dispatch = topic.events.iter().map(|&e| {
+        let ty = nested(&plan.events[e].ty);
+        let method = &plan.events[e].method;
+        let calls = subscribers
+            .iter()
+            .zip(&fields)
+            .filter(|(s, _)| s.subscriptions.iter().any(|sub| sub.topic == t && sub.events.contains(&e)))
+            .map(|(_, field)| quote!(to.#field.#method(&self);));
+        quote! {
+            impl sealed::Sealed for #ty {}
+            impl Carries for #ty {
+                #[inline(always)]
+                fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>) {
+                    #(#calls)*
+                }
+            }
+        }
+    });
+    let arms = topic.events.iter().map(|&e| {
+        let ident = event_ident(plan, e);
+        quote!(super::#camel::#ident(event) => event.dispatch(to),)
+    });
+    let handler_docs: Vec<String> =
+        subscribers.iter().map(|s| format!(" Handler of subscriber `{}`.", s.name)).collect();
+    let names: Vec<&str> = subscribers.iter().map(|s| s.name.as_str()).collect();
+    let dispatcher_doc = format!(
+        " Delivers topic `{}` by direct calls, on the caller's thread: `emit` calls {} in declaration order, then returns.",
+        topic.name,
+        if names.is_empty() {
+            "no handler (the topic has no subscriber)".to_owned()
+        } else {
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        }
+    );
+    let trait_items = quote! {
+        /// Calls each subscribed handler with this event.
+        #[doc(hidden)]
+        fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>);
+    };
+    let rest = quote! {
+            #(#dispatch)*
+
+            impl sealed::Sealed for super::#camel {}
+            impl Carries for super::#camel {
+                #[inline(always)]
+                fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>) {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+
+            #[doc = #dispatcher_doc]
+            pub struct Dispatcher<'h, #(#params: ?Sized),*> {
+                #(#[doc = #handler_docs] pub #fields: &'h mut #params,)*
+                _handlers: ::core::marker::PhantomData<&'h mut ()>,
+            }
+
+            impl<'h, #bounds> Dispatcher<'h, #(#params),*> {
+                /// A dispatcher over these handlers.
+                #[inline]
+                pub fn new(#(#fields: &'h mut #params),*) -> Self {
+                    Self { #(#fields,)* _handlers: ::core::marker::PhantomData }
+                }
+
+                /// Calls every subscribed handler with `event`, in declaration order.
+                #[inline(always)]
+                pub fn emit<E: Carries>(&mut self, event: E) {
+                    event.dispatch(self);
+                }
+            }
+
+            impl<'h, #(#params: ?Sized),*> ::core::fmt::Debug for Dispatcher<'h, #(#params),*> {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Dispatcher").finish_non_exhaustive()
+                }
+            }
+    };
+    (trait_items, rest)
+}
+
+/// The `out` parameter of a stage's handler methods.
+fn outputs_param(subscriber: &Subscriber) -> Option<TokenStream> {
+    (!subscriber.publishes.is_empty()).then(|| {
+        let snake = &subscriber.snake;
+        quote!(, out: &mut #snake::Outputs<'_>)
+    })
+}
+
+fn emit_handler(plan: &Plan, s: usize) -> TokenStream {
+    let subscriber = &plan.subscribers[s];
+    let camel = &subscriber.camel;
+    let out = outputs_param(subscriber);
+    let methods = subscriber.handled.iter().map(|&e| {
+        let event = &plan.events[e];
+        let (method, ty) = (&event.method, &event.ty);
+        let from: Vec<String> = subscriber
+            .subscriptions
+            .iter()
+            .filter(|sub| sub.events.contains(&e))
+            .map(|sub| format!("`{}`", plan.topics[sub.topic].name))
+            .collect();
+        let line = format!(" Handles `{}` from {}.", event.name, from.join(", "));
+        quote! {
+            #[doc = #line]
+            fn #method(&mut self, event: &#ty #out);
+        }
+    });
+    let topics: Vec<String> =
+        subscriber.subscriptions.iter().map(|sub| format!("`{}`", plan.topics[sub.topic].name)).collect();
+    let line = format!(
+        " Handler of subscriber `{}`, which reads {}{}. Implement one method per event; a missing or extra method does not compile.",
+        subscriber.name,
+        topics.join(", "),
+        if subscriber.publishes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " and publishes to {} through `out`",
+                subscriber
+                    .publishes
+                    .iter()
+                    .map(|&t| format!("`{}`", plan.topics[t].name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    let user_docs = docs(&subscriber.docs);
+    quote! {
+        #[doc = #line]
+        #user_docs
+        pub trait #camel {
+            #(#methods)*
+
+            /// Called when this subscriber was lapped on an overwrite topic and missed exactly
+            /// `missed` events of `topic`. Does nothing unless overridden.
+            #[inline]
+            fn on_lagged(&mut self, topic: Topic, missed: u64) {
+                let _ = (topic, missed);
+            }
+        }
+    }
+}
+
+fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
+    let subscriber = &plan.subscribers[s];
+    let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);
+    let reads: Vec<&crate::plan::Subscription> =
+        subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].delivery == Delivery::Ring).collect();
+    let record = |t: usize| plan.topics[t].subscribers.iter().position(|&x| x == s).unwrap_or(0);
+    let taken_index = (0..s).filter(|&x| plan.reads_rings(x)).count();
+    let field = |t: usize| plan.topics[t].snake.clone();
+    let fields = reads.iter().map(|sub| {
+        let (f, topic_snake) = (field(sub.topic), &plan.topics[sub.topic].snake);
+        quote!(#f: ::hardwire::Subscriber<&'a super::#topic_snake::Ring>)
+    });
+    let count = reads.len();
+    let is_stage = !subscriber.publishes.is_empty();
+    let out_arg = is_stage.then(|| quote!(, &mut self.outputs));
+    let registers = reads.iter().map(|sub| {
+        let f = field(sub.topic);
+        let index = record(sub.topic);
+        quote! {
+            #f: ::hardwire::Subscriber::with_record(&bus.#f, #index)
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?,
+        }
+    });
+    let output_fields = subscriber.publishes.iter().map(|&t| {
+        let topic = &plan.topics[t];
+        let (f, doc_line) = (&topic.snake, format!("Publisher of topic `{}`.", topic.name));
+        quote!(#[doc = #doc_line] pub #f: super::#f::Publisher<'a>)
+    });
+    let output_takes = subscriber.publishes.iter().map(|&t| {
+        let topic = &plan.topics[t];
+        let (f, topic_name) = (&topic.snake, &topic.name);
+        quote! {
+            #f: super::#f::Publisher::new(&bus.#f).map_err(|_| ::hardwire::TakeError::OutputTaken {
+                subscriber: #name,
+                topic: #topic_name,
+            })?,
+        }
+    });
+    let outputs = is_stage.then(|| {
+        let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");
+        quote! {
+            #[doc = #line]
+            #[derive(Debug)]
+            pub struct Outputs<'a> {
+                #(#output_fields,)*
+            }
+        }
+    });
+    let outputs_field = is_stage.then(|| quote!(outputs: Outputs<'a>,));
+    let outputs_init = is_stage.then(|| quote!(outputs: Outputs { #(#output_takes)* },));
+    let outputs_accessor = is_stage.then(|| {
+        quote! {
+            /// This stage's publishers, for publishing outside a handler call.
+            pub fn outputs(&mut self) -> &mut Outputs<'a> {
+                &mut self.outputs
+            }
+        }
+    });
+    let polls = reads.iter().enumerate().map(|(i, sub)| {
+        let topic = &plan.topics[sub.topic];
+        let (f, topic_camel) = (field(sub.topic), &topic.camel);
+        let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
+        let deliver = if topic.events.len() == 1 {
+            let e = topic.events[0];
+            let (ty, method) = (nested(&plan.events[e].ty), &plan.events[e].method);
+            quote! {
+                if let ::core::result::Result::Ok(event) = <#ty as ::hardwire::Event>::from_wire(&wire) {
+                    handler.#method(&event #out_arg);
+                }
+            }
+        } else {
+            let arms = sub.events.iter().map(|&e| {
+                let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
+                quote!(::core::result::Result::Ok(super::#topic_camel::#ident(event)) => handler.#method(&event #out_arg),)
+            });
+            quote! {
+                match <super::#topic_camel as ::hardwire::Event>::from_wire(&wire) {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        };
+        quote! {
+            for _ in 0..#capacity {
+                match self.#f.try_recv() {
+                    ::core::result::Result::Ok(wire) => {
+                        progress += 1;
+                        #deliver
+                    }
+                    ::core::result::Result::Err(::hardwire::TryRecvError::Lagged { missed }) => {
+                        progress += 1;
+                        handler.on_lagged(super::Topic::#topic_camel, missed);
+                    }
+                    ::core::result::Result::Err(::hardwire::TryRecvError::Closed) => {
+                        self.closed[#i] = true;
+                        break;
+                    }
+                    ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => break,
+                }
+            }
+        }
+    });
+    let wait = if count == 1 {
+        let f = field(reads[0].topic);
+        quote!(self.#f.wait_ready(::core::option::Option::Some(shutdown));)
+    } else {
+        quote!(self.idle.wait();)
+    };
+    let try_recvs = reads.iter().map(|sub| {
+        let topic = &plan.topics[sub.topic];
+        let (f, topic_camel) = (field(sub.topic), &topic.camel);
+        let method = format_ident!("try_recv_{}", f);
+        let doc_line = format!(
+            " The next event of topic `{}` this subscriber reads, channel-style, instead of `poll`.",
+            topic.name
+        );
+        let decode = if topic.events.len() == 1 {
+            let e = topic.events[0];
+            let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
+            quote! {
+                if let ::core::result::Result::Ok(event) = <#ty as ::hardwire::Event>::from_wire(&wire) {
+                    return ::core::result::Result::Ok(super::#topic_camel::#ident(event));
+                }
+            }
+        } else {
+            let idents = sub.events.iter().map(|&e| event_ident(plan, e));
+            quote! {
+                match <super::#topic_camel as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event @ (#(super::#topic_camel::#idents(_))|*)) => {
+                        return ::core::result::Result::Ok(event);
+                    }
+                    _ => {}
+                }
+            }
+        };
+        quote! {
+            #[doc = #doc_line]
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            pub fn #method(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::TryRecvError> {
+                loop {
+                    let wire = self.#f.try_recv()?;
+                    #decode
+                }
+            }
+        }
+    });
+    let strategies = reads.iter().map(|sub| {
+        let f = field(sub.topic);
+        quote!(self.#f.set_wait_strategy(strategy);)
+    });
+    let stats = reads.iter().map(|sub| {
+        let f = field(sub.topic);
+        quote!(add(self.#f.stats());)
+    });
+    let struct_doc =
+        format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
+    quote! {
+        #[doc = #struct_doc]
+        pub mod #snake {
+            #[allow(unused_imports)] // paths in the topology are relative to the bus module
+            use super::*;
+
+            #outputs
+
+            #[doc = #struct_doc]
+            #[derive(Debug)]
+            pub struct Subscriber<'a> {
+                #(#fields,)*
+                #outputs_field
+                closed: [bool; #count],
+                idle: ::hardwire::Idle,
+            }
+
+            impl<'a> Subscriber<'a> {
+                pub(super) fn take(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                    if !bus.taken[#taken_index].claim() {
+                        return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken { name: #name });
+                    }
+                    // A take that fails half-way gives its claim back.
+                    Self::open(bus).inspect_err(|_| bus.taken[#taken_index].release())
+                }
+
+                fn open(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                    ::core::result::Result::Ok(Self {
+                        #(#registers)*
+                        #outputs_init
+                        closed: [false; #count],
+                        idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    })
+                }
+
+                /// Delivers every event that is ready (at most a ring's capacity per topic)
+                /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
+                /// many events and lag reports it consumed.
+                pub fn poll<H: super::#camel + ?Sized>(&mut self, handler: &mut H) -> usize {
+                    let mut progress = 0;
+                    #(#polls)*
+                    progress
+                }
+
+                /// Polls until `shutdown` is triggered or every topic is closed and drained,
+                /// waiting with the handle's wait strategy when nothing is ready.
+                pub fn run<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
+                    while !shutdown.is_triggered() {
+                        if self.poll(handler) > 0 {
+                            self.idle.reset();
+                        } else if self.closed.iter().all(|closed| *closed) {
+                            return;
+                        } else {
+                            #wait
+                        }
+                    }
+                }
+
+                #(#try_recvs)*
+
+                /// The strategy `run` waits with (default: backoff, then park).
+                pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
+                    #(#strategies)*
+                    self.idle = ::hardwire::Idle::new(strategy);
+                }
+
+                /// This subscriber's counters, summed over its topics.
+                #[must_use]
+                pub fn stats(&self) -> ::hardwire::SubscriberStats {
+                    let mut total = ::hardwire::SubscriberStats::default();
+                    let mut add = |stats: ::hardwire::SubscriberStats| {
+                        total.received += stats.received;
+                        total.lagged += stats.lagged;
+                        total.skipped += stats.skipped;
+                        total.torn_reads += stats.torn_reads;
+                    };
+                    #(#stats)*
+                    total
+                }
+
+                #outputs_accessor
+            }
+        }
+    }
+}
+
+fn emit_bus(plan: &Plan) -> TokenStream {
+    let rings: Vec<&Topic> = plan.topics.iter().filter(|topic| topic.delivery == Delivery::Ring).collect();
+    let ring_fields = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(#f: #f::Ring)
+    });
+    let ring_inits = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(#f: #f::Ring::new())
+    });
+    let zeroable = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(::hardwire::__private::assert_zeroable::<#f::Ring>();)
+    });
+    let handles = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).count();
+    let accessors = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        let line = format!(" Topic `{}`: its publisher and counters.", topic.name);
+        quote! {
+            #[doc = #line]
+            #[must_use]
+            pub fn #f(&self) -> #f::Handle<'_> {
+                #f::Handle::new(&self.#f)
+            }
+        }
+    });
+    let subscriber_accessors = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
+        let snake = &sub.snake;
+        let line = format!(" The handle of subscriber `{}`. Taken once.", sub.name);
+        let errors = if sub.publishes.is_empty() {
+            " [`TakeError`](::hardwire::TakeError) if it was taken before."
+        } else {
+            " [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken."
+        };
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            #[doc = #errors]
+            pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'_>, ::hardwire::TakeError> {
+                #snake::Subscriber::take(self)
+            }
+        }
+    });
+    let stats_fields = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        let n = topic.subscribers.len();
+        let line = format!(" Topic `{}`.", topic.name);
+        quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
+    });
+    let stats_values = rings.iter().map(|topic| {
+        let (f, name) = (&topic.snake, &topic.name);
+        let subscribers = topic.subscribers.iter().enumerate().map(|(record, &s)| {
+            let sub_name = &plan.subscribers[s].name;
+            quote!((#sub_name, ::hardwire::AnyRing::record_stats(&self.#f, #record)))
+        });
+        quote! {
+            #f: ::hardwire::TopicStats { name: #name, ring: self.#f.stats(), subscribers: [#(#subscribers),*] }
+        }
+    });
+    let stats_lines = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(::core::writeln!(f, "{}", self.#f)?;)
+    });
+    let debug_fields = rings.iter().map(|topic| {
+        let (f, name) = (&topic.snake, &topic.name);
+        quote!(.field(#name, &self.#f))
+    });
+    quote! {
+        /// The bus: one ring per ring topic, and the handles of its publishers and
+        /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
+        pub struct Bus {
+            #(#ring_fields,)*
+            taken: [::hardwire::__private::Once; #handles],
+        }
+
+        impl Bus {
+            /// The bus's exact memory footprint in bytes.
+            pub const MEMORY_BYTES: usize = ::core::mem::size_of::<Self>();
+
+            /// An empty bus, with no heap: usable in a `static`.
+            #[must_use]
+            pub const fn new() -> Self {
+                Self {
+                    #(#ring_inits,)*
+                    taken: [const { ::hardwire::__private::Once::new() }; #handles],
+                }
+            }
+
+            ::hardwire::__private::bus_new_boxed!();
+
+            #(#accessors)*
+
+            #(#subscriber_accessors)*
+
+            /// Counters of every ring topic and of each of its subscribers.
+            #[must_use]
+            pub fn stats(&self) -> BusStats {
+                BusStats { #(#stats_values,)* }
+            }
+        }
+
+        impl ::core::default::Default for Bus {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl ::core::fmt::Debug for Bus {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Bus")#(#debug_fields)*.finish_non_exhaustive()
+            }
+        }
+
+        const _: () = {
+            #(#zeroable)*
+            ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
+        };
+        /// SAFETY: every field is a ring or a `Once`, each `Zeroable` (asserted just above),
+        /// and all-zero bytes are `Bus::new()`.
+        unsafe impl ::hardwire::__private::Zeroable for Bus {}
+
+        /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct BusStats {
+            #(#stats_fields,)*
+        }
+
+        impl ::core::fmt::Display for BusStats {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #(#stats_lines)*
+                ::core::result::Result::Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! `#[derive(Event)]`: a Pod struct becomes its own wire form; an enum gets a generated Pod
+//! wire form (a `u32` tag and the largest variant's bytes) and conversions both ways.
+//!
+//! What the compiler alone can know is asserted in the generated code, each assertion
+//! spanned at the field it is about: every field type is Pod (`EventField`), and there is
+//! no implicit padding (`padding_check!`, whose message names the field the padding
+//! follows and the byte count). The `unsafe impl Pod` it emits rests on exactly those
+//! assertions plus the `#[repr(C)]`/`#[repr(transparent)]` checked here.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident};
+
+use crate::diag::{Diagnostic, Diagnostics, to_compile_errors};
+
+/// Expands `#[derive(Event)]`. Never panics: bad input becomes `compile_error!`s.
+#[must_use]
+pub fn derive(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let mut d = Diagnostics::default();
+    if !input.generics.params.is_empty() {
+        d.push(Diagnostic::rust(
+            input.generics.span(),
+            format!(
+                "`#[derive(Event)]` does not support generic parameters: `{}` must be one concrete Pod type",
+                input.ident
+            ),
+        ));
+    }
+    let expanded = match &input.data {
+        Data::Struct(data) => {
+            check_repr(&input, &mut d);
+            derive_struct(&input.ident, &data.fields)
+        }
+        Data::Enum(data) => derive_enum(&input.ident, data, &mut d),
+        Data::Union(data) => {
+            d.push(Diagnostic::rust(
+                data.union_token.span(),
+                "`#[derive(Event)]` does not support unions: use a struct, or an enum for alternatives",
+            ));
+            TokenStream::new()
+        }
+    };
+    match d.finish(()) {
+        Ok(()) => expanded,
+        Err(diagnostics) => to_compile_errors(&diagnostics, None),
+    }
+}
+
+/// A struct needs a fixed layout to be Pod.
+fn check_repr(input: &DeriveInput, d: &mut Diagnostics) {
+    let mut fixed = false;
+    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("repr")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("C") || meta.path.is_ident("transparent") {
+                fixed = true;
+            }
+            if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        });
+    }
+    if !fixed {
+        d.push(Diagnostic::rust(
+            input.ident.span(),
+            format!(
+                "`#[derive(Event)]` needs a fixed field layout: add `#[repr(C)]` (or `#[repr(transparent)]`) to `{}`",
+                input.ident
+            ),
+        ));
+    }
+}
+
+/// A field name for `offset_of!` and messages: `ts`, or `0` for tuple fields.
+fn field_names(fields: &Fields) -> Vec<(TokenStream, String, &syn::Type)> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| match &field.ident {
+            Some(ident) => (quote!(#ident), ident.to_string(), &field.ty),
+            None => {
+                let index = syn::Index::from(i);
+                (quote!(#index), i.to_string(), &field.ty)
+            }
+        })
+        .collect()
+}
+
+/// Assertions that every field is Pod and that `ty` has no implicit padding.
+fn layout_assertions(ty: &TokenStream, what: &str, fields: &Fields) -> TokenStream {
+    let fields = field_names(fields);
+    let pod = fields.iter().map(|(_, _, field_ty)| {
+        quote_spanned! {field_ty.span()=> ::hardwire::__private::assert_event_field::<#field_ty>(); }
+    });
+    let gaps = fields.windows(2).map(|pair| {
+        let ((prev, prev_name, prev_ty), (next, _, field_ty)) = (&pair[0], &pair[1]);
+        let after = format!("after field `{prev_name}`");
+        quote_spanned! {field_ty.span()=>
+            ::hardwire::__private::padding_check!(
+                ::core::mem::offset_of!(#ty, #next)
+                    - (::core::mem::offset_of!(#ty, #prev) + ::core::mem::size_of::<#prev_ty>()),
+                #what,
+                #after
+            );
+        }
+    });
+    let tail = fields.last().map(|(last, last_name, last_ty)| {
+        let after = format!("at the end, after field `{last_name}`");
+        quote_spanned! {last_ty.span()=>
+            ::hardwire::__private::padding_check!(
+                ::core::mem::size_of::<#ty>()
+                    - (::core::mem::offset_of!(#ty, #last) + ::core::mem::size_of::<#last_ty>()),
+                #what,
+                #after
+            );
+        }
+    });
+    quote! {
+        const _: () = {
+            #(#pod)*
+        };
+        #(#gaps)*
+        #tail
+    }
+}
+
+/// `Pod`, `Zeroable` and `Payload` impls for a checked type.
+fn pod_impls(ty: &TokenStream) -> TokenStream {
+    quote! {
+        /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+        /// and no implicit padding (both asserted at compile time above).
+        unsafe impl ::hardwire::__private::Zeroable for #ty {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for #ty {}
+        impl ::hardwire::Payload for #ty {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<#ty>())];
+        }
+    }
+}
+
+fn derive_struct(ident: &Ident, fields: &Fields) -> TokenStream {
+    let ty = quote!(#ident);
+    let name = ident.to_string();
+    let assertions = layout_assertions(&ty, &format!("event `{name}`"), fields);
+    let pod = pod_impls(&ty);
+    quote! {
+        #assertions
+        #pod
+        impl ::hardwire::Event for #ident {
+            const NAME: &'static str = #name;
+            type Wire = Self;
+            #[inline(always)]
+            fn to_wire(&self) -> Self {
+                *self
+            }
+            #[inline(always)]
+            fn from_wire(wire: &Self) -> ::core::result::Result<Self, ::hardwire::UnknownTag> {
+                ::core::result::Result::Ok(*wire)
+            }
+        }
+    }
+}
+
+/// How one enum variant travels.
+enum Body<'a> {
+    /// No data: the tag alone.
+    Unit,
+    /// `Variant(Inner)`: `Inner`'s wire bytes.
+    Event(&'a syn::Type),
+    /// `Variant { a: A, .. }`: a generated `repr(C)` struct's bytes.
+    Fields(Ident, &'a syn::FieldsNamed),
+}
+
+fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> TokenStream {
+    let name = ident.to_string();
+    if data.variants.is_empty() {
+        d.push(Diagnostic::rust(ident.span(), format!("event enum `{name}` needs at least one variant")));
+        return TokenStream::new();
+    }
+    let mut bodies = Vec::new();
+    for variant in &data.variants {
+        if let Some((_, discriminant)) = &variant.discriminant {
+            d.push(Diagnostic::rust(
+                discriminant.span(),
+                "explicit discriminants are not used by `#[derive(Event)]`: wire tags follow declaration order; remove it",
+            ));
+        }
+        bodies.push(match &variant.fields {
+            Fields::Unit => Body::Unit,
+            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Body::Event(&fields.unnamed[0].ty),
+            Fields::Unnamed(fields) => {
+                d.push(Diagnostic::rust(
+                    fields.span(),
+                    format!(
+                        "variant `{}` of event `{name}`: a tuple variant carries exactly one event; use named fields for several values",
+                        variant.ident
+                    ),
+                ));
+                Body::Unit
+            }
+            Fields::Named(fields) => Body::Fields(format_ident!("__HardwireBody{}", variant.ident), fields),
+        });
+    }
+
+    let mut items = Vec::new();
+    let mut sizes = Vec::new();
+    let mut encode = Vec::new();
+    let mut decode = Vec::new();
+    for (tag, (variant, body)) in data.variants.iter().zip(&bodies).enumerate() {
+        let tag = u32::try_from(tag).unwrap_or(u32::MAX);
+        let v = &variant.ident;
+        match body {
+            Body::Unit => {
+                encode.push(quote! { #ident::#v => Wire::new(#tag), });
+                decode.push(quote! { #tag => ::core::result::Result::Ok(#ident::#v), });
+            }
+            Body::Event(inner) => {
+                let wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::Wire };
+                sizes.push(quote! { ::core::mem::size_of::<#wire>() });
+                encode.push(quote! {
+                    #ident::#v(inner) => Wire::new(#tag).with_body(&::hardwire::Event::to_wire(inner)),
+                });
+                decode.push(quote! {
+                    #tag => <#inner as ::hardwire::Event>::from_wire(&wire.body::<#wire>()).map(#ident::#v),
+                });
+            }
+            Body::Fields(body, fields) => {
+                let names: Vec<&Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
+                let types = fields.named.iter().map(|f| &f.ty);
+                let what = format!("variant `{v}` of event `{name}`");
+                let assertions = layout_assertions(&quote!(#body), &what, &Fields::Named((*fields).clone()));
+                let pod = pod_impls(&quote!(#body));
+                items.push(quote! {
+                    #[derive(Clone, Copy)]
+                    #[repr(C)]
+                    struct #body { #(#names: #types,)* }
+                    #assertions
+                    #pod
+                });
+                sizes.push(quote! { ::core::mem::size_of::<#body>() });
+                encode.push(quote! {
+                    #ident::#v { #(#names,)* } => Wire::new(#tag).with_body(&#body { #(#names: *#names,)* }),
+                });
+                decode.push(quote! {
+                    #tag => {
+                        let #body { #(#names,)* } = wire.body::<#body>();
+                        ::core::result::Result::Ok(#ident::#v { #(#names,)* })
+                    }
+                });
+            }
+        }
+    }
+    let wire_doc = format!(
+        "The wire form of event `{name}`: a `u32` tag (the variant, in declaration order) and the variant's bytes."
+    );
+    let span = Span::call_site();
+    quote_spanned! {span=>
+        const _: () = {
+            #(#items)*
+
+            const BODY_WORDS: usize = ::hardwire::__private::max_size(&[0 #(, #sizes)*]).div_ceil(8);
+
+            #[doc = #wire_doc]
+            #[derive(Clone, Copy)]
+            #[repr(C)]
+            pub struct Wire {
+                tag: u32,
+                reserved: u32,
+                body: [u64; BODY_WORDS],
+            }
+
+            /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+            /// and every field is `Pod`.
+            unsafe impl ::hardwire::__private::Zeroable for Wire {}
+            /// SAFETY: as for `Zeroable`.
+            unsafe impl ::hardwire::__private::Pod for Wire {}
+            impl ::hardwire::Payload for Wire {
+                type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            }
+
+            impl Wire {
+                #[inline(always)]
+                fn new(tag: u32) -> Self {
+                    Self { tag, reserved: 0, body: [0; BODY_WORDS] }
+                }
+                #[inline(always)]
+                fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                    ::hardwire::__private::write_body(&mut self.body, body);
+                    self
+                }
+                #[inline(always)]
+                fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                    ::hardwire::__private::read_body(&self.body)
+                }
+            }
+
+            impl ::core::fmt::Debug for Wire {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Wire").field("event", &#name).field("tag", &self.tag).finish_non_exhaustive()
+                }
+            }
+
+            impl ::hardwire::Event for #ident {
+                const NAME: &'static str = #name;
+                type Wire = Wire;
+                #[inline]
+                fn to_wire(&self) -> Wire {
+                    match self {
+                        #(#encode)*
+                    }
+                }
+                #[inline]
+                fn from_wire(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::UnknownTag> {
+                    match wire.tag {
+                        #(#decode)*
+                        tag => ::core::result::Result::Err(::hardwire::UnknownTag { event: #name, tag }),
+                    }
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,150 @@
+//! The library behind hardwire's macros, and later its command-line tool: topology parsing
+//! (Rust attributes and TOML files), validation, and code generation.
+//!
+//! One pipeline, two front ends:
+//!
+//! ```text
+//! attribute tokens ─ parse::rust ─┐
+//!                                 ├─ model::Topology ─ check ─ plan::Plan ─ emit ─ tokens
+//! TOML text ───────── parse::toml ┘
+//! ```
+//!
+//! Both front ends produce the same [`model::Topology`], so the Rust and TOML forms of one
+//! topology generate identical code. Every problem is collected as a located
+//! [`diag::Diagnostic`]; nothing here panics on any input.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod diag;
+pub mod emit;
+pub mod event;
+pub mod model;
+pub mod names;
+pub mod parse;
+pub mod plan;
+
+use std::path::Path;
+
+use proc_macro2::{Span, TokenStream};
+
+use crate::diag::{Diagnostic, Loc, TomlFile, to_compile_errors};
+use crate::emit::Module;
+use crate::plan::Plan;
+
+/// Expands `#[derive(hardwire::Event)]`.
+#[must_use]
+pub fn derive_event(input: TokenStream) -> TokenStream {
+    event::derive(input)
+}
+
+/// Expands `#[hardwire::bus]` / `#[hardwire::bus(topology = "file.toml")]` on a module.
+///
+/// `manifest_dir` is the crate's `CARGO_MANIFEST_DIR`, which topology paths are relative to.
+/// Never panics: problems become `compile_error!`s at their places.
+#[must_use]
+pub fn bus(attr: TokenStream, item: TokenStream, manifest_dir: Option<&Path>) -> TokenStream {
+    let args = match parse::rust::bus_args(attr) {
+        Ok(args) => args,
+        Err(diagnostics) => return to_compile_errors(&diagnostics, None),
+    };
+    let module = match parse::rust::module(item) {
+        Ok(module) => module,
+        Err(diagnostics) => return to_compile_errors(&diagnostics, None),
+    };
+    let expanded = match &args.topology {
+        Some(path) => toml_form(path, &module, manifest_dir),
+        None => rust_form(&module),
+    };
+    match expanded {
+        Ok(tokens) => tokens,
+        Err((diagnostics, file)) => to_compile_errors(&diagnostics, file.as_ref()),
+    }
+}
+
+type Failure = (Vec<Diagnostic>, Option<TomlFile>);
+
+fn module_info(module: &syn::ItemMod, items: Vec<syn::Item>, topology_file: Option<String>) -> Module {
+    Module { attrs: module.attrs.clone(), vis: module.vis.clone(), ident: module.ident.clone(), items, topology_file }
+}
+
+fn rust_form(module: &syn::ItemMod) -> Result<TokenStream, Failure> {
+    let (topology, items) = parse::rust::topology(module).map_err(|d| (d, None))?;
+    let plan = check::check(&topology, None, &Loc::Rust(module.ident.span())).map_err(|d| (d, None))?;
+    Ok(emit::emit(&plan, &module_info(module, items, None)))
+}
+
+fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Path>) -> Result<TokenStream, Failure> {
+    let label = path.value();
+    let unreadable = |message: String| {
+        let file = TomlFile { label: label.clone(), text: String::new(), anchor: path.span() };
+        (vec![Diagnostic::toml(0..0, message)], Some(file))
+    };
+    let Some(dir) = manifest_dir else {
+        return Err(unreadable(
+            "cannot read topology file: CARGO_MANIFEST_DIR is not set (build with cargo)".to_owned(),
+        ));
+    };
+    let bytes = std::fs::read(dir.join(&label)).map_err(|err| {
+        unreadable(format!("cannot read topology file (path is relative to CARGO_MANIFEST_DIR): {}", io_message(&err)))
+    })?;
+    let file = TomlFile::new(&label, &bytes, path.span()).map_err(|(file, d)| (vec![d], Some(file)))?;
+    let items = parse::rust::passthrough(module, &label);
+    let topology = parse::toml::parse(&file);
+    let (items, topology) = match (items, topology) {
+        (Ok(items), Ok(topology)) => (items, topology),
+        (items, topology) => {
+            let mut all = items.err().unwrap_or_default();
+            all.extend(topology.err().unwrap_or_default());
+            return Err((all, Some(file)));
+        }
+    };
+    match check::check(&topology, Some(&file), &Loc::Toml(0..0)) {
+        Ok(plan) => Ok(emit::emit(&plan, &module_info(module, items, Some(label)))),
+        Err(diagnostics) => Err((diagnostics, Some(file))),
+    }
+}
+
+/// An I/O error's description without the platform's error number.
+fn io_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Parses and validates a topology file's bytes, outside any macro: the fuzz target and the
+/// command-line tool call this. Every message starts with `label:LINE:COL:`.
+///
+/// # Errors
+///
+/// Every diagnostic, rendered.
+pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>> {
+    let file = match TomlFile::new(label, bytes, Span::call_site()) {
+        Ok(file) => file,
+        Err((file, diagnostic)) => return Err(vec![diagnostic.render(Some(&file))]),
+    };
+    let render = |diagnostics: Vec<Diagnostic>| diagnostics.iter().map(|d| d.render(Some(&file))).collect::<Vec<_>>();
+    let topology = parse::toml::parse(&file).map_err(render)?;
+    check::check(&topology, Some(&file), &Loc::Toml(0..0)).map_err(render)
+}
+
+/// The code a TOML topology generates for `pub mod <module> {}`, outside any macro (for
+/// the command-line tool's `expand` and for tests).
+///
+/// # Errors
+///
+/// Every diagnostic, rendered.
+pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStream, Vec<String>> {
+    let plan = parse_and_validate(label, bytes)?;
+    let module = Module {
+        attrs: Vec::new(),
+        vis: syn::parse_quote!(pub),
+        ident: syn::Ident::new(module, Span::call_site()),
+        items: Vec::new(),
+        topology_file: Some(label.to_owned()),
+    };
+    Ok(emit::emit(&plan, &module))
+}

@@ -1,0 +1,139 @@
+//! The topology as declared: what both front ends (Rust attributes, TOML) produce, with a
+//! location on everything, before any validation. [`crate::check`] turns it into a
+//! resolved [`crate::plan::Plan`].
+
+use crate::diag::Loc;
+
+/// A name as the user wrote it, and where.
+#[derive(Clone, Debug)]
+pub struct Name {
+    /// The text.
+    pub text: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A setting and where it was written (or, for a default, where its owner was).
+#[derive(Clone, Debug)]
+pub struct Setting<T> {
+    /// The value.
+    pub value: T,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// A whole topology.
+#[derive(Clone, Debug, Default)]
+pub struct Topology {
+    /// Events, in declaration order.
+    pub events: Vec<EventDecl>,
+    /// Topics, in declaration order.
+    pub topics: Vec<TopicDecl>,
+    /// Subscribers, in declaration order.
+    pub subscribers: Vec<SubscriberDecl>,
+}
+
+/// `[events.Name]`, or an event type named in a Rust-form topic.
+#[derive(Clone, Debug)]
+pub struct EventDecl {
+    /// The event's name: its struct name.
+    pub name: Name,
+    /// Documentation lines (`doc = "..."` in TOML).
+    pub docs: Vec<String>,
+    /// Where the type comes from.
+    pub source: EventSource,
+}
+
+/// Where an event type comes from.
+#[derive(Clone, Debug)]
+pub enum EventSource {
+    /// `fields = [...]`: the macro generates the struct.
+    Fields(Vec<FieldDecl>),
+    /// `rust = "path::To"` or a type in a Rust-form topic: an existing `hardwire::Event`.
+    Rust(syn::Path),
+}
+
+/// One `"name: type"` entry of `fields`.
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    /// The field name.
+    pub name: Name,
+    /// The field type.
+    pub ty: syn::Type,
+    /// Where the whole entry was written.
+    pub loc: Loc,
+}
+
+/// `overflow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// Lossy.
+    Overwrite,
+    /// Lossless.
+    Backpressure,
+}
+
+/// `producers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Producers {
+    /// One publisher handle.
+    Single,
+    /// A cloneable publisher handle.
+    Multi,
+}
+
+/// `delivery`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Through a ring, across threads.
+    Ring,
+    /// By direct calls, on the publishing thread.
+    Inline,
+}
+
+/// `[topics.name]`, or `#[topic(..)] struct Name(..)`.
+#[derive(Clone, Debug)]
+pub struct TopicDecl {
+    /// The topic's name.
+    pub name: Name,
+    /// Documentation lines.
+    pub docs: Vec<String>,
+    /// The event names it carries, in order.
+    pub events: Vec<Name>,
+    /// Whether `events` was given at all (an empty list and a missing key differ).
+    pub events_loc: Loc,
+    /// `capacity`, if given, as written (validated by `check`).
+    pub capacity: Option<Setting<i64>>,
+    /// `overflow`.
+    pub overflow: Setting<Overflow>,
+    /// `producers`.
+    pub producers: Setting<Producers>,
+    /// `delivery`.
+    pub delivery: Setting<Delivery>,
+}
+
+/// One topic a subscriber listens to, optionally restricted to some of its events.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    /// The topic.
+    pub topic: Name,
+    /// Only these events of it (Rust form: `Topic(Event, ..)`).
+    pub events: Option<Vec<Name>>,
+}
+
+/// `[subscribers.name]`, or `#[subscriber(..)] trait Name {}`.
+#[derive(Clone, Debug)]
+pub struct SubscriberDecl {
+    /// The subscriber's name.
+    pub name: Name,
+    /// Documentation lines.
+    pub docs: Vec<String>,
+    /// The topics it listens to.
+    pub subscriptions: Vec<Subscription>,
+    /// Where `topics` (or the attribute's topic list) was written.
+    pub subscriptions_loc: Loc,
+    /// TOML `events = [...]`: only these events, from whichever listed topic carries them.
+    pub events: Option<Vec<Name>>,
+    /// Topics it publishes to (a stage).
+    pub publishes: Vec<Name>,
+}

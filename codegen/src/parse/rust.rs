@@ -1,0 +1,430 @@
+//! The Rust front end: `#[hardwire::bus] mod name { #[topic(..)] struct ..; #[subscriber(..)]
+//! trait .. {} }` → [`Topology`], plus the module's other items, passed through untouched.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, Item, ItemMod, LitInt, LitStr, Token};
+
+use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::model::{
+    Delivery, EventDecl, EventSource, Name, Overflow, Producers, Setting, SubscriberDecl, Subscription, TopicDecl,
+    Topology,
+};
+use crate::names::suggestion;
+
+const BUS_ARGS: &[&str] = &["topology"];
+const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery"];
+const SUBSCRIBER_ARGS: &[&str] = &["publishes"];
+
+/// The arguments of `#[hardwire::bus(..)]`.
+#[derive(Clone, Debug, Default)]
+pub struct BusArgs {
+    /// `topology = "path.toml"`, relative to `CARGO_MANIFEST_DIR`.
+    pub topology: Option<LitStr>,
+}
+
+/// Parses `#[hardwire::bus]` or `#[hardwire::bus(topology = "...")]`.
+///
+/// # Errors
+///
+/// A located diagnostic for an unknown or malformed argument.
+pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
+    let mut args = BusArgs::default();
+    let mut d = Diagnostics::default();
+    let parser = syn::meta::parser(|meta| {
+        let key = path_text(&meta.path);
+        if key == "topology" {
+            args.topology = Some(meta.value()?.parse()?);
+        } else {
+            d.push(Diagnostic::rust(
+                meta.path.span(),
+                format!(
+                    "unknown argument `{key}` to #[hardwire::bus]{}; use `#[hardwire::bus]` with #[topic]/#[subscriber] items, or `#[hardwire::bus(topology = \"file.toml\")]`",
+                    suggestion(&key, BUS_ARGS.iter().copied())
+                ),
+            ));
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+    if let Err(err) = parser.parse2(attr) {
+        d.push(Diagnostic::rust(err.span(), err.to_string()));
+    }
+    d.finish(args)
+}
+
+/// The module the attribute is on.
+///
+/// # Errors
+///
+/// When the item is not an inline module (`mod name { .. }`).
+pub fn module(item: TokenStream) -> Result<ItemMod, Vec<Diagnostic>> {
+    let module: ItemMod = match syn::parse2::<Item>(item) {
+        Ok(Item::Mod(module)) => module,
+        Ok(other) => {
+            return Err(vec![Diagnostic::rust(
+                other.span(),
+                "#[hardwire::bus] goes on a module: `pub mod name { .. }` (or `pub mod name {}` with a topology file)",
+            )]);
+        }
+        Err(err) => return Err(vec![Diagnostic::rust(err.span(), err.to_string())]),
+    };
+    if module.content.is_none() {
+        return Err(vec![Diagnostic::rust(
+            module.span(),
+            format!(
+                "#[hardwire::bus] needs an inline module body: write `mod {} {{ .. }}`, not `mod {};`",
+                module.ident, module.ident
+            ),
+        )]);
+    }
+    Ok(module)
+}
+
+/// The Rust-form topology of `module`, and the items it does not consume.
+///
+/// # Errors
+///
+/// Every malformed `#[topic]`/`#[subscriber]` item.
+pub fn topology(module: &ItemMod) -> Result<(Topology, Vec<Item>), Vec<Diagnostic>> {
+    let mut d = Diagnostics::default();
+    let mut topology = Topology::default();
+    let mut passthrough = Vec::new();
+    for item in module.content.iter().flat_map(|(_, items)| items) {
+        match item {
+            Item::Struct(item) if has_attr(&item.attrs, "topic") => {
+                if let Some(topic) = topic(item, &mut topology.events, &mut d) {
+                    topology.topics.push(topic);
+                }
+            }
+            Item::Trait(item) if has_attr(&item.attrs, "subscriber") => {
+                if let Some(subscriber) = subscriber(item, &mut d) {
+                    topology.subscribers.push(subscriber);
+                }
+            }
+            other => {
+                for attr in item_attrs(other) {
+                    if attr.path().is_ident("topic") || attr.path().is_ident("subscriber") {
+                        d.push(Diagnostic::rust(
+                            attr.span(),
+                            format!(
+                                "#[{}] goes on a {}",
+                                path_text(attr.path()),
+                                if attr.path().is_ident("topic") {
+                                    "tuple struct listing the topic's events: `struct MarketData(Trade, Quote);`"
+                                } else {
+                                    "trait with an empty body: `trait Strategy {}`"
+                                }
+                            ),
+                        ));
+                    }
+                }
+                passthrough.push(other.clone());
+            }
+        }
+    }
+    d.finish((topology, passthrough))
+}
+
+/// The items of a topology-file bus module, which must not declare topics itself.
+///
+/// # Errors
+///
+/// For each `#[topic]`/`#[subscriber]` item.
+pub fn passthrough(module: &ItemMod, file: &str) -> Result<Vec<Item>, Vec<Diagnostic>> {
+    let mut d = Diagnostics::default();
+    let items: Vec<Item> = module.content.iter().flat_map(|(_, items)| items.clone()).collect();
+    for item in &items {
+        for attr in item_attrs(item) {
+            if attr.path().is_ident("topic") || attr.path().is_ident("subscriber") {
+                d.push(Diagnostic::rust(
+                    attr.span(),
+                    format!("this bus reads its topology from `{file}`; declare topics and subscribers there, not with #[{}]", path_text(attr.path())),
+                ));
+            }
+        }
+    }
+    d.finish(items)
+}
+
+/// Documentation lines of `///` comments.
+pub fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect()
+}
+
+fn item_attrs(item: &Item) -> &[Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+fn has_attr(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|attr| attr.path().is_ident(name))
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+}
+
+fn name(ident: &Ident) -> Name {
+    Name { text: ident.to_string(), loc: Loc::Rust(ident.span()) }
+}
+
+fn rust_loc(span: Span) -> Loc {
+    Loc::Rust(span)
+}
+
+/// Consumes `= value` after an unknown key, so parsing can go on to report more.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
+}
+
+fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostics) -> Option<TopicDecl> {
+    let name = name(&item.ident);
+    if !item.generics.params.is_empty() {
+        d.push(Diagnostic::rust(item.generics.span(), "a topic cannot be generic"));
+    }
+    let syn::Fields::Unnamed(fields) = &item.fields else {
+        d.push(Diagnostic::rust(
+            item.ident.span(),
+            format!("declare a topic as a tuple struct of its events: `struct {}(EventA, EventB);`", item.ident),
+        ));
+        return None;
+    };
+    let mut names = Vec::new();
+    for field in &fields.unnamed {
+        if let Some(event) = event_type(&field.ty, d) {
+            names.push(Name { text: event.name.text.clone(), loc: event.name.loc.clone() });
+            match events.iter().find(|known| known.name.text == event.name.text) {
+                Some(known) => {
+                    if let (EventSource::Rust(a), EventSource::Rust(b)) = (&known.source, &event.source) {
+                        if quote::quote!(#a).to_string() != quote::quote!(#b).to_string() {
+                            d.push(Diagnostic::rust(
+                                field.ty.span(),
+                                format!(
+                                    "two different types are both named `{}` (`{}` and `{}`); events are identified by their type name",
+                                    event.name.text,
+                                    quote::quote!(#a),
+                                    quote::quote!(#b)
+                                ),
+                            ));
+                        }
+                    }
+                }
+                None => events.push(event),
+            }
+        }
+    }
+    let mut decl = TopicDecl {
+        docs: doc_lines(&item.attrs),
+        events: names,
+        events_loc: rust_loc(fields.span()),
+        capacity: None,
+        overflow: Setting { value: Overflow::Overwrite, loc: name.loc.clone() },
+        producers: Setting { value: Producers::Single, loc: name.loc.clone() },
+        delivery: Setting { value: Delivery::Ring, loc: name.loc.clone() },
+        name,
+    };
+    for attr in item.attrs.iter().filter(|attr| attr.path().is_ident("topic")) {
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            continue; // `#[topic]` with every setting at its default
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let key = path_text(&meta.path);
+            let here = rust_loc(meta.path.span());
+            match key.as_str() {
+                "capacity" => {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<i64>() {
+                        Ok(value) => decl.capacity = Some(Setting { value, loc: rust_loc(lit.span()) }),
+                        Err(_) => d.push(Diagnostic::rust(lit.span(), "`capacity`: integer out of range")),
+                    }
+                }
+                "overflow" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if let Some(value) = choice(
+                        &lit,
+                        "overflow",
+                        &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
+                        d,
+                    ) {
+                        decl.overflow = Setting { value, loc: rust_loc(lit.span()) };
+                    }
+                }
+                "producers" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if let Some(value) =
+                        choice(&lit, "producers", &[("single", Producers::Single), ("multi", Producers::Multi)], d)
+                    {
+                        decl.producers = Setting { value, loc: rust_loc(lit.span()) };
+                    }
+                }
+                "delivery" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if let Some(value) =
+                        choice(&lit, "delivery", &[("ring", Delivery::Ring), ("inline", Delivery::Inline)], d)
+                    {
+                        decl.delivery = Setting { value, loc: rust_loc(lit.span()) };
+                    }
+                }
+                other => {
+                    d.error(
+                        &here,
+                        format!(
+                            "unknown argument `{other}` in #[topic(..)]{}",
+                            match suggestion(other, TOPIC_ARGS.iter().copied()) {
+                                s if s.is_empty() => format!("; expected one of {}", quoted(TOPIC_ARGS)),
+                                s => s,
+                            }
+                        ),
+                    );
+                    skip_value(&meta)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            d.push(Diagnostic::rust(err.span(), format!("in #[topic(..)]: {err}")));
+        }
+    }
+    Some(decl)
+}
+
+fn quoted(items: &[&str]) -> String {
+    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn choice<T: Copy>(lit: &LitStr, key: &str, options: &[(&str, T)], d: &mut Diagnostics) -> Option<T> {
+    let text = lit.value();
+    if let Some(&(_, value)) = options.iter().find(|(name, _)| *name == text) {
+        return Some(value);
+    }
+    let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+    let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(&text)) {
+        Some(name) => format!("; did you mean `{name}`? (values are case-sensitive)"),
+        None => suggestion(&text, names.iter().copied()),
+    };
+    d.push(Diagnostic::rust(lit.span(), format!("`{key}` must be one of {}; found `{text}`{hint}", quoted(&names))));
+    None
+}
+
+/// An event named by its type in a Rust-form topic.
+fn event_type(ty: &syn::Type, d: &mut Diagnostics) -> Option<EventDecl> {
+    let syn::Type::Path(path) = ty else {
+        d.push(Diagnostic::rust(
+            ty.span(),
+            "a topic's events are named by their type path, such as `Trade` or `crate::Trade`",
+        ));
+        return None;
+    };
+    if path.qself.is_some() {
+        d.push(Diagnostic::rust(ty.span(), "a topic's events are named by a plain type path"));
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    if !last.arguments.is_none() {
+        d.push(Diagnostic::rust(
+            last.arguments.span(),
+            "generic events are not supported: an event is a concrete Pod type",
+        ));
+        return None;
+    }
+    Some(EventDecl { name: name(&last.ident), docs: Vec::new(), source: EventSource::Rust(path.path.clone()) })
+}
+
+fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDecl> {
+    let trait_name = name(&item.ident);
+    if !item.generics.params.is_empty() {
+        d.push(Diagnostic::rust(item.generics.span(), "a subscriber trait cannot be generic"));
+    }
+    if let Some(first) = item.items.first() {
+        d.push(Diagnostic::rust(
+            first.span(),
+            "leave a subscriber trait empty: the macro fills in one `on_<event>` method per subscribed event",
+        ));
+    }
+    let mut decl = SubscriberDecl {
+        docs: doc_lines(&item.attrs),
+        subscriptions: Vec::new(),
+        subscriptions_loc: trait_name.loc.clone(),
+        events: None,
+        publishes: Vec::new(),
+        name: trait_name,
+    };
+    for attr in item.attrs.iter().filter(|attr| attr.path().is_ident("subscriber")) {
+        decl.subscriptions_loc = rust_loc(attr.span());
+        let result = attr.parse_nested_meta(|meta| {
+            let key = path_text(&meta.path);
+            if key == "publishes" {
+                let content;
+                let value = meta.value()?;
+                syn::bracketed!(content in value);
+                let topics = content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
+                decl.publishes.extend(topics.iter().map(name));
+            } else if meta.input.peek(Token![=]) {
+                d.push(Diagnostic::rust(
+                    meta.path.span(),
+                    format!(
+                        "unknown argument `{key}` in #[subscriber(..)]{}; list topics as `Topic` or `Topic(Event, ..)`",
+                        suggestion(&key, SUBSCRIBER_ARGS.iter().copied())
+                    ),
+                ));
+                skip_value(&meta)?;
+            } else {
+                let Some(topic) = meta.path.get_ident() else {
+                    d.push(Diagnostic::rust(meta.path.span(), "name a topic of this bus, such as `MarketData`"));
+                    return Ok(());
+                };
+                let mut events = None;
+                if meta.input.peek(syn::token::Paren) {
+                    let mut only = Vec::new();
+                    meta.parse_nested_meta(|event| {
+                        match event.path.get_ident() {
+                            Some(ident) => only.push(name(ident)),
+                            None => d.push(Diagnostic::rust(
+                                event.path.span(),
+                                "name an event by its type name, such as `Trade`",
+                            )),
+                        }
+                        Ok(())
+                    })?;
+                    events = Some(only);
+                }
+                decl.subscriptions.push(Subscription { topic: name(topic), events });
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            d.push(Diagnostic::rust(err.span(), format!("in #[subscriber(..)]: {err}")));
+        }
+    }
+    Some(decl)
+}

@@ -1,0 +1,362 @@
+//! The TOML front end: topology text → [`Topology`], every problem located by byte range.
+
+use ::toml::Spanned;
+use ::toml::de::{DeTable, DeValue};
+
+use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
+use crate::model::{
+    Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Producers, Setting, SubscriberDecl, Subscription,
+    TopicDecl, Topology,
+};
+use crate::names::{check_identifier, describe_bad_name, suggestion};
+
+const TOP_LEVEL_KEYS: &[&str] = &["events", "topics", "subscribers"];
+const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
+const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "doc"];
+const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "doc"];
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Parses a topology file. Every problem is reported, not just the first.
+///
+/// # Errors
+///
+/// Every diagnostic found; each is located in the file.
+pub fn parse(file: &TomlFile) -> Result<Topology, Vec<Diagnostic>> {
+    let root = match DeTable::parse(&file.text) {
+        Ok(root) => root,
+        Err(err) => return Err(vec![invalid_toml(file, &err)]),
+    };
+    let mut d = Diagnostics::default();
+    let mut topology = Topology::default();
+    for (key, value) in root.get_ref() {
+        let key_loc = loc(key);
+        match key.get_ref().as_ref() {
+            "events" => each_entry(value, "events", "[events.Name]", &mut d, |name, table, d| {
+                if let Some(event) = event(name, table, d) {
+                    topology.events.push(event);
+                }
+            }),
+            "topics" => each_entry(value, "topics", "[topics.name]", &mut d, |name, table, d| {
+                topology.topics.push(topic(name, table, d));
+            }),
+            "subscribers" => each_entry(value, "subscribers", "[subscribers.name]", &mut d, |name, table, d| {
+                topology.subscribers.push(subscriber(name, table, d));
+            }),
+            other => d.error(
+                &key_loc,
+                format!(
+                    "unknown top-level key `{other}`{}; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables",
+                    suggestion(other, TOP_LEVEL_KEYS.iter().copied())
+                ),
+            ),
+        }
+    }
+    d.finish(topology)
+}
+
+/// toml's own error, located, with the key named for duplicates.
+fn invalid_toml(file: &TomlFile, err: &::toml::de::Error) -> Diagnostic {
+    let range = err.span().unwrap_or(0..0);
+    let mut message = err.message().trim().to_owned();
+    if message == "duplicate key" {
+        if let Some(key) = file.slice(range.clone()) {
+            message = format!("duplicate key `{}`: each key may appear once", key.trim_matches('"'));
+        }
+    }
+    Diagnostic::toml(range, format!("invalid TOML: {message}"))
+}
+
+fn loc<T>(spanned: &Spanned<T>) -> Loc {
+    Loc::Toml(spanned.span())
+}
+
+/// Calls `f` for each `[section.name]` table of a section, checking the name.
+fn each_entry<'i>(
+    section: &Value<'i>,
+    what: &str,
+    form: &str,
+    d: &mut Diagnostics,
+    mut f: impl FnMut(Name, &DeTable<'i>, &mut Diagnostics),
+) {
+    let Some(table) = section.get_ref().as_table() else {
+        d.error(
+            &loc(section),
+            format!("`{what}` must be a table of {form} tables, found {}", section.get_ref().type_str()),
+        );
+        return;
+    };
+    for (key, value) in table {
+        let name = Name { text: key.get_ref().to_string(), loc: loc(key) };
+        if let Err(why) = check_identifier(&name.text) {
+            d.error(&name.loc, describe_bad_name(&name.text, why));
+            continue;
+        }
+        match value.get_ref().as_table() {
+            Some(entry) => f(name, entry, d),
+            None => d.error(
+                &loc(value),
+                format!("`{what}.{}` must be a table ({form}), found {}", name.text, value.get_ref().type_str()),
+            ),
+        }
+    }
+}
+
+/// Reports keys of `table` not in `known`, with a suggestion.
+fn unknown_keys(table: &DeTable<'_>, known: &[&str], owner: &str, d: &mut Diagnostics) {
+    for key in table.keys() {
+        let text = key.get_ref().as_ref();
+        if !known.contains(&text) {
+            d.error(
+                &loc(key),
+                format!(
+                    "unknown key `{text}` in {owner}{}",
+                    match suggestion(text, known.iter().copied()) {
+                        s if s.is_empty() => format!("; expected one of {}", list(known)),
+                        s => s,
+                    }
+                ),
+            );
+        }
+    }
+}
+
+fn list(items: &[&str]) -> String {
+    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn get<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
+    table.get(key)
+}
+
+fn string<'v>(value: &'v Value<'_>, key: &str, d: &mut Diagnostics) -> Option<&'v str> {
+    let found = value.get_ref().as_str();
+    if found.is_none() {
+        d.error(&loc(value), format!("`{key}` must be a string, found {}", value.get_ref().type_str()));
+    }
+    found
+}
+
+/// An array of strings, each with its own location.
+fn names(value: &Value<'_>, key: &str, d: &mut Diagnostics) -> Option<Vec<Name>> {
+    let Some(array) = value.get_ref().as_array() else {
+        d.error(
+            &loc(value),
+            format!(
+                "`{key}` must be an array of strings, found {}; write `{key} = [\"...\"]`",
+                value.get_ref().type_str()
+            ),
+        );
+        return None;
+    };
+    let mut out = Vec::with_capacity(array.len());
+    for element in array {
+        match element.get_ref().as_str() {
+            Some(text) => out.push(Name { text: text.to_owned(), loc: loc(element) }),
+            None => d.error(
+                &loc(element),
+                format!("`{key}` must contain only strings, found {}", element.get_ref().type_str()),
+            ),
+        }
+    }
+    Some(out)
+}
+
+fn docs(table: &DeTable<'_>, d: &mut Diagnostics) -> Vec<String> {
+    get(table, "doc")
+        .and_then(|value| string(value, "doc", d))
+        .map(|doc| doc.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// A TOML integer as `i64`, or a located error.
+fn integer(value: &Value<'_>, key: &str, d: &mut Diagnostics) -> Option<i64> {
+    let Some(int) = value.get_ref().as_integer() else {
+        d.error(&loc(value), format!("`{key}` must be an integer, found {}", value.get_ref().type_str()));
+        return None;
+    };
+    let parsed = i128::from_str_radix(int.as_str(), int.radix()).ok().and_then(|v| i64::try_from(v).ok());
+    if parsed.is_none() {
+        d.error(&loc(value), format!("`{key}`: integer out of range (TOML integers are 64-bit signed)"));
+    }
+    parsed
+}
+
+fn event(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EventDecl> {
+    let owner = format!("event `{}`", name.text);
+    unknown_keys(table, EVENT_KEYS, &owner, d);
+    let docs = docs(table, d);
+    let source = match (get(table, "fields"), get(table, "rust")) {
+        (Some(fields), None) => EventSource::Fields(self::fields(&name.text, fields, d)?),
+        (None, Some(rust)) => {
+            let text = string(rust, "rust", d)?;
+            match syn::parse_str::<syn::Path>(text) {
+                Ok(path) => EventSource::Rust(path),
+                Err(_) => {
+                    d.error(
+                        &loc(rust),
+                        format!("`rust` must be the path of a Rust type, such as `crate::Trade`; found `{text}`"),
+                    );
+                    return None;
+                }
+            }
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            d.error(
+                &name.loc,
+                format!("{owner} must have exactly one of `fields` (declare it here) or `rust` (an existing type)"),
+            );
+            return None;
+        }
+    };
+    Some(EventDecl { name, docs, source })
+}
+
+/// `fields = ["ts: u64", ...]`.
+fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<FieldDecl>> {
+    let Some(array) = value.get_ref().as_array() else {
+        d.error(
+            &loc(value),
+            format!("`fields` must be an array of \"name: type\" strings, found {}", value.get_ref().type_str()),
+        );
+        return None;
+    };
+    let mut out: Vec<FieldDecl> = Vec::with_capacity(array.len());
+    for element in array {
+        let here = loc(element);
+        let Some(spec) = element.get_ref().as_str() else {
+            d.error(
+                &here,
+                format!("`fields` must contain \"name: type\" strings, found {}", element.get_ref().type_str()),
+            );
+            continue;
+        };
+        let Some((field, ty)) = spec.split_once(':') else {
+            d.error(
+                &here,
+                format!("field `{spec}` of event `{event}` must be written \"name: type\", e.g. \"ts: u64\""),
+            );
+            continue;
+        };
+        let field = field.trim();
+        if let Err(why) = check_identifier(field) {
+            d.error(&here, format!("field of event `{event}`: {}", describe_bad_name(field, why)));
+            continue;
+        }
+        if out.iter().any(|existing| existing.name.text == field) {
+            d.error(&here, format!("duplicate field `{field}` in event `{event}`"));
+            continue;
+        }
+        let ty = match syn::parse_str::<syn::Type>(ty.trim()) {
+            Ok(ty) => ty,
+            Err(_) => {
+                d.error(&here, format!("field `{field}` of event `{event}`: `{}` is not a Rust type", ty.trim()));
+                continue;
+            }
+        };
+        if let Some(problem) = crate::check::pod_problem(&ty) {
+            d.error(&here, format!("field `{field}` of event `{event}` {problem}"));
+            continue;
+        }
+        out.push(FieldDecl { name: Name { text: field.to_owned(), loc: here.clone() }, ty, loc: here });
+    }
+    Some(out)
+}
+
+/// An enumerated string setting, case-sensitive, with a suggestion.
+fn choice<T: Copy>(
+    table: &DeTable<'_>,
+    key: &str,
+    options: &[(&str, T)],
+    default: T,
+    owner: &Loc,
+    d: &mut Diagnostics,
+) -> Setting<T> {
+    let Some(value) = get(table, key) else {
+        return Setting { value: default, loc: owner.clone() };
+    };
+    let here = loc(value);
+    let Some(text) = string(value, key, d) else {
+        return Setting { value: default, loc: here };
+    };
+    match options.iter().find(|(name, _)| *name == text) {
+        Some(&(_, chosen)) => Setting { value: chosen, loc: here },
+        None => {
+            let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+            let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(text)) {
+                Some(name) => format!("; did you mean `{name}`? (values are case-sensitive)"),
+                None => suggestion(text, names.iter().copied()),
+            };
+            d.error(&here, format!("`{key}` must be one of {}; found `{text}`{hint}", list(&names)));
+            Setting { value: default, loc: here }
+        }
+    }
+}
+
+fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
+    let owner = format!("topic `{}`", name.text);
+    unknown_keys(table, TOPIC_KEYS, &owner, d);
+    let (events, events_loc) = match get(table, "events") {
+        Some(value) => (names(value, "events", d).unwrap_or_default(), loc(value)),
+        None => (Vec::new(), name.loc.clone()),
+    };
+    let capacity = get(table, "capacity").and_then(|value| {
+        let here = loc(value);
+        integer(value, "capacity", d).map(|capacity| Setting { value: capacity, loc: here })
+    });
+    TopicDecl {
+        docs: docs(table, d),
+        events,
+        events_loc,
+        capacity,
+        overflow: choice(
+            table,
+            "overflow",
+            &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
+            Overflow::Overwrite,
+            &name.loc,
+            d,
+        ),
+        producers: choice(
+            table,
+            "producers",
+            &[("single", Producers::Single), ("multi", Producers::Multi)],
+            Producers::Single,
+            &name.loc,
+            d,
+        ),
+        delivery: choice(
+            table,
+            "delivery",
+            &[("ring", Delivery::Ring), ("inline", Delivery::Inline)],
+            Delivery::Ring,
+            &name.loc,
+            d,
+        ),
+        name,
+    }
+}
+
+fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> SubscriberDecl {
+    let owner = format!("subscriber `{}`", name.text);
+    unknown_keys(table, SUBSCRIBER_KEYS, &owner, d);
+    let (subscriptions, subscriptions_loc) = match get(table, "topics") {
+        Some(value) => (
+            names(value, "topics", d)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|topic| Subscription { topic, events: None })
+                .collect(),
+            loc(value),
+        ),
+        None => (Vec::new(), name.loc.clone()),
+    };
+    SubscriberDecl {
+        docs: docs(table, d),
+        subscriptions,
+        subscriptions_loc,
+        events: get(table, "events").and_then(|value| names(value, "events", d)),
+        publishes: get(table, "publishes").and_then(|value| names(value, "publishes", d)).unwrap_or_default(),
+        name,
+    }
+}

@@ -1,0 +1,121 @@
+//! Items generated code refers to as `::hardwire::__private::*`. Not part of the API.
+
+pub use bytemuck::{Pod, Zeroable};
+#[cfg(feature = "alloc")]
+pub use {alloc::boxed::Box, bytemuck::zeroed_box};
+
+pub use crate::__hardwire_bus_new_boxed as bus_new_boxed;
+pub use crate::event::Once;
+
+pub use crate::__hardwire_padding_check as padding_check;
+
+/// A type that can be a field of a `#[derive(Event)]` struct: plain old data.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a field of an event: it is not plain old data (`bytemuck::Pod`)",
+    label = "not plain old data",
+    note = "event fields are integers, floats, fixed-size arrays of them, or other `#[derive(Event)]` structs"
+)]
+pub trait EventField {}
+
+impl<T: Pod> EventField for T {}
+
+/// Compiles only if `T` is plain old data; the derive calls it once per field.
+pub const fn assert_event_field<T: EventField>() {}
+
+/// Compiles only if `T` is an event; generated buses call it for `rust = "..."` events.
+pub const fn assert_event<T: crate::Event>() {}
+
+/// Compiles only if all-zero bytes are a valid `T`; a generated `Bus` asserts it of every
+/// field before it implements `Zeroable` itself.
+pub const fn assert_zeroable<T: Zeroable>() {}
+
+/// The largest of `sizes` (0 for none), for sizing an enum's wire body.
+#[must_use]
+pub const fn max_size(sizes: &[usize]) -> usize {
+    let mut max = 0;
+    let mut i = 0;
+    while i < sizes.len() {
+        if sizes[i] > max {
+            max = sizes[i];
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Copies `value`'s bytes to the start of an enum wire body (the rest stays zero).
+#[inline(always)]
+pub fn write_body<const N: usize, B: Pod>(body: &mut [u64; N], value: &B) {
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(body.as_mut_slice());
+    bytes[..core::mem::size_of::<B>()].copy_from_slice(bytemuck::bytes_of(value));
+}
+
+/// Reads a `B` from the start of an enum wire body.
+#[inline(always)]
+#[must_use]
+pub fn read_body<const N: usize, B: Pod>(body: &[u64; N]) -> B {
+    let bytes: &[u8] = bytemuck::cast_slice(body.as_slice());
+    bytemuck::pod_read_unaligned(&bytes[..core::mem::size_of::<B>()])
+}
+
+/// Asserts at compile time that `$gap`, the bytes between two fields (or after the last),
+/// is zero, with a message naming the event, the place and the byte count.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_padding_check {
+    ($gap:expr, $what:literal, $place:literal) => {
+        const _: () = {
+            let gap: usize = $gap;
+            $crate::__hardwire_padding_arms!(gap, $what, $place;
+                1 "1 byte" "1", 2 "2 bytes" "2", 3 "3 bytes" "3", 4 "4 bytes" "4", 5 "5 bytes" "5",
+                6 "6 bytes" "6", 7 "7 bytes" "7", 8 "8 bytes" "8", 9 "9 bytes" "9", 10 "10 bytes" "10",
+                11 "11 bytes" "11", 12 "12 bytes" "12", 13 "13 bytes" "13", 14 "14 bytes" "14", 15 "15 bytes" "15");
+            if gap != 0 {
+                panic!(concat!(
+                    $what, " has more than 15 bytes of implicit padding ", $place,
+                    "; reorder fields widest-first or add explicit padding bytes there"
+                ));
+            }
+        };
+    };
+}
+
+/// One arm per byte count, so each message is a literal (const panics cannot format).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_padding_arms {
+    ($gap:ident, $what:literal, $place:literal; $($n:literal $bytes:literal $len:literal),*) => {
+        $(
+            if $gap == $n {
+                panic!(concat!(
+                    $what, " has ", $bytes, " of implicit padding ", $place,
+                    "; reorder fields widest-first or add `_pad: [u8; ", $len, "]` there"
+                ));
+            }
+        )*
+    };
+}
+
+/// `Bus::new_boxed` for a generated bus, when the runtime has `alloc` (a `cfg` in the
+/// generated code would test the user's crate's features instead of the runtime's).
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_bus_new_boxed {
+    () => {
+        /// The bus on the heap, allocated zeroed (equal to `Bus::new()`) and never built
+        /// on the stack, so even a bus of large rings cannot overflow a thread's stack.
+        #[must_use]
+        pub fn new_boxed() -> $crate::__private::Box<Self> {
+            $crate::__private::zeroed_box()
+        }
+    };
+}
+
+/// Without `alloc` there is no heap constructor.
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_bus_new_boxed {
+    () => {};
+}
