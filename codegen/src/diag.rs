@@ -193,8 +193,9 @@ mod tests {
         let f = file(b"a = 1\r\nbb = \"\xC3\xA9x\"\n");
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(7), (2, 1));
-        // `x` is after the two-byte `é`: byte 14 of the file, column 8 of line 2.
-        assert_eq!(f.line_col(14), (2, 8));
+        // `x` is after the two-byte `é` (bytes 13-14): byte 15, column 8 of line 2.
+        assert_eq!(f.line_col(15), (2, 8));
+        assert_eq!(f.line_col(14), (2, 7), "an offset inside a character counts from its start");
         let bom = file(b"\xEF\xBB\xBFa = 1\n");
         assert_eq!(bom.line_col(0), (1, 1));
         assert_eq!(bom.text, "a = 1\n");
