@@ -365,11 +365,21 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
         name: &'a Name,
     }
 
-    fn claim<'a>(table: &mut HashMap<String, Owner<'a>>, generated: String, owner: Owner<'a>, d: &mut Diagnostics) {
+    fn claim<'a>(
+        table: &mut HashMap<String, Owner<'a>>,
+        generated: String,
+        owner: Owner<'a>,
+        reported: &mut Vec<&'a str>,
+        d: &mut Diagnostics,
+    ) {
         let Some(first) = table.get(&generated) else {
             table.insert(generated, owner);
             return;
         };
+        if reported.contains(&owner.name.text.as_str()) {
+            return; // one message per name, even when several of its generated names collide
+        }
+        reported.push(&owner.name.text);
         let message = if first.name.text == owner.name.text {
             let kinds = if first.kind == owner.kind {
                 String::new()
@@ -391,6 +401,7 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
 
     let mut types: HashMap<String, Owner<'_>> = HashMap::new();
     let mut values: HashMap<String, Owner<'_>> = HashMap::new();
+    let mut reported = Vec::new();
     for event in &topology.events {
         if RESERVED_TYPES.contains(&event.name.text.as_str()) {
             d.error(
@@ -398,7 +409,7 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
                 format!("`{}` is a name the generated bus uses itself; rename the event", event.name.text),
             );
         }
-        claim(&mut types, event.name.text.clone(), Owner { kind: "event", name: &event.name }, d);
+        claim(&mut types, event.name.text.clone(), Owner { kind: "event", name: &event.name }, &mut reported, d);
     }
     for (kind, names) in [
         ("topic", topology.topics.iter().map(|t| &t.name).collect::<Vec<_>>()),
@@ -406,8 +417,8 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
     ] {
         for name in names {
             check_generated(name, kind, d);
-            claim(&mut types, upper_camel(&name.text), Owner { kind, name }, d);
-            claim(&mut values, snake(&name.text), Owner { kind, name }, d);
+            claim(&mut types, upper_camel(&name.text), Owner { kind, name }, &mut reported, d);
+            claim(&mut values, snake(&name.text), Owner { kind, name }, &mut reported, d);
         }
     }
 }
@@ -545,10 +556,10 @@ fn check_padding(event: &str, fields: &[crate::model::FieldDecl], d: &mut Diagno
     }
 }
 
-/// Why a field type cannot be part of a Pod event, if it obviously cannot.
+/// Why a field type cannot be part of a Pod event, if it obviously cannot. `text` is the
+/// type as the user wrote it, for the message.
 #[must_use]
-pub fn pod_problem(ty: &syn::Type) -> Option<String> {
-    let text = quote::quote!(#ty).to_string().replace(' ', "");
+pub fn pod_problem(ty: &syn::Type, text: &str) -> Option<String> {
     match ty {
         syn::Type::Reference(_) | syn::Type::Ptr(_) => {
             Some(format!("has type `{text}`; events are plain data and cannot hold references or pointers"))
@@ -563,10 +574,10 @@ pub fn pod_problem(ty: &syn::Type) -> Option<String> {
                     return Some(format!("has type `{text}`, which has zero size; remove the field"));
                 }
             }
-            pod_problem(&array.elem)
+            pod_problem(&array.elem, text)
         }
-        syn::Type::Paren(inner) => pod_problem(&inner.elem),
-        syn::Type::Group(inner) => pod_problem(&inner.elem),
+        syn::Type::Paren(inner) => pod_problem(&inner.elem, text),
+        syn::Type::Group(inner) => pod_problem(&inner.elem, text),
         syn::Type::Path(path) => {
             let last = path.path.segments.last()?;
             let name = last.ident.to_string();

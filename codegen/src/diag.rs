@@ -37,6 +37,8 @@ pub struct TomlFile {
     pub text: String,
     /// The span of the attribute's string literal: where rustc shows TOML errors.
     pub anchor: Span,
+    /// Byte offset of the start of each line, for [`TomlFile::line_col`].
+    line_starts: Vec<usize>,
 }
 
 impl TomlFile {
@@ -59,24 +61,31 @@ impl TomlFile {
                 (text, Some((valid, "the topology file is not valid UTF-8 from here on".to_owned())))
             }
         };
-        let file = Self { label: label.to_owned(), text, anchor };
+        let file = Self::from_text(label, text, anchor);
         match problem {
             None => Ok(file),
             Some((at, message)) => Err((file, Diagnostic { loc: Loc::Toml(at..at), message })),
         }
     }
 
-    /// 1-based line and column (in characters) of byte `offset`.
+    /// A file from already-decoded text.
+    #[must_use]
+    pub fn from_text(label: &str, text: String, anchor: Span) -> Self {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1)).collect();
+        Self { label: label.to_owned(), text, anchor, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`: a binary search over line
+    /// starts, so locating many places in a large file stays cheap.
     #[must_use]
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let column = self.text[line_start..offset].chars().count() + 1;
         (line, column)
     }
 

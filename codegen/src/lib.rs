@@ -78,7 +78,7 @@ fn rust_form(module: &syn::ItemMod) -> Result<TokenStream, Failure> {
 fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Path>) -> Result<TokenStream, Failure> {
     let label = path.value();
     let unreadable = |message: String| {
-        let file = TomlFile { label: label.clone(), text: String::new(), anchor: path.span() };
+        let file = TomlFile::from_text(&label, String::new(), path.span());
         (vec![Diagnostic::toml(0..0, message)], Some(file))
     };
     let Some(dir) = manifest_dir else {

@@ -46,8 +46,12 @@ pub fn parse(file: &TomlFile) -> Result<Topology, Vec<Diagnostic>> {
             other => d.error(
                 &key_loc,
                 format!(
-                    "unknown top-level key `{other}`{}; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables",
-                    suggestion(other, TOP_LEVEL_KEYS.iter().copied())
+                    "unknown top-level key `{other}`{}",
+                    match suggestion(other, TOP_LEVEL_KEYS.iter().copied()) {
+                        s if s.is_empty() =>
+                            "; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables".to_owned(),
+                        s => s,
+                    }
                 ),
             ),
         }
@@ -61,7 +65,13 @@ fn invalid_toml(file: &TomlFile, err: &::toml::de::Error) -> Diagnostic {
     let mut message = err.message().trim().to_owned();
     if message == "duplicate key" {
         if let Some(key) = file.slice(range.clone()) {
-            message = format!("duplicate key `{}`: each key may appear once", key.trim_matches('"'));
+            let line_start = file.text[..range.start].rfind('\n').map_or(0, |at| at + 1);
+            let line = file.text[line_start..].lines().next().unwrap_or("").trim();
+            message = if line.starts_with('[') {
+                format!("`{line}` is defined twice; merge the two tables")
+            } else {
+                format!("duplicate key `{}`: each key may appear once", key.trim_matches('"'))
+            };
         }
     }
     Diagnostic::toml(range, format!("invalid TOML: {message}"))
@@ -247,14 +257,15 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
             d.error(&here, format!("duplicate field `{field}` in event `{event}`"));
             continue;
         }
-        let ty = match syn::parse_str::<syn::Type>(ty.trim()) {
+        let written = ty.trim();
+        let ty = match syn::parse_str::<syn::Type>(written) {
             Ok(ty) => ty,
             Err(_) => {
                 d.error(&here, format!("field `{field}` of event `{event}`: `{}` is not a Rust type", ty.trim()));
                 continue;
             }
         };
-        if let Some(problem) = crate::check::pod_problem(&ty) {
+        if let Some(problem) = crate::check::pod_problem(&ty, written) {
             d.error(&here, format!("field `{field}` of event `{event}` {problem}"));
             continue;
         }

@@ -1,0 +1,390 @@
+//! Every row of the bad-TOML table (RELIABILITY.md §6.7): the exact messages, each starting
+//! with `file:LINE:COL:`. The macro renders the same diagnostics (`tests/ui` pins rustc's
+//! output for a few); the fuzz corpus replays these inputs too.
+
+/// A valid event to build topics on.
+const HEAD: &str = "[events.Trade]\nfields = [\"ts: u64\", \"price: f64\"]\n";
+
+#[track_caller]
+fn expect(toml: &str, messages: &[&str]) {
+    let errors = hardwire_codegen::parse_and_validate("t.toml", toml.as_bytes()).expect_err("must be rejected");
+    assert_eq!(errors, messages, "for:\n{toml}");
+}
+
+#[test]
+fn row_2_empty() {
+    expect(
+        "",
+        &[
+            "t.toml:1:1: topology defines no topics; declare at least one (`[topics.name]` in TOML, `#[topic(..)] struct Name(Event);` in Rust)",
+        ],
+    );
+}
+
+#[test]
+fn row_2_comments() {
+    expect(
+        "# nothing\n",
+        &[
+            "t.toml:1:1: topology defines no topics; declare at least one (`[topics.name]` in TOML, `#[topic(..)] struct Name(Event);` in Rust)",
+        ],
+    );
+}
+
+#[test]
+fn row_3_unterminated() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"\ncapacity = 8\n"),
+        &["t.toml:5:1: invalid TOML: missing comma between array elements, expected `,`"],
+    );
+}
+
+#[test]
+fn row_3_no_value() {
+    expect(
+        "[topics.a]\ncapacity = \n",
+        &["t.toml:2:12: invalid TOML: string values must be quoted, expected literal string"],
+    );
+}
+
+#[test]
+fn row_3_header() {
+    expect("[topics.a\n", &["t.toml:1:10: invalid TOML: unclosed table, expected `]`"]);
+}
+
+#[test]
+fn row_4_dup_key() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\ncapacity = 16\n"),
+        &["t.toml:6:1: invalid TOML: duplicate key `capacity`: each key may appear once"],
+    );
+}
+
+#[test]
+fn row_4_dup_table() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\n[topics.a]\n"),
+        &["t.toml:6:9: invalid TOML: `[topics.a]` is defined twice; merge the two tables"],
+    );
+}
+
+#[test]
+fn row_5_top() {
+    expect(
+        &format!("{HEAD}[topic.a]\nevents = [\"Trade\"]\n"),
+        &["t.toml:3:2: unknown top-level key `topic`; did you mean `topics`?"],
+    );
+}
+
+#[test]
+fn row_5_key() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapcity = 8\n"),
+        &["t.toml:5:1: unknown key `capcity` in topic `a`; did you mean `capacity`?"],
+    );
+}
+
+#[test]
+fn row_6_str() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = \"8\"\n"),
+        &["t.toml:5:12: `capacity` must be an integer, found string"],
+    );
+}
+
+#[test]
+fn row_6_float() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8.0\n"),
+        &["t.toml:5:12: `capacity` must be an integer, found float"],
+    );
+}
+
+#[test]
+fn row_6_producers() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\nproducers = 2\n"),
+        &["t.toml:6:13: `producers` must be a string, found integer"],
+    );
+}
+
+#[test]
+fn row_6_events() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = \"Trade\"\ncapacity = 8\n"),
+        &["t.toml:4:10: `events` must be an array of strings, found string; write `events = [\"...\"]`"],
+    );
+}
+
+#[test]
+fn row_7_zero() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 0\n"),
+        &["t.toml:5:12: capacity must be a power of two ≥ 2, found 0; the smallest is 2"],
+    );
+}
+
+#[test]
+fn row_7_six() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 6\n"),
+        &["t.toml:5:12: capacity must be a power of two ≥ 2, found 6; nearest: 4 or 8"],
+    );
+}
+
+#[test]
+fn row_7_neg() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = -8\n"),
+        &["t.toml:5:12: capacity must be a power of two ≥ 2, found -8; the smallest is 2"],
+    );
+}
+
+#[test]
+fn row_8_u64() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 18446744073709551616\n"),
+        &["t.toml:5:12: `capacity`: integer out of range (TOML integers are 64-bit signed)"],
+    );
+}
+
+#[test]
+fn row_8_i64() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 9223372036854775808\n"),
+        &["t.toml:5:12: `capacity`: integer out of range (TOML integers are 64-bit signed)"],
+    );
+}
+
+#[test]
+fn row_9_big() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 2147483648\n"),
+        &["t.toml:5:12: topic `a`: capacity 2147483648 exceeds the maximum of 1073741824 slots (2^30)"],
+    );
+}
+
+#[test]
+fn row_10_overflow() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\noverflow = \"Overwrite\"\n"),
+        &[
+            "t.toml:6:12: `overflow` must be one of `overwrite`, `backpressure`; found `Overwrite`; did you mean `overwrite`? (values are case-sensitive)",
+        ],
+    );
+}
+
+#[test]
+fn row_10_drop() {
+    expect(
+        &format!(
+            "{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\noverflow = \"drop\"\nproducers = \"many\"\ndelivery = \"async\"\n"
+        ),
+        &[
+            "t.toml:6:12: `overflow` must be one of `overwrite`, `backpressure`; found `drop`",
+            "t.toml:7:13: `producers` must be one of `single`, `multi`; found `many`",
+            "t.toml:8:12: `delivery` must be one of `ring`, `inline`; found `async`",
+        ],
+    );
+}
+
+#[test]
+fn row_11_names() {
+    expect(
+        &format!(
+            "{HEAD}[topics.\"market-data\"]\nevents = [\"Trade\"]\ncapacity = 8\n[events.fn]\nrust = \"crate::X\"\n[subscribers.\"1st\"]\ntopics = [\"a\"]\n[events.\"\"]\nrust = \"crate::Y\"\n"
+        ),
+        &[
+            "t.toml:6:9: `fn` is a Rust keyword and cannot name an item; rename it",
+            "t.toml:10:9: a name cannot be empty",
+            "t.toml:3:9: `market-data` is not a valid Rust identifier: use ASCII letters, digits and `_`, not starting with a digit; did you mean `market_data`?",
+            "t.toml:8:14: `1st` is not a valid Rust identifier: use ASCII letters, digits and `_`, not starting with a digit",
+        ],
+    );
+}
+
+#[test]
+fn row_12_collide() {
+    expect(
+        &format!(
+            "{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\n[subscribers.trade_log]\ntopics = [\"a\"]\n[subscribers.TradeLog]\ntopics = [\"a\"]\n"
+        ),
+        &[
+            "t.toml:8:14: subscriber `TradeLog` collides with subscriber `trade_log` (both generate `TradeLog`); rename one",
+        ],
+    );
+}
+
+#[test]
+fn row_12_methods() {
+    expect(
+        "[events.TradeLog]\nrust = \"crate::A\"\n[events.Trade_Log]\nrust = \"crate::B\"\n[topics.a]\nevents = [\"TradeLog\"]\ncapacity = 8\n",
+        &[
+            "t.toml:3:9: event `Trade_Log` collides with `TradeLog` (both generate handler method `on_trade_log`); rename one",
+        ],
+    );
+}
+
+#[test]
+fn row_13_unknown() {
+    expect(
+        &format!(
+            "{HEAD}[events.Quote]\nfields = [\"ts: u64\"]\n[topics.market_data]\nevents = [\"Quot\"]\ncapacity = 8\n[subscribers.s]\ntopics = [\"market_dat\"]\n[subscribers.t]\ntopics = [\"market_data\"]\nevents = [\"Trade\"]\n"
+        ),
+        &[
+            "t.toml:6:11: unknown event `Quot` in topic `market_data`; did you mean `Quote`?",
+            "t.toml:9:11: unknown topic `market_dat` in subscriber `s`; did you mean `market_data`?",
+            "t.toml:12:11: event `Trade` is not carried by topics [`market_data`] of subscriber `t`",
+        ],
+    );
+}
+
+#[test]
+fn row_14_both() {
+    expect(
+        "[events.Quote]\nfields = [\"ts: u64\"]\nrust = \"crate::Quote\"\n[events.Trade]\n[topics.a]\nevents = [\"Quote\"]\ncapacity = 8\n",
+        &[
+            "t.toml:1:9: event `Quote` must have exactly one of `fields` (declare it here) or `rust` (an existing type)",
+            "t.toml:4:9: event `Trade` must have exactly one of `fields` (declare it here) or `rust` (an existing type)",
+        ],
+    );
+}
+
+#[test]
+fn row_15_fields() {
+    expect(
+        "[events.X]\nfields = [\"ts u64\", \"a: String\", \"b: u64\", \"b: u64\", \"c: [u8; 0]\", \"r#type: u8\", \"d: &u8\"]\n[topics.a]\nevents = [\"X\"]\ncapacity = 8\n",
+        &[
+            "t.toml:2:11: field `ts u64` of event `X` must be written \"name: type\", e.g. \"ts: u64\"",
+            "t.toml:2:21: field `a` of event `X` has non-Pod type `String`; use plain integers, floats, or fixed-size arrays of them",
+            "t.toml:2:44: duplicate field `b` in event `X`",
+            "t.toml:2:54: field `c` of event `X` has type `[u8; 0]`, which has zero size; remove the field",
+            "t.toml:2:68: field of event `X`: `r#type` is not a valid Rust identifier: use ASCII letters, digits and `_`, not starting with a digit; did you mean `r_type`?",
+            "t.toml:2:82: field `d` of event `X` has type `&u8`; events are plain data and cannot hold references or pointers",
+        ],
+    );
+}
+
+#[test]
+fn row_16_padding() {
+    expect(
+        "[events.X]\nfields = [\"a: u8\", \"b: u64\"]\n[events.Y]\nfields = [\"a: u64\", \"b: u16\"]\n[topics.a]\nevents = [\"X\", \"Y\"]\ncapacity = 8\n",
+        &[
+            "t.toml:2:11: event `X` would contain 7 bytes of padding after `a`; reorder fields widest-first or add `\"_pad: [u8; 7]\"` after `a`",
+            "t.toml:4:21: event `Y` would end with 6 bytes of padding after its last field `b`; reorder fields widest-first or add `\"_pad: [u8; 6]\"` at the end",
+        ],
+    );
+}
+
+#[test]
+fn row_18_empty_fields() {
+    assert!(
+        hardwire_codegen::parse_and_validate(
+            "t.toml",
+            "[events.Ping]\nfields = []\n[topics.a]\nevents = [\"Ping\"]\ncapacity = 8\n".as_bytes()
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn row_19_empty() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = []\ncapacity = 8\n[subscribers.s]\ntopics = []\n"),
+        &[
+            "t.toml:4:10: topic `a` carries no events; list them: `events = [\"EventName\", ..]`",
+            "t.toml:7:10: subscriber `s` subscribes to nothing; list its topics: `topics = [\"topic\"]`",
+        ],
+    );
+}
+
+#[test]
+fn row_20_inline() {
+    expect(
+        &format!(
+            "{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\ndelivery = \"inline\"\noverflow = \"backpressure\"\nproducers = \"multi\"\n"
+        ),
+        &[
+            "t.toml:5:12: `capacity` has no meaning for inline topic `a` (`delivery = \"inline\"` has no ring); remove it",
+            "t.toml:7:12: topic `a`: `overflow = \"backpressure\"` cannot be combined with `delivery = \"inline\"`: inline delivery calls every handler before `emit` returns, so nothing ever queues",
+            "t.toml:8:13: topic `a`: `producers = \"multi\"` cannot be combined with `delivery = \"inline\"`: an inline dispatcher runs on its caller's thread with `&mut` handlers",
+        ],
+    );
+}
+
+#[test]
+fn row_20_nocap() {
+    expect(
+        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\n"),
+        &["t.toml:3:9: ring topic `a` needs a capacity: add `capacity = 1024` (a power of two ≥ 2)"],
+    );
+}
+
+#[test]
+fn row_21_crlf() {
+    expect(
+        &format!("{HEAD}[topics.a]\r\nevents = [\"Trade\"]\r\ncapacity = 6\r\n"),
+        &["t.toml:5:12: capacity must be a power of two ≥ 2, found 6; nearest: 4 or 8"],
+    );
+}
+
+#[test]
+fn row_21_bom() {
+    expect(
+        &format!("\u{feff}[topics.a]\nevents = [\"Nope\"]\ncapacity = 8\n"),
+        &[
+            "t.toml:2:11: unknown event `Nope` in topic `a`; declare it with `[events.Nope]` (TOML) or name its type in a topic (Rust)",
+        ],
+    );
+}
+
+#[test]
+fn row_cycle() {
+    expect(
+        &format!(
+            "{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\noverflow = \"backpressure\"\n[topics.b]\nevents = [\"Trade\"]\ncapacity = 8\noverflow = \"backpressure\"\n[subscribers.x]\ntopics = [\"a\"]\npublishes = [\"b\"]\n[subscribers.y]\ntopics = [\"b\"]\npublishes = [\"a\"]\n"
+        ),
+        &[
+            "t.toml:13:14: stages form a cycle through backpressure topics (`x` → [b] → `y` → [a] → `x`), which can deadlock once the rings fill; make one of those topics `overflow = \"overwrite\"`",
+        ],
+    );
+}
+
+#[test]
+fn row_21_invalid_utf8_and_nul_are_located() {
+    assert_eq!(
+        hardwire_codegen::parse_and_validate("t.toml", b"a = \"\xff\"").unwrap_err(),
+        ["t.toml:1:6: the topology file is not valid UTF-8 from here on"]
+    );
+    assert_eq!(
+        hardwire_codegen::parse_and_validate("t.toml", b"x = 1\n\0").unwrap_err(),
+        ["t.toml:2:1: a NUL byte is not allowed in a topology file"]
+    );
+}
+
+/// Row 22: hostile sizes finish, with an error or success, without overflowing a small stack.
+#[test]
+fn row_22_hostile_sizes_are_bounded() {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let deep = format!("a = {}1{}\n", "{ b = ".repeat(10_000), " }".repeat(10_000));
+            assert!(hardwire_codegen::parse_and_validate("t.toml", deep.as_bytes()).is_err());
+
+            let mut many = String::from(HEAD);
+            for i in 0..100_000 {
+                many.push_str(&format!("[topics.t{i}]\nevents = [\"Trade\"]\ncapacity = 2\n"));
+            }
+            let plan = hardwire_codegen::parse_and_validate("t.toml", many.as_bytes()).unwrap();
+            assert_eq!(plan.topics.len(), 100_000);
+
+            let mut big = String::from(HEAD);
+            big.push_str("[topics.a]\nevents = [\"Trade\"]\ncapacity = 2\n");
+            big.push_str(&"# padding padding padding padding padding padding padding padding\n".repeat(160_000));
+            assert!(big.len() > 10_000_000);
+            assert!(hardwire_codegen::parse_and_validate("t.toml", big.as_bytes()).is_ok());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
