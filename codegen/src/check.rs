@@ -29,7 +29,7 @@ const RESERVED_METHODS: &[&str] = &["new", "new_boxed", "stats"];
 /// Every problem found, each located.
 pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Result<Plan, Vec<Diagnostic>> {
     let mut d = Diagnostics::default();
-    if topology.topics.is_empty() {
+    if !topology.declares_topics {
         d.error(
             origin,
             "topology defines no topics; declare at least one (`[topics.name]` in TOML, `#[topic(..)] struct Name(Event);` in Rust)",
@@ -44,7 +44,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
     let mut topics: Vec<plan::Topic> = Vec::with_capacity(topology.topics.len());
     for topic in &topology.topics {
         let mut carried = Vec::new();
-        if topic.events.is_empty() {
+        if topic.events.is_empty() && !topic.malformed.contains(&"events") {
             d.error(
                 &topic.events_loc,
                 format!("topic `{}` carries no events; list them: `events = [\"EventName\", ..]`", topic.name.text),
@@ -59,6 +59,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
                     );
                 }
                 Some(&i) => carried.push(i),
+                None if topology.rejected.contains(&event.text) => {} // reported where declared
                 None => d.error(
                     &event.loc,
                     format!(
@@ -75,7 +76,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
         }
         let capacity = check_topic_settings(topic, &mut d);
         topics.push(plan::Topic {
-            name: topic.name.text.clone(),
+            name: snake(&topic.name.text),
             snake: ident(&snake(&topic.name.text)),
             camel: ident(&upper_camel(&topic.name.text)),
             docs: topic.docs.clone(),
@@ -98,7 +99,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
     let mut subscribers: Vec<plan::Subscriber> = Vec::with_capacity(topology.subscribers.len());
     for (s, subscriber) in topology.subscribers.iter().enumerate() {
         let who = &subscriber.name.text;
-        if subscriber.subscriptions.is_empty() {
+        if subscriber.subscriptions.is_empty() && !subscriber.malformed.contains(&"topics") {
             d.error(
                 &subscriber.subscriptions_loc,
                 format!("subscriber `{who}` subscribes to nothing; list its topics: `topics = [\"topic\"]`"),
@@ -107,6 +108,9 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
         let mut subscriptions: Vec<plan::Subscription> = Vec::new();
         for subscription in &subscriber.subscriptions {
             let Some(&t) = topic_index.get(subscription.topic.text.as_str()) else {
+                if topology.rejected.contains(&subscription.topic.text) {
+                    continue; // reported where declared
+                }
                 d.error(
                     &subscription.topic.loc,
                     format!(
@@ -174,6 +178,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
                     ),
                 ),
                 Some(&t) => publishes.push(t),
+                None if topology.rejected.contains(&output.text) => {}
                 None => d.error(
                     &output.loc,
                     format!(
@@ -204,7 +209,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
             topics[t].stages.push(s);
         }
         subscribers.push(plan::Subscriber {
-            name: who.clone(),
+            name: snake(who),
             snake: ident(&snake(who)),
             camel: ident(&upper_camel(who)),
             docs: subscriber.docs.clone(),
@@ -324,6 +329,7 @@ fn check_topic_settings(topic: &crate::model::TopicDecl, d: &mut Diagnostics) ->
             0
         }
         Delivery::Ring => match &topic.capacity {
+            None if topic.malformed.contains(&"capacity") => 0, // reported where written
             None => {
                 d.error(
                     &topic.name.loc,
@@ -467,15 +473,19 @@ fn check_methods(topology: &Topology, d: &mut Diagnostics) {
 
 fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics) -> plan::Event {
     let name = &event.name.text;
-    let check_span = match &event.name.loc {
-        Loc::Rust(span) => *span,
-        Loc::Toml(_) => file.map_or_else(Span::call_site, |f| f.anchor),
+    let (check_span, from_toml) = match &event.name.loc {
+        Loc::Rust(span) => (*span, false),
+        Loc::Toml(_) => (file.map_or_else(Span::call_site, |f| f.anchor), true),
     };
+    let place = |span_of: Span| if from_toml { Some(span_of) } else { None };
+    // Types written in TOML point at the `topology = "..."` literal, so that what only
+    // rustc can check (a `rust` type that is not an event, a field type that is not Pod)
+    // is reported there rather than at the whole attribute.
     let (ty, fields) = match &event.source {
-        EventSource::Rust(path) => (path.clone(), None),
+        EventSource::Rust(path) => (respan(path, place(check_span)), None),
         EventSource::Fields(fields) => {
             check_padding(name, fields, d);
-            let fields = fields.iter().map(|f| (ident(&f.name.text), f.ty.clone())).collect();
+            let fields = fields.iter().map(|f| (ident(&f.name.text), respan(&f.ty, place(check_span)))).collect();
             (syn::Path::from(ident(name)), Some(fields))
         }
     };
@@ -628,7 +638,7 @@ fn check_cycles(topology: &Topology, topics: &[plan::Topic], subscribers: &[plan
                     let loc = decl
                         .publishes
                         .iter()
-                        .find(|p| p.text == topics[path[0].0].name)
+                        .find(|p| snake(&p.text) == topics[path[0].0].name)
                         .map_or_else(|| decl.name.loc.clone(), |p| p.loc.clone());
                     d.error(
                         &loc,
@@ -645,4 +655,29 @@ fn check_cycles(topology: &Topology, topics: &[plan::Topic], subscribers: &[plan
             }
         }
     }
+}
+
+/// `node` with every token at `span`, if given (TOML-written types, whose tokens were parsed
+/// from strings); Rust-form tokens keep their own spans.
+fn respan<T: syn::parse::Parse + quote::ToTokens + Clone>(node: &T, span: Option<Span>) -> T {
+    let Some(span) = span else {
+        return node.clone();
+    };
+    fn walk(tokens: proc_macro2::TokenStream, span: Span) -> proc_macro2::TokenStream {
+        tokens
+            .into_iter()
+            .map(|mut tree| {
+                if let proc_macro2::TokenTree::Group(group) = &tree {
+                    let mut inner = proc_macro2::Group::new(group.delimiter(), walk(group.stream(), span));
+                    inner.set_span(span);
+                    tree = proc_macro2::TokenTree::Group(inner);
+                } else {
+                    tree.set_span(span);
+                }
+                tree
+            })
+            .collect()
+    }
+    // Re-parsing a node's own tokens cannot fail; if it somehow did, the original spans do.
+    syn::parse2(walk(node.to_token_stream(), span)).unwrap_or_else(|_| node.clone())
 }

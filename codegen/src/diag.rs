@@ -48,7 +48,7 @@ impl TomlFile {
     /// # Errors
     ///
     /// A located diagnostic if the bytes are not UTF-8 or contain a NUL byte.
-    pub fn new(label: &str, bytes: &[u8], anchor: Span) -> Result<Self, (Self, Diagnostic)> {
+    pub fn new(label: &str, bytes: &[u8], anchor: Span) -> Result<Self, Box<(Self, Diagnostic)>> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let (text, problem) = match std::str::from_utf8(bytes) {
             Ok(text) => match text.find('\0') {
@@ -64,7 +64,7 @@ impl TomlFile {
         let file = Self::from_text(label, text, anchor);
         match problem {
             None => Ok(file),
-            Some((at, message)) => Err((file, Diagnostic { loc: Loc::Toml(at..at), message })),
+            Some((at, message)) => Err(Box::new((file, Diagnostic { loc: Loc::Toml(at..at), message }))),
         }
     }
 
@@ -194,7 +194,7 @@ mod tests {
     use super::*;
 
     fn file(text: &[u8]) -> TomlFile {
-        TomlFile::new("t.toml", text, Span::call_site()).unwrap_or_else(|(file, _)| file)
+        TomlFile::new("t.toml", text, Span::call_site()).unwrap_or_else(|failure| failure.0)
     }
 
     #[test]
@@ -213,12 +213,12 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_located() {
-        let (_, d) = TomlFile::new("t.toml", b"a = 1\nb = \xFF\n", Span::call_site()).unwrap_err();
+        let (_, d) = *TomlFile::new("t.toml", b"a = 1\nb = \xFF\n", Span::call_site()).unwrap_err();
         assert_eq!(
             d.render(Some(&file(b"a = 1\nb = "))),
             "t.toml:2:5: the topology file is not valid UTF-8 from here on"
         );
-        let (f, d) = TomlFile::new("t.toml", b"a = \"\0\"", Span::call_site()).unwrap_err();
+        let (f, d) = *TomlFile::new("t.toml", b"a = \"\0\"", Span::call_site()).unwrap_err();
         assert_eq!(d.render(Some(&f)), "t.toml:1:6: a NUL byte is not allowed in a topology file");
     }
 }

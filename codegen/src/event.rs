@@ -222,12 +222,16 @@ fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> Toke
             }
             Body::Event(inner) => {
                 let wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::Wire };
-                sizes.push(quote! { ::core::mem::size_of::<#wire>() });
+                sizes.push(quote_spanned! {inner.span()=> ::core::mem::size_of::<#wire>() });
+                // Spanned at the inner type, so a type that is not an event is reported once,
+                // there, rather than at every use.
+                let to_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::to_wire };
+                let from_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::from_wire };
                 encode.push(quote! {
-                    #ident::#v(inner) => Wire::new(#tag).with_body(&::hardwire::Event::to_wire(inner)),
+                    #ident::#v(inner) => Wire::new(#tag).with_body(&#to_wire(inner)),
                 });
                 decode.push(quote! {
-                    #tag => <#inner as ::hardwire::Event>::from_wire(&wire.body::<#wire>()).map(#ident::#v),
+                    #tag => #from_wire(&wire.body::<#wire>()).map(#ident::#v),
                 });
             }
             Body::Fields(body, fields) => {

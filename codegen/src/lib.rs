@@ -69,9 +69,27 @@ fn module_info(module: &syn::ItemMod, items: Vec<syn::Item>, topology_file: Opti
     Module { attrs: module.attrs.clone(), vis: module.vis.clone(), ident: module.ident.clone(), items, topology_file }
 }
 
+/// Validates what parsed even when parsing found problems, so that every mistake is
+/// reported at once; returns the plan only if nothing at all was wrong.
+fn validate(
+    topology: &model::Topology,
+    mut problems: Vec<Diagnostic>,
+    file: Option<&TomlFile>,
+    origin: &Loc,
+) -> Result<Plan, Vec<Diagnostic>> {
+    match check::check(topology, file, origin) {
+        Ok(plan) if problems.is_empty() => Ok(plan),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
+}
+
 fn rust_form(module: &syn::ItemMod) -> Result<TokenStream, Failure> {
-    let (topology, items) = parse::rust::topology(module).map_err(|d| (d, None))?;
-    let plan = check::check(&topology, None, &Loc::Rust(module.ident.span())).map_err(|d| (d, None))?;
+    let (topology, items, problems) = parse::rust::topology(module);
+    let plan = validate(&topology, problems, None, &Loc::Rust(module.ident.span())).map_err(|d| (d, None))?;
     Ok(emit::emit(&plan, &module_info(module, items, None)))
 }
 
@@ -89,18 +107,20 @@ fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Pa
     let bytes = std::fs::read(dir.join(&label)).map_err(|err| {
         unreadable(format!("cannot read topology file (path is relative to CARGO_MANIFEST_DIR): {}", io_message(&err)))
     })?;
-    let file = TomlFile::new(&label, &bytes, path.span()).map_err(|(file, d)| (vec![d], Some(file)))?;
-    let items = parse::rust::passthrough(module, &label);
-    let topology = parse::toml::parse(&file);
-    let (items, topology) = match (items, topology) {
-        (Ok(items), Ok(topology)) => (items, topology),
-        (items, topology) => {
-            let mut all = items.err().unwrap_or_default();
-            all.extend(topology.err().unwrap_or_default());
-            return Err((all, Some(file)));
-        }
+    let file = TomlFile::new(&label, &bytes, path.span()).map_err(|failure| {
+        let (file, diagnostic) = *failure;
+        (vec![diagnostic], Some(file))
+    })?;
+    let (items, mut problems) = match parse::rust::passthrough(module, &label) {
+        Ok(items) => (items, Vec::new()),
+        Err(problems) => (Vec::new(), problems),
     };
-    match check::check(&topology, Some(&file), &Loc::Toml(0..0)) {
+    let (topology, toml_problems) = parse::toml::parse(&file);
+    problems.extend(toml_problems);
+    let Some(topology) = topology else {
+        return Err((problems, Some(file)));
+    };
+    match validate(&topology, problems, Some(&file), &Loc::Toml(0..0)) {
         Ok(plan) => Ok(emit::emit(&plan, &module_info(module, items, Some(label)))),
         Err(diagnostics) => Err((diagnostics, Some(file))),
     }
@@ -124,11 +144,14 @@ fn io_message(err: &std::io::Error) -> String {
 pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>> {
     let file = match TomlFile::new(label, bytes, Span::call_site()) {
         Ok(file) => file,
-        Err((file, diagnostic)) => return Err(vec![diagnostic.render(Some(&file))]),
+        Err(failure) => return Err(vec![failure.1.render(Some(&failure.0))]),
     };
     let render = |diagnostics: Vec<Diagnostic>| diagnostics.iter().map(|d| d.render(Some(&file))).collect::<Vec<_>>();
-    let topology = parse::toml::parse(&file).map_err(render)?;
-    check::check(&topology, Some(&file), &Loc::Toml(0..0)).map_err(render)
+    let (topology, problems) = parse::toml::parse(&file);
+    let Some(topology) = topology else {
+        return Err(render(problems));
+    };
+    validate(&topology, problems, Some(&file), &Loc::Toml(0..0)).map_err(render)
 }
 
 /// The code a TOML topology generates for `pub mod <module> {}`, outside any macro (for

@@ -31,6 +31,11 @@ pub struct Topology {
     pub topics: Vec<TopicDecl>,
     /// Subscribers, in declaration order.
     pub subscribers: Vec<SubscriberDecl>,
+    /// Names of declarations the front end rejected (already reported): validation does
+    /// not report references to them as unknown.
+    pub rejected: Vec<String>,
+    /// Whether any topic was declared, well-formed or not.
+    pub declares_topics: bool,
 }
 
 /// `[events.Name]`, or an event type named in a Rust-form topic.
@@ -110,6 +115,9 @@ pub struct TopicDecl {
     pub producers: Setting<Producers>,
     /// `delivery`.
     pub delivery: Setting<Delivery>,
+    /// Keys written (or misspelt) with a value that could not be used, already reported:
+    /// validation does not also report them missing.
+    pub malformed: Vec<&'static str>,
 }
 
 /// One topic a subscriber listens to, optionally restricted to some of its events.
@@ -136,4 +144,6 @@ pub struct SubscriberDecl {
     pub events: Option<Vec<Name>>,
     /// Topics it publishes to (a stage).
     pub publishes: Vec<Name>,
+    /// As [`TopicDecl::malformed`].
+    pub malformed: Vec<&'static str>,
 }

@@ -40,7 +40,8 @@ pub struct Event {
 /// A resolved topic.
 #[derive(Clone, Debug)]
 pub struct Topic {
-    /// As declared, snake_case form (`market_data`).
+    /// Its name in snake_case (`market_data`), whichever form declared it: what stats,
+    /// `Topic::name` and errors at run time say.
     pub name: String,
     /// `market_data`: its module and `Bus` accessor.
     pub snake: Ident,
@@ -79,7 +80,7 @@ pub struct Subscription {
 /// A resolved subscriber.
 #[derive(Clone, Debug)]
 pub struct Subscriber {
-    /// As declared, snake_case form (`trade_log`).
+    /// Its name in snake_case (`trade_log`), whichever form declared it.
     pub name: String,
     /// `trade_log`: its module and `Bus` accessor.
     pub snake: Ident,

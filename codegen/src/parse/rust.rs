@@ -37,13 +37,11 @@ pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
         if key == "topology" {
             args.topology = Some(meta.value()?.parse()?);
         } else {
-            d.push(Diagnostic::rust(
-                meta.path.span(),
-                format!(
-                    "unknown argument `{key}` to #[hardwire::bus]{}; use `#[hardwire::bus]` with #[topic]/#[subscriber] items, or `#[hardwire::bus(topology = \"file.toml\")]`",
-                    suggestion(&key, BUS_ARGS.iter().copied())
-                ),
-            ));
+            let hint = match suggestion(&key, BUS_ARGS.iter().copied()) {
+                s if s.is_empty() => "; use `#[hardwire::bus]` with #[topic]/#[subscriber] items, or `#[hardwire::bus(topology = \"file.toml\")]`".to_owned(),
+                s => s,
+            };
+            d.push(Diagnostic::rust(meta.path.span(), format!("unknown argument `{key}` to #[hardwire::bus]{hint}")));
             skip_value(&meta)?;
         }
         Ok(())
@@ -82,20 +80,20 @@ pub fn module(item: TokenStream) -> Result<ItemMod, Vec<Diagnostic>> {
     Ok(module)
 }
 
-/// The Rust-form topology of `module`, and the items it does not consume.
-///
-/// # Errors
-///
-/// Every malformed `#[topic]`/`#[subscriber]` item.
-pub fn topology(module: &ItemMod) -> Result<(Topology, Vec<Item>), Vec<Diagnostic>> {
+/// The Rust-form topology of `module` (every well-formed part of it), the items it does
+/// not consume, and every problem with its `#[topic]`/`#[subscriber]` items.
+#[must_use]
+pub fn topology(module: &ItemMod) -> (Topology, Vec<Item>, Vec<Diagnostic>) {
     let mut d = Diagnostics::default();
     let mut topology = Topology::default();
     let mut passthrough = Vec::new();
     for item in module.content.iter().flat_map(|(_, items)| items) {
         match item {
             Item::Struct(item) if has_attr(&item.attrs, "topic") => {
-                if let Some(topic) = topic(item, &mut topology.events, &mut d) {
-                    topology.topics.push(topic);
+                topology.declares_topics = true;
+                match topic(item, &mut topology.events, &mut d) {
+                    Some(topic) => topology.topics.push(topic),
+                    None => topology.rejected.push(item.ident.to_string()),
                 }
             }
             Item::Trait(item) if has_attr(&item.attrs, "subscriber") => {
@@ -124,7 +122,7 @@ pub fn topology(module: &ItemMod) -> Result<(Topology, Vec<Item>), Vec<Diagnosti
             }
         }
     }
-    d.finish((topology, passthrough))
+    (topology, passthrough, d.into_vec())
 }
 
 /// The items of a topology-file bus module, which must not declare topics itself.
@@ -252,6 +250,7 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
         producers: Setting { value: Producers::Single, loc: name.loc.clone() },
         delivery: Setting { value: Delivery::Ring, loc: name.loc.clone() },
         name,
+        malformed: Vec::new(),
     };
     for attr in item.attrs.iter().filter(|attr| attr.path().is_ident("topic")) {
         if matches!(attr.meta, syn::Meta::Path(_)) {
@@ -265,7 +264,10 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
                     let lit: LitInt = meta.value()?.parse()?;
                     match lit.base10_parse::<i64>() {
                         Ok(value) => decl.capacity = Some(Setting { value, loc: rust_loc(lit.span()) }),
-                        Err(_) => d.push(Diagnostic::rust(lit.span(), "`capacity`: integer out of range")),
+                        Err(_) => {
+                            decl.malformed.push("capacity");
+                            d.push(Diagnostic::rust(lit.span(), "`capacity`: integer out of range"));
+                        }
                     }
                 }
                 "overflow" => {
@@ -296,16 +298,14 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
                     }
                 }
                 other => {
-                    d.error(
-                        &here,
-                        format!(
-                            "unknown argument `{other}` in #[topic(..)]{}",
-                            match suggestion(other, TOPIC_ARGS.iter().copied()) {
-                                s if s.is_empty() => format!("; expected one of {}", quoted(TOPIC_ARGS)),
-                                s => s,
-                            }
-                        ),
-                    );
+                    let hint = match crate::names::did_you_mean(other, TOPIC_ARGS.iter().copied()) {
+                        Some(meant) => {
+                            decl.malformed.push(meant);
+                            format!("; did you mean `{meant}`?")
+                        }
+                        None => format!("; expected one of {}", quoted(TOPIC_ARGS)),
+                    };
+                    d.error(&here, format!("unknown argument `{other}` in #[topic(..)]{hint}"));
                     skip_value(&meta)?;
                 }
             }
@@ -378,6 +378,7 @@ fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDe
         events: None,
         publishes: Vec::new(),
         name: trait_name,
+        malformed: Vec::new(),
     };
     for attr in item.attrs.iter().filter(|attr| attr.path().is_ident("subscriber")) {
         decl.subscriptions_loc = rust_loc(attr.span());
@@ -390,12 +391,16 @@ fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDe
                 let topics = content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
                 decl.publishes.extend(topics.iter().map(name));
             } else if meta.input.peek(Token![=]) {
+                let hint = match suggestion(&key, SUBSCRIBER_ARGS.iter().copied()) {
+                    s if s.is_empty() => {
+                        "; list topics as `Topic` or `Topic(Event, ..)`, and outputs as `publishes = [Topic, ..]`"
+                            .to_owned()
+                    }
+                    s => s,
+                };
                 d.push(Diagnostic::rust(
                     meta.path.span(),
-                    format!(
-                        "unknown argument `{key}` in #[subscriber(..)]{}; list topics as `Topic` or `Topic(Event, ..)`",
-                        suggestion(&key, SUBSCRIBER_ARGS.iter().copied())
-                    ),
+                    format!("unknown argument `{key}` in #[subscriber(..)]{hint}"),
                 ));
                 skip_value(&meta)?;
             } else {

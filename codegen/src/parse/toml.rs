@@ -17,46 +17,56 @@ const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "doc"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
-/// Parses a topology file. Every problem is reported, not just the first.
-///
-/// # Errors
-///
-/// Every diagnostic found; each is located in the file.
-pub fn parse(file: &TomlFile) -> Result<Topology, Vec<Diagnostic>> {
+/// Parses a topology file: the topology built from every well-formed part (`None` if the
+/// text is not valid TOML at all), and every problem found, each located in the file, so
+/// validation can still report the problems of the parts that parsed.
+#[must_use]
+pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
     let root = match DeTable::parse(&file.text) {
         Ok(root) => root,
-        Err(err) => return Err(vec![invalid_toml(file, &err)]),
+        Err(err) => return (None, vec![invalid_toml(file, &err)]),
     };
     let mut d = Diagnostics::default();
     let mut topology = Topology::default();
     for (key, value) in root.get_ref() {
         let key_loc = loc(key);
         match key.get_ref().as_ref() {
-            "events" => each_entry(value, "events", "[events.Name]", &mut d, |name, table, d| {
-                if let Some(event) = event(name, table, d) {
-                    topology.events.push(event);
-                }
-            }),
-            "topics" => each_entry(value, "topics", "[topics.name]", &mut d, |name, table, d| {
-                topology.topics.push(topic(name, table, d));
-            }),
-            "subscribers" => each_entry(value, "subscribers", "[subscribers.name]", &mut d, |name, table, d| {
-                topology.subscribers.push(subscriber(name, table, d));
-            }),
-            other => d.error(
-                &key_loc,
-                format!(
-                    "unknown top-level key `{other}`{}",
-                    match suggestion(other, TOP_LEVEL_KEYS.iter().copied()) {
-                        s if s.is_empty() =>
-                            "; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables".to_owned(),
-                        s => s,
+            "events" => {
+                let rejected = each_entry(value, "events", "[events.Name]", &mut d, |name, table, d| {
+                    let text = name.text.clone();
+                    match event(name, table, d) {
+                        Some(event) => topology.events.push(event),
+                        None => topology.rejected.push(text),
                     }
-                ),
-            ),
+                });
+                topology.rejected.extend(rejected);
+            }
+            "topics" => {
+                topology.declares_topics = true;
+                let rejected = each_entry(value, "topics", "[topics.name]", &mut d, |name, table, d| {
+                    topology.topics.push(topic(name, table, d));
+                });
+                topology.rejected.extend(rejected);
+            }
+            "subscribers" => {
+                let rejected = each_entry(value, "subscribers", "[subscribers.name]", &mut d, |name, table, d| {
+                    topology.subscribers.push(subscriber(name, table, d));
+                });
+                topology.rejected.extend(rejected);
+            }
+            other => {
+                let hint = match crate::names::did_you_mean(other, TOP_LEVEL_KEYS.iter().copied()) {
+                    Some(meant) => {
+                        topology.declares_topics |= meant == "topics";
+                        format!("; did you mean `{meant}`?")
+                    }
+                    None => "; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables".to_owned(),
+                };
+                d.error(&key_loc, format!("unknown top-level key `{other}`{hint}"));
+            }
         }
     }
-    d.finish(topology)
+    (Some(topology), d.into_vec())
 }
 
 /// toml's own error, located, with the key named for duplicates.
@@ -81,54 +91,63 @@ fn loc<T>(spanned: &Spanned<T>) -> Loc {
     Loc::Toml(spanned.span())
 }
 
-/// Calls `f` for each `[section.name]` table of a section, checking the name.
+/// Calls `f` for each `[section.name]` table of a section, checking the name; returns the
+/// names of the entries it rejected.
 fn each_entry<'i>(
     section: &Value<'i>,
     what: &str,
     form: &str,
     d: &mut Diagnostics,
     mut f: impl FnMut(Name, &DeTable<'i>, &mut Diagnostics),
-) {
+) -> Vec<String> {
+    let mut rejected = Vec::new();
     let Some(table) = section.get_ref().as_table() else {
         d.error(
             &loc(section),
             format!("`{what}` must be a table of {form} tables, found {}", section.get_ref().type_str()),
         );
-        return;
+        return rejected;
     };
     for (key, value) in table {
         let name = Name { text: key.get_ref().to_string(), loc: loc(key) };
         if let Err(why) = check_identifier(&name.text) {
             d.error(&name.loc, describe_bad_name(&name.text, why));
+            rejected.push(name.text);
             continue;
         }
         match value.get_ref().as_table() {
             Some(entry) => f(name, entry, d),
-            None => d.error(
-                &loc(value),
-                format!("`{what}.{}` must be a table ({form}), found {}", name.text, value.get_ref().type_str()),
-            ),
+            None => {
+                d.error(
+                    &loc(value),
+                    format!("`{what}.{}` must be a table ({form}), found {}", name.text, value.get_ref().type_str()),
+                );
+                rejected.push(name.text);
+            }
         }
     }
+    rejected
 }
 
-/// Reports keys of `table` not in `known`, with a suggestion.
-fn unknown_keys(table: &DeTable<'_>, known: &[&str], owner: &str, d: &mut Diagnostics) {
+/// Reports keys of `table` not in `known`, with a suggestion; returns the known keys it
+/// suggested (the user meant to write them, so they are not also missing).
+fn unknown_keys(table: &DeTable<'_>, known: &[&'static str], owner: &str, d: &mut Diagnostics) -> Vec<&'static str> {
+    let mut meant = Vec::new();
     for key in table.keys() {
         let text = key.get_ref().as_ref();
-        if !known.contains(&text) {
-            d.error(
-                &loc(key),
-                format!(
-                    "unknown key `{text}` in {owner}{}",
-                    match suggestion(text, known.iter().copied()) {
-                        s if s.is_empty() => format!("; expected one of {}", list(known)),
-                        s => s,
-                    }
-                ),
-            );
+        if known.contains(&text) {
+            continue;
         }
+        let hint = match crate::names::did_you_mean(text, known.iter().copied()) {
+            Some(suggested) => {
+                meant.push(suggested);
+                format!("; did you mean `{suggested}`?")
+            }
+            None => format!("; expected one of {}", list(known)),
+        };
+        d.error(&loc(key), format!("unknown key `{text}` in {owner}{hint}"));
     }
+    meant
 }
 
 fn list(items: &[&str]) -> String {
@@ -306,14 +325,24 @@ fn choice<T: Copy>(
 
 fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     let owner = format!("topic `{}`", name.text);
-    unknown_keys(table, TOPIC_KEYS, &owner, d);
+    let mut malformed = unknown_keys(table, TOPIC_KEYS, &owner, d);
     let (events, events_loc) = match get(table, "events") {
-        Some(value) => (names(value, "events", d).unwrap_or_default(), loc(value)),
+        Some(value) => (
+            names(value, "events", d).unwrap_or_else(|| {
+                malformed.push("events");
+                Vec::new()
+            }),
+            loc(value),
+        ),
         None => (Vec::new(), name.loc.clone()),
     };
     let capacity = get(table, "capacity").and_then(|value| {
         let here = loc(value);
-        integer(value, "capacity", d).map(|capacity| Setting { value: capacity, loc: here })
+        let capacity = integer(value, "capacity", d).map(|capacity| Setting { value: capacity, loc: here });
+        if capacity.is_none() {
+            malformed.push("capacity");
+        }
+        capacity
     });
     TopicDecl {
         docs: docs(table, d),
@@ -345,16 +374,20 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
             d,
         ),
         name,
+        malformed,
     }
 }
 
 fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> SubscriberDecl {
     let owner = format!("subscriber `{}`", name.text);
-    unknown_keys(table, SUBSCRIBER_KEYS, &owner, d);
+    let mut malformed = unknown_keys(table, SUBSCRIBER_KEYS, &owner, d);
     let (subscriptions, subscriptions_loc) = match get(table, "topics") {
         Some(value) => (
             names(value, "topics", d)
-                .unwrap_or_default()
+                .unwrap_or_else(|| {
+                    malformed.push("topics");
+                    Vec::new()
+                })
                 .into_iter()
                 .map(|topic| Subscription { topic, events: None })
                 .collect(),
@@ -369,5 +402,6 @@ fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Subscribe
         events: get(table, "events").and_then(|value| names(value, "events", d)),
         publishes: get(table, "publishes").and_then(|value| names(value, "publishes", d)).unwrap_or_default(),
         name,
+        malformed,
     }
 }

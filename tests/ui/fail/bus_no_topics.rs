@@ -1,0 +1,4 @@
+#[hardwire::bus]
+pub mod empty {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[hardwire::bus]
+pub struct NotAModule;
+
+fn main() {}

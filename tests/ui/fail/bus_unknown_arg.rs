@@ -1,0 +1,4 @@
+#[hardwire::bus(topolgy = "market.toml")]
+pub mod market {}
+
+fn main() {}

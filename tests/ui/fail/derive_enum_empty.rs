@@ -1,0 +1,4 @@
+#[derive(Clone, Copy, hardwire::Event)]
+pub enum Never {}
+
+fn main() {}

@@ -1,0 +1,31 @@
+use hardwire::Event;
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Trade {
+    pub ts: u64,
+    pub price: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Quote {
+    pub ts: u64,
+    pub bid: f64,
+}
+
+#[hardwire::bus]
+pub mod market {
+    use super::{Quote, Trade};
+
+    #[topic(capacity = 64)]
+    pub struct Trades(Trade);
+
+    #[topic(capacity = 64)]
+    pub struct Quotes(Quote);
+
+    #[subscriber(Trades(Quote))]
+    pub trait Strategy {}
+}
+
+fn main() {}

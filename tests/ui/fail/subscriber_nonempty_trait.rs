@@ -1,0 +1,30 @@
+use hardwire::Event;
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Trade {
+    pub ts: u64,
+    pub price: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Quote {
+    pub ts: u64,
+    pub bid: f64,
+}
+
+#[hardwire::bus]
+pub mod market {
+    use super::Trade;
+
+    #[topic(capacity = 64)]
+    pub struct MarketData(Trade);
+
+    #[subscriber(MarketData)]
+    pub trait Strategy {
+        fn on_trade(&mut self, trade: &Trade);
+    }
+}
+
+fn main() {}

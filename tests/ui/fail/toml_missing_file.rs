@@ -1,0 +1,4 @@
+#[hardwire::bus(topology = "nope.toml")]
+pub mod market {}
+
+fn main() {}

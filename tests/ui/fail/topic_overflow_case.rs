@@ -1,0 +1,25 @@
+use hardwire::Event;
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Trade {
+    pub ts: u64,
+    pub price: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Quote {
+    pub ts: u64,
+    pub bid: f64,
+}
+
+#[hardwire::bus]
+pub mod market {
+    use super::Trade;
+
+    #[topic(capacity = 64, overflow = "Overwrite", producers = "many")]
+    pub struct MarketData(Trade);
+}
+
+fn main() {}
