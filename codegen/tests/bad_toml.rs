@@ -331,7 +331,7 @@ fn row_21_crlf() {
 #[test]
 fn row_21_bom() {
     expect(
-        &format!("\u{feff}[topics.a]\nevents = [\"Nope\"]\ncapacity = 8\n"),
+        "\u{feff}[topics.a]\nevents = [\"Nope\"]\ncapacity = 8\n",
         &[
             "t.toml:2:11: unknown event `Nope` in topic `a`; declare it with `[events.Nope]` (TOML) or name its type in a topic (Rust)",
         ],
