@@ -228,7 +228,7 @@ fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
             }
 
             #[diagnostic::on_unimplemented(message = #unimplemented, label = #label, note = #note)]
-            #[doc = "The types this topic accepts: its events, and its event enum. Sealed."]
+            #[doc = " The types this topic accepts: its events, and its event enum. Sealed."]
             pub trait Carries: ::core::marker::Copy + sealed::Sealed {
                 #trait_items
             }
@@ -616,7 +616,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     });
     let output_fields = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
-        let (f, doc_line) = (&topic.snake, format!("Publisher of topic `{}`.", topic.name));
+        let (f, doc_line) = (&topic.snake, format!(" Publisher of topic `{}`.", topic.name));
         quote!(#[doc = #doc_line] pub #f: super::#f::Publisher<'a>)
     });
     let output_takes = subscriber.publishes.iter().map(|&t| {

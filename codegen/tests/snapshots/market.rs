@@ -76,7 +76,7 @@ pub mod market {
             label = "topic `market_data` does not carry this type",
             note = "topic `market_data` carries `Trade`, `Quote`, or its event enum `MarketData`"
         )]
-        ///The types this topic accepts: its events, and its event enum. Sealed.
+        /// The types this topic accepts: its events, and its event enum. Sealed.
         pub trait Carries: ::core::marker::Copy + sealed::Sealed {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
@@ -198,7 +198,7 @@ pub mod market {
             label = "topic `orders` does not carry this type",
             note = "topic `orders` carries `Order`, or its event enum `Orders`"
         )]
-        ///The types this topic accepts: its events, and its event enum. Sealed.
+        /// The types this topic accepts: its events, and its event enum. Sealed.
         pub trait Carries: ::core::marker::Copy + sealed::Sealed {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
