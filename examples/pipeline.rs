@@ -9,7 +9,8 @@
 //! cargo run --release --example pipeline
 //! ```
 //!
-//! (Once the macros land, the same topology is declared once and generated; see README.)
+//! This example uses the runtime's rings by hand; `market` and `robot` generate a whole bus
+//! from a topology file.
 
 use std::thread;
 use std::time::{Duration, Instant};

@@ -1,8 +1,14 @@
 //! hardwire: a compile-time wired event bus.
 //!
-//! This facade re-exports [`hardwire_runtime`]: seqlock rings, publishers, subscribers,
-//! wait strategies and stats. The macros that generate whole buses from a Rust or TOML
-//! topology (`#[derive(Event)]`, `#[hardwire::bus]`) are not written yet; see the README.
+//! Declare events, topics and subscribers once, in Rust or in a TOML file, and
+//! [`#[hardwire::bus]`](bus) generates the bus: one seqlock ring per topic, publishers that
+//! accept exactly their topic's events, one handler trait per subscriber, dispatched by
+//! direct calls. [`#[derive(Event)]`](derive@Event) makes a `#[repr(C)]` plain-data struct or
+//! an enum an event. The README's quick start shows both forms; every diagnostic the macros
+//! produce is listed in `hardwire_codegen::diagnostics`.
+//!
+//! This facade also re-exports [`hardwire_runtime`], the primitives generated buses are
+//! built from, usable on their own:
 //!
 //! ```
 //! use hardwire::{Backpressure, Ring};

@@ -426,6 +426,13 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                     self.inner.set_wait_strategy(strategy);
                 }
+
+                /// [`Publisher::set_wait_strategy`], by value.
+                #[must_use]
+                pub fn with_wait_strategy(mut self, strategy: ::hardwire::WaitStrategy) -> Self {
+                    self.set_wait_strategy(strategy);
+                    self
+                }
             }
     };
     (trait_items, rest)
@@ -814,6 +821,13 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                     #(#strategies)*
                     self.idle = ::hardwire::Idle::new(strategy);
+                }
+
+                /// [`Subscriber::set_wait_strategy`], by value.
+                #[must_use]
+                pub fn with_wait_strategy(mut self, strategy: ::hardwire::WaitStrategy) -> Self {
+                    self.set_wait_strategy(strategy);
+                    self
                 }
 
                 /// This subscriber's counters, summed over its topics.

@@ -11,13 +11,16 @@
 //!
 //! Both front ends produce the same [`model::Topology`], so the Rust and TOML forms of one
 //! topology generate identical code. Every problem is collected as a located
-//! [`diag::Diagnostic`]; nothing here panics on any input.
+//! [`diag::Diagnostic`]; nothing here panics on any input. [`diagnostics`] lists every
+//! message the macros can produce.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod check;
 pub mod diag;
+#[doc = include_str!("../DIAGNOSTICS.md")]
+pub mod diagnostics {}
 pub mod emit;
 pub mod event;
 pub mod model;

@@ -26,3 +26,8 @@ fn check_snapshot(example: &str) {
 fn market() {
     check_snapshot("market");
 }
+
+#[test]
+fn robot() {
+    check_snapshot("robot");
+}

@@ -109,7 +109,7 @@ pub mod market {
         pub type Ring = ::hardwire::Ring<Wire, 4096usize, ::hardwire::Overwrite, 3usize>;
         const _: () = ::core::assert!(
             (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/market.toml:19:12: topic `market_data`: its ring needs more than 4 GiB; lower `capacity`"
+            "schema-examples/market.toml:20:12: topic `market_data`: its ring needs more than 4 GiB; lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
@@ -176,6 +176,15 @@ pub mod market {
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
             }
+            /// [`Publisher::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
+            }
         }
     }
     /// Every event of topic `orders`: what its subscribers' `try_recv_orders` return.
@@ -231,7 +240,7 @@ pub mod market {
         >;
         const _: () = ::core::assert!(
             (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/market.toml:27:12: topic `orders`: its ring needs more than 4 GiB; lower `capacity`"
+            "schema-examples/market.toml:28:12: topic `orders`: its ring needs more than 4 GiB; lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
@@ -330,14 +339,23 @@ pub mod market {
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
             }
+            /// [`Publisher::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
+            }
         }
     }
-    /// Handler of subscriber `momentum`, which reads `market_data`. Implement one method per event; a missing or extra method does not compile.
+    /// Handler of subscriber `momentum`, which reads `market_data` and publishes to `orders` through `out`. Implement one method per event; a missing or extra method does not compile.
     pub trait Momentum {
         /// Handles `Trade` from `market_data`.
-        fn on_trade(&mut self, event: &Trade);
+        fn on_trade(&mut self, event: &Trade, out: &mut momentum::Outputs<'_>);
         /// Handles `Quote` from `market_data`.
-        fn on_quote(&mut self, event: &Quote);
+        fn on_quote(&mut self, event: &Quote, out: &mut momentum::Outputs<'_>);
         /// Called when this subscriber was lapped on an overwrite topic and missed exactly
         /// `missed` events of `topic`. Does nothing unless overridden.
         #[inline]
@@ -345,12 +363,12 @@ pub mod market {
             let _ = (topic, missed);
         }
     }
-    /// Handler of subscriber `mean_reversion`, which reads `market_data`. Implement one method per event; a missing or extra method does not compile.
+    /// Handler of subscriber `mean_reversion`, which reads `market_data` and publishes to `orders` through `out`. Implement one method per event; a missing or extra method does not compile.
     pub trait MeanReversion {
         /// Handles `Trade` from `market_data`.
-        fn on_trade(&mut self, event: &Trade);
+        fn on_trade(&mut self, event: &Trade, out: &mut mean_reversion::Outputs<'_>);
         /// Handles `Quote` from `market_data`.
-        fn on_quote(&mut self, event: &Quote);
+        fn on_quote(&mut self, event: &Quote, out: &mut mean_reversion::Outputs<'_>);
         /// Called when this subscriber was lapped on an overwrite topic and missed exactly
         /// `missed` events of `topic`. Does nothing unless overridden.
         #[inline]
@@ -384,10 +402,17 @@ pub mod market {
     pub mod momentum {
         #[allow(unused_imports)]
         use super::*;
+        /// The publishers of stage `momentum`, passed to its handler's methods as `out`.
+        #[derive(Debug)]
+        pub struct Outputs<'a> {
+            /// Publisher of topic `orders`.
+            pub orders: super::orders::Publisher<'a>,
+        }
         /// The handle of subscriber `momentum`: drains its topics into a [`Momentum`](super::Momentum) handler.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
+            outputs: Outputs<'a>,
             closed: [bool; 1usize],
             idle: ::hardwire::Idle,
         }
@@ -413,6 +438,13 @@ pub mod market {
                         .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                             name: "momentum",
                         })?,
+                    outputs: Outputs {
+                        orders: super::orders::Publisher::new(&bus.orders)
+                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
+                                subscriber: "momentum",
+                                topic: "orders",
+                            })?,
+                    },
                     closed: [false; 1usize],
                     idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
                 })
@@ -434,10 +466,10 @@ pub mod market {
                             ) {
                                 ::core::result::Result::Ok(
                                     super::MarketData::Trade(event),
-                                ) => handler.on_trade(&event),
+                                ) => handler.on_trade(&event, &mut self.outputs),
                                 ::core::result::Result::Ok(
                                     super::MarketData::Quote(event),
-                                ) => handler.on_quote(&event),
+                                ) => handler.on_quote(&event, &mut self.outputs),
                                 _ => {}
                             }
                         }
@@ -504,6 +536,15 @@ pub mod market {
                 self.market_data.set_wait_strategy(strategy);
                 self.idle = ::hardwire::Idle::new(strategy);
             }
+            /// [`Subscriber::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
+            }
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
@@ -517,16 +558,27 @@ pub mod market {
                 add(self.market_data.stats());
                 total
             }
+            /// This stage's publishers, for publishing outside a handler call.
+            pub fn outputs(&mut self) -> &mut Outputs<'a> {
+                &mut self.outputs
+            }
         }
     }
     /// The handle of subscriber `mean_reversion`: drains its topics into a [`MeanReversion`](super::MeanReversion) handler.
     pub mod mean_reversion {
         #[allow(unused_imports)]
         use super::*;
+        /// The publishers of stage `mean_reversion`, passed to its handler's methods as `out`.
+        #[derive(Debug)]
+        pub struct Outputs<'a> {
+            /// Publisher of topic `orders`.
+            pub orders: super::orders::Publisher<'a>,
+        }
         /// The handle of subscriber `mean_reversion`: drains its topics into a [`MeanReversion`](super::MeanReversion) handler.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
+            outputs: Outputs<'a>,
             closed: [bool; 1usize],
             idle: ::hardwire::Idle,
         }
@@ -552,6 +604,13 @@ pub mod market {
                         .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                             name: "mean_reversion",
                         })?,
+                    outputs: Outputs {
+                        orders: super::orders::Publisher::new(&bus.orders)
+                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
+                                subscriber: "mean_reversion",
+                                topic: "orders",
+                            })?,
+                    },
                     closed: [false; 1usize],
                     idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
                 })
@@ -573,10 +632,10 @@ pub mod market {
                             ) {
                                 ::core::result::Result::Ok(
                                     super::MarketData::Trade(event),
-                                ) => handler.on_trade(&event),
+                                ) => handler.on_trade(&event, &mut self.outputs),
                                 ::core::result::Result::Ok(
                                     super::MarketData::Quote(event),
-                                ) => handler.on_quote(&event),
+                                ) => handler.on_quote(&event, &mut self.outputs),
                                 _ => {}
                             }
                         }
@@ -643,6 +702,15 @@ pub mod market {
                 self.market_data.set_wait_strategy(strategy);
                 self.idle = ::hardwire::Idle::new(strategy);
             }
+            /// [`Subscriber::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
+            }
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
@@ -655,6 +723,10 @@ pub mod market {
                 };
                 add(self.market_data.stats());
                 total
+            }
+            /// This stage's publishers, for publishing outside a handler call.
+            pub fn outputs(&mut self) -> &mut Outputs<'a> {
+                &mut self.outputs
             }
         }
     }
@@ -777,6 +849,15 @@ pub mod market {
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
                 self.idle = ::hardwire::Idle::new(strategy);
+            }
+            /// [`Subscriber::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
             }
             /// This subscriber's counters, summed over its topics.
             #[must_use]
@@ -903,6 +984,15 @@ pub mod market {
                 self.orders.set_wait_strategy(strategy);
                 self.idle = ::hardwire::Idle::new(strategy);
             }
+            /// [`Subscriber::set_wait_strategy`], by value.
+            #[must_use]
+            pub fn with_wait_strategy(
+                mut self,
+                strategy: ::hardwire::WaitStrategy,
+            ) -> Self {
+                self.set_wait_strategy(strategy);
+                self
+            }
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
@@ -952,7 +1042,7 @@ pub mod market {
         ///
         /// # Errors
         ///
-        /// [`TakeError`](::hardwire::TakeError) if it was taken before.
+        /// [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken.
         pub fn momentum(
             &self,
         ) -> ::core::result::Result<momentum::Subscriber<'_>, ::hardwire::TakeError> {
@@ -962,7 +1052,7 @@ pub mod market {
         ///
         /// # Errors
         ///
-        /// [`TakeError`](::hardwire::TakeError) if it was taken before.
+        /// [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken.
         pub fn mean_reversion(
             &self,
         ) -> ::core::result::Result<

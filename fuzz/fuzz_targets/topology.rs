@@ -1,0 +1,21 @@
+//! F1 (RELIABILITY.md §6.6): any bytes as a topology file must give a plan or located
+//! errors, never a panic, in bounded time. New inputs go to `corpus-run/` (ignored by git);
+//! the seeds in `corpus/topology/` are replayed by `codegen/tests/corpus.rs` in `cargo test`.
+//!
+//! ```text
+//! cd fuzz && mkdir -p corpus-run
+//! cargo fuzz run -s none topology corpus-run corpus/topology -- -max_total_time=600 -timeout=2 -rss_limit_mb=512
+//! ```
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    if let Err(errors) = hardwire_codegen::parse_and_validate("fuzz.toml", bytes) {
+        for error in errors {
+            let location = error.strip_prefix("fuzz.toml:").expect("every message starts with the file");
+            let mut parts = location.splitn(3, ':');
+            let line: usize = parts.next().and_then(|l| l.parse().ok()).expect("a line number");
+            let column: usize = parts.next().and_then(|c| c.parse().ok()).expect("a column number");
+            assert!(line >= 1 && column >= 1, "{error}");
+        }
+    }
+});

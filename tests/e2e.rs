@@ -1,0 +1,270 @@
+//! Generated buses end to end, across threads, for every topic mode: overwrite and
+//! backpressure × single and multiple producers × ring, and inline delivery. Every test
+//! asserts exact delivery: every event once and in order on backpressure topics, and
+//! `received + lagged == published` with gap-free sequences on overwrite topics.
+
+use std::thread;
+
+use hardwire::{Event, Shutdown, WaitStrategy};
+
+/// A sequenced event: `producer` and its own sequence `seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Tick {
+    pub seq: u64,
+    pub producer: u32,
+    pub _pad: u32,
+}
+
+/// A second event type, so topics carry an event enum.
+#[derive(Clone, Copy, Debug, PartialEq, Event)]
+#[repr(C)]
+pub struct Mark {
+    pub seq: u64,
+}
+
+#[hardwire::bus]
+pub mod modes {
+    use super::{Mark, Tick};
+
+    #[topic(capacity = 64, overflow = "overwrite", producers = "single")]
+    pub struct LossySingle(Tick, Mark);
+
+    #[topic(capacity = 64, overflow = "overwrite", producers = "multi")]
+    pub struct LossyMulti(Tick);
+
+    #[topic(capacity = 64, overflow = "backpressure", producers = "single")]
+    pub struct LosslessSingle(Tick, Mark);
+
+    #[topic(capacity = 16, overflow = "backpressure", producers = "multi")]
+    pub struct LosslessMulti(Tick);
+
+    #[topic(delivery = "inline")]
+    pub struct Immediate(Tick, Mark);
+
+    #[subscriber(LossySingle)]
+    pub trait LossyReader {}
+
+    #[subscriber(LossyMulti)]
+    pub trait LossyMultiReader {}
+
+    #[subscriber(LosslessSingle)]
+    pub trait LosslessReader {}
+
+    #[subscriber(LosslessSingle(Tick))]
+    pub trait TickOnly {}
+
+    #[subscriber(LosslessMulti)]
+    pub trait LosslessMultiReader {}
+
+    #[subscriber(Immediate)]
+    pub trait First {}
+
+    #[subscriber(Immediate(Mark))]
+    pub trait Second {}
+}
+
+const EVENTS: u64 = if cfg!(miri) { 200 } else { 200_000 };
+
+/// Checks a stream of ticks from `producers` producers: per-producer sequences increase
+/// without gaps, except across a reported lag.
+#[derive(Default)]
+struct Checker {
+    next: [u64; 8],
+    received: u64,
+    lagged: u64,
+    marks: u64,
+    lossless: bool,
+}
+
+impl Checker {
+    fn tick(&mut self, tick: &Tick) {
+        let next = &mut self.next[tick.producer as usize];
+        if self.lossless {
+            assert_eq!(tick.seq, *next, "lossless topic: gap or reorder for producer {}", tick.producer);
+        } else {
+            assert!(tick.seq >= *next, "reordered or duplicated for producer {}", tick.producer);
+        }
+        *next = tick.seq + 1;
+        self.received += 1;
+    }
+
+    fn lagged(&mut self, missed: u64) {
+        assert!(!self.lossless, "a backpressure topic reported lag");
+        self.lagged += missed;
+    }
+}
+
+macro_rules! handler {
+    ($trait:ident, $($method:ident: $event:ty => $body:expr),*) => {
+        impl modes::$trait for Checker {
+            $(fn $method(&mut self, event: &$event) { ($body)(self, event) })*
+            fn on_lagged(&mut self, _: modes::Topic, missed: u64) {
+                self.lagged(missed);
+            }
+        }
+    };
+}
+
+handler!(LossyReader, on_tick: Tick => Checker::tick, on_mark: Mark => |c: &mut Checker, _| c.marks += 1);
+handler!(LossyMultiReader, on_tick: Tick => Checker::tick);
+handler!(LosslessReader, on_tick: Tick => Checker::tick, on_mark: Mark => |c: &mut Checker, _| c.marks += 1);
+handler!(TickOnly, on_tick: Tick => Checker::tick);
+handler!(LosslessMultiReader, on_tick: Tick => Checker::tick);
+
+fn tick(seq: u64, producer: u32) -> Tick {
+    Tick { seq, producer, _pad: 0 }
+}
+
+#[test]
+fn overwrite_single_producer_counts_every_lost_event_exactly() {
+    let bus = modes::Bus::new_boxed();
+    let mut reader = bus.lossy_reader().unwrap();
+    let shutdown = Shutdown::new();
+    thread::scope(|scope| {
+        let mut publisher = bus.lossy_single().publisher().unwrap();
+        scope.spawn(move || {
+            for seq in 0..EVENTS {
+                publisher.publish(tick(seq, 0));
+                if seq % 1000 == 999 {
+                    publisher.publish(Mark { seq });
+                }
+            }
+        });
+        let mut checker = Checker::default();
+        reader.run(&mut checker, &shutdown);
+        let marks = EVENTS / 1000;
+        assert_eq!(checker.received + checker.marks + checker.lagged, EVENTS + marks);
+        let stats = bus.stats().lossy_single;
+        assert_eq!(stats.ring.published, EVENTS + marks);
+        let mine = stats.subscribers[0].1.expect("flushed when the ring ran dry");
+        assert_eq!((mine.received, mine.lagged), (checker.received + checker.marks, checker.lagged));
+    });
+}
+
+#[test]
+fn overwrite_multi_producer_accounts_for_every_event() {
+    let bus = modes::Bus::new_boxed();
+    let mut reader = bus.lossy_multi_reader().unwrap();
+    let shutdown = Shutdown::new();
+    thread::scope(|scope| {
+        let publisher = bus.lossy_multi().publisher().unwrap();
+        for producer in 0..3 {
+            let mut publisher = publisher.clone();
+            scope.spawn(move || (0..EVENTS / 3).for_each(|seq| publisher.publish(tick(seq, producer))));
+        }
+        drop(publisher);
+        let mut checker = Checker::default();
+        reader.run(&mut checker, &shutdown);
+        assert_eq!(checker.received + checker.lagged, EVENTS / 3 * 3);
+    });
+}
+
+#[test]
+fn backpressure_single_producer_delivers_everything_in_order_to_each_subscriber() {
+    let bus = modes::Bus::new_boxed();
+    let mut all = bus.lossless_reader().unwrap().with_wait_strategy(WaitStrategy::Block);
+    let mut ticks_only = bus.tick_only().unwrap();
+    let shutdown = Shutdown::new();
+    thread::scope(|scope| {
+        let mut publisher = bus.lossless_single().publisher().unwrap();
+        scope.spawn(move || {
+            for seq in 0..EVENTS {
+                publisher.publish(tick(seq, 0));
+                if seq % 10 == 0 {
+                    publisher.publish(Mark { seq });
+                }
+            }
+        });
+        let other = scope.spawn(move || {
+            let mut checker = Checker { lossless: true, ..Checker::default() };
+            ticks_only.run(&mut checker, &Shutdown::new());
+            checker
+        });
+        let mut checker = Checker { lossless: true, ..Checker::default() };
+        all.run(&mut checker, &shutdown);
+        assert_eq!((checker.received, checker.marks, checker.lagged), (EVENTS, EVENTS / 10, 0));
+        let other = other.join().unwrap();
+        assert_eq!((other.received, other.marks, other.lagged), (EVENTS, 0, 0));
+    });
+}
+
+#[test]
+fn backpressure_multi_producer_delivers_each_producers_events_in_order() {
+    let bus = modes::Bus::new_boxed();
+    let mut reader = bus.lossless_multi_reader().unwrap();
+    thread::scope(|scope| {
+        let publisher = bus.lossless_multi().publisher().unwrap();
+        for producer in 0..4 {
+            let mut publisher = publisher.clone();
+            scope.spawn(move || {
+                for seq in 0..EVENTS / 4 {
+                    if seq % 2 == 0 {
+                        publisher.publish(tick(seq, producer));
+                    } else {
+                        let mut event = tick(seq, producer);
+                        while let Err(full) = publisher.try_publish(event) {
+                            event = full.into_inner();
+                            thread::yield_now();
+                        }
+                    }
+                }
+            });
+        }
+        drop(publisher);
+        let mut checker = Checker { lossless: true, ..Checker::default() };
+        reader.run(&mut checker, &Shutdown::new());
+        assert_eq!(checker.received, EVENTS / 4 * 4);
+        assert_eq!(&checker.next[..4], &[EVENTS / 4; 4]);
+    });
+}
+
+#[test]
+fn inline_delivery_calls_handlers_directly_in_declaration_order() {
+    #[derive(Default)]
+    struct Seen(Vec<(char, u64)>);
+    impl modes::First for Seen {
+        fn on_tick(&mut self, tick: &Tick) {
+            self.0.push(('t', tick.seq));
+        }
+        fn on_mark(&mut self, mark: &Mark) {
+            self.0.push(('m', mark.seq));
+        }
+    }
+    impl modes::Second for Seen {
+        fn on_mark(&mut self, mark: &Mark) {
+            self.0.push(('M', mark.seq));
+        }
+    }
+    let (mut first, mut second) = (Seen::default(), Seen::default());
+    let mut dispatcher = modes::immediate::Dispatcher::new(&mut first, &mut second);
+    for seq in 0..1000 {
+        dispatcher.emit(tick(seq, 0));
+        dispatcher.emit(modes::Immediate::Mark(Mark { seq }));
+    }
+    assert_eq!(first.0.len(), 2000);
+    assert_eq!(second.0, (0..1000).map(|seq| ('M', seq)).collect::<Vec<_>>());
+}
+
+#[test]
+fn channel_style_receive_skips_unsubscribed_events() {
+    let bus = modes::Bus::new();
+    let mut ticks_only = bus.tick_only().unwrap();
+    let mut publisher = bus.lossless_single().publisher().unwrap();
+    publisher.publish(Mark { seq: 1 });
+    publisher.publish(tick(2, 0));
+    assert!(matches!(ticks_only.try_recv_lossless_single(), Ok(modes::LosslessSingle::Tick(t)) if t.seq == 2));
+    assert!(matches!(ticks_only.try_recv_lossless_single(), Err(hardwire::TryRecvError::Empty)));
+}
+
+#[test]
+fn handles_are_taken_once_and_shutdown_stops_run() {
+    let bus = modes::Bus::new();
+    let mut reader = bus.lossy_reader().unwrap();
+    assert!(matches!(bus.lossy_reader(), Err(hardwire::TakeError::AlreadyTaken { name: "lossy_reader" })));
+    let _publisher = bus.lossy_single().publisher().unwrap();
+    assert!(bus.lossy_single().publisher().is_err());
+    let shutdown = Shutdown::new();
+    shutdown.trigger();
+    reader.run(&mut Checker::default(), &shutdown); // returns at once
+}
