@@ -502,7 +502,7 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
 /// Size and alignment of a type whose layout is the same on every target (primitives and
 /// arrays of them); `None` for anything else, which the generated compile-time assertion
 /// then checks instead.
-fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
+pub(crate) fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
     match ty {
         syn::Type::Path(path) if path.qself.is_none() => {
             let name = path.path.get_ident()?.to_string();

@@ -145,16 +145,33 @@ fn io_message(err: &std::io::Error) -> String {
 ///
 /// Every diagnostic, rendered.
 pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>> {
+    check_toml(label, bytes)
+        .map(|(plan, _)| plan)
+        .map_err(|(diagnostics, file)| diagnostics.iter().map(|d| d.render(Some(&file))).collect())
+}
+
+/// [`parse_and_validate`], keeping the diagnostics' byte ranges and the file they point
+/// into, for tools that show the source line (the command-line tool's `check`).
+///
+/// # Errors
+///
+/// Every diagnostic (each [`Loc::Toml`]), with the file as read.
+pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Diagnostic>, TomlFile)> {
     let file = match TomlFile::new(label, bytes, Span::call_site()) {
         Ok(file) => file,
-        Err(failure) => return Err(vec![failure.1.render(Some(&failure.0))]),
+        Err(failure) => {
+            let (file, diagnostic) = *failure;
+            return Err((vec![diagnostic], file));
+        }
     };
-    let render = |diagnostics: Vec<Diagnostic>| diagnostics.iter().map(|d| d.render(Some(&file))).collect::<Vec<_>>();
     let (topology, problems) = parse::toml::parse(&file);
     let Some(topology) = topology else {
-        return Err(render(problems));
+        return Err((problems, file));
     };
-    validate(&topology, problems, Some(&file), &Loc::Toml(0..0)).map_err(render)
+    match validate(&topology, problems, Some(&file), &Loc::Toml(0..0)) {
+        Ok(plan) => Ok((plan, file)),
+        Err(diagnostics) => Err((diagnostics, file)),
+    }
 }
 
 /// The code a TOML topology generates for `pub mod <module> {}`, outside any macro (for

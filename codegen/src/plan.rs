@@ -98,6 +98,37 @@ pub struct Subscriber {
 }
 
 impl Plan {
+    /// The size in bytes of event `e`, when the topology alone determines it: an event
+    /// declared with `fields` of primitive types and arrays of them (which `check` has
+    /// proved free of padding). `None` for `rust = ".."` events and other field types.
+    #[must_use]
+    pub fn event_size(&self, e: usize) -> Option<usize> {
+        let fields = self.events[e].fields.as_ref()?;
+        fields.iter().map(|(_, ty)| crate::check::layout(ty).map(|(size, _)| size)).sum()
+    }
+
+    /// The size in bytes of topic `t`'s ring payload, its wire form: the event itself for a
+    /// one-event topic, else a `u32` tag, 4 reserved bytes and the largest event rounded
+    /// up to whole words. `None` when an event's size is not known (see
+    /// [`Plan::event_size`]).
+    #[must_use]
+    pub fn wire_size(&self, t: usize) -> Option<usize> {
+        match self.topics[t].events.as_slice() {
+            [e] => self.event_size(*e),
+            events => {
+                let sizes = events.iter().map(|&e| self.event_size(e)).collect::<Option<Vec<_>>>()?;
+                Some(8 + sizes.into_iter().max().unwrap_or(0).div_ceil(8) * 8)
+            }
+        }
+    }
+
+    /// How many subscribers get a handle on the bus (those that read a ring topic): the
+    /// length of the bus's `taken` flags.
+    #[must_use]
+    pub fn handle_count(&self) -> usize {
+        (0..self.subscribers.len()).filter(|&s| self.reads_rings(s)).count()
+    }
+
     /// Whether subscriber `s` reads any ring topic (and so gets a handle on the bus).
     #[must_use]
     pub fn reads_rings(&self, s: usize) -> bool {

@@ -83,6 +83,8 @@ pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvE
 pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
+#[cfg(not(loom))]
+pub use ring::ring_memory_bytes;
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};

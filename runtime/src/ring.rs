@@ -106,6 +106,29 @@ impl Overflow for Backpressure {
     const NAME: &'static str = "backpressure";
 }
 
+/// The footprint of a [`Ring`] whose payload is `payload_size` bytes, with `capacity`
+/// slots and `subscribers` records: `Ring::<T, CAP, O, SUBS>::MEMORY_BYTES` for any payload
+/// `T` of that size using the default slot words ([`slot_words`](crate::slot_words)). For
+/// tools that size a topology without compiling it.
+///
+/// ```
+/// use hardwire_runtime::{Overwrite, Ring, ring_memory_bytes};
+///
+/// assert_eq!(ring_memory_bytes(8, 1024, 2), Ring::<u64, 1024, Overwrite, 2>::MEMORY_BYTES);
+/// ```
+#[cfg(not(loom))]
+#[must_use]
+pub const fn ring_memory_bytes(payload_size: usize, capacity: usize, subscribers: usize) -> usize {
+    // Every field's size is a multiple of its alignment and the largest alignment is the
+    // slots' 128, so the fields pack without gaps in any order.
+    let slot = 8 + 8 * crate::payload::slot_words(payload_size);
+    let slots = (capacity * slot).next_multiple_of(128);
+    let fixed = 2 * size_of::<CachePadded<AtomicU64>>()
+        + size_of::<CachePadded<Control>>()
+        + subscribers * size_of::<CachePadded<Record>>();
+    (fixed + slots).next_multiple_of(128)
+}
+
 /// `Record::position` of a free record.
 pub(crate) const FREE: u64 = 0;
 

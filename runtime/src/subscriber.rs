@@ -342,6 +342,28 @@ where
         Ok(copied)
     }
 
+    /// Waits with the subscriber's [`WaitStrategy`] until an event is ready, then fills
+    /// `out` as [`Subscriber::try_recv_batch`] does; returns how many (at least one, unless
+    /// `out` is empty).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] (then the next call continues from the oldest event still in
+    /// the ring) and [`RecvError::Closed`] once the ring is closed and drained.
+    pub fn recv_batch(&mut self, out: &mut [PayloadOf<P>]) -> Result<usize, RecvError> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.try_recv_batch(out) {
+                Err(TryRecvError::Empty) => {
+                    self.wait_ready(None);
+                }
+                done => return done.map_err(RecvError::from),
+            }
+        }
+    }
+
     /// An iterator over the events ready now. It ends when the ring is empty (or closed
     /// and drained). Laps are skipped over; [`Drain::lagged`] and [`Subscriber::stats`]
     /// count the events they cost.

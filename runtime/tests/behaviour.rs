@@ -68,6 +68,48 @@ fn closing_delivers_everything_left_then_closed() {
 }
 
 #[test]
+fn recv_batch_waits_for_events_across_threads_then_reports_lag_and_close() {
+    const EVENTS: u64 = if cfg!(miri) { 200 } else { 100_000 };
+    let ring = Ring::<u64, 64, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    subscriber.set_wait_strategy(WaitStrategy::Block);
+    let mut publisher = ring.publisher().unwrap();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            for i in 0..EVENTS {
+                publisher.publish(i);
+            }
+        });
+        let mut buffer = [0u64; 16];
+        let mut expected = 0;
+        loop {
+            match subscriber.recv_batch(&mut buffer) {
+                Ok(n) => {
+                    assert!(n >= 1);
+                    for &event in &buffer[..n] {
+                        assert_eq!(event, expected);
+                        expected += 1;
+                    }
+                }
+                Err(RecvError::Closed) => break,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(expected, EVENTS);
+        assert_eq!(subscriber.recv_batch(&mut []), Ok(0));
+    });
+
+    let lossy = Ring::<u64, 4>::new();
+    let mut reader = lossy.subscribe().unwrap();
+    let mut writer = lossy.publisher().unwrap();
+    writer.publish_batch(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    let mut buffer = [0u64; 8];
+    assert_eq!(reader.recv_batch(&mut buffer), Err(RecvError::Lagged { missed: 7 }));
+    assert_eq!(reader.recv_batch(&mut buffer), Ok(3));
+    assert_eq!(buffer[..3], [7, 8, 9]);
+}
+
+#[test]
 fn a_ring_without_a_publisher_yet_is_empty_not_closed() {
     let ring = Ring::<u8, 4>::new();
     let mut subscriber = ring.subscribe().unwrap();
@@ -422,4 +464,19 @@ fn idle_paces_every_strategy_and_resets() {
         idle.reset();
         assert!(started.elapsed() < Duration::from_secs(2), "{strategy:?} idles too long");
     }
+}
+
+#[test]
+fn ring_memory_bytes_is_the_size_of_the_ring() {
+    use hardwire_runtime::ring_memory_bytes;
+    macro_rules! check {
+        ($($ty:ty),*) => {$(
+            let size = std::mem::size_of::<$ty>();
+            assert_eq!(ring_memory_bytes(size, 2, 1), Ring::<$ty, 2, Overwrite, 1>::MEMORY_BYTES, "{size} B");
+            assert_eq!(ring_memory_bytes(size, 64, 3), Ring::<$ty, 64, Backpressure, 3>::MEMORY_BYTES, "{size} B");
+            assert_eq!(ring_memory_bytes(size, 1024, 8), Ring::<$ty, 1024, Overwrite, 8>::MEMORY_BYTES, "{size} B");
+        )*};
+    }
+    check!(u8, u16, u32, u64, u128, [u8; 3], [u8; 13], [u8; 24], [u8; 40], [u8; 56], [u8; 64], [u8; 128], [u8; 1024]);
+    check!([u32; 5], [u64; 7], [u64; 12], [u64; 16], [u64; 128]);
 }
