@@ -9,6 +9,12 @@ pub mod market {}
 #[hardwire::bus(topology = "../schema-examples/robot.toml")]
 pub mod robot {}
 
+#[hardwire::bus(topology = "../schema-examples/game.toml")]
+pub mod game {}
+
+#[hardwire::bus(topology = "../schema-examples/telemetry.toml")]
+pub mod telemetry {}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -31,6 +37,8 @@ fn check_accepts_the_schema_examples() {
     for (file, summary) in [
         ("schema-examples/market.toml", "ok: 3 events, 2 topics, 4 subscribers"),
         ("schema-examples/robot.toml", "ok: 5 events, 4 topics, 5 subscribers"),
+        ("schema-examples/game.toml", "ok: 4 events, 3 topics, 5 subscribers"),
+        ("schema-examples/telemetry.toml", "ok: 2 events, 2 topics, 3 subscribers"),
     ] {
         let output = hardwire(&["check", file]);
         assert!(output.status.success(), "{}", stderr(&output));
@@ -148,7 +156,12 @@ fn graph_output_is_valid_graphviz_when_dot_is_installed() {
         return;
     };
     assert!(probe.status.success());
-    for file in ["schema-examples/market.toml", "schema-examples/robot.toml"] {
+    for file in [
+        "schema-examples/market.toml",
+        "schema-examples/robot.toml",
+        "schema-examples/game.toml",
+        "schema-examples/telemetry.toml",
+    ] {
         let graph = hardwire(&["graph", file]).stdout;
         let mut child = Command::new("dot")
             .arg("-Tsvg")

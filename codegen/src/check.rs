@@ -261,8 +261,14 @@ fn index_by_name<'a>(names: impl Iterator<Item = &'a Name>) -> HashMap<&'a str, 
     map
 }
 
+/// An identifier for generated code. A name that cannot be one (`1A`, from a topic named
+/// `_1_a`) has been reported by `check_generated`, and the plan is then thrown away; the
+/// placeholder only keeps this function from panicking on it.
 fn ident(text: &str) -> Ident {
-    Ident::new(text, Span::call_site())
+    match crate::names::check_identifier(text) {
+        Ok(()) | Err(crate::names::BadName::Keyword) => Ident::new(text, Span::call_site()),
+        Err(_) => Ident::new("__hardwire_invalid_name", Span::call_site()),
+    }
 }
 
 /// TOML `events = [..]` on a subscriber: restricts every listed topic to those events.

@@ -179,8 +179,11 @@ pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Di
 ///
 /// # Errors
 ///
-/// Every diagnostic, rendered.
+/// Every diagnostic, rendered; or one message if `module` is not a Rust identifier.
 pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStream, Vec<String>> {
+    if let Err(why) = names::check_identifier(module) {
+        return Err(vec![format!("module name: {}", names::describe_bad_name(module, why))]);
+    }
     let plan = parse_and_validate(label, bytes)?;
     let module = Module {
         attrs: Vec::new(),
