@@ -159,8 +159,6 @@ fn main() {
         black_box(&controls.physics.height);
         drop(stats); // closes `profile`: the profiler drains it and returns
         let (summary, profiler_stats) = profiler.join().unwrap();
-        drop(controls);
-        drop(physics);
 
         let per_frame = elapsed.as_nanos() as f64 / FRAMES as f64;
         println!(
