@@ -21,7 +21,7 @@
 //! ```
 
 #![cfg_attr(not(feature = "std"), no_std)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub use hardwire_runtime::*;
 

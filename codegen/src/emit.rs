@@ -123,12 +123,16 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
             let docs = if event.docs.is_empty() { doc(&origin) } else { docs(&event.docs) };
             let names = fields.iter().map(|(name, _)| name);
             let types = fields.iter().map(|(_, ty)| ty);
+            let field_docs = fields.iter().map(|(name, ty)| {
+                let line = format!(" `{name}: {}`, as declared.", quote!(#ty).to_string().replace(' ', ""));
+                quote!(#[doc = #line])
+            });
             quote! {
                 #docs
                 #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
                 #[repr(C)]
                 pub struct #ty {
-                    #(pub #names: #types,)*
+                    #(#field_docs pub #names: #types,)*
                 }
             }
         }

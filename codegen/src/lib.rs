@@ -15,7 +15,7 @@
 //! message the macros can produce.
 
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod check;
 pub mod diag;

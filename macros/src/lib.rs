@@ -2,7 +2,7 @@
 //! plain library that is unit-tested and fuzzed on its own. Use them through the `hardwire`
 //! crate: `#[derive(hardwire::Event)]`, `#[hardwire::bus]`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 use proc_macro::TokenStream;
 

@@ -52,7 +52,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[cfg(not(target_has_atomic = "64"))]
 compile_error!(

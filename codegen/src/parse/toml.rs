@@ -219,6 +219,13 @@ fn event(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EventDe
         (Some(fields), None) => EventSource::Fields(self::fields(&name.text, fields, d)?),
         (None, Some(rust)) => {
             let text = string(rust, "rust", d)?;
+            if too_complex(text) {
+                d.error(
+                    &loc(rust),
+                    format!("`rust` must be the path of a Rust type, such as `crate::Trade`; this one is too complex ({COMPLEXITY})"),
+                );
+                return None;
+            }
             match syn::parse_str::<syn::Path>(text) {
                 Ok(path) => EventSource::Rust(path),
                 Err(_) => {
@@ -239,6 +246,17 @@ fn event(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EventDe
         }
     };
     Some(EventDecl { name, docs, source })
+}
+
+/// What [`too_complex`] refuses, for messages.
+const COMPLEXITY: &str = "more than 256 characters, or more than 32 of `([{<&*-!`";
+
+/// Whether a type or path written in the file is beyond any plausible event type. Such text
+/// is refused before `syn` parses it: `syn` recurses once per nesting level, and a type
+/// nested a few hundred levels deep (fuzzing found one) would overflow the compiler's stack
+/// instead of giving an error.
+fn too_complex(text: &str) -> bool {
+    text.len() > 256 || text.chars().filter(|c| matches!(c, '(' | '[' | '{' | '<' | '&' | '*' | '-' | '!')).count() > 32
 }
 
 /// `fields = ["ts: u64", ...]`.
@@ -277,6 +295,13 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
             continue;
         }
         let written = ty.trim();
+        if too_complex(written) {
+            d.error(
+                &here,
+                format!("field `{field}` of event `{event}`: its type is too complex ({COMPLEXITY}); event fields are plain types such as `u64` or `[f32; 4]`"),
+            );
+            continue;
+        }
         let ty = match syn::parse_str::<syn::Type>(written) {
             Ok(ty) => ty,
             Err(_) => {

@@ -10,28 +10,41 @@ pub mod market {
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Quote {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `bid: f64`, as declared.
         pub bid: f64,
+        /// `ask: f64`, as declared.
         pub ask: f64,
+        /// `bid_size: u32`, as declared.
         pub bid_size: u32,
+        /// `ask_size: u32`, as declared.
         pub ask_size: u32,
     }
     /// A public trade.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Trade {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `price: f64`, as declared.
         pub price: f64,
+        /// `qty: u32`, as declared.
         pub qty: u32,
+        /// `side: u32`, as declared.
         pub side: u32,
     }
     /// An order sent by a strategy.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Order {
+        /// `id: u64`, as declared.
         pub id: u64,
+        /// `price: f64`, as declared.
         pub price: f64,
+        /// `qty: u32`, as declared.
         pub qty: u32,
+        /// `side: u32`, as declared.
         pub side: u32,
     }
     /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.

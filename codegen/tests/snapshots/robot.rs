@@ -10,40 +10,55 @@ pub mod robot {
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Scan {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `range: f32`, as declared.
         pub range: f32,
+        /// `bearing: f32`, as declared.
         pub bearing: f32,
     }
     /// Wheel odometry: distance travelled since the last reading, in metres.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Odometry {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `distance: f64`, as declared.
         pub distance: f64,
     }
     /// A filtered obstacle estimate.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Obstacle {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `distance: f64`, as declared.
         pub distance: f64,
+        /// `bearing: f32`, as declared.
         pub bearing: f32,
+        /// `confidence: f32`, as declared.
         pub confidence: f32,
     }
     /// A velocity command, metres and radians per second.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Velocity {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `linear: f64`, as declared.
         pub linear: f64,
+        /// `angular: f64`, as declared.
         pub angular: f64,
     }
     /// Something the operator must know about at once.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Alarm {
+        /// `ts: u64`, as declared.
         pub ts: u64,
+        /// `code: u32`, as declared.
         pub code: u32,
+        /// `severity: u32`, as declared.
         pub severity: u32,
     }
     /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.
