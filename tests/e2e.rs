@@ -268,3 +268,85 @@ fn handles_are_taken_once_and_shutdown_stops_run() {
     shutdown.trigger();
     reader.run(&mut Checker::default(), &shutdown); // returns at once
 }
+
+#[hardwire::bus]
+pub mod blobs {
+    /// Lossless byte payloads from several threads.
+    #[topic(capacity = 32, payload = "bytes", size = "M", overflow = "backpressure", producers = "multi")]
+    pub struct Frames;
+
+    /// Lossy byte payloads.
+    #[topic(capacity = 8, payload = "bytes", size = "XS")]
+    pub struct Samples;
+
+    #[subscriber(Frames, Samples)]
+    pub trait Sink {}
+}
+
+/// A frame of `len` bytes whose content encodes producer, sequence and length.
+fn frame(producer: u8, seq: u32, len: usize) -> Vec<u8> {
+    let mut bytes = vec![producer; len.max(5)];
+    bytes[1..5].copy_from_slice(&seq.to_le_bytes());
+    for (i, byte) in bytes.iter_mut().enumerate().skip(5) {
+        *byte = (i as u8) ^ producer;
+    }
+    bytes
+}
+
+#[test]
+fn byte_topics_deliver_every_payload_intact_across_threads() {
+    const PER_PRODUCER: u32 = if cfg!(miri) { 50 } else { 20_000 };
+    #[derive(Default)]
+    struct Sink {
+        next: [u32; 2],
+        frames: u64,
+        samples: u64,
+        lagged: u64,
+    }
+    impl blobs::Sink for Sink {
+        fn on_frames(&mut self, payload: &hardwire::BytesM) {
+            let producer = payload[0];
+            let seq = u32::from_le_bytes(payload[1..5].try_into().unwrap());
+            assert_eq!(seq, self.next[usize::from(producer)], "in order per producer, none lost");
+            self.next[usize::from(producer)] += 1;
+            let len = 5 + (seq as usize * 37) % 1019;
+            assert_eq!(payload.as_slice(), frame(producer, seq, len).as_slice(), "the bytes arrive intact");
+            self.frames += 1;
+        }
+        fn on_samples(&mut self, _: &hardwire::BytesXS) {
+            self.samples += 1;
+        }
+        fn on_lagged(&mut self, _: blobs::Topic, missed: u64) {
+            self.lagged += missed;
+        }
+    }
+    let bus = blobs::Bus::new_boxed();
+    let mut sink = bus.sink().unwrap();
+    let frames = bus.frames().publisher().unwrap();
+    let mut samples = bus.samples().publisher().unwrap();
+    let shutdown = Shutdown::new();
+    let mut handler = Sink::default();
+    thread::scope(|scope| {
+        for producer in 0..2u8 {
+            let mut frames = frames.clone();
+            scope.spawn(move || {
+                for seq in 0..PER_PRODUCER {
+                    let len = 5 + (seq as usize * 37) % 1019;
+                    frames.publish_bytes(&frame(producer, seq, len)).unwrap();
+                }
+                let too_long = frames.publish_bytes(&[0; 1025]);
+                assert_eq!(too_long, Err(hardwire::TooLong { len: 1025, capacity: 1024 }));
+            });
+        }
+        drop(frames);
+        scope.spawn(move || {
+            for i in 0..1000u32 {
+                samples.publish_bytes(&i.to_le_bytes()).unwrap();
+            }
+        });
+        sink.run(&mut handler, &shutdown); // until both topics close and drain
+    });
+    assert_eq!(handler.frames, 2 * u64::from(PER_PRODUCER));
+    assert_eq!(handler.next, [PER_PRODUCER; 2]);
+    assert_eq!(handler.samples + handler.lagged, 1000, "lossy: every sample read or counted lost");
+}

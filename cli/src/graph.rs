@@ -46,8 +46,11 @@ fn topic_lines(plan: &Plan, topic: &Topic) -> Vec<String> {
             }
         ),
     };
-    let events: Vec<&str> = topic.events.iter().map(|&e| plan.events[e].name.as_str()).collect();
-    vec![topic.name.clone(), settings, events.join(", ")]
+    let carried = match topic.bytes {
+        Some(size) => format!("bytes, size {size:?} (up to {} B)", size.capacity()),
+        None => topic.events.iter().map(|&e| plan.events[e].name.as_str()).collect::<Vec<_>>().join(", "),
+    };
+    vec![topic.name.clone(), settings, carried]
 }
 
 /// The events on the edge from topic `t` to subscriber `s`, if it takes only some.

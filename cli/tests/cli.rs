@@ -15,6 +15,9 @@ pub mod game {}
 #[hardwire::bus(topology = "../schema-examples/telemetry.toml")]
 pub mod telemetry {}
 
+#[hardwire::bus(topology = "../schema-examples/drawing.toml")]
+pub mod drawing {}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -39,6 +42,7 @@ fn check_accepts_the_schema_examples() {
         ("schema-examples/robot.toml", "ok: 5 events, 4 topics, 5 subscribers"),
         ("schema-examples/game.toml", "ok: 4 events, 3 topics, 5 subscribers"),
         ("schema-examples/telemetry.toml", "ok: 2 events, 2 topics, 3 subscribers"),
+        ("schema-examples/drawing.toml", "ok: 3 events, 3 topics, 3 subscribers"),
     ] {
         let output = hardwire(&["check", file]);
         assert!(output.status.success(), "{}", stderr(&output));
@@ -161,6 +165,7 @@ fn graph_output_is_valid_graphviz_when_dot_is_installed() {
         "schema-examples/robot.toml",
         "schema-examples/game.toml",
         "schema-examples/telemetry.toml",
+        "schema-examples/drawing.toml",
     ] {
         let graph = hardwire(&["graph", file]).stdout;
         let mut child = Command::new("dot")

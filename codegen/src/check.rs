@@ -6,7 +6,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
-use crate::model::{Delivery, EventDecl, EventSource, Name, Overflow, Producers, Topology};
+use crate::model::{Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Size, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan::{self, Plan};
 
@@ -36,7 +36,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
         );
     }
     check_namespace(topology, &mut d);
-    let events: Vec<plan::Event> = topology.events.iter().map(|event| resolve_event(event, file, &mut d)).collect();
+    let mut events: Vec<plan::Event> = topology.events.iter().map(|event| resolve_event(event, file, &mut d)).collect();
     check_methods(topology, &mut d);
     let event_index = index_by_name(topology.events.iter().map(|e| &e.name));
     let topic_index = index_by_name(topology.topics.iter().map(|t| &t.name));
@@ -44,13 +44,20 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
     let mut topics: Vec<plan::Topic> = Vec::with_capacity(topology.topics.len());
     for topic in &topology.topics {
         let mut carried = Vec::new();
-        if topic.events.is_empty() && !topic.malformed.contains(&"events") {
+        let bytes = check_payload(topic, topology, &mut d);
+        if let Some(size) = bytes {
+            carried.push(events.len());
+            events.push(bytes_event(&topic.name.text, size));
+        } else if topic.payload.value == Payload::Bytes || topic.malformed.contains(&"payload") {
+            // Reported by `check_payload`, or where the bad `payload` was written.
+        } else if topic.events.is_empty() && !topic.malformed.contains(&"events") {
             d.error(
                 &topic.events_loc,
                 format!("topic `{}` carries no events; list them: `events = [\"EventName\", ..]`", topic.name.text),
             );
         }
-        for event in &topic.events {
+        let listed = if topic.payload.value == Payload::Bytes { &[][..] } else { &topic.events[..] };
+        for event in listed {
             match event_index.get(event.text.as_str()) {
                 Some(&i) if carried.contains(&i) => {
                     d.error(
@@ -85,6 +92,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
             overflow: topic.overflow.value,
             producers: topic.producers.value,
             delivery: topic.delivery.value,
+            bytes,
             subscribers: Vec::new(),
             stages: Vec::new(),
             capacity_prefix: match (&topic.capacity, file) {
@@ -312,6 +320,70 @@ fn apply_event_filter(
     }
 }
 
+/// `payload` and `size`; the size class of a well-formed byte topic.
+fn check_payload(topic: &crate::model::TopicDecl, topology: &Topology, d: &mut Diagnostics) -> Option<Size> {
+    let name = &topic.name.text;
+    if topic.malformed.contains(&"payload") {
+        return None; // reported where written
+    }
+    let size = if topic.malformed.contains(&"size") { &None } else { &topic.size };
+    match (topic.payload.value, size) {
+        (Payload::Events, None) => None,
+        (Payload::Events, Some(size)) => {
+            d.error(
+                &size.loc,
+                format!("`size` applies to byte topics: add `payload = \"bytes\"` to topic `{name}`, or remove `size`"),
+            );
+            None
+        }
+        (Payload::Bytes, size) => {
+            if let Some(first) = topic.events.first() {
+                d.error(
+                    &first.loc,
+                    format!(
+                        "topic `{name}` carries byte payloads (`payload = \"bytes\"`), not events; remove its events"
+                    ),
+                );
+            }
+            let method = snake(name);
+            for event in &topology.events {
+                if snake(&event.name.text) == method {
+                    d.error(
+                        &topic.name.loc,
+                        format!("byte topic `{name}` and event `{}` would both generate handler method `on_{method}`; rename one", event.name.text),
+                    );
+                }
+            }
+            match size {
+                Some(size) => Some(size.value),
+                None if topic.malformed.contains(&"size") => None, // reported where written
+                None => {
+                    d.error(
+                        &topic.payload.loc,
+                        format!("byte topic `{name}` needs a size class: add `size = \"XS\"` (64 bytes), \"S\" (256), \"M\" (1 KiB), \"L\" (4 KiB) or \"XL\" (16 KiB)"),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// The event of byte topic `topic`: the runtime's `Bytes` type of its size class, handled by
+/// `on_<topic>`.
+fn bytes_event(topic: &str, size: Size) -> plan::Event {
+    let ty = ident(size.type_name());
+    plan::Event {
+        name: size.type_name().to_owned(),
+        ty: syn::parse_quote!(::hardwire::#ty),
+        method: ident(&format!("on_{}", snake(topic))),
+        docs: vec![format!(" Up to {} bytes: a byte payload of size class `{:?}`.", size.capacity(), size)],
+        fields: None,
+        wire_size: Some(8 + size.capacity()),
+        check_span: Span::call_site(),
+    }
+}
+
 /// Settings of a topic; returns its capacity (0 for inline topics).
 fn check_topic_settings(topic: &crate::model::TopicDecl, d: &mut Diagnostics) -> u64 {
     let name = &topic.name.text;
@@ -501,6 +573,7 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
         method: ident(&format!("on_{}", snake(name))),
         docs: event.docs.clone(),
         fields,
+        wire_size: None,
         check_span,
     }
 }

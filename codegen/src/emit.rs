@@ -325,6 +325,39 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             }
         }
     });
+    let bytes = topic.bytes.map(|size| {
+        let ty = format_ident!("{}", size.type_name());
+        let line = format!(" Publishes a copy of `bytes` as one event (at most {} bytes).", size.capacity());
+        let try_bytes = lossless.then(|| {
+            quote! {
+                /// Publishes a copy of `bytes` if the ring has room now.
+                ///
+                /// # Errors
+                ///
+                /// [`TooLong`](::hardwire::TooLong) with nothing published; `Ok(false)` when
+                /// the ring is full (nothing published either).
+                pub fn try_publish_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<bool, ::hardwire::TooLong> {
+                    let payload = ::hardwire::#ty::new(bytes)?;
+                    ::core::result::Result::Ok(self.try_publish(payload).is_ok())
+                }
+            }
+        });
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            /// [`TooLong`](::hardwire::TooLong) if `bytes` exceeds the topic's size class;
+            /// nothing is published then.
+            pub fn publish_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<(), ::hardwire::TooLong> {
+                let payload = ::hardwire::#ty::new(bytes)?;
+                self.publish(payload);
+                ::core::result::Result::Ok(())
+            }
+
+            #try_bytes
+        }
+    });
     let full_doc = if lossless {
         " Waits while the slowest subscriber is a full lap behind (see `try_publish`)."
     } else {
@@ -426,6 +459,8 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
 
                 #backpressure
 
+                #bytes
+
                 /// The strategy `publish` waits with on a full backpressure ring.
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                     self.inner.set_wait_strategy(strategy);
@@ -448,6 +483,22 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     let camel = &topic.camel;
     let subscribers: Vec<&Subscriber> = topic.subscribers.iter().map(|&s| &plan.subscribers[s]).collect();
     let params: Vec<Ident> = (0..subscribers.len()).map(|i| format_ident!("H{}", i)).collect();
+    let emit_bytes = plan.topics[t].bytes.map(|size| {
+        let ty = format_ident!("{}", size.type_name());
+        quote! {
+            /// Calls every subscribed handler with a copy of `bytes`.
+            ///
+            /// # Errors
+            ///
+            /// [`TooLong`](::hardwire::TooLong) if `bytes` exceeds the topic's size class;
+            /// no handler is called then.
+            #[inline]
+            pub fn emit_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<(), ::hardwire::TooLong> {
+                self.emit(::hardwire::#ty::new(bytes)?);
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
     let fields: Vec<&Ident> = subscribers.iter().map(|s| &s.snake).collect();
     let traits: Vec<TokenStream> = subscribers
         .iter()
@@ -527,6 +578,8 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 pub fn emit<E: Carries>(&mut self, event: E) {
                     event.dispatch(self);
                 }
+
+                #emit_bytes
             }
 
             impl<'h, #(#params: ?Sized),*> ::core::fmt::Debug for Dispatcher<'h, #(#params),*> {

@@ -96,6 +96,60 @@ pub enum Delivery {
     Inline,
 }
 
+/// `payload`: what a topic carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// The events listed in `events`.
+    Events,
+    /// Byte strings of up to `size` bytes (`hardwire::Bytes<N>`).
+    Bytes,
+}
+
+/// `size`: a byte topic's size class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// 64 bytes.
+    XS,
+    /// 256 bytes.
+    S,
+    /// 1 KiB.
+    M,
+    /// 4 KiB.
+    L,
+    /// 16 KiB.
+    XL,
+}
+
+impl Size {
+    /// Every class and its name as written, smallest first.
+    pub const CHOICES: [(&'static str, Size); 5] =
+        [("XS", Size::XS), ("S", Size::S), ("M", Size::M), ("L", Size::L), ("XL", Size::XL)];
+
+    /// The most bytes a payload of this class holds.
+    #[must_use]
+    pub const fn capacity(self) -> usize {
+        match self {
+            Self::XS => 64,
+            Self::S => 256,
+            Self::M => 1024,
+            Self::L => 4096,
+            Self::XL => 16384,
+        }
+    }
+
+    /// The runtime's type for it: `BytesXS` … `BytesXL`.
+    #[must_use]
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            Self::XS => "BytesXS",
+            Self::S => "BytesS",
+            Self::M => "BytesM",
+            Self::L => "BytesL",
+            Self::XL => "BytesXL",
+        }
+    }
+}
+
 /// `[topics.name]`, or `#[topic(..)] struct Name(..)`.
 #[derive(Clone, Debug)]
 pub struct TopicDecl {
@@ -115,6 +169,10 @@ pub struct TopicDecl {
     pub producers: Setting<Producers>,
     /// `delivery`.
     pub delivery: Setting<Delivery>,
+    /// `payload`.
+    pub payload: Setting<Payload>,
+    /// `size`, if given.
+    pub size: Option<Setting<Size>>,
     /// Keys written (or misspelt) with a value that could not be used, already reported:
     /// validation does not also report them missing.
     pub malformed: Vec<&'static str>,

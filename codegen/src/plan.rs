@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::model::{Delivery, Overflow, Producers};
+use crate::model::{Delivery, Overflow, Producers, Size};
 
 /// A validated topology.
 #[derive(Clone, Debug)]
@@ -33,6 +33,8 @@ pub struct Event {
     pub docs: Vec<String>,
     /// `Some(fields)` for an event the macro declares.
     pub fields: Option<Vec<(Ident, syn::Type)>>,
+    /// The size, when known without the compiler and without `fields` (byte payloads).
+    pub wire_size: Option<usize>,
     /// Where rustc should point if the type is not an `Event` (a `rust = "..."` event).
     pub check_span: Span,
 }
@@ -59,6 +61,9 @@ pub struct Topic {
     pub producers: Producers,
     /// `delivery`.
     pub delivery: Delivery,
+    /// `Some(size)` for a byte topic (`payload = "bytes"`), which carries one event: the
+    /// runtime's `Bytes` type of that size class.
+    pub bytes: Option<Size>,
     /// Subscribers, in declaration order; the position is the subscriber's ring record.
     pub subscribers: Vec<usize>,
     /// Stage subscribers that publish to this topic.
@@ -103,6 +108,9 @@ impl Plan {
     /// proved free of padding). `None` for `rust = ".."` events and other field types.
     #[must_use]
     pub fn event_size(&self, e: usize) -> Option<usize> {
+        if let Some(size) = self.events[e].wire_size {
+            return Some(size);
+        }
         let fields = self.events[e].fields.as_ref()?;
         fields.iter().map(|(_, ty)| crate::check::layout(ty).map(|(size, _)| size)).sum()
     }

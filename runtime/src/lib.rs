@@ -66,6 +66,7 @@ extern crate alloc;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+mod bytes;
 mod error;
 mod event;
 mod mutant;
@@ -79,6 +80,7 @@ mod subscriber;
 mod sync;
 mod wait;
 
+pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
 pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvError};
 pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};

@@ -8,13 +8,13 @@ use syn::{Attribute, Ident, Item, ItemMod, LitInt, LitStr, Token};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::model::{
-    Delivery, EventDecl, EventSource, Name, Overflow, Producers, Setting, SubscriberDecl, Subscription, TopicDecl,
-    Topology,
+    Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl, Subscription,
+    TopicDecl, Topology,
 };
 use crate::names::suggestion;
 
 const BUS_ARGS: &[&str] = &["topology"];
-const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery"];
+const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery", "payload", "size"];
 const SUBSCRIBER_ARGS: &[&str] = &["publishes"];
 
 /// The arguments of `#[hardwire::bus(..)]`.
@@ -210,15 +210,21 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
     if !item.generics.params.is_empty() {
         d.push(Diagnostic::rust(item.generics.span(), "a topic cannot be generic"));
     }
-    let syn::Fields::Unnamed(fields) = &item.fields else {
-        d.push(Diagnostic::rust(
-            item.ident.span(),
-            format!("declare a topic as a tuple struct of its events: `struct {}(EventA, EventB);`", item.ident),
-        ));
-        return None;
+    let empty = syn::punctuated::Punctuated::new();
+    let (fields, events_loc) = match &item.fields {
+        syn::Fields::Unnamed(fields) => (&fields.unnamed, rust_loc(fields.span())),
+        // A byte topic (`payload = "bytes"`) lists no events.
+        syn::Fields::Unit => (&empty, rust_loc(item.ident.span())),
+        syn::Fields::Named(_) => {
+            d.push(Diagnostic::rust(
+                item.ident.span(),
+                format!("declare a topic as a tuple struct of its events: `struct {}(EventA, EventB);`", item.ident),
+            ));
+            return None;
+        }
     };
     let mut names = Vec::new();
-    for field in &fields.unnamed {
+    for field in fields {
         if let Some(event) = event_type(&field.ty, d) {
             names.push(Name { text: event.name.text.clone(), loc: event.name.loc.clone() });
             match events.iter().find(|known| known.name.text == event.name.text) {
@@ -244,11 +250,13 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
     let mut decl = TopicDecl {
         docs: doc_lines(&item.attrs),
         events: names,
-        events_loc: rust_loc(fields.span()),
+        events_loc,
         capacity: None,
         overflow: Setting { value: Overflow::Overwrite, loc: name.loc.clone() },
         producers: Setting { value: Producers::Single, loc: name.loc.clone() },
         delivery: Setting { value: Delivery::Ring, loc: name.loc.clone() },
+        payload: Setting { value: Payload::Events, loc: name.loc.clone() },
+        size: None,
         name,
         malformed: Vec::new(),
     };
@@ -295,6 +303,20 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
                         choice(&lit, "delivery", &[("ring", Delivery::Ring), ("inline", Delivery::Inline)], d)
                     {
                         decl.delivery = Setting { value, loc: rust_loc(lit.span()) };
+                    }
+                }
+                "payload" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match choice(&lit, "payload", &[("events", Payload::Events), ("bytes", Payload::Bytes)], d) {
+                        Some(value) => decl.payload = Setting { value, loc: rust_loc(lit.span()) },
+                        None => decl.malformed.push("payload"),
+                    }
+                }
+                "size" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match choice(&lit, "size", &Size::CHOICES, d) {
+                        Some(value) => decl.size = Some(Setting { value, loc: rust_loc(lit.span()) }),
+                        None => decl.malformed.push("size"),
                     }
                 }
                 other => {

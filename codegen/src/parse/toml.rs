@@ -5,14 +5,14 @@ use ::toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
 use crate::model::{
-    Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Producers, Setting, SubscriberDecl, Subscription,
-    TopicDecl, Topology,
+    Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl,
+    Subscription, TopicDecl, Topology,
 };
 use crate::names::{check_identifier, describe_bad_name, suggestion};
 
 const TOP_LEVEL_KEYS: &[&str] = &["events", "topics", "subscribers"];
 const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
-const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "doc"];
+const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "doc"];
 const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "doc"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -369,6 +369,15 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
         }
         capacity
     });
+    let payload_choices = [("events", Payload::Events), ("bytes", Payload::Bytes)];
+    let payload = choice(table, "payload", &payload_choices, Payload::Events, &name.loc, d);
+    let size = get(table, "size").map(|_| choice(table, "size", &Size::CHOICES, Size::M, &name.loc, d));
+    // A bad value was reported; checks that need it skip the topic rather than cascade.
+    for (key, known) in [("payload", &payload_choices.map(|c| c.0)[..]), ("size", &Size::CHOICES.map(|c| c.0)[..])] {
+        if get(table, key).is_some_and(|value| !value.get_ref().as_str().is_some_and(|text| known.contains(&text))) {
+            malformed.push(key);
+        }
+    }
     TopicDecl {
         docs: docs(table, d),
         events,
@@ -398,6 +407,8 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
             &name.loc,
             d,
         ),
+        payload,
+        size,
         name,
         malformed,
     }
