@@ -350,3 +350,83 @@ fn byte_topics_deliver_every_payload_intact_across_threads() {
     assert_eq!(handler.next, [PER_PRODUCER; 2]);
     assert_eq!(handler.samples + handler.lagged, 1000, "lossy: every sample read or counted lost");
 }
+
+#[test]
+fn taps_see_every_published_event_without_being_in_the_topology() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let bus = modes::Bus::new_boxed();
+    let ticks = Arc::new(AtomicU64::new(0));
+    let marks = Arc::new(AtomicU64::new(0));
+    let (t, m) = (Arc::clone(&ticks), Arc::clone(&marks));
+    let taps = bus.lossless_single().taps();
+    assert!(taps.is_empty());
+    let guard = taps.registry().register_guard(move |event: &modes::LosslessSingle| match event {
+        modes::LosslessSingle::Tick(_) => {
+            t.fetch_add(1, Ordering::Relaxed);
+        }
+        modes::LosslessSingle::Mark(_) => {
+            m.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let mut reader = bus.lossless_reader().unwrap();
+    let mut publisher = bus.lossless_single().publisher().unwrap();
+    publisher.publish(tick(0, 0));
+    publisher.publish_batch(&[Mark { seq: 1 }, Mark { seq: 2 }]);
+    publisher.try_publish(tick(1, 0)).unwrap();
+    assert_eq!((ticks.load(Ordering::Relaxed), marks.load(Ordering::Relaxed)), (2, 2));
+    let mut checker = Checker { lossless: true, ..Checker::default() };
+    assert_eq!(reader.poll(&mut checker), 4, "taps do not take events from subscribers");
+    drop(guard);
+    publisher.publish(tick(2, 0));
+    assert_eq!(ticks.load(Ordering::Relaxed), 2, "an unregistered tap sees nothing more");
+
+    // Multi-producer topics are tapped on every producer's thread.
+    let seen = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&seen);
+    bus.lossless_multi().taps().registry().register(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let mut multi_reader = bus.lossless_multi_reader().unwrap();
+    let multi = bus.lossless_multi().publisher().unwrap();
+    thread::scope(|scope| {
+        for producer in 0..2 {
+            let mut multi = multi.clone();
+            scope.spawn(move || (0..500).for_each(|seq| multi.publish(tick(seq, producer))));
+        }
+        drop(multi);
+        multi_reader.run(&mut Checker { lossless: true, ..Checker::default() }, &Shutdown::new());
+    });
+    assert_eq!(seen.load(Ordering::Relaxed), 1000);
+
+    // Inline topics: a dispatcher from the bus calls the taps after the subscribers.
+    #[derive(Default)]
+    struct Count(u64);
+    impl modes::First for Count {
+        fn on_tick(&mut self, _: &Tick) {
+            self.0 += 1;
+        }
+        fn on_mark(&mut self, _: &Mark) {
+            self.0 += 1;
+        }
+    }
+    impl modes::Second for Count {
+        fn on_mark(&mut self, _: &Mark) {
+            self.0 += 1;
+        }
+    }
+    let tapped = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&tapped);
+    bus.immediate().taps().registry().register(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let (mut first, mut second) = (Count::default(), Count::default());
+    let mut dispatcher = bus.immediate().dispatcher(&mut first, &mut second);
+    dispatcher.emit(tick(0, 0));
+    dispatcher.emit(Mark { seq: 1 });
+    let mut untapped = modes::immediate::Dispatcher::new(&mut first, &mut second);
+    untapped.emit(Mark { seq: 2 });
+    assert_eq!(tapped.load(Ordering::Relaxed), 2, "only the bus's dispatcher calls taps");
+    assert_eq!((first.0, second.0), (3, 2));
+}

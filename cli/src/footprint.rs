@@ -13,6 +13,7 @@ pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     let w = &mut out;
     let width = plan.topics.iter().map(|t| t.name.len()).max().unwrap_or(0).max("handle flags".len());
+    // Handle flags are bytes and tap pointers words: laid out together after the rings.
     let _ = writeln!(
         w,
         "{:<width$}  {:>8}  {:>8}  {:>6}  {:>11}  {:>12}",

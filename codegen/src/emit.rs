@@ -270,6 +270,10 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 fn into_wire(self) -> Wire {
                     #into
                 }
+                #[inline(always)]
+                fn into_event(self) -> super::#camel {
+                    super::#camel::#ident(self)
+                }
             }
         }
     });
@@ -307,7 +311,9 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             /// full lap behind.
             #[inline]
             pub fn try_publish<E: Carries>(&mut self, event: E) -> ::core::result::Result<(), ::hardwire::Full<E>> {
-                self.inner.try_publish(event.into_wire()).map_err(|_| ::hardwire::Full(event))
+                self.inner.try_publish(event.into_wire()).map_err(|_| ::hardwire::Full(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
 
             /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
@@ -321,7 +327,9 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 event: E,
                 shutdown: &::hardwire::Shutdown,
             ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
-                self.inner.publish_until(event.into_wire(), shutdown).map_err(|_| ::hardwire::Stopped(event))
+                self.inner.publish_until(event.into_wire(), shutdown).map_err(|_| ::hardwire::Stopped(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
         }
     });
@@ -373,6 +381,9 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
         /// This type's wire form, as the ring stores it.
         #[doc(hidden)]
         fn into_wire(self) -> Wire;
+        /// This type as the topic's event enum, as taps see it.
+        #[doc(hidden)]
+        fn into_event(self) -> super::#camel;
     };
     let rest = quote! {
             #(#carries)*
@@ -383,7 +394,16 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 fn into_wire(self) -> Wire {
                     #enum_into
                 }
+                #[inline(always)]
+                fn into_event(self) -> super::#camel {
+                    self
+                }
             }
+
+            /// Handlers added at run time that see every event published to this topic
+            /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+            /// the ring. A topic nobody taps pays one relaxed load per publish.
+            pub type Taps = ::hardwire::Taps<super::#camel>;
 
             /// The payload of this topic's ring slots.
             pub type Wire = #wire;
@@ -397,11 +417,18 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             #[derive(Clone, Copy, Debug)]
             pub struct Handle<'a> {
                 ring: &'a Ring,
+                taps: &'a Taps,
             }
 
             impl<'a> Handle<'a> {
-                pub(super) const fn new(ring: &'a Ring) -> Self {
-                    Self { ring }
+                pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                    Self { ring, taps }
+                }
+
+                /// This topic's taps: register handlers on `taps().registry()`.
+                #[must_use]
+                pub fn taps(&self) -> &'a Taps {
+                    self.taps
                 }
 
                 #[doc = #publisher_doc]
@@ -412,7 +439,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 /// topic's publisher was taken before (by you, or by a stage that publishes
                 /// here), or the topic is closed.
                 pub fn publisher(&self) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                    Publisher::new(self.ring)
+                    Publisher::new(self.ring, self.taps)
                 }
 
                 /// The ring's counters.
@@ -435,12 +462,13 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             #derive_clone
             pub struct Publisher<'a> {
                 inner: #inner,
+                taps: &'a Taps,
             }
 
             impl<'a> Publisher<'a> {
-                pub(super) fn new(ring: &'a Ring) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                pub(super) fn new(ring: &'a Ring, taps: &'a Taps) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                     #new_inner
-                        .map(|inner| Self { inner })
+                        .map(|inner| Self { inner, taps })
                         .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })
                 }
 
@@ -449,12 +477,25 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 #[inline]
                 pub fn publish<E: Carries>(&mut self, event: E) {
                     self.inner.publish(event.into_wire());
+                    self.tap(event);
                 }
 
                 /// Publishes every event of `events`, in order.
                 #[inline]
                 pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                     #batch
+                    if !self.taps.is_empty() {
+                        for &event in events {
+                            self.taps.notify(&event.into_event());
+                        }
+                    }
+                }
+
+                #[inline(always)]
+                fn tap<E: Carries>(&self, event: E) {
+                    if !self.taps.is_empty() {
+                        self.taps.notify(&event.into_event());
+                    }
                 }
 
                 #backpressure
@@ -516,12 +557,17 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             .zip(&fields)
             .filter(|(s, _)| s.subscriptions.iter().any(|sub| sub.topic == t && sub.events.contains(&e)))
             .map(|(_, field)| quote!(to.#field.#method(&self);));
+        let ident = event_ident(plan, e);
         quote! {
             impl sealed::Sealed for #ty {}
             impl Carries for #ty {
                 #[inline(always)]
                 fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>) {
                     #(#calls)*
+                }
+                #[inline(always)]
+                fn into_event(self) -> super::#camel {
+                    super::#camel::#ident(self)
                 }
             }
         }
@@ -546,6 +592,9 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
         /// Calls each subscribed handler with this event.
         #[doc(hidden)]
         fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>);
+        /// This type as the topic's event enum, as taps see it.
+        #[doc(hidden)]
+        fn into_event(self) -> super::#camel;
     };
     let rest = quote! {
             #(#dispatch)*
@@ -558,25 +607,65 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                         #(#arms)*
                     }
                 }
+                #[inline(always)]
+                fn into_event(self) -> super::#camel {
+                    self
+                }
+            }
+
+            /// Handlers added at run time that see every event emitted through a
+            /// dispatcher made by [`Handle::dispatcher`] (debuggers, loggers, tests), after
+            /// the subscribers' handlers. A topic nobody taps pays one relaxed load per emit.
+            pub type Taps = ::hardwire::Taps<super::#camel>;
+
+            /// Topic handle, from the bus: its taps, and dispatchers that call them.
+            #[derive(Clone, Copy, Debug)]
+            pub struct Handle<'a> {
+                taps: &'a Taps,
+            }
+
+            impl<'a> Handle<'a> {
+                pub(super) const fn new(taps: &'a Taps) -> Self {
+                    Self { taps }
+                }
+
+                /// This topic's taps: register handlers on `taps().registry()`.
+                #[must_use]
+                pub fn taps(&self) -> &'a Taps {
+                    self.taps
+                }
+
+                /// A dispatcher over these handlers that also calls this topic's taps.
+                #[must_use]
+                pub fn dispatcher<#bounds>(&self, #(#fields: &'a mut #params),*) -> Dispatcher<'a, #(#params),*> {
+                    Dispatcher { #(#fields,)* __hardwire_taps: ::core::option::Option::Some(self.taps), _handlers: ::core::marker::PhantomData }
+                }
             }
 
             #[doc = #dispatcher_doc]
             pub struct Dispatcher<'h, #(#params: ?Sized),*> {
                 #(#[doc = #handler_docs] pub #fields: &'h mut #params,)*
+                __hardwire_taps: ::core::option::Option<&'h Taps>,
                 _handlers: ::core::marker::PhantomData<&'h mut ()>,
             }
 
             impl<'h, #bounds> Dispatcher<'h, #(#params),*> {
-                /// A dispatcher over these handlers.
+                /// A dispatcher over these handlers, without taps (see [`Handle::dispatcher`]).
                 #[inline]
                 pub fn new(#(#fields: &'h mut #params),*) -> Self {
-                    Self { #(#fields,)* _handlers: ::core::marker::PhantomData }
+                    Self { #(#fields,)* __hardwire_taps: ::core::option::Option::None, _handlers: ::core::marker::PhantomData }
                 }
 
-                /// Calls every subscribed handler with `event`, in declaration order.
+                /// Calls every subscribed handler with `event`, in declaration order, then
+                /// the topic's taps if this dispatcher has them.
                 #[inline(always)]
                 pub fn emit<E: Carries>(&mut self, event: E) {
                     event.dispatch(self);
+                    if let ::core::option::Option::Some(taps) = self.__hardwire_taps {
+                        if !taps.is_empty() {
+                            taps.notify(&event.into_event());
+                        }
+                    }
                 }
 
                 #emit_bytes
@@ -686,8 +775,9 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let output_takes = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
         let (f, topic_name) = (&topic.snake, &topic.name);
+        let index = syn::Index::from(t);
         quote! {
-            #f: super::#f::Publisher::new(&bus.#f).map_err(|_| ::hardwire::TakeError::OutputTaken {
+            #f: super::#f::Publisher::new(&bus.#f, &bus.taps.#index).map_err(|_| ::hardwire::TakeError::OutputTaken {
                 subscriber: #name,
                 topic: #topic_name,
             })?,
@@ -921,15 +1011,40 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         let f = &topic.snake;
         quote!(::hardwire::__private::assert_zeroable::<#f::Ring>();)
     });
+    // Every topic's taps, in one tuple (no field names that could meet a topic's).
+    let tap_types: Vec<TokenStream> = plan
+        .topics
+        .iter()
+        .map(|topic| {
+            let f = &topic.snake;
+            quote!(#f::Taps)
+        })
+        .collect();
+    let tap_zeroable = tap_types.iter().map(|ty| quote!(::hardwire::__private::assert_zeroable::<#ty>();));
     let handles = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).count();
-    let accessors = rings.iter().map(|topic| {
+    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| {
         let f = &topic.snake;
-        let line = format!(" Topic `{}`: its publisher and counters.", topic.name);
-        quote! {
-            #[doc = #line]
-            #[must_use]
-            pub fn #f(&self) -> #f::Handle<'_> {
-                #f::Handle::new(&self.#f)
+        let index = syn::Index::from(t);
+        match topic.delivery {
+            Delivery::Ring => {
+                let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
+                quote! {
+                    #[doc = #line]
+                    #[must_use]
+                    pub fn #f(&self) -> #f::Handle<'_> {
+                        #f::Handle::new(&self.#f, &self.taps.#index)
+                    }
+                }
+            }
+            Delivery::Inline => {
+                let line = format!(" Topic `{}` (inline): its taps, and dispatchers that call them.", topic.name);
+                quote! {
+                    #[doc = #line]
+                    #[must_use]
+                    pub fn #f(&self) -> #f::Handle<'_> {
+                        #f::Handle::new(&self.taps.#index)
+                    }
+                }
             }
         }
     });
@@ -982,6 +1097,7 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         pub struct Bus {
             #(#ring_fields,)*
             taken: [::hardwire::__private::Once; #handles],
+            taps: (#(#tap_types,)*),
         }
 
         impl Bus {
@@ -994,6 +1110,7 @@ fn emit_bus(plan: &Plan) -> TokenStream {
                 Self {
                     #(#ring_inits,)*
                     taken: [const { ::hardwire::__private::Once::new() }; #handles],
+                    taps: (#(#tap_types::new(),)*),
                 }
             }
 
@@ -1024,10 +1141,11 @@ fn emit_bus(plan: &Plan) -> TokenStream {
 
         const _: () = {
             #(#zeroable)*
+            #(#tap_zeroable)*
             ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
         };
-        /// SAFETY: every field is a ring or a `Once`, each `Zeroable` (asserted just above),
-        /// and all-zero bytes are `Bus::new()`.
+        /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
+        /// (asserted just above), and all-zero bytes are `Bus::new()`.
         unsafe impl ::hardwire::__private::Zeroable for Bus {}
 
         /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.

@@ -72,6 +72,8 @@ mod event;
 mod mutant;
 mod payload;
 mod publisher;
+#[cfg(feature = "std")]
+mod registry;
 mod ring;
 mod shutdown;
 pub mod slot;
@@ -85,6 +87,40 @@ pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvE
 pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
+#[cfg(feature = "std")]
+pub use registry::{HandlerGuard, HandlerId, Registry, Taps, panic_message};
+
+/// Without `std` there is no handler registry, so a generated bus's topics cannot be
+/// tapped: this `Taps` holds nothing and notifies no one.
+#[cfg(not(feature = "std"))]
+#[derive(Debug, Default)]
+pub struct Taps<E: 'static>(core::marker::PhantomData<fn(&E)>);
+
+#[cfg(not(feature = "std"))]
+impl<E: 'static> Taps<E> {
+    /// No taps.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+
+    /// Always `true`: taps need the `std` feature.
+    #[must_use]
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        true
+    }
+
+    /// Calls no one (taps need the `std` feature); returns 0.
+    #[inline(always)]
+    pub fn notify(&self, _event: &E) -> usize {
+        0
+    }
+}
+
+// SAFETY: a zero-sized `PhantomData`: every (empty) bit pattern is `Taps::new()`.
+#[cfg(not(feature = "std"))]
+unsafe impl<E: 'static> bytemuck::Zeroable for Taps<E> {}
 #[cfg(not(loom))]
 pub use ring::ring_memory_bytes;
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};

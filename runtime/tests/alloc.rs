@@ -134,3 +134,25 @@ fn single_producer_across_threads_allocates_nothing() {
     });
     assert_eq!((producer.join().unwrap(), consumer_allocations), (0, 0));
 }
+
+#[test]
+fn registry_notify_allocates_nothing_without_panics() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SUM: AtomicU64 = AtomicU64::new(0);
+    let registry = hardwire_runtime::Registry::<u64>::new();
+    for priority in 0..4 {
+        registry.register_with_priority(priority, |n| {
+            SUM.fetch_add(*n, Ordering::Relaxed);
+        });
+    }
+    let empty = hardwire_runtime::Registry::<u64>::new();
+    let (called, allocations) = measured(|| {
+        let mut called = 0;
+        for i in 0..MESSAGES / 4 {
+            called += registry.notify(&i) + registry.notify_trusted(&i) + empty.notify(&i);
+        }
+        called
+    });
+    assert_eq!(called as u64, MESSAGES / 4 * 8);
+    assert_eq!(allocations, 0);
+}

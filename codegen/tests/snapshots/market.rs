@@ -94,12 +94,19 @@ pub mod market {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
             fn into_wire(self) -> Wire;
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::MarketData;
         }
         impl sealed::Sealed for Trade {}
         impl Carries for Trade {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::MarketData::Trade(self))
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::MarketData {
+                super::MarketData::Trade(self)
             }
         }
         impl sealed::Sealed for Quote {}
@@ -108,6 +115,10 @@ pub mod market {
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::MarketData::Quote(self))
             }
+            #[inline(always)]
+            fn into_event(self) -> super::MarketData {
+                super::MarketData::Quote(self)
+            }
         }
         impl sealed::Sealed for super::MarketData {}
         impl Carries for super::MarketData {
@@ -115,7 +126,15 @@ pub mod market {
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
             }
+            #[inline(always)]
+            fn into_event(self) -> super::MarketData {
+                self
+            }
         }
+        /// Handlers added at run time that see every event published to this topic
+        /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+        /// the ring. A topic nobody taps pays one relaxed load per publish.
+        pub type Taps = ::hardwire::Taps<super::MarketData>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::MarketData as ::hardwire::Event>::Wire;
         /// This topic's ring.
@@ -128,10 +147,16 @@ pub mod market {
         #[derive(Clone, Copy, Debug)]
         pub struct Handle<'a> {
             ring: &'a Ring,
+            taps: &'a Taps,
         }
         impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring) -> Self {
-                Self { ring }
+            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                Self { ring, taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
             }
             /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
             ///
@@ -143,7 +168,7 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring)
+                Publisher::new(self.ring, self.taps)
             }
             /// The ring's counters.
             #[must_use]
@@ -163,13 +188,15 @@ pub mod market {
         #[derive(Debug)]
         pub struct Publisher<'a> {
             inner: ::hardwire::Publisher<&'a Ring>,
+            taps: &'a Taps,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
                 ring: &'a Ring,
+                taps: &'a Taps,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner })
+                    .map(|inner| Self { inner, taps })
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "market_data",
                     })
@@ -179,11 +206,23 @@ pub mod market {
             #[inline]
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
+                self.tap(event);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                 self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
+                if !self.taps.is_empty() {
+                    for &event in events {
+                        self.taps.notify(&event.into_event());
+                    }
+                }
+            }
+            #[inline(always)]
+            fn tap<E: Carries>(&self, event: E) {
+                if !self.taps.is_empty() {
+                    self.taps.notify(&event.into_event());
+                }
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -225,12 +264,19 @@ pub mod market {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
             fn into_wire(self) -> Wire;
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::Orders;
         }
         impl sealed::Sealed for Order {}
         impl Carries for Order {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::Orders {
+                super::Orders::Order(self)
             }
         }
         impl sealed::Sealed for super::Orders {}
@@ -241,7 +287,15 @@ pub mod market {
                     super::Orders::Order(event) => ::hardwire::Event::to_wire(&event),
                 }
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Orders {
+                self
+            }
         }
+        /// Handlers added at run time that see every event published to this topic
+        /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+        /// the ring. A topic nobody taps pays one relaxed load per publish.
+        pub type Taps = ::hardwire::Taps<super::Orders>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Order as ::hardwire::Event>::Wire;
         /// This topic's ring.
@@ -259,10 +313,16 @@ pub mod market {
         #[derive(Clone, Copy, Debug)]
         pub struct Handle<'a> {
             ring: &'a Ring,
+            taps: &'a Taps,
         }
         impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring) -> Self {
-                Self { ring }
+            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                Self { ring, taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
             }
             /// Publishes to topic `orders`. Clone it for every producing thread.
             ///
@@ -274,7 +334,7 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring)
+                Publisher::new(self.ring, self.taps)
             }
             /// The ring's counters.
             #[must_use]
@@ -294,13 +354,15 @@ pub mod market {
         #[derive(Clone, Debug)]
         pub struct Publisher<'a> {
             inner: ::hardwire::MultiPublisher<&'a Ring>,
+            taps: &'a Taps,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
                 ring: &'a Ring,
+                taps: &'a Taps,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::MultiPublisher::new(ring)
-                    .map(|inner| Self { inner })
+                    .map(|inner| Self { inner, taps })
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "orders",
                     })
@@ -310,12 +372,24 @@ pub mod market {
             #[inline]
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
+                self.tap(event);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                 for event in events {
                     self.inner.publish(event.into_wire());
+                }
+                if !self.taps.is_empty() {
+                    for &event in events {
+                        self.taps.notify(&event.into_event());
+                    }
+                }
+            }
+            #[inline(always)]
+            fn tap<E: Carries>(&self, event: E) {
+                if !self.taps.is_empty() {
+                    self.taps.notify(&event.into_event());
                 }
             }
             /// Publishes `event` if the ring has room now; otherwise gives it back.
@@ -331,7 +405,9 @@ pub mod market {
             ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
                 self.inner
                     .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))
+                    .map_err(|_| ::hardwire::Full(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
             ///
@@ -346,7 +422,9 @@ pub mod market {
             ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
                 self.inner
                     .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))
+                    .map_err(|_| ::hardwire::Stopped(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -452,7 +530,7 @@ pub mod market {
                             name: "momentum",
                         })?,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::new(&bus.orders)
+                        orders: super::orders::Publisher::new(&bus.orders, &bus.taps.1)
                             .map_err(|_| ::hardwire::TakeError::OutputTaken {
                                 subscriber: "momentum",
                                 topic: "orders",
@@ -618,7 +696,7 @@ pub mod market {
                             name: "mean_reversion",
                         })?,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::new(&bus.orders)
+                        orders: super::orders::Publisher::new(&bus.orders, &bus.taps.1)
                             .map_err(|_| ::hardwire::TakeError::OutputTaken {
                                 subscriber: "mean_reversion",
                                 topic: "orders",
@@ -1027,6 +1105,7 @@ pub mod market {
         market_data: market_data::Ring,
         orders: orders::Ring,
         taken: [::hardwire::__private::Once; 4usize],
+        taps: (market_data::Taps, orders::Taps),
     }
     impl Bus {
         /// The bus's exact memory footprint in bytes.
@@ -1038,18 +1117,19 @@ pub mod market {
                 market_data: market_data::Ring::new(),
                 orders: orders::Ring::new(),
                 taken: [const { ::hardwire::__private::Once::new() }; 4usize],
+                taps: (market_data::Taps::new(), orders::Taps::new()),
             }
         }
         ::hardwire::__private::bus_new_boxed!();
-        /// Topic `market_data`: its publisher and counters.
+        /// Topic `market_data`: its publisher, counters and taps.
         #[must_use]
         pub fn market_data(&self) -> market_data::Handle<'_> {
-            market_data::Handle::new(&self.market_data)
+            market_data::Handle::new(&self.market_data, &self.taps.0)
         }
-        /// Topic `orders`: its publisher and counters.
+        /// Topic `orders`: its publisher, counters and taps.
         #[must_use]
         pub fn orders(&self) -> orders::Handle<'_> {
-            orders::Handle::new(&self.orders)
+            orders::Handle::new(&self.orders, &self.taps.1)
         }
         /// The handle of subscriber `momentum`. Taken once.
         ///
@@ -1145,10 +1225,12 @@ pub mod market {
     const _: () = {
         ::hardwire::__private::assert_zeroable::<market_data::Ring>();
         ::hardwire::__private::assert_zeroable::<orders::Ring>();
+        ::hardwire::__private::assert_zeroable::<market_data::Taps>();
+        ::hardwire::__private::assert_zeroable::<orders::Taps>();
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
-    /// SAFETY: every field is a ring or a `Once`, each `Zeroable` (asserted just above),
-    /// and all-zero bytes are `Bus::new()`.
+    /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
+    /// (asserted just above), and all-zero bytes are `Bus::new()`.
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
     #[derive(Clone, Copy, Debug, PartialEq)]

@@ -119,12 +119,19 @@ pub mod robot {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
             fn into_wire(self) -> Wire;
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::Sensors;
         }
         impl sealed::Sealed for Scan {}
         impl Carries for Scan {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::Sensors::Scan(self))
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::Sensors {
+                super::Sensors::Scan(self)
             }
         }
         impl sealed::Sealed for Odometry {}
@@ -133,6 +140,10 @@ pub mod robot {
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::Sensors::Odometry(self))
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Sensors {
+                super::Sensors::Odometry(self)
+            }
         }
         impl sealed::Sealed for super::Sensors {}
         impl Carries for super::Sensors {
@@ -140,7 +151,15 @@ pub mod robot {
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Sensors {
+                self
+            }
         }
+        /// Handlers added at run time that see every event published to this topic
+        /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+        /// the ring. A topic nobody taps pays one relaxed load per publish.
+        pub type Taps = ::hardwire::Taps<super::Sensors>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::Sensors as ::hardwire::Event>::Wire;
         /// This topic's ring.
@@ -153,10 +172,16 @@ pub mod robot {
         #[derive(Clone, Copy, Debug)]
         pub struct Handle<'a> {
             ring: &'a Ring,
+            taps: &'a Taps,
         }
         impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring) -> Self {
-                Self { ring }
+            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                Self { ring, taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
             }
             /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
             ///
@@ -168,7 +193,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring)
+                Publisher::new(self.ring, self.taps)
             }
             /// The ring's counters.
             #[must_use]
@@ -188,13 +213,15 @@ pub mod robot {
         #[derive(Debug)]
         pub struct Publisher<'a> {
             inner: ::hardwire::Publisher<&'a Ring>,
+            taps: &'a Taps,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
                 ring: &'a Ring,
+                taps: &'a Taps,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner })
+                    .map(|inner| Self { inner, taps })
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "sensors",
                     })
@@ -204,11 +231,23 @@ pub mod robot {
             #[inline]
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
+                self.tap(event);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                 self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
+                if !self.taps.is_empty() {
+                    for &event in events {
+                        self.taps.notify(&event.into_event());
+                    }
+                }
+            }
+            #[inline(always)]
+            fn tap<E: Carries>(&self, event: E) {
+                if !self.taps.is_empty() {
+                    self.taps.notify(&event.into_event());
+                }
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -250,12 +289,19 @@ pub mod robot {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
             fn into_wire(self) -> Wire;
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::Obstacles;
         }
         impl sealed::Sealed for Obstacle {}
         impl Carries for Obstacle {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::Obstacles {
+                super::Obstacles::Obstacle(self)
             }
         }
         impl sealed::Sealed for super::Obstacles {}
@@ -268,7 +314,15 @@ pub mod robot {
                     }
                 }
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Obstacles {
+                self
+            }
         }
+        /// Handlers added at run time that see every event published to this topic
+        /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+        /// the ring. A topic nobody taps pays one relaxed load per publish.
+        pub type Taps = ::hardwire::Taps<super::Obstacles>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Obstacle as ::hardwire::Event>::Wire;
         /// This topic's ring.
@@ -286,10 +340,16 @@ pub mod robot {
         #[derive(Clone, Copy, Debug)]
         pub struct Handle<'a> {
             ring: &'a Ring,
+            taps: &'a Taps,
         }
         impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring) -> Self {
-                Self { ring }
+            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                Self { ring, taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
             }
             /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
             ///
@@ -301,7 +361,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring)
+                Publisher::new(self.ring, self.taps)
             }
             /// The ring's counters.
             #[must_use]
@@ -321,13 +381,15 @@ pub mod robot {
         #[derive(Debug)]
         pub struct Publisher<'a> {
             inner: ::hardwire::Publisher<&'a Ring>,
+            taps: &'a Taps,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
                 ring: &'a Ring,
+                taps: &'a Taps,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner })
+                    .map(|inner| Self { inner, taps })
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "obstacles",
                     })
@@ -337,11 +399,23 @@ pub mod robot {
             #[inline]
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
+                self.tap(event);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                 self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
+                if !self.taps.is_empty() {
+                    for &event in events {
+                        self.taps.notify(&event.into_event());
+                    }
+                }
+            }
+            #[inline(always)]
+            fn tap<E: Carries>(&self, event: E) {
+                if !self.taps.is_empty() {
+                    self.taps.notify(&event.into_event());
+                }
             }
             /// Publishes `event` if the ring has room now; otherwise gives it back.
             ///
@@ -356,7 +430,9 @@ pub mod robot {
             ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
                 self.inner
                     .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))
+                    .map_err(|_| ::hardwire::Full(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
             ///
@@ -371,7 +447,9 @@ pub mod robot {
             ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
                 self.inner
                     .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))
+                    .map_err(|_| ::hardwire::Stopped(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -413,12 +491,19 @@ pub mod robot {
             /// This type's wire form, as the ring stores it.
             #[doc(hidden)]
             fn into_wire(self) -> Wire;
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::Commands;
         }
         impl sealed::Sealed for Velocity {}
         impl Carries for Velocity {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::Commands {
+                super::Commands::Velocity(self)
             }
         }
         impl sealed::Sealed for super::Commands {}
@@ -431,7 +516,15 @@ pub mod robot {
                     }
                 }
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Commands {
+                self
+            }
         }
+        /// Handlers added at run time that see every event published to this topic
+        /// (debuggers, loggers, tests), on the publisher's thread, after the event is in
+        /// the ring. A topic nobody taps pays one relaxed load per publish.
+        pub type Taps = ::hardwire::Taps<super::Commands>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Velocity as ::hardwire::Event>::Wire;
         /// This topic's ring.
@@ -449,10 +542,16 @@ pub mod robot {
         #[derive(Clone, Copy, Debug)]
         pub struct Handle<'a> {
             ring: &'a Ring,
+            taps: &'a Taps,
         }
         impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring) -> Self {
-                Self { ring }
+            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
+                Self { ring, taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
             }
             /// Publishes to topic `commands`. Taken once: this topic has a single producer.
             ///
@@ -464,7 +563,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring)
+                Publisher::new(self.ring, self.taps)
             }
             /// The ring's counters.
             #[must_use]
@@ -484,13 +583,15 @@ pub mod robot {
         #[derive(Debug)]
         pub struct Publisher<'a> {
             inner: ::hardwire::Publisher<&'a Ring>,
+            taps: &'a Taps,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
                 ring: &'a Ring,
+                taps: &'a Taps,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner })
+                    .map(|inner| Self { inner, taps })
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "commands",
                     })
@@ -500,11 +601,23 @@ pub mod robot {
             #[inline]
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
+                self.tap(event);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
                 self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
+                if !self.taps.is_empty() {
+                    for &event in events {
+                        self.taps.notify(&event.into_event());
+                    }
+                }
+            }
+            #[inline(always)]
+            fn tap<E: Carries>(&self, event: E) {
+                if !self.taps.is_empty() {
+                    self.taps.notify(&event.into_event());
+                }
             }
             /// Publishes `event` if the ring has room now; otherwise gives it back.
             ///
@@ -519,7 +632,9 @@ pub mod robot {
             ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
                 self.inner
                     .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))
+                    .map_err(|_| ::hardwire::Full(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
             ///
@@ -534,7 +649,9 @@ pub mod robot {
             ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
                 self.inner
                     .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))
+                    .map_err(|_| ::hardwire::Stopped(event))?;
+                self.tap(event);
+                ::core::result::Result::Ok(())
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -579,6 +696,9 @@ pub mod robot {
                 self,
                 to: &mut Dispatcher<'_, H0, H1>,
             );
+            /// This type as the topic's event enum, as taps see it.
+            #[doc(hidden)]
+            fn into_event(self) -> super::Alarms;
         }
         impl sealed::Sealed for Alarm {}
         impl Carries for Alarm {
@@ -589,6 +709,10 @@ pub mod robot {
             ) {
                 to.console.on_alarm(&self);
                 to.black_box.on_alarm(&self);
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::Alarms {
+                super::Alarms::Alarm(self)
             }
         }
         impl sealed::Sealed for super::Alarms {}
@@ -602,6 +726,43 @@ pub mod robot {
                     super::Alarms::Alarm(event) => event.dispatch(to),
                 }
             }
+            #[inline(always)]
+            fn into_event(self) -> super::Alarms {
+                self
+            }
+        }
+        /// Handlers added at run time that see every event emitted through a
+        /// dispatcher made by [`Handle::dispatcher`] (debuggers, loggers, tests), after
+        /// the subscribers' handlers. A topic nobody taps pays one relaxed load per emit.
+        pub type Taps = ::hardwire::Taps<super::Alarms>;
+        /// Topic handle, from the bus: its taps, and dispatchers that call them.
+        #[derive(Clone, Copy, Debug)]
+        pub struct Handle<'a> {
+            taps: &'a Taps,
+        }
+        impl<'a> Handle<'a> {
+            pub(super) const fn new(taps: &'a Taps) -> Self {
+                Self { taps }
+            }
+            /// This topic's taps: register handlers on `taps().registry()`.
+            #[must_use]
+            pub fn taps(&self) -> &'a Taps {
+                self.taps
+            }
+            /// A dispatcher over these handlers that also calls this topic's taps.
+            #[must_use]
+            pub fn dispatcher<H0: super::Console + ?Sized, H1: super::BlackBox + ?Sized>(
+                &self,
+                console: &'a mut H0,
+                black_box: &'a mut H1,
+            ) -> Dispatcher<'a, H0, H1> {
+                Dispatcher {
+                    console,
+                    black_box,
+                    __hardwire_taps: ::core::option::Option::Some(self.taps),
+                    _handlers: ::core::marker::PhantomData,
+                }
+            }
         }
         /// Delivers topic `alarms` by direct calls, on the caller's thread: `emit` calls `console`, `black_box` in declaration order, then returns.
         pub struct Dispatcher<'h, H0: ?Sized, H1: ?Sized> {
@@ -609,6 +770,7 @@ pub mod robot {
             pub console: &'h mut H0,
             /// Handler of subscriber `black_box`.
             pub black_box: &'h mut H1,
+            __hardwire_taps: ::core::option::Option<&'h Taps>,
             _handlers: ::core::marker::PhantomData<&'h mut ()>,
         }
         impl<
@@ -616,19 +778,26 @@ pub mod robot {
             H0: super::Console + ?Sized,
             H1: super::BlackBox + ?Sized,
         > Dispatcher<'h, H0, H1> {
-            /// A dispatcher over these handlers.
+            /// A dispatcher over these handlers, without taps (see [`Handle::dispatcher`]).
             #[inline]
             pub fn new(console: &'h mut H0, black_box: &'h mut H1) -> Self {
                 Self {
                     console,
                     black_box,
+                    __hardwire_taps: ::core::option::Option::None,
                     _handlers: ::core::marker::PhantomData,
                 }
             }
-            /// Calls every subscribed handler with `event`, in declaration order.
+            /// Calls every subscribed handler with `event`, in declaration order, then
+            /// the topic's taps if this dispatcher has them.
             #[inline(always)]
             pub fn emit<E: Carries>(&mut self, event: E) {
                 event.dispatch(self);
+                if let ::core::option::Option::Some(taps) = self.__hardwire_taps {
+                    if !taps.is_empty() {
+                        taps.notify(&event.into_event());
+                    }
+                }
             }
         }
         impl<'h, H0: ?Sized, H1: ?Sized> ::core::fmt::Debug for Dispatcher<'h, H0, H1> {
@@ -732,7 +901,10 @@ pub mod robot {
                             name: "filter",
                         })?,
                     outputs: Outputs {
-                        obstacles: super::obstacles::Publisher::new(&bus.obstacles)
+                        obstacles: super::obstacles::Publisher::new(
+                                &bus.obstacles,
+                                &bus.taps.1,
+                            )
                             .map_err(|_| ::hardwire::TakeError::OutputTaken {
                                 subscriber: "filter",
                                 topic: "obstacles",
@@ -894,7 +1066,10 @@ pub mod robot {
                             name: "planner",
                         })?,
                     outputs: Outputs {
-                        commands: super::commands::Publisher::new(&bus.commands)
+                        commands: super::commands::Publisher::new(
+                                &bus.commands,
+                                &bus.taps.2,
+                            )
                             .map_err(|_| ::hardwire::TakeError::OutputTaken {
                                 subscriber: "planner",
                                 topic: "commands",
@@ -1154,6 +1329,7 @@ pub mod robot {
         obstacles: obstacles::Ring,
         commands: commands::Ring,
         taken: [::hardwire::__private::Once; 3usize],
+        taps: (sensors::Taps, obstacles::Taps, commands::Taps, alarms::Taps),
     }
     impl Bus {
         /// The bus's exact memory footprint in bytes.
@@ -1166,23 +1342,34 @@ pub mod robot {
                 obstacles: obstacles::Ring::new(),
                 commands: commands::Ring::new(),
                 taken: [const { ::hardwire::__private::Once::new() }; 3usize],
+                taps: (
+                    sensors::Taps::new(),
+                    obstacles::Taps::new(),
+                    commands::Taps::new(),
+                    alarms::Taps::new(),
+                ),
             }
         }
         ::hardwire::__private::bus_new_boxed!();
-        /// Topic `sensors`: its publisher and counters.
+        /// Topic `sensors`: its publisher, counters and taps.
         #[must_use]
         pub fn sensors(&self) -> sensors::Handle<'_> {
-            sensors::Handle::new(&self.sensors)
+            sensors::Handle::new(&self.sensors, &self.taps.0)
         }
-        /// Topic `obstacles`: its publisher and counters.
+        /// Topic `obstacles`: its publisher, counters and taps.
         #[must_use]
         pub fn obstacles(&self) -> obstacles::Handle<'_> {
-            obstacles::Handle::new(&self.obstacles)
+            obstacles::Handle::new(&self.obstacles, &self.taps.1)
         }
-        /// Topic `commands`: its publisher and counters.
+        /// Topic `commands`: its publisher, counters and taps.
         #[must_use]
         pub fn commands(&self) -> commands::Handle<'_> {
-            commands::Handle::new(&self.commands)
+            commands::Handle::new(&self.commands, &self.taps.2)
+        }
+        /// Topic `alarms` (inline): its taps, and dispatchers that call them.
+        #[must_use]
+        pub fn alarms(&self) -> alarms::Handle<'_> {
+            alarms::Handle::new(&self.taps.3)
         }
         /// The handle of subscriber `filter`. Taken once.
         ///
@@ -1269,10 +1456,14 @@ pub mod robot {
         ::hardwire::__private::assert_zeroable::<sensors::Ring>();
         ::hardwire::__private::assert_zeroable::<obstacles::Ring>();
         ::hardwire::__private::assert_zeroable::<commands::Ring>();
+        ::hardwire::__private::assert_zeroable::<sensors::Taps>();
+        ::hardwire::__private::assert_zeroable::<obstacles::Taps>();
+        ::hardwire::__private::assert_zeroable::<commands::Taps>();
+        ::hardwire::__private::assert_zeroable::<alarms::Taps>();
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
-    /// SAFETY: every field is a ring or a `Once`, each `Zeroable` (asserted just above),
-    /// and all-zero bytes are `Bus::new()`.
+    /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
+    /// (asserted just above), and all-zero bytes are `Bus::new()`.
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
     #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,0 +1,432 @@
+//! A registry of handlers added and removed while the program runs: plugins, debug taps,
+//! tests. The topology's subscribers are wired at compile time; a [`Registry`] is for the
+//! handlers that cannot be.
+//!
+//! Reads are lock-free: the handlers live in an immutable, ordered snapshot that writers
+//! replace as a whole (`arc-swap`), so [`Registry::notify`] is one atomic load of the
+//! snapshot and a call per handler, with no allocation unless a handler panics. Each call is
+//! isolated with `catch_unwind`: a panicking handler is counted, reported to the
+//! [`Registry::set_on_panic`] callback, and does not stop the others.
+//! [`Registry::notify_trusted`] skips the isolation for callers who prefer the cycles.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+
+use arc_swap::ArcSwapOption;
+
+/// Identifies a registered handler, for [`Registry::unregister`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HandlerId(u64);
+
+impl fmt::Display for HandlerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "handler #{}", self.0)
+    }
+}
+
+type Handler<E> = Box<dyn Fn(&E) + Send + Sync>;
+type PanicHook = Arc<dyn Fn(HandlerId, &(dyn Any + Send)) + Send + Sync>;
+
+struct Entry<E> {
+    id: HandlerId,
+    priority: i32,
+    /// `Some` for [`Registry::register_once`]: set by the one notify that calls it.
+    fired: Option<AtomicBool>,
+    handler: Handler<E>,
+}
+
+impl<E> Entry<E> {
+    fn is_live(&self) -> bool {
+        self.fired.as_ref().is_none_or(|fired| !fired.load(Ordering::Acquire))
+    }
+}
+
+/// Handlers of events `E`, added and removed while the program runs, called in priority
+/// order (higher first; equal priorities in registration order).
+///
+/// Reads are lock-free: the handlers live in an immutable, ordered snapshot that writers
+/// replace as a whole (`arc-swap`), so [`Registry::notify`] is one atomic load of the
+/// snapshot and a call per handler, with no allocation unless a handler panics. Each call is
+/// isolated with `catch_unwind`; [`Registry::notify_trusted`] skips the isolation.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use hardwire_runtime::Registry;
+///
+/// static SEEN: AtomicU64 = AtomicU64::new(0);
+/// let registry = Registry::<u64>::new();
+/// let id = registry.register(|n| { SEEN.fetch_add(*n, Ordering::Relaxed); });
+/// {
+///     let _guard = registry.register_guard(|_| panic!("isolated"));
+///     assert_eq!(registry.notify(&2), 1); // one call returned, one panicked
+/// } // the guard unregisters its handler
+/// assert_eq!(registry.notify(&3), 1);
+/// assert_eq!(SEEN.load(Ordering::Relaxed), 5);
+/// assert_eq!(registry.panics(), 1);
+/// assert!(registry.unregister(id));
+/// assert!(registry.is_empty());
+/// ```
+pub struct Registry<E: 'static> {
+    /// `None` when no handler was ever registered or all were removed.
+    snapshot: ArcSwapOption<Vec<Arc<Entry<E>>>>,
+    /// Serializes writers; readers never take it.
+    write: Mutex<()>,
+    next_id: AtomicU64,
+    /// Entries in the current snapshot, written under the write lock: 0 means a notify
+    /// has nothing to call. Once-handlers already called still count until the next write
+    /// prunes them, so this is never lower than the handlers a notify would call.
+    entries: AtomicUsize,
+    panics: AtomicU64,
+    on_panic: Mutex<Option<PanicHook>>,
+}
+
+impl<E: 'static> Registry<E> {
+    /// An empty registry. `const`: a registry can be a `static`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            snapshot: ArcSwapOption::const_empty(),
+            write: Mutex::new(()),
+            next_id: AtomicU64::new(1),
+            entries: AtomicUsize::new(0),
+            panics: AtomicU64::new(0),
+            on_panic: Mutex::new(None),
+        }
+    }
+
+    /// Registers `handler` at priority 0.
+    pub fn register(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(0, false, Box::new(handler))
+    }
+
+    /// Registers `handler` at `priority`: higher priorities are called first, equal ones in
+    /// registration order.
+    pub fn register_with_priority(&self, priority: i32, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(priority, false, Box::new(handler))
+    }
+
+    /// Registers `handler` to be called by the next notify only; it then counts as removed.
+    pub fn register_once(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(0, true, Box::new(handler))
+    }
+
+    /// Registers `handler` for as long as the returned guard lives.
+    pub fn register_guard(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerGuard<'_, E> {
+        HandlerGuard { registry: self, id: Some(self.register(handler)) }
+    }
+
+    fn insert(&self, priority: i32, once: bool, handler: Handler<E>) -> HandlerId {
+        let id = HandlerId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let entry = Arc::new(Entry { id, priority, fired: once.then(|| AtomicBool::new(false)), handler });
+        self.rewrite(|entries| {
+            let at = entries.iter().position(|e| e.priority < priority).unwrap_or(entries.len());
+            entries.insert(at, entry);
+        });
+        id
+    }
+
+    /// Replaces the snapshot with `edit` applied to its live entries, under the write lock;
+    /// returns the old snapshot.
+    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Arc<Entry<E>>>)) -> Option<Arc<Vec<Arc<Entry<E>>>>> {
+        let _writer = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = self.snapshot.load_full();
+        let mut entries: Vec<Arc<Entry<E>>> = current
+            .as_deref()
+            .map(|entries| entries.iter().filter(|e| e.is_live()).cloned().collect())
+            .unwrap_or_default();
+        edit(&mut entries);
+        self.entries.store(entries.len(), Ordering::Release);
+        let next = if entries.is_empty() { None } else { Some(Arc::new(entries)) };
+        self.snapshot.swap(next)
+    }
+
+    /// Removes a handler. Returns whether it was registered. A notify already running may
+    /// still call it once; [`Registry::unregister_and_wait`] waits for those.
+    pub fn unregister(&self, id: HandlerId) -> bool {
+        let mut found = false;
+        self.rewrite(|entries| {
+            let before = entries.len();
+            entries.retain(|e| e.id != id);
+            found = entries.len() != before;
+        });
+        found
+    }
+
+    /// Removes a handler and returns only when no notify still running can call it. Must
+    /// not be called from inside a handler of this registry (it would wait for itself).
+    pub fn unregister_and_wait(&self, id: HandlerId) -> bool {
+        let mut found = false;
+        let old = self.rewrite(|entries| {
+            let before = entries.len();
+            entries.retain(|e| e.id != id);
+            found = entries.len() != before;
+        });
+        if let (true, Some(old)) = (found, old) {
+            // A notify holds the snapshot it loaded until it returns; replacing the
+            // snapshot turned every such hold into a counted reference, so once ours is
+            // the only one left, no notify can reach the removed handler.
+            let mut spins = 0u32;
+            while Arc::strong_count(&old) > 1 {
+                if spins < 64 {
+                    core::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+        found
+    }
+
+    /// Removes every handler.
+    pub fn clear(&self) {
+        self.rewrite(Vec::clear);
+    }
+
+    /// How many handlers a notify would call now.
+    #[must_use]
+    pub fn handler_count(&self) -> usize {
+        self.snapshot.load().as_deref().map_or(0, |entries| entries.iter().filter(|e| e.is_live()).count())
+    }
+
+    /// Whether no handler is registered. One relaxed load: cheap enough to guard every
+    /// publish of a topic with taps. (A once-handler already called may still count as
+    /// registered until the next registration or removal.)
+    #[must_use]
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.entries.load(Ordering::Relaxed) == 0
+    }
+
+    /// Whether `id` is registered (and, for a once-handler, not yet called).
+    #[must_use]
+    pub fn contains(&self, id: HandlerId) -> bool {
+        self.snapshot.load().as_deref().is_some_and(|entries| entries.iter().any(|e| e.id == id && e.is_live()))
+    }
+
+    /// Panics caught by [`Registry::notify`] so far.
+    #[must_use]
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+
+    /// Calls `hook` with the handler's id and the panic payload each time a handler panics
+    /// inside [`Registry::notify`] (replacing any earlier hook). [`panic_message`] reads the
+    /// usual payloads.
+    pub fn set_on_panic(&self, hook: impl Fn(HandlerId, &(dyn Any + Send)) + Send + Sync + 'static) {
+        *self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(hook));
+    }
+
+    /// Calls every handler with `event`, in order, each isolated with `catch_unwind`.
+    /// Returns how many returned normally. No allocation unless a handler panics.
+    pub fn notify(&self, event: &E) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        let snapshot = self.snapshot.load();
+        let Some(entries) = snapshot.as_deref() else { return 0 };
+        let mut called = 0;
+        for entry in entries {
+            if !self.claim(entry) {
+                continue;
+            }
+            match catch_unwind(AssertUnwindSafe(|| (entry.handler)(event))) {
+                Ok(()) => called += 1,
+                Err(payload) => self.report_panic(entry.id, payload.as_ref()),
+            }
+        }
+        called
+    }
+
+    /// [`Registry::notify`] without panic isolation: a panicking handler unwinds into the
+    /// caller and the handlers after it are not called. Returns how many were called.
+    pub fn notify_trusted(&self, event: &E) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        let snapshot = self.snapshot.load();
+        let Some(entries) = snapshot.as_deref() else { return 0 };
+        let mut called = 0;
+        for entry in entries {
+            if self.claim(entry) {
+                (entry.handler)(event);
+                called += 1;
+            }
+        }
+        called
+    }
+
+    /// Whether this notify may call `entry`: always, except a once-handler already called
+    /// (by this or a concurrent notify: the swap lets exactly one of them through).
+    #[inline]
+    fn claim(&self, entry: &Entry<E>) -> bool {
+        entry.fired.as_ref().is_none_or(|fired| !fired.swap(true, Ordering::AcqRel))
+    }
+
+    #[cold]
+    fn report_panic(&self, id: HandlerId, payload: &(dyn Any + Send)) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
+        let hook = self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some(hook) = hook {
+            // A panicking hook must not escape `notify` either.
+            let _ = catch_unwind(AssertUnwindSafe(|| hook(id, payload)));
+        }
+    }
+}
+
+impl<E: 'static> Default for Registry<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: 'static> fmt::Debug for Registry<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry").field("handlers", &self.handler_count()).field("panics", &self.panics()).finish()
+    }
+}
+
+/// The text of a panic payload (`panic!("..")` with a literal or a format string), if it
+/// has one.
+#[must_use]
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<&'static str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+/// Unregisters its handler when dropped. From [`Registry::register_guard`].
+#[must_use = "dropping the guard unregisters the handler at once"]
+pub struct HandlerGuard<'r, E: 'static> {
+    registry: &'r Registry<E>,
+    id: Option<HandlerId>,
+}
+
+impl<E: 'static> HandlerGuard<'_, E> {
+    /// The handler's id.
+    #[must_use]
+    pub fn id(&self) -> HandlerId {
+        self.id.unwrap_or(HandlerId(0))
+    }
+
+    /// Keeps the handler registered after the guard is gone; returns its id.
+    pub fn forget(mut self) -> HandlerId {
+        self.id.take().unwrap_or(HandlerId(0))
+    }
+}
+
+impl<E: 'static> Drop for HandlerGuard<'_, E> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.registry.unregister(id);
+        }
+    }
+}
+
+impl<E: 'static> fmt::Debug for HandlerGuard<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerGuard").field("id", &self.id).finish()
+    }
+}
+
+/// The taps of one topic of a generated bus: a [`Registry`] created on first use, so a
+/// topic nobody taps costs one pointer in the bus and one relaxed load per publish.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use hardwire_runtime::Taps;
+///
+/// static TAPS: Taps<u64> = Taps::new();
+/// static SEEN: AtomicU64 = AtomicU64::new(0);
+/// TAPS.notify(&1); // nobody listening: one relaxed load
+/// let guard = TAPS.registry().register_guard(|n| { SEEN.fetch_add(*n, Ordering::Relaxed); });
+/// TAPS.notify(&2);
+/// drop(guard);
+/// TAPS.notify(&3);
+/// assert_eq!(SEEN.load(Ordering::Relaxed), 2);
+/// ```
+pub struct Taps<E: 'static> {
+    /// Null, or a `Box<Registry<E>>` leaked by `registry` and freed by `drop`.
+    registry: core::sync::atomic::AtomicPtr<Registry<E>>,
+}
+
+impl<E: 'static> Taps<E> {
+    /// No taps. `const`, and all-zero bytes: usable in `static`s and zeroed buses.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { registry: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) }
+    }
+
+    /// The registry of this topic's taps, created (allocated) on first use.
+    pub fn registry(&self) -> &Registry<E> {
+        let current = self.registry.load(Ordering::Acquire);
+        let registry = if current.is_null() {
+            let fresh = Box::into_raw(Box::new(Registry::new()));
+            match self.registry.compare_exchange(core::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => fresh,
+                Err(winner) => {
+                    // SAFETY: `fresh` came from `Box::into_raw` just above and was never
+                    // shared: the exchange failed.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    winner
+                }
+            }
+        } else {
+            current
+        };
+        // SAFETY: `registry` is non-null and came from `Box::into_raw`, published with
+        // release ordering and read with acquire, so the registry is fully built. It is
+        // freed only by `drop`, which needs `&mut self`, so it outlives this `&self`.
+        unsafe { &*registry }
+    }
+
+    /// Whether no tap is registered: one relaxed load when the topic was never tapped.
+    #[must_use]
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        let registry = self.registry.load(Ordering::Relaxed);
+        if registry.is_null() {
+            return true;
+        }
+        core::sync::atomic::fence(Ordering::Acquire);
+        // SAFETY: as in `registry`: non-null, built before it was published (the fence
+        // pairs with the publishing exchange), and alive while `self` is borrowed.
+        unsafe { &*registry }.is_empty()
+    }
+
+    /// Calls every tap with `event` ([`Registry::notify`]); returns how many returned.
+    #[inline(always)]
+    pub fn notify(&self, event: &E) -> usize {
+        if self.is_empty() { 0 } else { self.registry().notify(event) }
+    }
+}
+
+impl<E: 'static> Default for Taps<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: 'static> Drop for Taps<E> {
+    fn drop(&mut self) {
+        let registry = *self.registry.get_mut();
+        if !registry.is_null() {
+            // SAFETY: non-null means it came from `Box::into_raw` in `registry` and was
+            // never freed; `&mut self` means no borrow of it is left.
+            drop(unsafe { Box::from_raw(registry) });
+        }
+    }
+}
+
+// SAFETY: all-zero bytes are a null `AtomicPtr`: no registry, exactly `Taps::new()`.
+unsafe impl<E: 'static> bytemuck::Zeroable for Taps<E> {}
+
+impl<E: 'static> fmt::Debug for Taps<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Taps").field("empty", &self.is_empty()).finish()
+    }
+}

@@ -1,0 +1,151 @@
+//! The dynamic handler registry: ordering, once-handlers, guards, removal that waits for
+//! notifies in flight, panic isolation, and concurrent writers and readers.
+
+#![cfg(not(loom))]
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use hardwire_runtime::{HandlerId, Registry, panic_message};
+
+#[test]
+fn higher_priorities_first_and_registration_order_within_a_priority() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let registry = Registry::<()>::new();
+    for (priority, name) in [(0, "a"), (5, "b"), (0, "c"), (5, "d"), (-1, "e"), (9, "f")] {
+        let order = Arc::clone(&order);
+        registry.register_with_priority(priority, move |()| order.lock().unwrap().push(name));
+    }
+    assert_eq!(registry.notify(&()), 6);
+    assert_eq!(*order.lock().unwrap(), ["f", "b", "d", "a", "c", "e"]);
+}
+
+#[test]
+fn a_once_handler_runs_exactly_once_even_under_concurrent_notifies() {
+    for _ in 0..if cfg!(miri) { 2 } else { 200 } {
+        let calls = Arc::new(AtomicU64::new(0));
+        let registry = Registry::<u64>::new();
+        let counted = Arc::clone(&calls);
+        let id = registry.register_once(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(registry.contains(id));
+        thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    for i in 0..10 {
+                        registry.notify(&i);
+                    }
+                });
+            }
+        });
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        assert!(!registry.contains(id));
+        assert_eq!(registry.handler_count(), 0);
+    }
+}
+
+#[test]
+fn guards_unregister_on_drop_unless_forgotten() {
+    let registry = Registry::<u8>::new();
+    let kept;
+    {
+        let guard = registry.register_guard(|_| {});
+        let forgotten = registry.register_guard(|_| {});
+        assert_eq!(registry.handler_count(), 2);
+        assert!(registry.contains(guard.id()));
+        kept = forgotten.forget();
+    }
+    assert_eq!(registry.handler_count(), 1);
+    assert!(registry.contains(kept));
+    assert!(registry.unregister(kept));
+    assert!(!registry.unregister(kept), "already gone");
+    assert!(registry.is_empty());
+    registry.register(|_| {});
+    registry.register(|_| {});
+    registry.clear();
+    assert!(registry.is_empty());
+    assert_eq!(registry.notify(&0), 0);
+}
+
+#[test]
+fn unregister_and_wait_returns_only_after_a_running_call_finished() {
+    let inside = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    let registry = Registry::<()>::new();
+    let (i, f) = (Arc::clone(&inside), Arc::clone(&finished));
+    let id = registry.register(move |()| {
+        i.store(true, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(100));
+        f.store(true, Ordering::SeqCst);
+    });
+    thread::scope(|scope| {
+        scope.spawn(|| registry.notify(&()));
+        while !inside.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        assert!(registry.unregister_and_wait(id));
+        assert!(finished.load(Ordering::SeqCst), "the call in flight finished before unregister_and_wait returned");
+    });
+    assert_eq!(registry.notify(&()), 0);
+}
+
+#[test]
+fn a_panicking_handler_is_isolated_counted_and_reported() {
+    let reports: Arc<Mutex<Vec<(HandlerId, String)>>> = Arc::default();
+    let registry = Registry::<u32>::new();
+    let sink = Arc::clone(&reports);
+    registry.set_on_panic(move |id, payload| {
+        sink.lock().unwrap().push((id, panic_message(payload).unwrap_or("?").to_owned()));
+    });
+    let after = Arc::new(AtomicU64::new(0));
+    let bad = registry.register_with_priority(1, |n| panic!("bad handler saw {n}"));
+    let counter = Arc::clone(&after);
+    registry.register(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    assert_eq!(registry.notify(&7), 1);
+    assert_eq!(registry.notify(&8), 1);
+    assert_eq!(after.load(Ordering::Relaxed), 2, "the handler after the panicking one still ran");
+    assert_eq!(registry.panics(), 2);
+    assert_eq!(
+        *reports.lock().unwrap(),
+        [(bad, "bad handler saw 7".to_owned()), (bad, "bad handler saw 8".to_owned())]
+    );
+
+    // notify_trusted lets the panic reach the caller, and stops there.
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| registry.notify_trusted(&9)));
+    assert!(unwound.is_err());
+    assert_eq!(after.load(Ordering::Relaxed), 2);
+    assert_eq!(registry.panics(), 2, "not counted: not caught");
+}
+
+#[test]
+fn concurrent_writers_never_hide_a_stable_handler_from_readers() {
+    const NOTIFIES: u64 = if cfg!(miri) { 20 } else { 20_000 };
+    let stable = Arc::new(AtomicU64::new(0));
+    let registry = Registry::<u64>::new();
+    let counter = Arc::clone(&stable);
+    registry.register_with_priority(100, move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let id = registry.register(|_| {});
+                let once = registry.register_once(|_| {});
+                registry.unregister(id);
+                registry.unregister_and_wait(once);
+            }
+        });
+        for i in 0..NOTIFIES {
+            assert!(registry.notify(&i) >= 1);
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert_eq!(stable.load(Ordering::Relaxed), NOTIFIES);
+    assert_eq!(registry.handler_count(), 1);
+}
