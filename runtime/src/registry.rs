@@ -30,15 +30,24 @@ impl fmt::Display for HandlerId {
     }
 }
 
-type Handler<E> = Box<dyn Fn(&E) + Send + Sync>;
+type Handler<E> = Arc<dyn Fn(&E) + Send + Sync>;
 type PanicHook = Arc<dyn Fn(HandlerId, &(dyn Any + Send)) + Send + Sync>;
 
+/// One handler in a snapshot. Snapshots hold entries inline (one indirection fewer per call
+/// than a vector of pointers); what must be shared between snapshots — the handler and a
+/// once-handler's flag — is behind `Arc`s.
 struct Entry<E> {
     id: HandlerId,
     priority: i32,
     /// `Some` for [`Registry::register_once`]: set by the one notify that calls it.
-    fired: Option<AtomicBool>,
+    fired: Option<Arc<AtomicBool>>,
     handler: Handler<E>,
+}
+
+impl<E> Clone for Entry<E> {
+    fn clone(&self) -> Self {
+        Self { id: self.id, priority: self.priority, fired: self.fired.clone(), handler: Arc::clone(&self.handler) }
+    }
 }
 
 impl<E> Entry<E> {
@@ -74,7 +83,7 @@ impl<E> Entry<E> {
 /// ```
 pub struct Registry<E: 'static> {
     /// `None` when no handler was ever registered or all were removed.
-    snapshot: ArcSwapOption<Vec<Arc<Entry<E>>>>,
+    snapshot: ArcSwapOption<Vec<Entry<E>>>,
     /// Serializes writers; readers never take it.
     write: Mutex<()>,
     next_id: AtomicU64,
@@ -102,18 +111,18 @@ impl<E: 'static> Registry<E> {
 
     /// Registers `handler` at priority 0.
     pub fn register(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(0, false, Box::new(handler))
+        self.insert(0, false, Arc::new(handler))
     }
 
     /// Registers `handler` at `priority`: higher priorities are called first, equal ones in
     /// registration order.
     pub fn register_with_priority(&self, priority: i32, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(priority, false, Box::new(handler))
+        self.insert(priority, false, Arc::new(handler))
     }
 
     /// Registers `handler` to be called by the next notify only; it then counts as removed.
     pub fn register_once(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(0, true, Box::new(handler))
+        self.insert(0, true, Arc::new(handler))
     }
 
     /// Registers `handler` for as long as the returned guard lives.
@@ -123,7 +132,7 @@ impl<E: 'static> Registry<E> {
 
     fn insert(&self, priority: i32, once: bool, handler: Handler<E>) -> HandlerId {
         let id = HandlerId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let entry = Arc::new(Entry { id, priority, fired: once.then(|| AtomicBool::new(false)), handler });
+        let entry = Entry { id, priority, fired: once.then(|| Arc::new(AtomicBool::new(false))), handler };
         self.rewrite(|entries| {
             let at = entries.iter().position(|e| e.priority < priority).unwrap_or(entries.len());
             entries.insert(at, entry);
@@ -133,10 +142,10 @@ impl<E: 'static> Registry<E> {
 
     /// Replaces the snapshot with `edit` applied to its live entries, under the write lock;
     /// returns the old snapshot.
-    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Arc<Entry<E>>>)) -> Option<Arc<Vec<Arc<Entry<E>>>>> {
+    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E>>)) -> Option<Arc<Vec<Entry<E>>>> {
         let _writer = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let current = self.snapshot.load_full();
-        let mut entries: Vec<Arc<Entry<E>>> = current
+        let mut entries: Vec<Entry<E>> = current
             .as_deref()
             .map(|entries| entries.iter().filter(|e| e.is_live()).cloned().collect())
             .unwrap_or_default();
@@ -231,14 +240,21 @@ impl<E: 'static> Registry<E> {
         }
         let snapshot = self.snapshot.load();
         let Some(entries) = snapshot.as_deref() else { return 0 };
-        let mut called = 0;
-        for entry in entries {
-            if !self.claim(entry) {
-                continue;
-            }
-            match catch_unwind(AssertUnwindSafe(|| (entry.handler)(event))) {
-                Ok(()) => called += 1,
-                Err(payload) => self.report_panic(entry.id, payload.as_ref()),
+        // One `catch_unwind` around the whole run rather than one per handler: after a
+        // panic, the run resumes at the next handler inside a fresh one.
+        let (mut next, mut called) = (0, 0);
+        while next < entries.len() {
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                while let Some(entry) = entries.get(next) {
+                    next += 1;
+                    if self.claim(entry) {
+                        (entry.handler)(event);
+                        called += 1;
+                    }
+                }
+            }));
+            if let Err(payload) = run {
+                self.report_panic(entries[next - 1].id, payload.as_ref());
             }
         }
         called
