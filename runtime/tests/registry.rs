@@ -149,3 +149,26 @@ fn concurrent_writers_never_hide_a_stable_handler_from_readers() {
     assert_eq!(stable.load(Ordering::Relaxed), NOTIFIES);
     assert_eq!(registry.handler_count(), 1);
 }
+
+#[test]
+fn taps_create_one_registry_under_racing_first_uses_and_free_it() {
+    use hardwire_runtime::Taps;
+    for _ in 0..if cfg!(miri) { 3 } else { 200 } {
+        let taps = Taps::<u32>::new();
+        assert!(taps.is_empty());
+        assert_eq!(taps.notify(&1), 0);
+        thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    let registry = taps.registry();
+                    registry.register(|_| {});
+                });
+            }
+        });
+        assert_eq!(taps.registry().handler_count(), 3, "every racer registered on the one registry");
+        let id = taps.registry().register(move |_| {});
+        assert!(!taps.is_empty());
+        assert_eq!(taps.notify(&2), 4);
+        assert!(taps.registry().unregister(id));
+    } // each `Taps` drops here and frees its registry (Miri reports a leak otherwise)
+}
