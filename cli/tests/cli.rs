@@ -198,3 +198,17 @@ fn every_subcommand_has_help() {
     }
     assert_eq!(hardwire(&["frobnicate"]).status.code(), Some(2), "an unknown subcommand is a usage error");
 }
+
+/// The macro's size classes (`hardwire_codegen::model::Size`, which cannot depend on the
+/// runtime) and the runtime's (`SizeClass`) are one table written twice: they must agree.
+#[test]
+fn the_macro_and_the_runtime_agree_on_size_classes() {
+    let macro_side: Vec<(&str, usize)> =
+        hardwire_codegen::model::Size::CHOICES.iter().map(|&(name, size)| (name, size.capacity())).collect();
+    let runtime_side: Vec<(&str, usize)> =
+        hardwire_runtime::SizeClass::ALL.iter().map(|class| (class.name(), class.capacity())).collect();
+    assert_eq!(macro_side, runtime_side);
+    for (name, size) in hardwire_codegen::model::Size::CHOICES {
+        assert_eq!(size.type_name(), format!("Bytes{name}"));
+    }
+}
