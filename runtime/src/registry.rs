@@ -170,27 +170,28 @@ impl<E: 'static> Registry<E> {
     /// Removes a handler and returns only when no notify still running can call it. Must
     /// not be called from inside a handler of this registry (it would wait for itself).
     pub fn unregister_and_wait(&self, id: HandlerId) -> bool {
-        let mut found = false;
-        let old = self.rewrite(|entries| {
-            let before = entries.len();
-            entries.retain(|e| e.id != id);
-            found = entries.len() != before;
-        });
-        if let (true, Some(old)) = (found, old) {
-            // A notify holds the snapshot it loaded until it returns; replacing the
-            // snapshot turned every such hold into a counted reference, so once ours is
-            // the only one left, no notify can reach the removed handler.
-            let mut spins = 0u32;
-            while Arc::strong_count(&old) > 1 {
-                if spins < 64 {
-                    core::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
-                }
+        let mut removed: Option<Handler<E>> = None;
+        drop(self.rewrite(|entries| {
+            if let Some(at) = entries.iter().position(|e| e.id == id) {
+                removed = Some(entries.remove(at).handler);
+            }
+        }));
+        let Some(handler) = removed else { return false };
+        // Every snapshot that still lists the handler holds a reference to it, and a notify
+        // keeps the snapshot it loaded alive until it returns (replacing a snapshot turns a
+        // reader's hold into a counted reference). So once ours is the only reference left,
+        // no snapshot lists it and no notify can reach it — however many snapshots ago the
+        // running notifies loaded theirs.
+        let mut spins = 0u32;
+        while Arc::strong_count(&handler) > 1 {
+            if spins < 64 {
+                core::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
             }
         }
-        found
+        true
     }
 
     /// Removes every handler.

@@ -86,8 +86,11 @@ fn unregister_and_wait_returns_only_after_a_running_call_finished() {
         while !inside.load(Ordering::SeqCst) {
             thread::yield_now();
         }
+        // Another write first: the running notify now holds a snapshot two generations old.
+        let other = registry.register(|()| {});
         assert!(registry.unregister_and_wait(id));
         assert!(finished.load(Ordering::SeqCst), "the call in flight finished before unregister_and_wait returned");
+        assert!(registry.unregister(other));
     });
     assert_eq!(registry.notify(&()), 0);
 }
