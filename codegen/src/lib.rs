@@ -114,19 +114,25 @@ fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Pa
         let (file, diagnostic) = *failure;
         (vec![diagnostic], Some(file))
     })?;
-    let (items, mut problems) = match parse::rust::passthrough(module, &label) {
+    let (items, problems) = match parse::rust::passthrough(module, &label) {
         Ok(items) => (items, Vec::new()),
         Err(problems) => (Vec::new(), problems),
     };
-    let (topology, toml_problems) = parse::toml::parse(&file);
-    problems.extend(toml_problems);
-    let Some(topology) = topology else {
-        return Err((problems, Some(file)));
-    };
-    match validate(&topology, problems, Some(&file), &Loc::Toml(0..0)) {
+    match plan_file(&file, problems) {
         Ok(plan) => Ok(emit::emit(&plan, &module_info(module, items, Some(label)))),
         Err(diagnostics) => Err((diagnostics, Some(file))),
     }
+}
+
+/// Parses and validates a topology file, after `problems` found elsewhere (in the module
+/// the attribute is on); every problem is returned, the earlier ones first.
+fn plan_file(file: &TomlFile, mut problems: Vec<Diagnostic>) -> Result<Plan, Vec<Diagnostic>> {
+    let (topology, toml_problems) = parse::toml::parse(file);
+    problems.extend(toml_problems);
+    let Some(topology) = topology else {
+        return Err(problems);
+    };
+    validate(&topology, problems, Some(file), &Loc::Toml(0..0))
 }
 
 /// An I/O error's description without the platform's error number.
@@ -164,11 +170,7 @@ pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Di
             return Err((vec![diagnostic], file));
         }
     };
-    let (topology, problems) = parse::toml::parse(&file);
-    let Some(topology) = topology else {
-        return Err((problems, file));
-    };
-    match validate(&topology, problems, Some(&file), &Loc::Toml(0..0)) {
+    match plan_file(&file, Vec::new()) {
         Ok(plan) => Ok((plan, file)),
         Err(diagnostics) => Err((diagnostics, file)),
     }
@@ -181,10 +183,25 @@ pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Di
 ///
 /// Every diagnostic, rendered; or one message if `module` is not a Rust identifier.
 pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStream, Vec<String>> {
-    if let Err(why) = names::check_identifier(module) {
-        return Err(vec![format!("module name: {}", names::describe_bad_name(module, why))]);
-    }
+    // The module name first: a bad one is reported without parsing the file.
+    names::check_identifier(module).map_err(|why| vec![module_name_error(module, why)])?;
     let plan = parse_and_validate(label, bytes)?;
+    Ok(emit_module(&plan, label, module))
+}
+
+/// The code `#[hardwire::bus(topology = "<label>")] pub mod <module> {}` generates for a
+/// plan already checked (by [`check_toml`]), without parsing the file again.
+///
+/// # Errors
+///
+/// A message if `module` is not a Rust identifier.
+pub fn expand_plan(plan: &Plan, label: &str, module: &str) -> Result<TokenStream, String> {
+    names::check_identifier(module).map_err(|why| module_name_error(module, why))?;
+    Ok(emit_module(plan, label, module))
+}
+
+/// `pub mod <module> {}` for `plan`; `module` is a checked identifier.
+fn emit_module(plan: &Plan, label: &str, module: &str) -> TokenStream {
     let module = Module {
         attrs: Vec::new(),
         vis: syn::parse_quote!(pub),
@@ -192,5 +209,9 @@ pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStrea
         items: Vec::new(),
         topology_file: Some(label.to_owned()),
     };
-    Ok(emit::emit(&plan, &module))
+    emit::emit(plan, &module)
+}
+
+fn module_name_error(module: &str, why: names::BadName) -> String {
+    format!("module name: {}", names::describe_bad_name(module, why))
 }

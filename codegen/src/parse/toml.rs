@@ -318,13 +318,16 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
     Some(out)
 }
 
-/// An enumerated string setting, case-sensitive, with a suggestion.
+/// An enumerated string setting, case-sensitive, with a suggestion. A value that is not one
+/// of `options` is reported and its key added to `malformed`, so checks that need the
+/// setting skip the owner rather than report a cascade.
 fn choice<T: Copy>(
     table: &DeTable<'_>,
-    key: &str,
+    key: &'static str,
     options: &[(&str, T)],
     default: T,
     owner: &Loc,
+    malformed: &mut Vec<&'static str>,
     d: &mut Diagnostics,
 ) -> Setting<T> {
     let Some(value) = get(table, key) else {
@@ -332,6 +335,7 @@ fn choice<T: Copy>(
     };
     let here = loc(value);
     let Some(text) = string(value, key, d) else {
+        malformed.push(key);
         return Setting { value: default, loc: here };
     };
     match options.iter().find(|(name, _)| *name == text) {
@@ -343,6 +347,7 @@ fn choice<T: Copy>(
                 None => suggestion(text, names.iter().copied()),
             };
             d.error(&here, format!("`{key}` must be one of {}; found `{text}`{hint}", list(&names)));
+            malformed.push(key);
             Setting { value: default, loc: here }
         }
     }
@@ -369,49 +374,47 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
         }
         capacity
     });
-    let payload_choices = [("events", Payload::Events), ("bytes", Payload::Bytes)];
-    let payload = choice(table, "payload", &payload_choices, Payload::Events, &name.loc, d);
-    let size = get(table, "size").map(|_| choice(table, "size", &Size::CHOICES, Size::M, &name.loc, d));
-    // A bad value was reported; checks that need it skip the topic rather than cascade.
-    for (key, known) in [("payload", &payload_choices.map(|c| c.0)[..]), ("size", &Size::CHOICES.map(|c| c.0)[..])] {
-        if get(table, key).is_some_and(|value| !value.get_ref().as_str().is_some_and(|text| known.contains(&text))) {
-            malformed.push(key);
-        }
-    }
-    TopicDecl {
-        docs: docs(table, d),
-        events,
-        events_loc,
-        capacity,
-        overflow: choice(
-            table,
-            "overflow",
-            &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
-            Overflow::Overwrite,
-            &name.loc,
-            d,
-        ),
-        producers: choice(
-            table,
-            "producers",
-            &[("single", Producers::Single), ("multi", Producers::Multi)],
-            Producers::Single,
-            &name.loc,
-            d,
-        ),
-        delivery: choice(
-            table,
-            "delivery",
-            &[("ring", Delivery::Ring), ("inline", Delivery::Inline)],
-            Delivery::Ring,
-            &name.loc,
-            d,
-        ),
-        payload,
-        size,
-        name,
-        malformed,
-    }
+    let owner = &name.loc;
+    // Read in this order, which is the order their problems are reported in.
+    let payload = choice(
+        table,
+        "payload",
+        &[("events", Payload::Events), ("bytes", Payload::Bytes)],
+        Payload::Events,
+        owner,
+        &mut malformed,
+        d,
+    );
+    let size = get(table, "size").map(|_| choice(table, "size", &Size::CHOICES, Size::M, owner, &mut malformed, d));
+    let docs = docs(table, d);
+    let overflow = choice(
+        table,
+        "overflow",
+        &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
+        Overflow::Overwrite,
+        owner,
+        &mut malformed,
+        d,
+    );
+    let producers = choice(
+        table,
+        "producers",
+        &[("single", Producers::Single), ("multi", Producers::Multi)],
+        Producers::Single,
+        owner,
+        &mut malformed,
+        d,
+    );
+    let delivery = choice(
+        table,
+        "delivery",
+        &[("ring", Delivery::Ring), ("inline", Delivery::Inline)],
+        Delivery::Ring,
+        owner,
+        &mut malformed,
+        d,
+    );
+    TopicDecl { docs, events, events_loc, capacity, overflow, producers, delivery, payload, size, name, malformed }
 }
 
 fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> SubscriberDecl {
