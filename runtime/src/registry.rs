@@ -378,47 +378,49 @@ impl<E: 'static> Taps<E> {
         Self { registry: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) }
     }
 
+    /// The registry, if one was created: one relaxed load when none was.
+    #[inline(always)]
+    fn existing(&self) -> Option<&Registry<E>> {
+        let registry = self.registry.load(Ordering::Relaxed);
+        if registry.is_null() {
+            return None;
+        }
+        core::sync::atomic::fence(Ordering::Acquire);
+        // SAFETY: a non-null pointer came from `Box::into_raw` in `registry` and was
+        // published by its release exchange, with which this acquire fence pairs, so the
+        // registry is fully built. It is freed only by `drop`, which needs `&mut self`, so
+        // it outlives this `&self`.
+        Some(unsafe { &*registry })
+    }
+
     /// The registry of this topic's taps, created (allocated) on first use.
     pub fn registry(&self) -> &Registry<E> {
-        let current = self.registry.load(Ordering::Acquire);
-        let registry = if current.is_null() {
-            let fresh = Box::into_raw(Box::new(Registry::new()));
-            match self.registry.compare_exchange(core::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => fresh,
-                Err(winner) => {
-                    // SAFETY: `fresh` came from `Box::into_raw` just above and was never
-                    // shared: the exchange failed.
-                    drop(unsafe { Box::from_raw(fresh) });
-                    winner
-                }
+        loop {
+            if let Some(registry) = self.existing() {
+                return registry;
             }
-        } else {
-            current
-        };
-        // SAFETY: `registry` is non-null and came from `Box::into_raw`, published with
-        // release ordering and read with acquire, so the registry is fully built. It is
-        // freed only by `drop`, which needs `&mut self`, so it outlives this `&self`.
-        unsafe { &*registry }
+            let fresh = Box::into_raw(Box::new(Registry::new()));
+            let published =
+                self.registry.compare_exchange(core::ptr::null_mut(), fresh, Ordering::Release, Ordering::Relaxed);
+            if published.is_err() {
+                // SAFETY: `fresh` came from `Box::into_raw` just above and was never
+                // shared: the exchange failed. Another thread's registry is used instead.
+                drop(unsafe { Box::from_raw(fresh) });
+            }
+        }
     }
 
     /// Whether no tap is registered: one relaxed load when the topic was never tapped.
     #[must_use]
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
-        let registry = self.registry.load(Ordering::Relaxed);
-        if registry.is_null() {
-            return true;
-        }
-        core::sync::atomic::fence(Ordering::Acquire);
-        // SAFETY: as in `registry`: non-null, built before it was published (the fence
-        // pairs with the publishing exchange), and alive while `self` is borrowed.
-        unsafe { &*registry }.is_empty()
+        self.existing().is_none_or(Registry::is_empty)
     }
 
     /// Calls every tap with `event` ([`Registry::notify`]); returns how many returned.
     #[inline(always)]
     pub fn notify(&self, event: &E) -> usize {
-        if self.is_empty() { 0 } else { self.registry().notify(event) }
+        self.existing().map_or(0, |registry| registry.notify(event))
     }
 }
 
