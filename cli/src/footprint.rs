@@ -7,86 +7,60 @@ use hardwire_codegen::model::Delivery;
 use hardwire_codegen::plan::Plan;
 use hardwire_runtime::{ring_memory_bytes, slot_words};
 
-/// One row per topic, then the handle flags and the total.
+/// One row per topic, then the handle flags, the tap pointers and the total.
 #[must_use]
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
-    let w = &mut out;
     let width = plan.topics.iter().map(|t| t.name.len()).max().unwrap_or(0).max("handle flags".len());
-    // Handle flags are bytes and tap pointers words: laid out together after the rings.
-    let _ = writeln!(
-        w,
-        "{:<width$}  {:>8}  {:>8}  {:>6}  {:>11}  {:>12}",
-        "topic", "slots", "payload", "slot", "subscribers", "bytes"
-    );
+    let mut row = |cells: [&str; 6]| {
+        let [name, slots, payload, slot, subscribers, bytes] = cells;
+        let _ = writeln!(out, "{name:<width$}  {slots:>8}  {payload:>8}  {slot:>6}  {subscribers:>11}  {bytes:>12}");
+    };
+    row(["topic", "slots", "payload", "slot", "subscribers", "bytes"]);
     let mut total = Some(0usize);
     let mut unknown = Vec::new();
     let mut any_ring = false;
     for (t, topic) in plan.topics.iter().enumerate() {
-        let subscribers = topic.subscribers.len();
+        let subscribers = topic.subscribers.len().to_string();
         if topic.delivery == Delivery::Inline {
-            let _ = writeln!(
-                w,
-                "{:<width$}  {:>8}  {:>8}  {:>6}  {subscribers:>11}  {:>12}",
-                topic.name, "inline", "-", "-", 0
-            );
+            row([&topic.name, "inline", "-", "-", &subscribers, "0"]);
             continue;
         }
         any_ring = true;
         let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
         match plan.wire_size(t) {
             Some(payload) => {
-                let bytes = ring_memory_bytes(payload, capacity, subscribers.max(1));
+                let bytes = ring_memory_bytes(payload, capacity, topic.subscribers.len().max(1));
                 total = total.map(|sum| sum + bytes);
                 let slot = 8 + 8 * slot_words(payload);
-                let _ = writeln!(
-                    w,
-                    "{:<width$}  {capacity:>8}  {:>8}  {:>6}  {subscribers:>11}  {:>12}",
-                    topic.name,
-                    format!("{payload} B"),
-                    format!("{slot} B"),
-                    grouped(bytes)
-                );
+                let cells = [capacity.to_string(), format!("{payload} B"), format!("{slot} B"), grouped(bytes)];
+                row([&topic.name, &cells[0], &cells[1], &cells[2], &subscribers, &cells[3]]);
             }
             None => {
                 total = None;
-                let names: Vec<&str> = topic
-                    .events
-                    .iter()
-                    .filter(|&&e| plan.event_size(e).is_none())
-                    .map(|&e| plan.events[e].name.as_str())
-                    .collect();
-                unknown.extend(names.iter().map(|n| (*n).to_owned()));
-                let _ = writeln!(
-                    w,
-                    "{:<width$}  {capacity:>8}  {:>8}  {:>6}  {subscribers:>11}  {:>12}",
-                    topic.name, "?", "?", "?"
-                );
+                let sizeless = topic.events.iter().filter(|&&e| plan.event_size(e).is_none());
+                unknown.extend(sizeless.map(|&e| plan.events[e].name.clone()));
+                row([&topic.name, &capacity.to_string(), "?", "?", &subscribers, "?"]);
             }
         }
     }
+    // After the rings: a flag byte per subscriber handle and a pointer per topic's taps.
     let handles = plan.handle_count() * size_of::<hardwire_runtime::__private::Once>();
-    let _ = writeln!(
-        w,
-        "{:<width$}  {:>8}  {:>8}  {:>6}  {:>11}  {:>12}",
-        "handle flags",
-        "",
-        "",
-        "",
-        "",
-        grouped(handles)
-    );
+    let taps = plan.topics.len() * size_of::<hardwire_runtime::Taps<u8>>();
+    row(["handle flags", "", "", "", "", &grouped(handles)]);
+    row(["tap pointers", "", "", "", "", &grouped(taps)]);
     match total {
         Some(rings) => {
             // The rings are 128-byte aligned, so the bus rounds up to a multiple of 128.
-            let bus = if any_ring { (rings + handles).next_multiple_of(128) } else { handles };
-            let _ = writeln!(w, "total (Bus::MEMORY_BYTES): {} bytes ({})", grouped(bus), human(bus));
+            let rest = handles + taps;
+            let bus = if any_ring { (rings + rest).next_multiple_of(128) } else { rest };
+            let _ = writeln!(out, "total (Bus::MEMORY_BYTES): {} bytes ({})", grouped(bus), human(bus));
         }
         None => {
             unknown.sort();
             unknown.dedup();
             let _ = writeln!(
-                w,
+                out,
                 "total: unknown here: the size of {} (declared with `rust = \"..\"` or with non-primitive fields) is known only to the compiler; read `Bus::MEMORY_BYTES`",
                 unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             );

@@ -18,6 +18,9 @@ pub mod telemetry {}
 #[hardwire::bus(topology = "../schema-examples/drawing.toml")]
 pub mod drawing {}
 
+#[hardwire::bus(topology = "tests/inline_only.toml")]
+pub mod inline_only {}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -84,6 +87,10 @@ fn footprint_is_what_the_compiler_says() {
     for (file, bytes) in [
         ("schema-examples/market.toml", market::Bus::MEMORY_BYTES),
         ("schema-examples/robot.toml", robot::Bus::MEMORY_BYTES),
+        ("schema-examples/game.toml", game::Bus::MEMORY_BYTES),
+        ("schema-examples/telemetry.toml", telemetry::Bus::MEMORY_BYTES),
+        ("schema-examples/drawing.toml", drawing::Bus::MEMORY_BYTES),
+        ("cli/tests/inline_only.toml", inline_only::Bus::MEMORY_BYTES),
     ] {
         let output = hardwire(&["footprint", file]);
         assert!(output.status.success(), "{}", stderr(&output));
