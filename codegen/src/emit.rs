@@ -331,6 +331,16 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 self.tap(event);
                 ::core::result::Result::Ok(())
             }
+
+            ::hardwire::__private::if_async! {
+                /// Publishes `event`, waiting asynchronously for room (feature `async`): the
+                /// task is woken when a subscriber makes room. Dropping the future before it
+                /// completes drops the event unpublished.
+                pub async fn publish_async<E: Carries>(&mut self, event: E) {
+                    self.inner.publish_async(event.into_wire()).await;
+                    self.tap(event);
+                }
+            }
         }
     });
     let bytes = topic.bytes.map(|size| {
@@ -880,6 +890,11 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 }
             }
         };
+        let async_method = format_ident!("recv_{}_async", f);
+        let async_doc = format!(
+            " The next event of topic `{}` this subscriber reads, waiting asynchronously (feature `async`).",
+            topic.name
+        );
         quote! {
             #[doc = #doc_line]
             ///
@@ -890,6 +905,21 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 loop {
                     let wire = self.#f.try_recv()?;
                     #decode
+                }
+            }
+
+            ::hardwire::__private::if_async! {
+                #[doc = #async_doc]
+                /// Cancel-safe: dropping the future loses no event.
+                ///
+                /// # Errors
+                ///
+                /// `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async).
+                pub async fn #async_method(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+                    loop {
+                        let wire = self.#f.recv_async().await?;
+                        #decode
+                    }
                 }
             }
         }

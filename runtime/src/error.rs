@@ -70,6 +70,22 @@ impl fmt::Display for RecvError {
     }
 }
 
+/// A subscriber of an `Overwrite` ring was lapped: exactly `missed` events were
+/// overwritten before it read them. The item of a subscriber's event stream for a lap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Lagged {
+    /// Events lost, exactly.
+    pub missed: u64,
+}
+
+impl fmt::Display for Lagged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscriber lagged: {} events were overwritten", self.missed)
+    }
+}
+
+impl core::error::Error for Lagged {}
+
 impl core::error::Error for TryRecvError {}
 impl core::error::Error for RecvError {}
 

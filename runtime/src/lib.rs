@@ -41,6 +41,11 @@
 //!
 //! * `std` (default): parking wait strategies and wake-ups, `recv_timeout`, and `alloc`.
 //! * `alloc`: [`Ring::new_boxed`] and [`Ring::new_arc`].
+//! * `async`: [`Subscriber::recv_async`], [`Subscriber::into_stream`] (a
+//!   `futures_core::Stream`), `publish_async` on backpressure publishers and
+//!   [`AsyncRegistry`], for any executor. Waiters are woken exactly (no backstop timer):
+//!   the price is a `SeqCst` fence in every publish, and in every receive on a
+//!   backpressure ring, in builds with the feature. Builds without it pay nothing.
 //!
 //! Without features the crate is `no_std`: rings, slots, publishers, subscribers and
 //! spinning waits. It requires 64-bit atomics.
@@ -83,12 +88,14 @@ mod sync;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
-pub use error::{AlreadyTaken, Full, RecvError, Stopped, SubscribeError, TryRecvError};
+pub use error::{AlreadyTaken, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError};
 pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
+#[cfg(feature = "async")]
+pub use registry::{Async, AsyncRegistry};
 #[cfg(feature = "std")]
-pub use registry::{HandlerGuard, HandlerId, Registry, Taps, panic_message};
+pub use registry::{HandlerGuard, HandlerId, Immediate, Kind, Registry, Taps, panic_message};
 
 /// Without `std` there is no handler registry, so a generated bus's topics cannot be
 /// tapped: this `Taps` holds nothing and notifies no one.
@@ -127,6 +134,8 @@ pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, O
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
 pub use stats::{Pressure, RingStats, SubscriberStats, TopicStats};
+#[cfg(all(feature = "async", not(loom)))]
+pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
 pub use wait::{Idle, WaitStrategy};
 

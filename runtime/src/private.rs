@@ -9,6 +9,25 @@ pub use crate::event::Once;
 
 pub use crate::__hardwire_padding_check as padding_check;
 
+pub use crate::__hardwire_if_async as if_async;
+
+/// Its input when the runtime has the `async` feature, nothing otherwise: generated code
+/// declares its async methods through it, so they exist exactly when the runtime's do.
+#[cfg(all(feature = "async", not(loom)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_async {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Its input when the runtime has the `async` feature, nothing otherwise.
+#[cfg(not(all(feature = "async", not(loom))))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_async {
+    ($($item:tt)*) => {};
+}
+
 /// A type that can be a field of a `#[derive(Event)]` struct: plain old data.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an event: it is not plain old data (`bytemuck::Pod`)",

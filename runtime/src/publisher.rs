@@ -63,6 +63,45 @@ fn wait_for_room<R: AnyRing + ?Sized>(
     )
 }
 
+/// Writes `event` at `seq` (the single producer's next sequence) and publishes it.
+#[inline(always)]
+fn commit_one<R: AnyRing + ?Sized>(ring: &R, next: &mut u64, seq: u64, event: &R::Payload) {
+    ring.slot(seq).store(seq, event);
+    *next = seq + 1;
+    publish_head(ring, *next);
+}
+
+#[inline(always)]
+fn publish_head<R: AnyRing + ?Sized>(ring: &R, next: u64) {
+    // Release: pairs with the Acquire head loads of readers (lag recovery, `latest`,
+    // drained-after-close). Data visibility comes from the slot stamps, not from here.
+    ring.head().store(next, Ordering::Release);
+    ring.control().readers.notify();
+}
+
+/// The single producer's `try_publish` on a backpressure ring, over the handle's parts so
+/// that an async wait can borrow the ring beside them. Returns whether it published.
+#[inline(always)]
+fn try_commit_one<R: AnyRing<Overflow = Backpressure> + ?Sized>(
+    ring: &R,
+    next: &mut u64,
+    limit: &mut u64,
+    event: &R::Payload,
+) -> bool {
+    let seq = *next;
+    if seq >= *limit {
+        if seq >= SEQUENCE_LIMIT {
+            exhausted();
+        }
+        *limit = ring::gate_limit(ring, seq);
+        if seq >= *limit {
+            return false;
+        }
+    }
+    commit_one(ring, next, seq, event);
+    true
+}
+
 /// The single-producer publishing handle of a ring. Taken once per ring; `!Clone`.
 ///
 /// Publishing is wait-free on `Overwrite` rings: a few plain stores, no read-modify-write.
@@ -184,17 +223,12 @@ where
 
     #[inline(always)]
     fn commit_one(&mut self, seq: u64, event: &PayloadOf<P>) {
-        self.ring.slot(seq).store(seq, event);
-        self.next = seq + 1;
-        self.publish_head();
+        commit_one(&*self.ring, &mut self.next, seq, event);
     }
 
     #[inline(always)]
     fn publish_head(&self) {
-        // Release: pairs with the Acquire head loads of readers (lag recovery, `latest`,
-        // drained-after-close). Data visibility comes from the slot stamps, not from here.
-        self.ring.head().store(self.next, Ordering::Release);
-        self.ring.control().readers.notify();
+        publish_head(&*self.ring, self.next);
     }
 
     /// The slow path when `seq` reached the cached limit: exhaustion, or backpressure.
@@ -227,18 +261,47 @@ where
     /// As [`Publisher::publish`].
     #[inline]
     pub fn try_publish(&mut self, event: PayloadOf<P>) -> Result<(), Full<PayloadOf<P>>> {
-        let seq = self.next;
-        if seq >= self.limit {
-            if seq >= SEQUENCE_LIMIT {
-                exhausted();
-            }
-            self.limit = ring::gate_limit(&*self.ring, seq);
-            if seq >= self.limit {
-                return Err(Full(event));
-            }
+        if try_commit_one(&*self.ring, &mut self.next, &mut self.limit, &event) { Ok(()) } else { Err(Full(event)) }
+    }
+
+    /// Publishes `event`, waiting asynchronously for room: the task is woken by the
+    /// subscriber that makes room, and no thread spins or blocks. Dropping the future
+    /// before it completes drops the event unpublished.
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// use hardwire_runtime::{Backpressure, Ring};
+    ///
+    /// let ring = Ring::<u32, 2, Backpressure>::new();
+    /// let mut subscriber = ring.subscribe().unwrap();
+    /// let mut publisher = ring.publisher().unwrap();
+    /// publisher.publish_async(1).await;
+    /// publisher.publish_async(2).await; // the ring is full now
+    /// assert_eq!(subscriber.recv_async().await, Ok(1));
+    /// publisher.publish_async(3).await; // room again
+    /// # });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn publish_async(&mut self, event: PayloadOf<P>) {
+        let Self { ring, next, limit, .. } = self;
+        let ring: &P::Target = ring;
+        if try_commit_one(ring, next, limit, &event) {
+            return;
         }
-        self.commit_one(seq, &event);
-        Ok(())
+        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().writers);
+        core::future::poll_fn(|cx| {
+            loop {
+                if try_commit_one(ring, next, limit, &event) {
+                    return core::task::Poll::Ready(());
+                }
+                core::task::ready!(wait.poll_ready(cx));
+            }
+        })
+        .await;
     }
 
     /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
@@ -562,6 +625,31 @@ where
         timeout: std::time::Duration,
     ) -> Result<(), Stopped<PayloadOf<P>>> {
         self.claim_when_room(event, None, Deadline::after(timeout))
+    }
+
+    /// Publishes `event`, waiting asynchronously for room: the task is woken by the
+    /// subscriber that makes room, and no thread spins or blocks. The sequence is claimed
+    /// only once there is room for it; dropping the future before then drops the event
+    /// unpublished.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn publish_async(&mut self, event: PayloadOf<P>) {
+        let Err(Full(event)) = self.try_publish(event) else { return };
+        // A handle of our own for the waiter, so that it does not borrow `self`.
+        let ring = self.ring.clone();
+        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().writers);
+        core::future::poll_fn(|cx| {
+            loop {
+                if self.try_publish(event).is_ok() {
+                    return core::task::Poll::Ready(());
+                }
+                core::task::ready!(wait.poll_ready(cx));
+            }
+        })
+        .await;
     }
 
     fn claim_when_room(

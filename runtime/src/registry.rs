@@ -15,6 +15,8 @@ use alloc::vec::Vec;
 use core::any::Any;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(feature = "async")]
+use core::task::Poll;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
@@ -30,27 +32,95 @@ impl fmt::Display for HandlerId {
     }
 }
 
-type Handler<E> = Arc<dyn Fn(&E) + Send + Sync>;
+/// How a [`Registry`] calls its handlers: [`Immediate`] (the default) or [`Async`].
+/// Sealed.
+pub trait Kind<E>: sealed::Sealed + 'static {
+    /// The handler type behind the registry's `Arc`s.
+    #[doc(hidden)]
+    type Handler: ?Sized + Send + Sync;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Handlers are `Fn(&E)`, called one after another on the notifying thread.
+#[derive(Debug)]
+pub enum Immediate {}
+
+impl sealed::Sealed for Immediate {}
+impl<E: 'static> Kind<E> for Immediate {
+    type Handler = dyn Fn(&E) + Send + Sync;
+}
+
+/// Handlers are `Fn(E) -> impl Future`: see [`AsyncRegistry`].
+#[cfg(feature = "async")]
+#[derive(Debug)]
+pub enum Async {}
+
+/// A boxed handler future of an [`AsyncRegistry`].
+#[cfg(feature = "async")]
+type HandlerFuture = core::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+#[cfg(feature = "async")]
+impl sealed::Sealed for Async {}
+#[cfg(feature = "async")]
+impl<E: 'static> Kind<E> for Async {
+    type Handler = dyn Fn(E) -> HandlerFuture + Send + Sync;
+}
+
+/// A registry of async handlers (feature `async`): each handler takes the event by value
+/// (events are `Copy`, or at least `Clone`) and returns a future.
+/// [`notify`](Registry::<E, Async>::notify) runs them all concurrently, within the
+/// awaiting task (no spawning: any executor works);
+/// [`notify_sequential`](Registry::<E, Async>::notify_sequential) runs them one after
+/// another in priority order. Every other method is shared with the synchronous
+/// [`Registry`].
+///
+/// ```
+/// # futures_executor::block_on(async {
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use hardwire_runtime::AsyncRegistry;
+///
+/// let registry = AsyncRegistry::<u64>::new();
+/// let seen = Arc::new(AtomicU64::new(0));
+/// let total = seen.clone();
+/// registry.register(move |n| {
+///     let total = total.clone();
+///     async move { total.fetch_add(n, Ordering::Relaxed); }
+/// });
+/// registry.register(|_| async { panic!("isolated") });
+/// assert_eq!(registry.notify(&2).await, 1); // one completed, one panicked
+/// assert_eq!(registry.notify_sequential(&3).await, 1);
+/// assert_eq!(seen.load(Ordering::Relaxed), 5);
+/// assert_eq!(registry.panics(), 2);
+/// # });
+/// ```
+#[cfg(feature = "async")]
+pub type AsyncRegistry<E> = Registry<E, Async>;
+
+type Handler<E, K> = Arc<<K as Kind<E>>::Handler>;
 type PanicHook = Arc<dyn Fn(HandlerId, &(dyn Any + Send)) + Send + Sync>;
 
 /// One handler in a snapshot. Snapshots hold entries inline (one indirection fewer per call
 /// than a vector of pointers); what must be shared between snapshots — the handler and a
 /// once-handler's flag — is behind `Arc`s.
-struct Entry<E> {
+struct Entry<E: 'static, K: Kind<E>> {
     id: HandlerId,
     priority: i32,
     /// `Some` for [`Registry::register_once`]: set by the one notify that calls it.
     fired: Option<Arc<AtomicBool>>,
-    handler: Handler<E>,
+    handler: Handler<E, K>,
 }
 
-impl<E> Clone for Entry<E> {
+impl<E: 'static, K: Kind<E>> Clone for Entry<E, K> {
     fn clone(&self) -> Self {
         Self { id: self.id, priority: self.priority, fired: self.fired.clone(), handler: Arc::clone(&self.handler) }
     }
 }
 
-impl<E> Entry<E> {
+impl<E: 'static, K: Kind<E>> Entry<E, K> {
     fn is_live(&self) -> bool {
         self.fired.as_ref().is_none_or(|fired| !fired.load(Ordering::Acquire))
     }
@@ -81,9 +151,9 @@ impl<E> Entry<E> {
 /// assert!(registry.unregister(id));
 /// assert!(registry.is_empty());
 /// ```
-pub struct Registry<E: 'static> {
+pub struct Registry<E: 'static, K: Kind<E> = Immediate> {
     /// `None` when no handler was ever registered or all were removed.
-    snapshot: ArcSwapOption<Vec<Entry<E>>>,
+    snapshot: ArcSwapOption<Vec<Entry<E, K>>>,
     /// Serializes writers; readers never take it.
     write: Mutex<()>,
     next_id: AtomicU64,
@@ -95,7 +165,7 @@ pub struct Registry<E: 'static> {
     on_panic: Mutex<Option<PanicHook>>,
 }
 
-impl<E: 'static> Registry<E> {
+impl<E: 'static, K: Kind<E>> Registry<E, K> {
     /// An empty registry. `const`: a registry can be a `static`.
     #[must_use]
     pub const fn new() -> Self {
@@ -109,28 +179,7 @@ impl<E: 'static> Registry<E> {
         }
     }
 
-    /// Registers `handler` at priority 0.
-    pub fn register(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(0, false, Arc::new(handler))
-    }
-
-    /// Registers `handler` at `priority`: higher priorities are called first, equal ones in
-    /// registration order.
-    pub fn register_with_priority(&self, priority: i32, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(priority, false, Arc::new(handler))
-    }
-
-    /// Registers `handler` to be called by the next notify only; it then counts as removed.
-    pub fn register_once(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
-        self.insert(0, true, Arc::new(handler))
-    }
-
-    /// Registers `handler` for as long as the returned guard lives.
-    pub fn register_guard(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerGuard<'_, E> {
-        HandlerGuard { registry: self, id: Some(self.register(handler)) }
-    }
-
-    fn insert(&self, priority: i32, once: bool, handler: Handler<E>) -> HandlerId {
+    fn insert(&self, priority: i32, once: bool, handler: Handler<E, K>) -> HandlerId {
         let id = HandlerId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let entry = Entry { id, priority, fired: once.then(|| Arc::new(AtomicBool::new(false))), handler };
         self.rewrite(|entries| {
@@ -142,10 +191,10 @@ impl<E: 'static> Registry<E> {
 
     /// Replaces the snapshot with `edit` applied to its live entries, under the write lock;
     /// returns the old snapshot.
-    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E>>)) -> Option<Arc<Vec<Entry<E>>>> {
+    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E, K>>)) -> Option<Arc<Vec<Entry<E, K>>>> {
         let _writer = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let current = self.snapshot.load_full();
-        let mut entries: Vec<Entry<E>> = current
+        let mut entries: Vec<Entry<E, K>> = current
             .as_deref()
             .map(|entries| entries.iter().filter(|e| e.is_live()).cloned().collect())
             .unwrap_or_default();
@@ -170,7 +219,7 @@ impl<E: 'static> Registry<E> {
     /// Removes a handler and returns only when no notify still running can call it. Must
     /// not be called from inside a handler of this registry (it would wait for itself).
     pub fn unregister_and_wait(&self, id: HandlerId) -> bool {
-        let mut removed: Option<Handler<E>> = None;
+        let mut removed: Option<Handler<E, K>> = None;
         drop(self.rewrite(|entries| {
             if let Some(at) = entries.iter().position(|e| e.id == id) {
                 removed = Some(entries.remove(at).handler);
@@ -233,6 +282,46 @@ impl<E: 'static> Registry<E> {
         *self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(hook));
     }
 
+    /// Whether this notify may call `entry`: always, except a once-handler already called
+    /// (by this or a concurrent notify: the swap lets exactly one of them through).
+    #[inline]
+    fn claim(&self, entry: &Entry<E, K>) -> bool {
+        entry.fired.as_ref().is_none_or(|fired| !fired.swap(true, Ordering::AcqRel))
+    }
+
+    #[cold]
+    fn report_panic(&self, id: HandlerId, payload: &(dyn Any + Send)) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
+        let hook = self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some(hook) = hook {
+            // A panicking hook must not escape `notify` either.
+            let _ = catch_unwind(AssertUnwindSafe(|| hook(id, payload)));
+        }
+    }
+}
+
+impl<E: 'static> Registry<E> {
+    /// Registers `handler` at priority 0.
+    pub fn register(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(0, false, Arc::new(handler))
+    }
+
+    /// Registers `handler` at `priority`: higher priorities are called first, equal ones in
+    /// registration order.
+    pub fn register_with_priority(&self, priority: i32, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(priority, false, Arc::new(handler))
+    }
+
+    /// Registers `handler` to be called by the next notify only; it then counts as removed.
+    pub fn register_once(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerId {
+        self.insert(0, true, Arc::new(handler))
+    }
+
+    /// Registers `handler` for as long as the returned guard lives.
+    pub fn register_guard(&self, handler: impl Fn(&E) + Send + Sync + 'static) -> HandlerGuard<'_, E> {
+        HandlerGuard { registry: self, id: Some(self.register(handler)) }
+    }
+
     /// Calls every handler with `event`, in order, each isolated with `catch_unwind`.
     /// Returns how many returned normally. No allocation unless a handler panics.
     pub fn notify(&self, event: &E) -> usize {
@@ -278,34 +367,142 @@ impl<E: 'static> Registry<E> {
         }
         called
     }
-
-    /// Whether this notify may call `entry`: always, except a once-handler already called
-    /// (by this or a concurrent notify: the swap lets exactly one of them through).
-    #[inline]
-    fn claim(&self, entry: &Entry<E>) -> bool {
-        entry.fired.as_ref().is_none_or(|fired| !fired.swap(true, Ordering::AcqRel))
-    }
-
-    #[cold]
-    fn report_panic(&self, id: HandlerId, payload: &(dyn Any + Send)) {
-        self.panics.fetch_add(1, Ordering::Relaxed);
-        let hook = self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        if let Some(hook) = hook {
-            // A panicking hook must not escape `notify` either.
-            let _ = catch_unwind(AssertUnwindSafe(|| hook(id, payload)));
-        }
-    }
 }
 
-impl<E: 'static> Default for Registry<E> {
+impl<E: 'static, K: Kind<E>> Default for Registry<E, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E: 'static> fmt::Debug for Registry<E> {
+impl<E: 'static, K: Kind<E>> fmt::Debug for Registry<E, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry").field("handlers", &self.handler_count()).field("panics", &self.panics()).finish()
+    }
+}
+
+#[cfg(feature = "async")]
+impl<E: Clone + Send + 'static> Registry<E, Async> {
+    fn boxed<F, Fut>(handler: F) -> Handler<E, Async>
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Arc::new(move |event| -> HandlerFuture { Box::pin(handler(event)) })
+    }
+
+    /// Registers `handler` at priority 0.
+    pub fn register<F, Fut>(&self, handler: F) -> HandlerId
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.insert(0, false, Self::boxed(handler))
+    }
+
+    /// Registers `handler` at `priority`: [`notify_sequential`](Self::notify_sequential)
+    /// runs higher priorities first, equal ones in registration order, and
+    /// [`notify`](Self::notify) starts them in that order.
+    pub fn register_with_priority<F, Fut>(&self, priority: i32, handler: F) -> HandlerId
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.insert(priority, false, Self::boxed(handler))
+    }
+
+    /// Registers `handler` to be called by the next notify only; it then counts as removed.
+    pub fn register_once<F, Fut>(&self, handler: F) -> HandlerId
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.insert(0, true, Self::boxed(handler))
+    }
+
+    /// Registers `handler` for as long as the returned guard lives.
+    pub fn register_guard<F, Fut>(&self, handler: F) -> HandlerGuard<'_, E, Async>
+    where
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        HandlerGuard { registry: self, id: Some(self.register(handler)) }
+    }
+
+    /// Calls every handler with a copy of `event` and runs their futures concurrently,
+    /// within the awaiting task, until all are done. Each call and each poll is isolated
+    /// with `catch_unwind`: a panicking handler is counted and reported to the
+    /// [`set_on_panic`](Registry::set_on_panic) hook, and the others run on. Returns how
+    /// many futures completed. Allocates the futures' boxes and one vector per call.
+    ///
+    /// The handlers are all called before the first `await`, so once this future has been
+    /// polled, [`unregister_and_wait`](Registry::unregister_and_wait) no longer waits for
+    /// it (futures already started run to completion).
+    pub async fn notify(&self, event: &E) -> usize {
+        let mut running: Vec<(HandlerId, HandlerFuture)> = Vec::new();
+        if !self.is_empty() {
+            let snapshot = self.snapshot.load();
+            for entry in snapshot.iter().flat_map(|entries| entries.iter()) {
+                if self.claim(entry) {
+                    match catch_unwind(AssertUnwindSafe(|| (entry.handler)(event.clone()))) {
+                        Ok(future) => running.push((entry.id, future)),
+                        Err(payload) => self.report_panic(entry.id, payload.as_ref()),
+                    }
+                }
+            }
+        }
+        let mut completed = 0;
+        core::future::poll_fn(|cx| {
+            running.retain_mut(|(id, future)| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => true,
+                Ok(Poll::Ready(())) => {
+                    completed += 1;
+                    false
+                }
+                Err(payload) => {
+                    self.report_panic(*id, payload.as_ref());
+                    false
+                }
+            });
+            if running.is_empty() { Poll::Ready(completed) } else { Poll::Pending }
+        })
+        .await
+    }
+
+    /// Calls the handlers one at a time in priority order, awaiting each future before
+    /// calling the next handler, each isolated as in [`notify`](Self::notify). Returns how
+    /// many futures completed. Holds the snapshot it started with until it returns, so
+    /// [`unregister_and_wait`](Registry::unregister_and_wait) waits for it.
+    pub async fn notify_sequential(&self, event: &E) -> usize {
+        if self.is_empty() {
+            return 0;
+        }
+        let Some(entries) = self.snapshot.load_full() else { return 0 };
+        let mut completed = 0;
+        for entry in entries.iter() {
+            if !self.claim(entry) {
+                continue;
+            }
+            let mut future = match catch_unwind(AssertUnwindSafe(|| (entry.handler)(event.clone()))) {
+                Ok(future) => future,
+                Err(payload) => {
+                    self.report_panic(entry.id, payload.as_ref());
+                    continue;
+                }
+            };
+            let finished =
+                core::future::poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Pending) => Poll::Pending,
+                    Ok(Poll::Ready(())) => Poll::Ready(true),
+                    Err(payload) => {
+                        self.report_panic(entry.id, payload.as_ref());
+                        Poll::Ready(false)
+                    }
+                })
+                .await;
+            completed += usize::from(finished);
+        }
+        completed
     }
 }
 
@@ -318,12 +515,12 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 
 /// Unregisters its handler when dropped. From [`Registry::register_guard`].
 #[must_use = "dropping the guard unregisters the handler at once"]
-pub struct HandlerGuard<'r, E: 'static> {
-    registry: &'r Registry<E>,
+pub struct HandlerGuard<'r, E: 'static, K: Kind<E> = Immediate> {
+    registry: &'r Registry<E, K>,
     id: Option<HandlerId>,
 }
 
-impl<E: 'static> HandlerGuard<'_, E> {
+impl<E: 'static, K: Kind<E>> HandlerGuard<'_, E, K> {
     /// The handler's id.
     #[must_use]
     pub fn id(&self) -> HandlerId {
@@ -336,7 +533,7 @@ impl<E: 'static> HandlerGuard<'_, E> {
     }
 }
 
-impl<E: 'static> Drop for HandlerGuard<'_, E> {
+impl<E: 'static, K: Kind<E>> Drop for HandlerGuard<'_, E, K> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
             self.registry.unregister(id);
@@ -344,7 +541,7 @@ impl<E: 'static> Drop for HandlerGuard<'_, E> {
     }
 }
 
-impl<E: 'static> fmt::Debug for HandlerGuard<'_, E> {
+impl<E: 'static, K: Kind<E>> fmt::Debug for HandlerGuard<'_, E, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandlerGuard").field("id", &self.id).finish()
     }

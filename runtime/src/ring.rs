@@ -436,6 +436,8 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> core::fmt::De
             .field("published", &self.published())
             .field("subscribers", &self.subscriber_count())
             .field("closed", &self.is_closed())
+            .field("readers", &self.control().readers)
+            .field("writers", &self.control().writers)
             .finish_non_exhaustive()
     }
 }

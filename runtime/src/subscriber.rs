@@ -284,6 +284,62 @@ where
         }
     }
 
+    /// The next event, waiting for it asynchronously: the task is woken by the publisher,
+    /// and no thread spins or blocks. Cancel-safe: dropping the future before it completes
+    /// loses no event.
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// use std::sync::Arc;
+    /// use hardwire_runtime::{RecvError, Ring};
+    ///
+    /// let ring = Arc::new(Ring::<u64, 64>::new());
+    /// let mut subscriber = hardwire_runtime::Subscriber::new(ring.clone()).unwrap();
+    /// let producer = std::thread::spawn(move || {
+    ///     let mut publisher = ring.publisher().unwrap();
+    ///     (1..=3).for_each(|n| publisher.publish(n));
+    /// }); // dropping the publisher closes the ring
+    /// let mut sum = 0;
+    /// loop {
+    ///     match subscriber.recv_async().await {
+    ///         Ok(n) => sum += n,
+    ///         Err(RecvError::Closed) => break,
+    ///         Err(other) => panic!("{other}"),
+    ///     }
+    /// }
+    /// assert_eq!(sum, 6);
+    /// producer.join().unwrap();
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Lagged`] as in [`Subscriber::try_recv`], or [`RecvError::Closed`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn recv_async(&mut self) -> Result<PayloadOf<P>, RecvError> {
+        let ring = &*self.ring;
+        let reader = &mut self.reader;
+        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().readers);
+        core::future::poll_fn(|cx| {
+            loop {
+                match reader.try_recv(ring) {
+                    Err(TryRecvError::Empty) => {}
+                    done => return core::task::Poll::Ready(done.map_err(RecvError::from)),
+                }
+                core::task::ready!(wait.poll_ready(cx));
+            }
+        })
+        .await
+    }
+
+    /// This subscriber as a [`Stream`](futures_core::Stream) of its events, which ends when
+    /// the ring is closed and drained. A lap on an `Overwrite` ring is an `Err(Lagged)` item;
+    /// the stream continues after it.
+    #[cfg(all(feature = "async", not(loom)))]
+    pub fn into_stream(self) -> Events<P> {
+        Events { subscriber: self, wait: crate::wait::asynchronous::AsyncWait::new(), done: false }
+    }
+
     /// Waits with the subscriber's [`WaitStrategy`] until an event may be ready or the ring
     /// is closed, without receiving anything. Returns `false` if `shutdown` was triggered
     /// first. For loops that poll with [`Subscriber::try_recv`] and wait in between.
@@ -509,5 +565,123 @@ where
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Drain").field("subscriber", &self.subscriber).field("lagged", &self.lagged).finish()
+    }
+}
+
+/// A [`Subscriber`] as a [`Stream`](futures_core::Stream); see [`Subscriber::into_stream`].
+///
+/// ```
+/// # futures_executor::block_on(async {
+/// use futures_util::StreamExt;
+/// use hardwire_runtime::{Lagged, Ring};
+///
+/// let ring = Ring::<u32, 4>::new();
+/// let subscriber = ring.subscribe().unwrap();
+/// let mut publisher = ring.publisher().unwrap();
+/// (0..6).for_each(|n| publisher.publish(n));
+/// drop(publisher);
+/// let items: Vec<_> = subscriber.into_stream().collect().await;
+/// // A lap costs the oldest events; the stream goes on with those still in the ring.
+/// assert_eq!(items, [Err(Lagged { missed: 3 }), Ok(3), Ok(4), Ok(5)]);
+/// # });
+/// ```
+#[cfg(all(feature = "async", not(loom)))]
+pub struct Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    subscriber: Subscriber<P>,
+    wait: crate::wait::asynchronous::AsyncWait,
+    done: bool,
+}
+
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    /// The subscriber, for its stats or a `try_recv` between items.
+    pub fn get_mut(&mut self) -> &mut Subscriber<P> {
+        &mut self.subscriber
+    }
+}
+
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> futures_core::Stream for Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    type Item = Result<PayloadOf<P>, crate::error::Lagged>;
+
+    fn poll_next(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Self::Item>> {
+        use core::task::Poll;
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let Subscriber { ring, reader } = &mut this.subscriber;
+        let ring = &**ring;
+        loop {
+            let item = match reader.try_recv(ring) {
+                Ok(event) => Some(Ok(event)),
+                Err(TryRecvError::Lagged { missed }) => Some(Err(crate::error::Lagged { missed })),
+                Err(TryRecvError::Closed) => None,
+                Err(TryRecvError::Empty) => {
+                    core::task::ready!(this.wait.poll_ready(&ring.control().readers, cx));
+                    continue;
+                }
+            };
+            this.wait.release(&ring.control().readers);
+            this.done = item.is_none();
+            return Poll::Ready(item);
+        }
+    }
+}
+
+// `Events` never pins its fields: `poll_next` only borrows them through `&mut`.
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> Unpin for Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+}
+
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> futures_core::FusedStream for Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> Drop for Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn drop(&mut self) {
+        self.wait.release(&self.subscriber.ring.control().readers);
+    }
+}
+
+#[cfg(all(feature = "async", not(loom)))]
+impl<P> core::fmt::Debug for Events<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Events").field("subscriber", &self.subscriber).field("done", &self.done).finish()
     }
 }

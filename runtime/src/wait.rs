@@ -128,9 +128,20 @@ impl WaitQueue {
 
     /// Wakes parked waiters after an event, if any are parked. No fence: see the module
     /// docs for the one interleaving this can miss and the backstop that bounds it.
+    ///
+    /// With the `async` feature it does execute a `SeqCst` fence first, because an async
+    /// waiter has no backstop timer: the fence makes its wake-up exact ([`asynchronous`]).
     #[inline(always)]
     pub(crate) fn notify(&self) {
-        #[cfg(feature = "std")]
+        #[cfg(all(feature = "async", not(loom)))]
+        {
+            fence(Ordering::SeqCst);
+            // Acquire: see `asynchronous`, "Why no wake-up is lost".
+            if self.parked.load(Ordering::Acquire) != 0 {
+                self.wake();
+            }
+        }
+        #[cfg(all(feature = "std", not(all(feature = "async", not(loom)))))]
         if self.parked.load(Ordering::Relaxed) != 0 {
             self.wake();
         }
@@ -142,7 +153,7 @@ impl WaitQueue {
         {
             // SeqCst: pairs with the fence in `park` after the waiter announced itself.
             fence(Ordering::SeqCst);
-            if self.parked.load(Ordering::Relaxed) != 0 {
+            if self.parked.load(Ordering::Acquire) != 0 {
                 self.wake();
             }
         }
@@ -152,8 +163,11 @@ impl WaitQueue {
     #[cold]
     fn wake(&self) {
         let shard = parking::shard_for(self);
-        let _guard = parking::lock(&shard.lock);
+        let guard = parking::lock(&shard.lock);
         shard.ready.notify_all();
+        drop(guard);
+        #[cfg(all(feature = "async", not(loom)))]
+        asynchronous::wake(self);
     }
 }
 
@@ -167,6 +181,16 @@ impl core::fmt::Debug for WaitQueue {
 pub(crate) fn wake_all_parked() {
     #[cfg(feature = "std")]
     parking::wake_all();
+    #[cfg(all(feature = "async", not(loom)))]
+    asynchronous::wake_all();
+}
+
+/// The shard of a process-wide table that the wait queue at `queue` uses. Rings are at
+/// least 128-byte aligned, so the low bits of their addresses carry nothing.
+#[cfg(feature = "std")]
+fn shard_index(queue: &WaitQueue, shards: usize) -> usize {
+    let address = core::ptr::from_ref(queue) as usize;
+    (address >> 7) & (shards - 1)
 }
 
 /// Repeats `poll` until it returns `Some`, waiting with `strategy` in between, until
@@ -260,8 +284,7 @@ mod parking {
     }
 
     pub(super) fn shard_for(queue: &WaitQueue) -> &'static Shard {
-        let address = core::ptr::from_ref(queue) as usize;
-        &TABLE[(address >> 7) & (SHARDS - 1)]
+        &TABLE[shard_index(queue, SHARDS)]
     }
 
     /// Locks a shard. Nothing runs user code under a shard lock, so poisoning can only
@@ -307,6 +330,165 @@ mod parking {
         };
         queue.parked.fetch_sub(1, Ordering::Relaxed);
         drop(guard);
+    }
+}
+
+/// Async waiting (feature `async`): how a future waits for a ring without a thread.
+///
+/// An async waiter cannot sleep on the parking table's condvars, and has no backstop timer
+/// to fall back on (that would tie the crate to one executor), so its wake-up must be
+/// exact. It counts itself in the ring's `parked` counter, like a parked thread, and
+/// listens on an [`event_listener::Event`] of a process-wide table of `SHARDS` entries,
+/// picked by the address of the ring's wait queue like the parking table. The other side
+/// wakes the entry's listeners (and the parked threads) when `parked` is not zero.
+/// Listeners of unrelated rings that share an entry wake spuriously, look at their ring,
+/// and listen again.
+///
+/// # Why no wake-up is lost
+///
+/// The waiter (W) and the waker (P) run:
+///
+/// ```text
+/// W1  mark the entry used; listen     P1  store the slot stamp / head / position
+/// W2  parked.fetch_add(1, SeqCst)       P2  fence(SeqCst)
+/// W3  fence(SeqCst)                     P3  parked.load(Acquire)
+/// W4  poll the ring again               P4  if non-zero and the entry is used:
+///                                           event.notify(all)
+/// ```
+///
+/// By the `SeqCst` fence rule, if P3 reads a value older than W2's in `parked`'s
+/// modification order, then W4 sees P1, and the waiter does not sleep. Otherwise P3 reads
+/// W2's value or a later one, all of which are written by read-modify-writes and so belong
+/// to W2's release sequence: P3 synchronizes with W2, W1 happens before P4, and `notify`
+/// finds the listener (event-listener inserts and notifies under its own lock). Either way
+/// the waiter sees the event or is woken. The cost is P2, a fence per publish (and per
+/// receive on backpressure rings), which is why it exists only with the `async` feature.
+#[cfg(all(feature = "async", not(loom)))]
+pub(crate) mod asynchronous {
+    use super::*;
+    use crate::sync::AtomicBool;
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use crossbeam_utils::CachePadded;
+    use event_listener::{Event, EventListener};
+
+    const SHARDS: usize = 32;
+    const _: () = assert!(SHARDS.is_power_of_two());
+
+    struct Shard {
+        /// Set before the first listener listens. Until then nobody can be waiting on
+        /// `event`, and waking it would only allocate its state (event-listener builds it
+        /// on first use), which the allocation-free paths of sync users must not do.
+        /// `Relaxed`: it is stored before W2 and loaded after P3, whose synchronization
+        /// makes it visible whenever a listener may be waiting.
+        used: AtomicBool,
+        event: Event,
+    }
+
+    static TABLE: [CachePadded<Shard>; SHARDS] =
+        [const { CachePadded::new(Shard { used: AtomicBool::new(false), event: Event::new() }) }; SHARDS];
+
+    fn shard_for(queue: &WaitQueue) -> &'static Shard {
+        &TABLE[shard_index(queue, SHARDS)]
+    }
+
+    /// P4 above, after P3 found a waiter (which may also be a parked thread).
+    pub(crate) fn wake(queue: &WaitQueue) {
+        notify(shard_for(queue));
+    }
+
+    pub(crate) fn wake_all() {
+        TABLE.iter().for_each(|shard| notify(shard));
+    }
+
+    fn notify(shard: &Shard) {
+        if shard.used.load(Ordering::Relaxed) {
+            shard.event.notify(usize::MAX);
+        }
+    }
+
+    /// The waiting state of one async operation on one wait queue, which the caller
+    /// passes to each call. It must be [`release`](AsyncWait::release)d with that queue
+    /// before it is dropped ([`Waiting`] does it for a future that borrows the queue).
+    pub(crate) struct AsyncWait {
+        listener: Option<EventListener>,
+        counted: bool,
+    }
+
+    impl AsyncWait {
+        pub(crate) const fn new() -> Self {
+            Self { listener: None, counted: false }
+        }
+
+        /// Call after a poll of the ring found nothing. `Ready` means "poll again": the
+        /// waiter has just started listening (W1–W3; the caller's next poll is W4) or was
+        /// woken. `Pending` means it is listening and `cx`'s waker will be woken.
+        pub(crate) fn poll_ready(&mut self, queue: &WaitQueue, cx: &mut Context<'_>) -> Poll<()> {
+            match &mut self.listener {
+                Some(listener) => {
+                    let woken = Pin::new(listener).poll(cx);
+                    if woken.is_ready() {
+                        self.listener = None;
+                    }
+                    woken
+                }
+                None => {
+                    let shard = shard_for(queue);
+                    shard.used.store(true, Ordering::Relaxed);
+                    self.listener = Some(shard.event.listen());
+                    if !self.counted {
+                        queue.parked.fetch_add(1, Ordering::SeqCst);
+                        self.counted = true;
+                    }
+                    fence(Ordering::SeqCst);
+                    Poll::Ready(())
+                }
+            }
+        }
+
+        /// Stops listening and withdraws from `queue`'s count of waiters.
+        pub(crate) fn release(&mut self, queue: &WaitQueue) {
+            self.listener = None;
+            if core::mem::take(&mut self.counted) {
+                queue.parked.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    impl Drop for AsyncWait {
+        fn drop(&mut self) {
+            debug_assert!(!self.counted, "an AsyncWait was dropped without release");
+        }
+    }
+
+    impl core::fmt::Debug for AsyncWait {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.debug_struct("AsyncWait").field("listening", &self.listener.is_some()).finish()
+        }
+    }
+
+    /// An [`AsyncWait`] with its queue, released on drop: for futures, which may be
+    /// cancelled at any `await`.
+    pub(crate) struct Waiting<'q> {
+        queue: &'q WaitQueue,
+        wait: AsyncWait,
+    }
+
+    impl<'q> Waiting<'q> {
+        pub(crate) const fn new(queue: &'q WaitQueue) -> Self {
+            Self { queue, wait: AsyncWait::new() }
+        }
+
+        /// [`AsyncWait::poll_ready`] on this queue.
+        pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+            self.wait.poll_ready(self.queue, cx)
+        }
+    }
+
+    impl Drop for Waiting<'_> {
+        fn drop(&mut self) {
+            self.wait.release(self.queue);
+        }
     }
 }
 

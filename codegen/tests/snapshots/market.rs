@@ -426,6 +426,15 @@ pub mod market {
                 self.tap(event);
                 ::core::result::Result::Ok(())
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
+                #[doc =
+                r" task is woken when a subscriber makes room. Dropping the future before it"]
+                #[doc = r" completes drops the event unpublished."] pub async fn
+                publish_async < E : Carries > (& mut self, event : E) { self.inner
+                .publish_async(event.into_wire()). await; self.tap(event); }
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
@@ -622,6 +631,20 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
+                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
+                .market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
+                super::MarketData::Quote(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
@@ -788,6 +811,20 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
+                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
+                .market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
+                super::MarketData::Quote(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
@@ -936,6 +973,19 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
+                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
+                .market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_))) => {
+                return ::core::result::Result::Ok(event); } _ => {} } } }
+            }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
@@ -1069,6 +1119,18 @@ pub mod market {
                         return ::core::result::Result::Ok(super::Orders::Order(event));
                     }
                 }
+            }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `orders` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_orders_async(& mut self) -> ::core::result::Result <
+                super::Orders, ::hardwire::RecvError > { loop { let wire = self.orders
+                .recv_async(). await ?; if let ::core::result::Result::Ok(event) = <
+                Order as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Orders::Order(event)); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

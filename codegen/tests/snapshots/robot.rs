@@ -451,6 +451,15 @@ pub mod robot {
                 self.tap(event);
                 ::core::result::Result::Ok(())
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
+                #[doc =
+                r" task is woken when a subscriber makes room. Dropping the future before it"]
+                #[doc = r" completes drops the event unpublished."] pub async fn
+                publish_async < E : Carries > (& mut self, event : E) { self.inner
+                .publish_async(event.into_wire()). await; self.tap(event); }
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
@@ -652,6 +661,15 @@ pub mod robot {
                     .map_err(|_| ::hardwire::Stopped(event))?;
                 self.tap(event);
                 ::core::result::Result::Ok(())
+            }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
+                #[doc =
+                r" task is woken when a subscriber makes room. Dropping the future before it"]
+                #[doc = r" completes drops the event unpublished."] pub async fn
+                publish_async < E : Carries > (& mut self, event : E) { self.inner
+                .publish_async(event.into_wire()). await; self.tap(event); }
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -992,6 +1010,19 @@ pub mod robot {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `sensors` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
+                super::Sensors, ::hardwire::RecvError > { loop { let wire = self.sensors
+                .recv_async(). await ?; match < super::Sensors as ::hardwire::Event >
+                ::from_wire(& wire) { ::core::result::Result::Ok(event @
+                (super::Sensors::Scan(_) | super::Sensors::Odometry(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.sensors.set_wait_strategy(strategy);
@@ -1153,6 +1184,19 @@ pub mod robot {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `obstacles` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_obstacles_async(& mut self) -> ::core::result::Result <
+                super::Obstacles, ::hardwire::RecvError > { loop { let wire = self
+                .obstacles.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
+                ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
+            }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.obstacles.set_wait_strategy(strategy);
@@ -1292,6 +1336,18 @@ pub mod robot {
                         );
                     }
                 }
+            }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                " The next event of topic `commands` this subscriber reads, waiting asynchronously (feature `async`)."]
+                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
+                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
+                pub async fn recv_commands_async(& mut self) -> ::core::result::Result <
+                super::Commands, ::hardwire::RecvError > { loop { let wire = self
+                .commands.recv_async(). await ?; if let ::core::result::Result::Ok(event)
+                = < Velocity as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
