@@ -1,9 +1,9 @@
 //! A generated bus used from async code: `publish_async` on a backpressure topic and
 //! `recv_<topic>_async` on its subscribers, under tokio's multi-thread runtime.
 //!
-//! The async methods exist when the runtime is built with its `async` feature, as in
-//! `cargo test --workspace` (the runtime's tests enable it); this whole file is wrapped in
-//! the same switch the generated code uses.
+//! The async methods exist when the runtime is built with its `async` feature:
+//! `cargo test --features async --test async_bus`. This whole file is wrapped in the same
+//! switch the generated code uses, so without the feature it is empty.
 
 #[derive(Clone, Copy, Debug, PartialEq, hardwire::Event)]
 #[repr(C)]

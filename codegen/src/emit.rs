@@ -647,6 +647,7 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
 
                 /// A dispatcher over these handlers that also calls this topic's taps.
                 #[must_use]
+                #[allow(clippy::too_many_arguments)] // one per subscriber of the topic
                 pub fn dispatcher<#bounds>(&self, #(#fields: &'a mut #params),*) -> Dispatcher<'a, #(#params),*> {
                     Dispatcher { #(#fields,)* __hardwire_taps: ::core::option::Option::Some(self.taps), _handlers: ::core::marker::PhantomData }
                 }
@@ -662,6 +663,7 @@ fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             impl<'h, #bounds> Dispatcher<'h, #(#params),*> {
                 /// A dispatcher over these handlers, without taps (see [`Handle::dispatcher`]).
                 #[inline]
+                #[allow(clippy::too_many_arguments)] // one per subscriber of the topic
                 pub fn new(#(#fields: &'h mut #params),*) -> Self {
                     Self { #(#fields,)* __hardwire_taps: ::core::option::Option::None, _handlers: ::core::marker::PhantomData }
                 }

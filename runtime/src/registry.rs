@@ -71,9 +71,9 @@ impl<E: 'static> Kind<E> for Async {
 
 /// A registry of async handlers (feature `async`): each handler takes the event by value
 /// (events are `Copy`, or at least `Clone`) and returns a future.
-/// [`notify`](Registry::<E, Async>::notify) runs them all concurrently, within the
+/// `notify` runs them all concurrently, within the
 /// awaiting task (no spawning: any executor works);
-/// [`notify_sequential`](Registry::<E, Async>::notify_sequential) runs them one after
+/// `notify_sequential` runs them one after
 /// another in priority order. Every other method is shared with the synchronous
 /// [`Registry`].
 ///

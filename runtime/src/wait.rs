@@ -349,7 +349,7 @@ mod parking {
 /// The waiter (W) and the waker (P) run:
 ///
 /// ```text
-/// W1  mark the entry used; listen     P1  store the slot stamp / head / position
+/// W1  mark the entry used; listen       P1  store the slot stamp / head / position
 /// W2  parked.fetch_add(1, SeqCst)       P2  fence(SeqCst)
 /// W3  fence(SeqCst)                     P3  parked.load(Acquire)
 /// W4  poll the ring again               P4  if non-zero and the entry is used:

@@ -3,7 +3,7 @@
 //! The wake-up tests are ping-pongs: each side waits for the other's reply before it
 //! sends again, so a single lost wake-up leaves both waiting forever. Every test runs
 //! under a timeout, so such a hang fails the test instead of stalling the suite.
-#![cfg(feature = "async")]
+#![cfg(all(feature = "async", not(loom), not(miri)))] // tokio needs a real OS; loom and Miri cannot run it
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

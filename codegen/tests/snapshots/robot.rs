@@ -769,6 +769,7 @@ pub mod robot {
             }
             /// A dispatcher over these handlers that also calls this topic's taps.
             #[must_use]
+            #[allow(clippy::too_many_arguments)]
             pub fn dispatcher<H0: super::Console + ?Sized, H1: super::BlackBox + ?Sized>(
                 &self,
                 console: &'a mut H0,
@@ -798,6 +799,7 @@ pub mod robot {
         > Dispatcher<'h, H0, H1> {
             /// A dispatcher over these handlers, without taps (see [`Handle::dispatcher`]).
             #[inline]
+            #[allow(clippy::too_many_arguments)]
             pub fn new(console: &'h mut H0, black_box: &'h mut H1) -> Self {
                 Self {
                     console,
