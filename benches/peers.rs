@@ -1026,7 +1026,8 @@ fn summary(latencies: &[Percentiles]) -> String {
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     let cores = thread::available_parallelism().map_or(0, usize::from);
-    let _ = writeln!(out, "CPU: {cpu}, {cores} cores available. Medians of one run (`scripts/bench.sh`).\n");
+    let date = std::env::var("HARDWIRE_BENCH_DATE").map_or_else(|_| String::new(), |date| format!("{date}, "));
+    let _ = writeln!(out, "{date}{cpu}, {cores} cores. Medians of one run of `scripts/bench.sh`.\n");
     let _ = writeln!(out, "| scenario | hardwire | best peer | hardwire / best peer | every contender |");
     let _ = writeln!(out, "|---|---|---|---|---|");
     for &(group, unit) in SCENARIOS {

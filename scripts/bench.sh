@@ -7,6 +7,6 @@
 # Extra arguments go to criterion, e.g. `scripts/bench.sh dispatch` runs matching groups only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --bench peers -- "$@" 2>&1 | grep -v -E '^(Benchmarking|Warning|Found|  [0-9]+ \(|Gnuplot)' >&2
+HARDWIRE_BENCH_DATE="$(date -u +%F)" cargo bench --bench peers -- "$@" 2>&1 | grep -v -E '^(Benchmarking|Warning|Found|  [0-9]+ \(|Gnuplot)' >&2
 echo
 cat target/hardwire-bench/summary.md

@@ -110,7 +110,7 @@ impl Reader {
         &ring.records()[self.record]
     }
 
-    #[inline]
+    #[inline(always)]
     fn try_recv<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Result<R::Payload, TryRecvError> {
         match self.next(ring) {
             Next::Event(event) => {
