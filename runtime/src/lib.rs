@@ -28,8 +28,10 @@
 //!   aside, which sleep on a lock by design).
 //! * A subscriber never observes a torn or partially written event: payloads are stored
 //!   as `AtomicU64` words under a seqlock stamp, so there is no data race to begin with
-//!   ([`slot`] has the protocol and its proof). The crate has one `unsafe impl` (zeroed
-//!   heap construction) and no `unsafe` block.
+//!   ([`slot`] has the protocol and its proof). The seqlock, rings, publishers and
+//!   subscribers have no `unsafe` block; the crate's only three are in [`Taps`] (a lazily
+//!   created registry behind an atomic pointer), and its `unsafe impl`s are `Zeroable` /
+//!   `Pod` for zeroed heap construction. Each carries its `SAFETY` proof.
 //! * [`Overwrite`] rings never block publishers; a lapped subscriber learns exactly how
 //!   many events it missed and resumes from the oldest one still in the ring.
 //! * [`Backpressure`] rings never lose or duplicate an event for a registered subscriber.

@@ -185,8 +185,8 @@ pub(crate) fn wake_all_parked() {
     asynchronous::wake_all();
 }
 
-/// The shard of a process-wide table that the wait queue at `queue` uses. Rings are at
-/// least 128-byte aligned, so the low bits of their addresses carry nothing.
+/// The shard of a process-wide table that the wait queue at `queue` uses: its address in
+/// 128-byte units, so queues on one cache-line pair share a shard.
 #[cfg(feature = "std")]
 fn shard_index(queue: &WaitQueue, shards: usize) -> usize {
     let address = core::ptr::from_ref(queue) as usize;
