@@ -43,9 +43,9 @@
 //!
 //! * `std` (default): parking wait strategies and wake-ups, `recv_timeout`, and `alloc`.
 //! * `alloc`: [`Ring::new_boxed`] and [`Ring::new_arc`].
-//! * `async`: [`Subscriber::recv_async`], [`Subscriber::into_stream`] (a
+//! * `async`: `Subscriber::recv_async`, `Subscriber::into_stream` (a
 //!   `futures_core::Stream`), `publish_async` on backpressure publishers and
-//!   [`AsyncRegistry`], for any executor. Waiters are woken exactly (no backstop timer):
+//!   `AsyncRegistry`, for any executor. Waiters are woken exactly (no backstop timer):
 //!   the price is a `SeqCst` fence in every publish, and in every receive on a
 //!   backpressure ring, in builds with the feature. Builds without it pay nothing.
 //!
