@@ -32,7 +32,7 @@ impl fmt::Display for HandlerId {
     }
 }
 
-/// How a [`Registry`] calls its handlers: [`Immediate`] (the default) or [`Async`].
+/// How a [`Registry`] calls its handlers: [`Immediate`] (the default) or `Async` (feature `async`).
 /// Sealed.
 pub trait Kind<E>: sealed::Sealed + 'static {
     /// The handler type behind the registry's `Arc`s.
