@@ -3,7 +3,7 @@
 # photon-ring, disruptor, crossbeam-channel, std's sync_channel, bus, rtrb and registry-io,
 # and beside the hardware floor. Prints the Markdown summary (also written to
 # target/hardwire-bench/summary.md) that the README's performance section quotes.
-# About 5 minutes on 2 cores; run it on an otherwise idle machine.
+# About 2.5 minutes on 2 cores; run it on an otherwise idle machine.
 # Extra arguments go to criterion, e.g. `scripts/bench.sh dispatch` runs matching groups only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -217,7 +217,10 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     }
 
     /// Removes a handler and returns only when no notify still running can call it. Must
-    /// not be called from inside a handler of this registry (it would wait for itself).
+    /// not be called from inside a handler of this registry (it would wait for itself). It
+    /// blocks the thread: on an `AsyncRegistry` with a
+    /// `notify_sequential` in flight, do not call it from a task that the same executor
+    /// thread must poll to finish that notify.
     pub fn unregister_and_wait(&self, id: HandlerId) -> bool {
         let mut removed: Option<Handler<E, K>> = None;
         drop(self.rewrite(|entries| {
