@@ -687,20 +687,14 @@ fn one_to_one(c: &mut Criterion) {
     group.bench_function("crossbeam-channel", |b| {
         b.iter(|| {
             let (tx, rx) = crossbeam_channel::bounded::<u64>(CAP);
-            let consumer = thread::spawn(move || rx.iter().fold(0u64, |sum, value| sum.wrapping_add(black_box(value))));
-            (0..MESSAGES).for_each(|value| tx.send(value).unwrap());
-            drop(tx);
-            assert_eq!(consumer.join().unwrap(), MESSAGES * (MESSAGES - 1) / 2);
+            channel_run(tx, rx, 1, |tx, value| tx.send(value).unwrap());
         })
     });
 
     group.bench_function("std-sync-channel", |b| {
         b.iter(|| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(CAP);
-            let consumer = thread::spawn(move || rx.iter().fold(0u64, |sum, value| sum.wrapping_add(black_box(value))));
-            (0..MESSAGES).for_each(|value| tx.send(value).unwrap());
-            drop(tx);
-            assert_eq!(consumer.join().unwrap(), MESSAGES * (MESSAGES - 1) / 2);
+            channel_run(tx, rx, 1, |tx, value| tx.send(value).unwrap());
         })
     });
 
@@ -715,6 +709,23 @@ fn one_to_one(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// `MESSAGES` values, split between `producers` threads each with a clone of `tx`, summed
+/// by this thread from `rx` until every sender is gone; checks the sum. The channel
+/// scenarios of both cross-thread groups.
+fn channel_run<S: Clone + Send + 'static>(tx: S, rx: impl IntoIterator<Item = u64>, producers: u64, send: fn(&S, u64)) {
+    let per = MESSAGES / producers;
+    let threads: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || (p * per..(p + 1) * per).for_each(|value| send(&tx, value)))
+        })
+        .collect();
+    drop(tx);
+    let sum = rx.into_iter().fold(0u64, |sum, value| sum.wrapping_add(black_box(value)));
+    threads.into_iter().for_each(|p| p.join().unwrap());
+    assert_eq!(sum, MESSAGES * (MESSAGES - 1) / 2);
 }
 
 /// Two producers, one consumer, lossless. On 2 cores the three threads share the cores,
@@ -755,32 +766,14 @@ fn mpmc_2to1(c: &mut Criterion) {
     group.bench_function("crossbeam-channel", |b| {
         b.iter(|| {
             let (tx, rx) = crossbeam_channel::bounded::<u64>(CAP);
-            let producers: Vec<_> = (0..2)
-                .map(|p| {
-                    let tx = tx.clone();
-                    thread::spawn(move || (p * PER..(p + 1) * PER).for_each(|value| tx.send(value).unwrap()))
-                })
-                .collect();
-            drop(tx);
-            let sum = rx.iter().fold(0u64, |sum, value| sum.wrapping_add(black_box(value)));
-            producers.into_iter().for_each(|p| p.join().unwrap());
-            assert_eq!(sum, expected);
+            channel_run(tx, rx, 2, |tx, value| tx.send(value).unwrap());
         })
     });
 
     group.bench_function("std-sync-channel", |b| {
         b.iter(|| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(CAP);
-            let producers: Vec<_> = (0..2)
-                .map(|p| {
-                    let tx = tx.clone();
-                    thread::spawn(move || (p * PER..(p + 1) * PER).for_each(|value| tx.send(value).unwrap()))
-                })
-                .collect();
-            drop(tx);
-            let sum = rx.iter().fold(0u64, |sum, value| sum.wrapping_add(black_box(value)));
-            producers.into_iter().for_each(|p| p.join().unwrap());
-            assert_eq!(sum, expected);
+            channel_run(tx, rx, 2, |tx, value| tx.send(value).unwrap());
         })
     });
 

@@ -292,14 +292,8 @@ where
         if try_commit_one(ring, next, limit, &event) {
             return;
         }
-        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().writers);
-        core::future::poll_fn(|cx| {
-            loop {
-                if try_commit_one(ring, next, limit, &event) {
-                    return core::task::Poll::Ready(());
-                }
-                core::task::ready!(wait.poll_ready(cx));
-            }
+        crate::wait::asynchronous::until(&ring.control().writers, || {
+            try_commit_one(ring, next, limit, &event).then_some(())
         })
         .await;
     }
@@ -640,16 +634,7 @@ where
         let Err(Full(event)) = self.try_publish(event) else { return };
         // A handle of our own for the waiter, so that it does not borrow `self`.
         let ring = self.ring.clone();
-        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().writers);
-        core::future::poll_fn(|cx| {
-            loop {
-                if self.try_publish(event).is_ok() {
-                    return core::task::Poll::Ready(());
-                }
-                core::task::ready!(wait.poll_ready(cx));
-            }
-        })
-        .await;
+        crate::wait::asynchronous::until(&ring.control().writers, || self.try_publish(event).ok()).await;
     }
 
     fn claim_when_room(

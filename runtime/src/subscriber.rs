@@ -319,17 +319,12 @@ where
     pub async fn recv_async(&mut self) -> Result<PayloadOf<P>, RecvError> {
         let ring = &*self.ring;
         let reader = &mut self.reader;
-        let mut wait = crate::wait::asynchronous::Waiting::new(&ring.control().readers);
-        core::future::poll_fn(|cx| {
-            loop {
-                match reader.try_recv(ring) {
-                    Err(TryRecvError::Empty) => {}
-                    done => return core::task::Poll::Ready(done.map_err(RecvError::from)),
-                }
-                core::task::ready!(wait.poll_ready(cx));
-            }
+        let done = crate::wait::asynchronous::until(&ring.control().readers, || match reader.try_recv(ring) {
+            Err(TryRecvError::Empty) => None,
+            done => Some(done),
         })
-        .await
+        .await;
+        done.map_err(RecvError::from)
     }
 
     /// This subscriber as a [`Stream`](futures_core::Stream) of its events, which ends when

@@ -114,6 +114,13 @@ impl Deadline {
     }
 }
 
+/// How [`WaitQueue::notify`] loads the waiter count: `Acquire` with the `async` feature
+/// (see `asynchronous`, "Why no wake-up is lost"), `Relaxed` without.
+#[cfg(all(feature = "async", not(loom)))]
+const NOTIFY_LOAD: Ordering = Ordering::Acquire;
+#[cfg(all(feature = "std", not(all(feature = "async", not(loom)))))]
+const NOTIFY_LOAD: Ordering = Ordering::Relaxed;
+
 /// The parked-waiter count of one side (readers or writers) of one ring.
 pub(crate) struct WaitQueue {
     parked: AtomicU32,
@@ -134,15 +141,9 @@ impl WaitQueue {
     #[inline(always)]
     pub(crate) fn notify(&self) {
         #[cfg(all(feature = "async", not(loom)))]
-        {
-            fence(Ordering::SeqCst);
-            // Acquire: see `asynchronous`, "Why no wake-up is lost".
-            if self.parked.load(Ordering::Acquire) != 0 {
-                self.wake();
-            }
-        }
-        #[cfg(all(feature = "std", not(all(feature = "async", not(loom)))))]
-        if self.parked.load(Ordering::Relaxed) != 0 {
+        fence(Ordering::SeqCst);
+        #[cfg(feature = "std")]
+        if self.parked.load(NOTIFY_LOAD) != 0 {
             self.wake();
         }
     }
@@ -467,22 +468,26 @@ pub(crate) mod asynchronous {
         }
     }
 
-    /// An [`AsyncWait`] with its queue, released on drop: for futures, which may be
-    /// cancelled at any `await`.
-    pub(crate) struct Waiting<'q> {
-        queue: &'q WaitQueue,
-        wait: AsyncWait,
+    /// Repeats `attempt` until it returns `Some`, waiting on `queue` in between: the async
+    /// form of [`wait_until`](super::wait_until). Cancelling the future withdraws the wait.
+    pub(crate) async fn until<R>(queue: &WaitQueue, mut attempt: impl FnMut() -> Option<R>) -> R {
+        let mut waiting = Waiting { queue, wait: AsyncWait::new() };
+        core::future::poll_fn(|cx| {
+            loop {
+                if let Some(done) = attempt() {
+                    return Poll::Ready(done);
+                }
+                core::task::ready!(waiting.wait.poll_ready(waiting.queue, cx));
+            }
+        })
+        .await
     }
 
-    impl<'q> Waiting<'q> {
-        pub(crate) const fn new(queue: &'q WaitQueue) -> Self {
-            Self { queue, wait: AsyncWait::new() }
-        }
-
-        /// [`AsyncWait::poll_ready`] on this queue.
-        pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-            self.wait.poll_ready(self.queue, cx)
-        }
+    /// An [`AsyncWait`] with its queue, released on drop: a future may be cancelled at any
+    /// `await`.
+    struct Waiting<'q> {
+        queue: &'q WaitQueue,
+        wait: AsyncWait,
     }
 
     impl Drop for Waiting<'_> {
