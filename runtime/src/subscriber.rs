@@ -426,20 +426,44 @@ where
     /// over in [`SubscriberStats::skipped`]. For "latest value" consumers such as a GUI
     /// showing a price.
     ///
+    /// It never reports a lag: if publishers overwrite the newest event while it is being
+    /// read (a fast producer on an `Overwrite` ring can lap it between the two), it skips
+    /// ahead again, and those events count as skipped too.
+    ///
     /// # Errors
     ///
-    /// As [`Subscriber::try_recv`]. With multiple producers the newest claimed event may
-    /// still be being written: `Empty` then, and the next call returns it.
+    /// [`TryRecvError::Empty`] or [`TryRecvError::Closed`], as in [`Subscriber::try_recv`];
+    /// never `Lagged`. With multiple producers the newest claimed event may still be being
+    /// written: `Empty` then, and the next call returns it.
     pub fn latest(&mut self) -> Result<PayloadOf<P>, TryRecvError> {
         let ring = &*self.ring;
         let reader = &mut self.reader;
-        let head = ring::head(ring);
-        if head > reader.cursor + 1 {
-            reader.counts.skipped += head - 1 - reader.cursor;
-            reader.cursor = head - 1;
-            reader.commit(ring, 0); // a backpressure ring may reuse the skipped slots now
+        let mut newest = ring::head(ring);
+        loop {
+            if newest > reader.cursor + 1 {
+                reader.counts.skipped += newest - 1 - reader.cursor;
+                reader.cursor = newest - 1;
+                reader.commit(ring, 0); // a backpressure ring may reuse the skipped slots now
+            }
+            match reader.next(ring) {
+                Next::Event(event) => {
+                    reader.commit(ring, 1);
+                    return Ok(event);
+                }
+                // Lapped while reading: the slot already holds `by`, so the head is past it
+                // even if our load of it is not yet. Each retry means a full lap was
+                // published, so the loop ends as soon as the publishers pause for one read.
+                Next::Lapped { by } => newest = ring::head(ring).max(by + 1),
+                Next::Empty => {
+                    reader.flush_if_dirty(ring);
+                    return Err(TryRecvError::Empty);
+                }
+                Next::Closed => {
+                    reader.flush_if_dirty(ring);
+                    return Err(TryRecvError::Closed);
+                }
+            }
         }
-        reader.try_recv(ring)
     }
 
     /// Events published but not yet received (an upper bound on an `Overwrite` ring that

@@ -19,8 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hardwire_runtime::{
-    AnyRing, Backpressure, Overflow, Overwrite, Payload, RecvError, Ring, Subscriber, SubscriberStats, WaitStrategy,
-    impl_payload,
+    AnyRing, Backpressure, Overflow, Overwrite, Payload, RecvError, Ring, Subscriber, SubscriberStats, TryRecvError,
+    WaitStrategy, impl_payload,
 };
 
 /// Start sequences each scenario is run from, in turn: 0, just below 2^32, just below 2^62.
@@ -345,6 +345,45 @@ fn mpmc_overwrite<T: Probe, const CAP: usize>(start: u64, producers: u8, time: D
     })
 }
 
+/// `latest()` on a tiny `Overwrite` ring that `producers` publishers lap all the time,
+/// often while a read is in progress: it never reports a lag, every value it returns is
+/// whole, newer than the one before per producer, and `received + skipped == published`.
+fn latest_under_laps<T: Probe, const CAP: usize>(start: u64, producers: u8, time: Duration) -> SubscriberStats {
+    let ring = Ring::<T, CAP, Overwrite, 8>::boxed_with_start_sequence(start);
+    let ring = &*ring;
+    thread::scope(|scope| {
+        let mut subscriber = ring.subscribe().unwrap();
+        let reader = scope.spawn(move || {
+            let mut last = [None::<u64>; 256];
+            loop {
+                match subscriber.latest() {
+                    Ok(value) => {
+                        let (producer, seq) = value.open();
+                        let previous = last[usize::from(producer)].replace(seq);
+                        assert!(previous < Some(seq), "producer {producer}: {seq} after {previous:?}");
+                    }
+                    Err(TryRecvError::Empty) => std::hint::spin_loop(),
+                    Err(TryRecvError::Closed) => return subscriber.stats(),
+                    Err(TryRecvError::Lagged { missed }) => panic!("latest() reported a lag of {missed}"),
+                }
+            }
+        });
+        let publisher = ring.multi_publisher().unwrap();
+        let producers: Vec<_> = (0..producers)
+            .map(|id| {
+                let mut publisher = publisher.clone();
+                scope.spawn(move || publish_for(time, |seq| publisher.publish(T::make(id, seq))))
+            })
+            .collect();
+        drop(publisher);
+        let published: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+        let stats = reader.join().unwrap();
+        assert_eq!(stats.lagged, 0, "{}: latest() counted a lag", short::<T>());
+        assert_eq!(stats.received + stats.skipped, published, "{}: received + skipped", short::<T>());
+        stats
+    })
+}
+
 /// One publisher on a `Backpressure` ring; one subscriber present throughout must get
 /// every event exactly once, while two more subscribe, read a while and drop, over and
 /// over (each run they see must be gap-free).
@@ -501,6 +540,18 @@ fn backpressure_more_producers_than_slots() {
     let time = budget() / 2;
     backpressure_mpmc::<P16, 2>(STARTS[1], 8, time);
     backpressure_mpmc::<W64, 4>(STARTS[2], 4, time);
+}
+
+/// A reader of a 1 KiB event takes long enough that a publisher laps a 2-slot ring in the
+/// middle of it; `latest()` must then skip ahead again, not report a lag (found by the
+/// pipeline example on a busy CI machine).
+#[test]
+fn latest_never_reports_a_lag_while_publishers_lap_it() {
+    for start in STARTS {
+        let one = latest_under_laps::<W1024, 2>(start, 1, budget() / 6);
+        let three = latest_under_laps::<P8, 2>(start, 3, budget() / 6);
+        eprintln!("latest, start {start}: 1 KiB x1 {one:?}; 8 B x3 {three:?}");
+    }
 }
 
 /// The race window is real and the re-check closes it: with a 1 KiB payload on a 2-slot
