@@ -354,6 +354,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 ///
                 /// [`TooLong`](::hardwire::TooLong) with nothing published; `Ok(false)` when
                 /// the ring is full (nothing published either).
+                #[inline]
                 pub fn try_publish_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<bool, ::hardwire::TooLong> {
                     let payload = ::hardwire::#ty::new(bytes)?;
                     ::core::result::Result::Ok(self.try_publish(payload).is_ok())
@@ -367,6 +368,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             ///
             /// [`TooLong`](::hardwire::TooLong) if `bytes` exceeds the topic's size class;
             /// nothing is published then.
+            #[inline]
             pub fn publish_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<(), ::hardwire::TooLong> {
                 let payload = ::hardwire::#ty::new(bytes)?;
                 self.publish(payload);
@@ -903,6 +905,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn #method(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.#f.try_recv()?;

@@ -615,6 +615,7 @@ pub mod market {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
@@ -795,6 +796,7 @@ pub mod market {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
@@ -958,6 +960,7 @@ pub mod market {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
@@ -1108,6 +1111,7 @@ pub mod market {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_orders(
                 &mut self,
             ) -> ::core::result::Result<super::Orders, ::hardwire::TryRecvError> {

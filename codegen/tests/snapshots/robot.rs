@@ -996,6 +996,7 @@ pub mod robot {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_sensors(
                 &mut self,
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
@@ -1172,6 +1173,7 @@ pub mod robot {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_obstacles(
                 &mut self,
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::TryRecvError> {
@@ -1325,6 +1327,7 @@ pub mod robot {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            #[inline]
             pub fn try_recv_commands(
                 &mut self,
             ) -> ::core::result::Result<super::Commands, ::hardwire::TryRecvError> {
