@@ -26,7 +26,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use disruptor::{BusySpin, Producer as _};
 use hardwire::{Backpressure, MultiPublisher, Overwrite, Publisher, Registry, Ring, Subscriber, WaitStrategy};
 
@@ -684,19 +685,7 @@ fn one_to_one(c: &mut Criterion) {
         })
     });
 
-    group.bench_function("crossbeam-channel", |b| {
-        b.iter(|| {
-            let (tx, rx) = crossbeam_channel::bounded::<u64>(CAP);
-            channel_run(tx, rx, 1, |tx, value| tx.send(value).unwrap());
-        })
-    });
-
-    group.bench_function("std-sync-channel", |b| {
-        b.iter(|| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(CAP);
-            channel_run(tx, rx, 1, |tx, value| tx.send(value).unwrap());
-        })
-    });
+    channel_peers(&mut group, 1);
 
     group.bench_function("bus", |b| {
         b.iter(|| {
@@ -709,6 +698,23 @@ fn one_to_one(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The bounded-channel contenders of a cross-thread group, `producers` threads to one.
+fn channel_peers(group: &mut BenchmarkGroup<'_, WallTime>, producers: u64) {
+    group.bench_function("crossbeam-channel", |b| {
+        b.iter(|| {
+            let (tx, rx) = crossbeam_channel::bounded::<u64>(CAP);
+            channel_run(tx, rx, producers, |tx, value| tx.send(value).unwrap());
+        })
+    });
+
+    group.bench_function("std-sync-channel", |b| {
+        b.iter(|| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(CAP);
+            channel_run(tx, rx, producers, |tx, value| tx.send(value).unwrap());
+        })
+    });
 }
 
 /// `MESSAGES` values, split between `producers` threads each with a clone of `tx`, summed
@@ -763,19 +769,7 @@ fn mpmc_2to1(c: &mut Criterion) {
         )
     });
 
-    group.bench_function("crossbeam-channel", |b| {
-        b.iter(|| {
-            let (tx, rx) = crossbeam_channel::bounded::<u64>(CAP);
-            channel_run(tx, rx, 2, |tx, value| tx.send(value).unwrap());
-        })
-    });
-
-    group.bench_function("std-sync-channel", |b| {
-        b.iter(|| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(CAP);
-            channel_run(tx, rx, 2, |tx, value| tx.send(value).unwrap());
-        })
-    });
+    channel_peers(&mut group, 2);
 
     group.bench_function("disruptor", |b| {
         b.iter(|| {
