@@ -137,8 +137,10 @@ fn overwrite_single_producer_counts_every_lost_event_exactly() {
         assert_eq!(checker.received + checker.marks + checker.lagged, EVENTS + marks);
         let stats = bus.stats().lossy_single;
         assert_eq!(stats.ring.published, EVENTS + marks);
-        let mine = stats.subscribers[0].1.expect("flushed when the ring ran dry");
-        assert_eq!((mine.received, mine.lagged), (checker.received + checker.marks, checker.lagged));
+        let mine = stats.subscribers[0].1;
+        assert_eq!(mine.presence, hardwire::Presence::Held);
+        assert_eq!((mine.stats.received, mine.stats.lagged), (checker.received + checker.marks, checker.lagged));
+        assert_eq!(mine.pending, 0, "flushed when the ring ran dry");
     });
 }
 

@@ -224,6 +224,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
             subscriptions,
             handled,
             publishes,
+            optional: subscriber.optional,
         });
     }
     for topic in &topics {

@@ -289,8 +289,11 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     } else {
         (quote!(::hardwire::Publisher<&'a Ring>), quote!(#[derive(Debug)]))
     };
-    let new_inner =
-        if multi { quote!(::hardwire::MultiPublisher::new(ring)) } else { quote!(::hardwire::Publisher::new(ring)) };
+    let (new_inner, claimed_inner) = if multi {
+        (quote!(::hardwire::MultiPublisher::new(ring)), quote!(::hardwire::MultiPublisher::__claimed(ring)))
+    } else {
+        (quote!(::hardwire::Publisher::new(ring)), quote!(::hardwire::Publisher::__claimed(ring)))
+    };
     let batch = if multi {
         quote! {
             for event in events {
@@ -482,6 +485,15 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     #new_inner
                         .map(|inner| Self { inner, taps })
                         .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })
+                }
+
+                /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+                pub(super) fn claimed(
+                    claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                    taps: &'a Taps,
+                ) -> Self {
+                    let ring = claim.into_ring();
+                    Self { inner: #claimed_inner, taps }
                 }
 
                 /// Publishes `event` to every subscriber of the topic.
@@ -763,7 +775,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);
     let reads: Vec<&crate::plan::Subscription> =
         subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].delivery == Delivery::Ring).collect();
-    let record = |t: usize| plan.topics[t].subscribers.iter().position(|&x| x == s).unwrap_or(0);
+    let record = |t: usize| plan.record_index(t, s);
     let taken_index = (0..s).filter(|&x| plan.reads_rings(x)).count();
     let field = |t: usize| plan.topics[t].snake.clone();
     let fields = reads.iter().map(|sub| {
@@ -773,29 +785,38 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
     let out_arg = is_stage.then(|| quote!(, &mut self.outputs));
+    // A declared subscriber resumes its reserved records; an optional one joins at the head.
+    let attach = if subscriber.optional { quote!(with_record) } else { quote!(resume) };
     let registers = reads.iter().map(|sub| {
         let f = field(sub.topic);
         let index = record(sub.topic);
         quote! {
-            #f: ::hardwire::Subscriber::with_record(&bus.#f, #index)
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?,
+            let #f = ::hardwire::Subscriber::#attach(&bus.#f, #index)
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;
         }
     });
+    let field_names: Vec<Ident> = reads.iter().map(|sub| field(sub.topic)).collect();
     let output_fields = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
         let (f, doc_line) = (&topic.snake, format!(" Publisher of topic `{}`.", topic.name));
         quote!(#[doc = #doc_line] pub #f: super::#f::Publisher<'a>)
     });
-    let output_takes = subscriber.publishes.iter().map(|&t| {
+    // Every output is claimed before any publisher is built: a failed claim drops the
+    // earlier ones, which gives them back, so a failed take changes no topic.
+    let output_claims = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
         let (f, topic_name) = (&topic.snake, &topic.name);
-        let index = syn::Index::from(t);
+        let multi = topic.producers == Producers::Multi;
         quote! {
-            #f: super::#f::Publisher::new(&bus.#f, &bus.taps.#index).map_err(|_| ::hardwire::TakeError::OutputTaken {
-                subscriber: #name,
-                topic: #topic_name,
-            })?,
+            let #f = ::hardwire::__private::PublisherClaim::new(&bus.#f, #multi).map_err(|_| {
+                ::hardwire::TakeError::OutputTaken { subscriber: #name, topic: #topic_name }
+            })?;
         }
+    });
+    let output_builds = subscriber.publishes.iter().map(|&t| {
+        let f = &plan.topics[t].snake;
+        let index = syn::Index::from(t);
+        quote!(#f: super::#f::Publisher::claimed(#f, &bus.taps.#index),)
     });
     let outputs = is_stage.then(|| {
         let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");
@@ -808,7 +829,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         }
     });
     let outputs_field = is_stage.then(|| quote!(outputs: Outputs<'a>,));
-    let outputs_init = is_stage.then(|| quote!(outputs: Outputs { #(#output_takes)* },));
+    let outputs_init = is_stage.then(|| quote!(outputs: Outputs { #(#output_builds)* },));
     let outputs_accessor = is_stage.then(|| {
         quote! {
             /// This stage's publishers, for publishing outside a handler call.
@@ -865,8 +886,10 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         let f = field(reads[0].topic);
         quote!(self.#f.wait_ready(::core::option::Option::Some(shutdown));)
     } else {
-        quote!(self.idle.wait();)
+        // One wait on every topic: any of their publishers wakes it.
+        quote!(::hardwire::wait_any(self.strategy, ::core::option::Option::Some(shutdown), &[#(&self.#field_names),*]);)
     };
+    let departs = field_names.iter().map(|f| quote!(self.#f.__depart(self.leaving);));
     let try_recvs = reads.iter().map(|sub| {
         let topic = &plan.topics[sub.topic];
         let (f, topic_camel) = (field(sub.topic), &topic.camel);
@@ -939,6 +962,11 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     });
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
+    let lifecycle_doc = if subscriber.optional {
+        " Declared `optional`: it joins its topics at the newest event when taken and leaves them when dropped, so it holds lossless topics back only while held."
+    } else {
+        " Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good."
+    };
     quote! {
         #[doc = #struct_doc]
         pub mod #snake {
@@ -948,30 +976,43 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             #outputs
 
             #[doc = #struct_doc]
+            #[doc = #lifecycle_doc]
             #[derive(Debug)]
             pub struct Subscriber<'a> {
                 #(#fields,)*
                 #outputs_field
                 closed: [bool; #count],
-                idle: ::hardwire::Idle,
+                strategy: ::hardwire::WaitStrategy,
+                claim: &'a ::hardwire::__private::Once,
+                leaving: bool,
             }
 
             impl<'a> Subscriber<'a> {
                 pub(super) fn take(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                    if !bus.taken[#taken_index].claim() {
-                        return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken { name: #name });
-                    }
+                    bus.taken[#taken_index].take(#name)?;
                     // A take that fails half-way gives its claim back.
                     Self::open(bus).inspect_err(|_| bus.taken[#taken_index].release())
                 }
 
                 fn open(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                    #(#registers)*
+                    #(#output_claims)*
                     ::core::result::Result::Ok(Self {
-                        #(#registers)*
+                        #(#field_names,)*
                         #outputs_init
                         closed: [false; #count],
-                        idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                        strategy: ::hardwire::WaitStrategy::backoff(),
+                        claim: &bus.taken[#taken_index],
+                        leaving: false,
                     })
+                }
+
+                /// Leaves the bus for good: this subscriber stops holding its lossless
+                /// topics' publishers back, receives nothing more, and cannot be taken
+                /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+                /// instead keeps its place.
+                pub fn leave(mut self) {
+                    self.leaving = true;
                 }
 
                 /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -988,7 +1029,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 pub fn run<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
                     while !shutdown.is_triggered() {
                         if self.poll(handler) > 0 {
-                            self.idle.reset();
+                            continue;
                         } else if self.closed.iter().all(|closed| *closed) {
                             return;
                         } else {
@@ -1002,7 +1043,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// The strategy `run` waits with (default: backoff, then park).
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                     #(#strategies)*
-                    self.idle = ::hardwire::Idle::new(strategy);
+                    self.strategy = strategy;
                 }
 
                 /// [`Subscriber::set_wait_strategy`], by value.
@@ -1028,8 +1069,32 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
 
                 #outputs_accessor
             }
+
+            impl ::core::ops::Drop for Subscriber<'_> {
+                /// Parks every ring record (or, after `leave`, frees them) before the
+                /// handle's claim is released, so the next take resumes exactly here.
+                fn drop(&mut self) {
+                    #(#departs)*
+                    if self.leaving {
+                        self.claim.leave();
+                    } else {
+                        self.claim.release();
+                    }
+                }
+            }
         }
     }
+}
+
+/// The parking route of every ring of this bus (non-zero): a hash of its topic names, so
+/// unrelated buses tend to park on different shards, while the rings of one bus share one
+/// and a multi-topic subscriber can wait for all of its topics at once.
+fn wake_route(plan: &Plan) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5; // FNV-1a
+    for byte in plan.topics.iter().flat_map(|topic| topic.name.bytes().chain([0])) {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    hash.max(1)
 }
 
 fn emit_bus(plan: &Plan) -> TokenStream {
@@ -1038,9 +1103,15 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         let f = &topic.snake;
         quote!(#f: #f::Ring)
     });
+    let route = wake_route(plan);
+    let ring_index = |topic: &Topic| plan.topics.iter().position(|t| t.name == topic.name).unwrap_or(0);
     let ring_inits = rings.iter().map(|topic| {
-        let f = &topic.snake;
-        quote!(#f: #f::Ring::new())
+        let (f, reserved) = (&topic.snake, plan.reserved_records(ring_index(topic)));
+        quote!(#f: #f::Ring::__for_bus(#reserved, #route))
+    });
+    let ring_prepares = rings.iter().map(|topic| {
+        let (f, reserved) = (&topic.snake, plan.reserved_records(ring_index(topic)));
+        quote!(self.#f.__prepare_for_bus(#reserved, #route);)
     });
     let zeroable = rings.iter().map(|topic| {
         let f = &topic.snake;
@@ -1109,10 +1180,10 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
     });
     let stats_values = rings.iter().map(|topic| {
-        let (f, name) = (&topic.snake, &topic.name);
-        let subscribers = topic.subscribers.iter().enumerate().map(|(record, &s)| {
-            let sub_name = &plan.subscribers[s].name;
-            quote!((#sub_name, ::hardwire::AnyRing::record_stats(&self.#f, #record)))
+        let (f, name, t) = (&topic.snake, &topic.name, ring_index(topic));
+        let subscribers = topic.subscribers.iter().map(|&s| {
+            let (sub_name, record) = (&plan.subscribers[s].name, plan.record_index(t, s));
+            quote!((#sub_name, ::hardwire::AnyRing::record_status(&self.#f, #record)))
         });
         quote! {
             #f: ::hardwire::TopicStats { name: #name, ring: self.#f.stats(), subscribers: [#(#subscribers),*] }
@@ -1151,6 +1222,13 @@ fn emit_bus(plan: &Plan) -> TokenStream {
 
             ::hardwire::__private::bus_new_boxed!();
 
+            /// What `new` sets beyond all-zero bytes, applied to a zeroed bus in place:
+            /// the declared subscribers' reserved records and the rings' wake route.
+            #[allow(dead_code)] // only `new_boxed` calls it, which needs the runtime's `alloc`
+            fn prepare(&mut self) {
+                #(#ring_prepares)*
+            }
+
             #(#accessors)*
 
             #(#subscriber_accessors)*
@@ -1180,7 +1258,8 @@ fn emit_bus(plan: &Plan) -> TokenStream {
             ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
         };
         /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-        /// (asserted just above), and all-zero bytes are `Bus::new()`.
+        /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
+        /// makes it equal to `Bus::new()` with `prepare`).
         unsafe impl ::hardwire::__private::Zeroable for Bus {}
 
         /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.

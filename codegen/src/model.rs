@@ -202,6 +202,8 @@ pub struct SubscriberDecl {
     pub events: Option<Vec<Name>>,
     /// Topics it publishes to (a stage).
     pub publishes: Vec<Name>,
+    /// `optional = true`: it gates its lossless topics only while a handle of it is held.
+    pub optional: bool,
     /// As [`TopicDecl::malformed`].
     pub malformed: Vec<&'static str>,
 }

@@ -100,6 +100,9 @@ pub struct Subscriber {
     pub handled: Vec<usize>,
     /// Topics it publishes to (a stage).
     pub publishes: Vec<usize>,
+    /// Declared `optional`: joins its topics when taken, leaves them when dropped, and so
+    /// gates only while held. Otherwise its ring records are reserved from the start.
+    pub optional: bool,
 }
 
 impl Plan {
@@ -135,6 +138,26 @@ impl Plan {
     #[must_use]
     pub fn handle_count(&self) -> usize {
         (0..self.subscribers.len()).filter(|&s| self.reads_rings(s)).count()
+    }
+
+    /// Subscriber `s`'s record in topic `t`'s ring: the subscribers that are not optional
+    /// come first (records `0..reserved_records(t)`, reserved from the start), then the
+    /// optional ones, each group in declaration order.
+    #[must_use]
+    pub fn record_index(&self, t: usize, s: usize) -> usize {
+        let topic = &self.topics[t];
+        let optional = self.subscribers[s].optional;
+        let before =
+            topic.subscribers.iter().take_while(|&&x| x != s).filter(|&&x| self.subscribers[x].optional == optional);
+        let offset = if optional { self.reserved_records(t) } else { 0 };
+        offset + before.count()
+    }
+
+    /// How many of topic `t`'s ring records are reserved from the start: one per subscriber
+    /// that is not optional.
+    #[must_use]
+    pub fn reserved_records(&self, t: usize) -> usize {
+        self.topics[t].subscribers.iter().filter(|&&s| !self.subscribers[s].optional).count()
     }
 
     /// Whether subscriber `s` reads any ring topic (and so gets a handle on the bus).

@@ -6,11 +6,19 @@ use core::fmt;
 /// Why [`Subscriber::try_recv`](crate::Subscriber::try_recv) returned no event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TryRecvError {
-    /// Nothing new has been published yet.
+    /// No event is readable at the subscriber's position right now: nothing new has been
+    /// published, or (with multiple producers) the next sequence was claimed but its write
+    /// has not committed yet — a `try_recv` right after this thread's own `publish`
+    /// returned can see this while another producer's earlier claim is still being
+    /// written. It is never final: [`Subscriber::recv`](crate::Subscriber::recv) waits it
+    /// out, and [`Subscriber::pending`](crate::Subscriber::pending) counts claimed events.
     Empty,
     /// The subscriber fell more than the ring's capacity behind on an `Overwrite` ring:
-    /// exactly `missed` events were overwritten before it read them. It now continues
-    /// from the oldest event still in the ring; calling again returns it.
+    /// `missed` events were passed over, each of them overwritten (or being overwritten)
+    /// before it read them, and it now continues from the oldest event that may still be
+    /// intact. Every published event is either received or counted in exactly one
+    /// `missed`; if that oldest event is overwritten before it is read, the next call
+    /// reports that as another `Lagged`.
     Lagged {
         /// Events lost, exactly.
         missed: u64,
@@ -167,6 +175,12 @@ pub enum SubscribeError {
         /// The record's index.
         index: usize,
     },
+    /// [`Subscriber::resume`](crate::Subscriber::resume) asked for a record that is not
+    /// reserved (never reserved, or its subscriber left).
+    NotReserved {
+        /// The record's index.
+        index: usize,
+    },
 }
 
 impl fmt::Display for SubscribeError {
@@ -177,6 +191,10 @@ impl fmt::Display for SubscribeError {
                 "all {max} subscriber records are in use; drop a subscriber or raise the ring's SUBS parameter"
             ),
             Self::RecordInUse { index } => write!(f, "subscriber record {index} is held by another subscriber"),
+            Self::NotReserved { index } => write!(
+                f,
+                "subscriber record {index} is not reserved (its subscriber left, or it was never reserved); reserve it with Ring::reserve"
+            ),
         }
     }
 }

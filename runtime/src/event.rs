@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::payload::Payload;
-use crate::sync::{AtomicBool, Ordering, const_fn_unless_loom};
+use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 
 /// A hardwire event: a `Copy` value that travels through rings as its Pod [`Event::Wire`].
 ///
@@ -66,6 +66,12 @@ pub enum TakeError {
         /// The subscriber or topic, as declared.
         name: &'static str,
     },
+    /// The subscriber left the bus for good (its handle's `leave()`): it no longer holds
+    /// publishers back and cannot be taken again.
+    Left {
+        /// The subscriber, as declared.
+        name: &'static str,
+    },
     /// A stage subscriber needs the publisher of a topic it publishes to, and that
     /// publisher was already taken.
     OutputTaken {
@@ -80,6 +86,7 @@ impl fmt::Display for TakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::AlreadyTaken { name } => write!(f, "`{name}` was already taken from this bus"),
+            Self::Left { name } => write!(f, "subscriber `{name}` left this bus for good and cannot be taken again"),
             Self::OutputTaken { subscriber, topic } => write!(
                 f,
                 "stage `{subscriber}` publishes to `{topic}`, whose publisher was already taken; \
@@ -91,26 +98,53 @@ impl fmt::Display for TakeError {
 
 impl core::error::Error for TakeError {}
 
-/// A flag that can be claimed once: guards each handle of a generated bus.
+/// Whether a handle of a generated bus is free, held, or (for a subscriber that left) gone
+/// for good: guards each subscriber handle.
 #[doc(hidden)]
-pub struct Once(AtomicBool);
+pub struct Once(AtomicU32);
+
+/// `Once`: nobody holds the handle.
+const FREE: u32 = 0;
+/// `Once`: a handle is held.
+const HELD: u32 = 1;
+/// `Once`: the subscriber left; it cannot be taken again.
+const LEFT: u32 = 2;
 
 impl Once {
     const_fn_unless_loom! {
         /// An unclaimed flag.
         pub fn new() -> Self {
-            Self(AtomicBool::new(false))
+            Self(AtomicU32::new(FREE))
         }
     }
 
-    /// Claims the flag; `true` the first time only.
+    /// Claims the flag; `true` if it was free.
     pub fn claim(&self) -> bool {
-        !self.0.swap(true, Ordering::AcqRel)
+        self.0.compare_exchange(FREE, HELD, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
-    /// Gives a claim back (a take that failed after claiming).
+    /// Claims the handle of subscriber `name`, or says why it cannot be taken.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::AlreadyTaken`] while another handle is held, [`TakeError::Left`] after
+    /// the subscriber left.
+    pub fn take(&self, name: &'static str) -> Result<(), TakeError> {
+        match self.0.compare_exchange(FREE, HELD, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => Ok(()),
+            Err(LEFT) => Err(TakeError::Left { name }),
+            Err(_) => Err(TakeError::AlreadyTaken { name }),
+        }
+    }
+
+    /// Gives a claim back (the handle was dropped, or a take failed after claiming).
     pub fn release(&self) {
-        self.0.store(false, Ordering::Release);
+        self.0.store(FREE, Ordering::Release);
+    }
+
+    /// Marks the subscriber gone for good.
+    pub fn leave(&self) {
+        self.0.store(LEFT, Ordering::Release);
     }
 }
 
@@ -120,12 +154,17 @@ impl Default for Once {
     }
 }
 
-// SAFETY: an `AtomicBool` (valid for all-zero bytes: `false`, an unclaimed flag).
+// SAFETY: an `AtomicU32` (valid for all-zero bytes: `0`, which is `FREE`, an unclaimed flag).
 #[cfg(not(loom))]
 unsafe impl bytemuck::Zeroable for Once {}
 
 impl fmt::Debug for Once {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Once").field(&self.0.load(Ordering::Relaxed)).finish()
+        let state = match self.0.load(Ordering::Relaxed) {
+            FREE => "free",
+            HELD => "held",
+            _ => "left",
+        };
+        f.debug_tuple("Once").field(&state).finish()
     }
 }

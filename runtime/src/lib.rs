@@ -35,7 +35,9 @@
 //! * [`Overwrite`] rings never block publishers; a lapped subscriber learns exactly how
 //!   many events it missed and resumes from the oldest one still in the ring.
 //! * [`Backpressure`] rings never lose or duplicate an event for a registered subscriber.
-//!   Only live subscribers hold publishers back; dropping one releases them.
+//!   A reserved record ([`Ring::with_reserved`], [`Ring::reserve`]) holds publishers back
+//!   whether or not a handle reads through it, and [`Subscriber::resume`] continues it
+//!   exactly; a record taken by [`Ring::subscribe`] gates while its handle lives.
 //! * Sequences are `u64` and never wrap: a ring publishes at most [`SEQUENCE_LIMIT`]
 //!   events, then publishing panics.
 //!
@@ -135,11 +137,13 @@ pub use ring::ring_memory_bytes;
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
-pub use stats::{Pressure, RingStats, SubscriberStats, TopicStats};
+pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus, TopicStats};
 #[cfg(all(feature = "async", not(loom)))]
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
-pub use wait::{Idle, WaitStrategy};
+pub use wait::{Idle, WaitStrategy, wait_any};
+#[doc(hidden)]
+pub use wait::{WaitQueue, WaitSource};
 
 #[doc(hidden)]
 pub use event::Once;

@@ -28,6 +28,44 @@ macro_rules! __hardwire_if_async {
     ($($item:tt)*) => {};
 }
 
+/// A claim on a ring's publisher (single- or multi-producer) that no handle owns yet: a
+/// generated stage claims every output first, and only then builds the publishers
+/// (`Publisher::__claimed`), so that a take failing on one output leaves the others as
+/// they were. Dropped without [`PublisherClaim::into_ring`], it gives the claim back.
+pub struct PublisherClaim<'a, R: crate::AnyRing> {
+    ring: &'a R,
+    multi: bool,
+    kept: bool,
+}
+
+impl<'a, R: crate::AnyRing> PublisherClaim<'a, R> {
+    /// Claims `ring`'s publisher.
+    ///
+    /// # Errors
+    ///
+    /// As [`Publisher::new`](crate::Publisher::new) (`multi == false`) or
+    /// [`MultiPublisher::new`](crate::MultiPublisher::new).
+    pub fn new(ring: &'a R, multi: bool) -> Result<Self, crate::AlreadyTaken> {
+        crate::ring::take_publisher(ring, multi)?;
+        Ok(Self { ring, multi, kept: false })
+    }
+
+    /// Keeps the claim, for a handle built from the returned ring.
+    #[must_use]
+    pub fn into_ring(mut self) -> &'a R {
+        self.kept = true;
+        self.ring
+    }
+}
+
+impl<R: crate::AnyRing> Drop for PublisherClaim<'_, R> {
+    fn drop(&mut self) {
+        if !self.kept {
+            crate::ring::untake_publisher(self.ring, self.multi);
+        }
+    }
+}
+
 /// A type that can be a field of a `#[derive(Event)]` struct: plain old data.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an event: it is not plain old data (`bytemuck::Pod`)",
@@ -122,11 +160,14 @@ macro_rules! __hardwire_padding_arms {
 #[macro_export]
 macro_rules! __hardwire_bus_new_boxed {
     () => {
-        /// The bus on the heap, allocated zeroed (equal to `Bus::new()`) and never built
-        /// on the stack, so even a bus of large rings cannot overflow a thread's stack.
+        /// The bus on the heap, equal to `Bus::new()` and never built on the stack, so
+        /// even a bus of large rings cannot overflow a thread's stack: allocated zeroed,
+        /// then each ring's declared subscribers reserved and its wake route set.
         #[must_use]
         pub fn new_boxed() -> $crate::__private::Box<Self> {
-            $crate::__private::zeroed_box()
+            let mut bus: $crate::__private::Box<Self> = $crate::__private::zeroed_box();
+            bus.prepare();
+            bus
         }
     };
 }

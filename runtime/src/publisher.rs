@@ -134,11 +134,19 @@ where
     /// [`AlreadyTaken`] if the ring's publisher (of either kind) was taken before.
     pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
         ring::take_publisher(&*ring, false)?;
+        Ok(Self::__claimed(ring))
+    }
+
+    /// The publisher of a ring whose single-producer claim was already made with a
+    /// [`PublisherClaim`](crate::__private::PublisherClaim) (generated stages claim all
+    /// their outputs before they build any). Not part of the API.
+    #[doc(hidden)]
+    pub fn __claimed(ring: P) -> Self {
         // Relaxed: we are the only writer of a single-producer head from now on, and the
         // `taken` swap (Acquire) ordered us after the ring's construction.
         let next = ring.head().load(Ordering::Relaxed);
         let limit = initial_limit::<P::Target>(next);
-        Ok(Self { ring, next, limit, wait: WaitStrategy::default() })
+        Self { ring, next, limit, wait: WaitStrategy::default() }
     }
 
     /// Publishes `event` to every subscriber.
@@ -416,8 +424,14 @@ where
     /// has closed.
     pub fn new(ring: P) -> Result<Self, AlreadyTaken> {
         ring::take_publisher(&*ring, true)?;
+        Ok(Self::__claimed(ring))
+    }
+
+    /// [`Publisher::__claimed`] for a multi-producer claim. Not part of the API.
+    #[doc(hidden)]
+    pub fn __claimed(ring: P) -> Self {
         let first_lap_end = ring.control().start.saturating_add(<P::Target as AnyRing>::CAPACITY as u64);
-        Ok(Self::with_parts(ring, first_lap_end, WaitStrategy::default()))
+        Self::with_parts(ring, first_lap_end, WaitStrategy::default())
     }
 
     /// A handle whose first `Backpressure` publish rescans the gates (limit 0): a clone may

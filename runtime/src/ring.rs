@@ -17,10 +17,14 @@
 //! # Lag recovery (`Overwrite`)
 //!
 //! A reader at `seq` that finds its slot stamped by a later sequence `by` was lapped. Every
-//! sequence below `newest = max(head, by + 1)` has been claimed, so the slots of
-//! `newest - CAP + 1 ..` are not touched by any claimed write; the reader resumes there,
-//! at `oldest = newest - (CAP - 1)`, and reports `missed = oldest - seq`. Each sequence is
-//! then either received or counted missed exactly once, so
+//! sequence below `newest = max(head, by + 1)` has been claimed, so each of the `CAP`
+//! sequences `newest - CAP .. newest` may still be intact in its slot; the reader resumes
+//! at the oldest of them, `oldest = newest - CAP`, and reports `missed = oldest - seq`
+//! (at least 1, since `by >= seq + CAP`). It loses nothing that is still in the ring: with
+//! capacity 2 and events 10, 20, 30 it reports one missed event, then reads 20 and 30.
+//! If the slot of `oldest` is being overwritten meanwhile (by the claim of `newest`, or
+//! later ones), the seqlock says so and the reader is lapped again, counting the rest.
+//! Each sequence is thus either received or counted missed exactly once, so
 //! `received + missed + skipped == published` for every reader. Taking `by` from the stamp
 //! matters: `head` may be read stale, and the stamp proves `by` was claimed.
 //!
@@ -59,7 +63,7 @@ use crate::mutant;
 use crate::payload::Payload;
 use crate::publisher::{MultiPublisher, Publisher};
 use crate::slot::{SEQUENCE_LIMIT, Slot};
-use crate::stats::{Pressure, RingStats, SubscriberStats};
+use crate::stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus};
 use crate::subscriber::Subscriber;
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, array_of, const_fn_unless_loom};
 use crate::wait::WaitQueue;
@@ -132,12 +136,17 @@ pub const fn ring_memory_bytes(payload_size: usize, capacity: usize, subscribers
 /// `Record::position` of a free record.
 pub(crate) const FREE: u64 = 0;
 
-/// One subscriber's shared state: its position and its flushed counters.
+/// One subscriber's shared state: its position, whether a handle holds it, and its flushed
+/// counters (module docs, "Records and their lifecycle").
 #[doc(hidden)]
 pub struct Record {
     /// `FREE`, or one more than the next sequence the subscriber will read. Gates
     /// publishers on `Backpressure` rings; informational (flushed lazily) otherwise.
     pub(crate) position: AtomicU64,
+    /// Whether a handle reads through this record now.
+    pub(crate) held: AtomicBool,
+    /// The sequence this record's membership began at (its first sequence).
+    pub(crate) joined: AtomicU64,
     pub(crate) received: AtomicU64,
     pub(crate) lagged: AtomicU64,
     pub(crate) skipped: AtomicU64,
@@ -149,11 +158,21 @@ impl Record {
         fn new() -> Self {
             Self {
                 position: AtomicU64::new(FREE),
+                held: AtomicBool::new(false),
+                joined: AtomicU64::new(0),
                 received: AtomicU64::new(0),
                 lagged: AtomicU64::new(0),
                 skipped: AtomicU64::new(0),
                 torn_reads: AtomicU64::new(0),
             }
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// A reserved, unheld record whose subscriber starts at `start`.
+        fn reserved(start: u64) -> Self {
+            let record = Self::new();
+            Self { position: AtomicU64::new(start + 1), joined: AtomicU64::new(start), ..record }
         }
     }
 
@@ -186,14 +205,14 @@ pub struct Control {
 
 impl Control {
     const_fn_unless_loom! {
-        fn new(start: u64) -> Self {
+        fn new(start: u64, route: u32) -> Self {
             Self {
                 start,
                 publishers: AtomicU64::new(0),
                 taken: AtomicU32::new(NOT_TAKEN),
                 closed: AtomicBool::new(false),
-                readers: WaitQueue::new(),
-                writers: WaitQueue::new(),
+                readers: WaitQueue::with_route(route),
+                writers: WaitQueue::with_route(route),
             }
         }
     }
@@ -288,17 +307,76 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
         /// headroom above the multi-producer claim counter, so it can never wrap.)
         #[must_use]
         pub fn with_start_sequence(start: u64) -> Self {
+            Self::build(start, 0, 0)
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// A ring starting at `start` (clamped), with records `0..reserved` reserved there
+        /// and waits routed by `route` ([`WaitQueue`](crate::WaitQueue)).
+        fn build(start: u64, reserved: usize, route: u32) -> Self {
             let () = Self::CHECK;
             let start = if start < SEQUENCE_LIMIT { start } else { SEQUENCE_LIMIT };
-            Self {
+            let mut ring = Self {
                 head: CachePadded::new(AtomicU64::new(start)),
-                control: CachePadded::new(Control::new(start)),
+                control: CachePadded::new(Control::new(start, route)),
                 registrations: CachePadded::new(AtomicU64::new(0)),
                 records: array_of![CachePadded::new(Record::new()); SUBS],
                 slots: Slots(array_of![Slot::new(); CAP]),
                 _overflow: PhantomData,
+            };
+            let mut index = 0;
+            while index < reserved && index < SUBS {
+                ring.records[index] = CachePadded::new(Record::reserved(start));
+                index += 1;
             }
+            ring
         }
+    }
+
+    const_fn_unless_loom! {
+        /// An empty ring whose records `0..reserved` (at most `SUBS`) are reserved at the
+        /// first sequence: on a `Backpressure` ring they gate publishers from the first
+        /// publish, before any handle reads through them. [`Subscriber::resume`] attaches
+        /// a handle to one; dropping that handle keeps the place for the next one.
+        ///
+        /// ```
+        /// use hardwire_runtime::{Backpressure, Ring, Subscriber};
+        ///
+        /// let ring = Ring::<u32, 4, Backpressure, 1>::with_reserved(1);
+        /// let mut publisher = ring.publisher().unwrap();
+        /// (0..4).for_each(|n| publisher.publish(n));
+        /// assert!(publisher.try_publish(4).is_err(), "the reserved subscriber has not read yet");
+        /// let mut late = Subscriber::resume(&ring, 0).unwrap();
+        /// assert_eq!(late.try_recv(), Ok(0)); // nothing published before it was lost
+        /// ```
+        #[must_use]
+        pub fn with_reserved(reserved: usize) -> Self {
+            Self::build(0, reserved, 0)
+        }
+    }
+
+    const_fn_unless_loom! {
+        /// A ring of a generated bus: [`Ring::with_reserved`], and wake-ups routed through
+        /// the parking shard `route` (shared by every ring of the bus, so that one waiter can
+        /// wait for several of them).
+        #[doc(hidden)]
+        #[must_use]
+        pub fn __for_bus(reserved: usize, route: u32) -> Self {
+            Self::build(0, reserved, route)
+        }
+    }
+
+    /// [`Ring::__for_bus`] applied to an all-zero ring in place (a generated bus's heap
+    /// constructor).
+    #[doc(hidden)]
+    pub fn __prepare_for_bus(&mut self, reserved: usize, route: u32) {
+        let start = self.control.start;
+        for record in self.records.iter_mut().take(reserved) {
+            **record = Record::reserved(start);
+        }
+        self.control.readers.route = route;
+        self.control.writers.route = route;
     }
 
     /// An empty ring on the heap, allocated zeroed and never built on the stack.
@@ -363,6 +441,18 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
     /// [`SubscribeError::TooManySubscribers`] if all `SUBS` records are in use.
     pub fn subscribe(&self) -> Result<Subscriber<&Self>, SubscribeError> {
         Subscriber::new(self)
+    }
+
+    /// Reserves record `index` at the head, with no handle: on a `Backpressure` ring it
+    /// gates publishers from now on until a handle that [`Subscriber::resume`]s it calls
+    /// [`Subscriber::leave`]. Returns the record's first sequence.
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::RecordInUse`] if the record is not free, and
+    /// [`SubscribeError::TooManySubscribers`] if `index` is out of range.
+    pub fn reserve(&self, index: usize) -> Result<u64, SubscribeError> {
+        claim_at(self, index, false)
     }
 
     /// The capacity, `CAP`.
@@ -484,10 +574,16 @@ pub trait AnyRing: sealed::Sealed + Sync {
     }
 
     /// The counters of the subscriber registered in record `index`, as it last flushed
-    /// them; `None` if no subscriber holds that record.
+    /// them; `None` if the record is free.
     fn record_stats(&self, index: usize) -> Option<SubscriberStats> {
         let record = self.records().get(index)?;
         (record.position.load(Ordering::Relaxed) != FREE).then(|| record.stats())
+    }
+
+    /// Where the subscriber of record `index` stands (see [`SubscriberStatus`]); absent
+    /// for a free or out-of-range record.
+    fn record_status(&self, index: usize) -> SubscriberStatus {
+        record_status(self, index)
     }
 }
 
@@ -537,6 +633,30 @@ pub(crate) fn head<R: AnyRing + ?Sized>(ring: &R) -> u64 {
 
 fn published<R: AnyRing + ?Sized>(ring: &R) -> u64 {
     head(ring).saturating_sub(ring.control().start.min(SEQUENCE_LIMIT))
+}
+
+fn record_status<R: AnyRing + ?Sized>(ring: &R, index: usize) -> SubscriberStatus {
+    let absent = SubscriberStatus { presence: Presence::Absent, stats: SubscriberStats::default(), pending: 0 };
+    let Some(record) = ring.records().get(index) else { return absent };
+    // Acquire: pairs with the Release position stores, so the counters flushed before the
+    // position (by `park`) are seen with it.
+    let position = record.position.load(Ordering::Acquire);
+    if position == FREE {
+        return absent;
+    }
+    let held = record.held.load(Ordering::Relaxed);
+    let mut stats = record.stats();
+    let next = position - 1;
+    if <R::Overflow as Overflow>::LOSSLESS {
+        // The position is exact (stored after every read); the flushed count may trail it.
+        let read = next.saturating_sub(record.joined.load(Ordering::Relaxed));
+        stats.received = read.saturating_sub(stats.skipped);
+    }
+    SubscriberStatus {
+        presence: if held { Presence::Held } else { Presence::Parked },
+        stats,
+        pending: head(ring).saturating_sub(next),
+    }
 }
 
 fn subscriber_count<R: AnyRing + ?Sized>(ring: &R) -> usize {
@@ -598,6 +718,17 @@ pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) -> Resu
     }
 }
 
+/// Undoes a [`take_publisher`] whose handle was never built (a stage take that failed on a
+/// later output): the ring is left as it was, open. A multi-producer ring keeps its kind.
+pub(crate) fn untake_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) {
+    let control = ring.control();
+    if control.publishers.fetch_sub(1, Ordering::AcqRel) == 1 && !multi {
+        // We held the only single-producer claim: nobody else can touch `taken` until
+        // this store gives it back.
+        control.taken.store(NOT_TAKEN, Ordering::Release);
+    }
+}
+
 /// Counts one more publisher handle (a clone of a live one, so the ring is open).
 pub(crate) fn add_publisher<R: AnyRing + ?Sized>(ring: &R) {
     ring.control().publishers.fetch_add(1, Ordering::Relaxed);
@@ -633,7 +764,7 @@ pub(crate) fn is_drained<R: AnyRing + ?Sized>(ring: &R, cursor: u64) -> bool {
 pub(crate) fn resume_after_lag<R: AnyRing + ?Sized>(ring: &R, by: u64) -> u64 {
     let head = head(ring);
     let newest = if mutant::LAG_IGNORES_STAMP { head } else { head.max(by + 1) };
-    newest - (R::CAPACITY as u64 - 1)
+    newest - R::CAPACITY as u64
 }
 
 /// One past the last sequence a backpressure publisher about to publish `next` may publish
@@ -665,7 +796,8 @@ fn scan_gates<R: AnyRing + ?Sized>(ring: &R, next: u64) -> u64 {
     (slowest + R::CAPACITY as u64 + slack).min(SEQUENCE_LIMIT)
 }
 
-/// Claims a free record for a new subscriber; returns its index and first sequence.
+/// Claims a free record for a new subscriber, held by it; returns its index and first
+/// sequence.
 pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), SubscribeError> {
     let tentative = head(ring);
     let index = ring
@@ -673,17 +805,18 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
         .iter()
         .position(|record| claim_record(record, tentative))
         .ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
-    Ok((index, activate(ring, index)))
+    Ok((index, activate(ring, index, true)))
 }
 
-/// Claims record `index` (a generated bus gives each subscriber a fixed record, so its
-/// stats can be found by name); returns the first sequence.
-pub(crate) fn register_at<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<u64, SubscribeError> {
+/// Claims the free record `index` at the head (a generated bus gives each subscriber a
+/// fixed record, so its stats can be found by name), `held` by a handle or only reserved;
+/// returns the first sequence.
+pub(crate) fn claim_at<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> Result<u64, SubscribeError> {
     let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
     if !claim_record(record, head(ring)) {
         return Err(SubscribeError::RecordInUse { index });
     }
-    Ok(activate(ring, index))
+    Ok(activate(ring, index, held))
 }
 
 /// Takes a free record, tentatively at `tentative` (module docs, "Backpressure gating").
@@ -692,28 +825,69 @@ fn claim_record(record: &Record, tentative: u64) -> bool {
 }
 
 /// Finishes registering a claimed record; returns the subscriber's first sequence.
-fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize) -> u64 {
+fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     let record = &ring.records()[index];
     for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads] {
         counter.store(0, Ordering::Relaxed);
     }
+    record.held.store(held, Ordering::Relaxed);
     if <R::Overflow as Overflow>::LOSSLESS && !mutant::NO_REGISTER_HANDSHAKE {
         // AcqRel RMW: the subscriber side of the registration handshake.
         ring.registrations().fetch_add(1, Ordering::AcqRel);
     }
     let start = head(ring);
+    record.joined.store(start, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit`.
     record.position.store(start + 1, Ordering::Release);
     start
 }
 
+/// Attaches a handle to the reserved record `index` (module docs, "Records and their
+/// lifecycle"); returns its cursor and its counters as the last handle left them.
+pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64, SubscriberStats), SubscribeError> {
+    let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
+    // Acquire: pairs with the Release in `park`, so the position and counters below are
+    // the ones the previous handle stored.
+    if record.held.swap(true, Ordering::Acquire) {
+        return Err(SubscribeError::RecordInUse { index });
+    }
+    let position = record.position.load(Ordering::Acquire);
+    if position == FREE {
+        record.held.store(false, Ordering::Relaxed);
+        return Err(SubscribeError::NotReserved { index });
+    }
+    Ok((position - 1, record.stats()))
+}
+
+/// Detaches the handle of a reserved record and keeps the place: its cursor and counters
+/// stay in the record for the next [`attach`].
+pub(crate) fn park<R: AnyRing + ?Sized>(ring: &R, index: usize, cursor: u64, counts: &SubscriberStats) {
+    let record = &ring.records()[index];
+    store_counts(record, counts);
+    // Release: pairs with the Acquire in `gate_limit` (backpressure: our reads before the
+    // cursor are complete) and in `attach`.
+    record.position.store(cursor + 1, Ordering::Release);
+    // Release: pairs with the Acquire swap in `attach`.
+    record.held.store(false, Ordering::Release);
+}
+
+/// Copies a handle's counters to its record.
+pub(crate) fn store_counts(record: &Record, counts: &SubscriberStats) {
+    record.received.store(counts.received, Ordering::Relaxed);
+    record.lagged.store(counts.lagged, Ordering::Relaxed);
+    record.skipped.store(counts.skipped, Ordering::Relaxed);
+    record.torn_reads.store(counts.torn_reads, Ordering::Relaxed);
+}
+
 /// Frees a subscriber's record; on a backpressure ring, wakes publishers it held back.
 pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
     let lossless = <R::Overflow as Overflow>::LOSSLESS;
+    let record = &ring.records()[index];
     if !(lossless && mutant::NO_DEREGISTER) {
         // Release: pairs with the Acquire in `gate_limit`; our last reads are complete.
-        ring.records()[index].position.store(FREE, Ordering::Release);
+        record.position.store(FREE, Ordering::Release);
     }
+    record.held.store(false, Ordering::Release);
     if lossless {
         ring.control().writers.notify_exact();
     }

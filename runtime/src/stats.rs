@@ -103,7 +103,8 @@ impl fmt::Display for RingStats {
 /// One subscriber's counters.
 ///
 /// For every subscriber, `received + lagged + skipped` equals the events published since
-/// it subscribed, once it has drained the ring.
+/// it joined, once it has drained the ring (a handle that resumes a reserved record
+/// continues its predecessor's counters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SubscriberStats {
     /// Events received.
@@ -127,6 +128,58 @@ impl fmt::Display for SubscriberStats {
     }
 }
 
+/// Whether a subscriber record has a handle reading through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Presence {
+    /// A handle holds it.
+    Held,
+    /// Reserved with no handle: its place is kept, and on a `Backpressure` ring it still
+    /// holds publishers back (a declared subscriber before its first take, or after its
+    /// handle was dropped).
+    Parked,
+    /// Free: an `optional` subscriber that is not taken, or a subscriber that left. It
+    /// holds nothing back and receives nothing.
+    Absent,
+}
+
+/// Where one subscriber of a ring stands: [`AnyRing::record_status`](crate::AnyRing::record_status).
+///
+/// On a `Backpressure` ring, `stats.received + pending` is the number of events published
+/// since the subscriber joined (`stats.skipped` aside, which only
+/// [`Subscriber::latest`](crate::Subscriber::latest) counts), exact at the moment it was
+/// read: the position is stored after every read. On an `Overwrite` ring the position and
+/// counters are as of the subscriber's last flush (when it ran dry, every 256 events, on
+/// [`Subscriber::flush_stats`](crate::Subscriber::flush_stats), and when its handle went),
+/// and `received + lagged + skipped + pending` is the number published since it joined,
+/// `pending` counting the events it has not yet read or been told it lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubscriberStatus {
+    /// Held, parked or absent.
+    pub presence: Presence,
+    /// Its counters (all zero while absent).
+    pub stats: SubscriberStats,
+    /// Events published and not yet read by it (0 while absent).
+    pub pending: u64,
+}
+
+impl fmt::Display for SubscriberStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.presence {
+            Presence::Absent => f.write_str("absent"),
+            presence => {
+                write!(f, "received {}, pending {}", self.stats.received, self.pending)?;
+                if self.stats.lagged != 0 {
+                    write!(f, ", lagged {}", self.stats.lagged)?;
+                }
+                if self.stats.skipped != 0 {
+                    write!(f, ", skipped {}", self.stats.skipped)?;
+                }
+                if presence == Presence::Parked { f.write_str(" (no handle held)") } else { Ok(()) }
+            }
+        }
+    }
+}
+
 /// One topic of a generated bus: its ring and each declared subscriber, by name.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TopicStats<const N: usize> {
@@ -134,18 +187,37 @@ pub struct TopicStats<const N: usize> {
     pub name: &'static str,
     /// The ring's counters.
     pub ring: RingStats,
-    /// Each subscriber of the topic and its counters (`None` until its handle is taken).
-    pub subscribers: [(&'static str, Option<SubscriberStats>); N],
+    /// Each subscriber of the topic, in declaration order, and where it stands.
+    pub subscribers: [(&'static str, SubscriberStatus); N],
+}
+
+impl<const N: usize> TopicStats<N> {
+    /// On a `Backpressure` topic whose ring is full for some subscriber (publishers wait,
+    /// `try_publish` fails): that subscriber's name and status. A status of
+    /// [`Presence::Parked`] means nobody holds the subscriber that holds the topic back:
+    /// take its handle (or make it `optional`, or let it `leave`).
+    #[must_use]
+    pub fn holding_back(&self) -> Option<(&'static str, SubscriberStatus)> {
+        if self.ring.overflow != "backpressure" {
+            return None;
+        }
+        self.subscribers
+            .iter()
+            .filter(|(_, status)| status.presence != Presence::Absent)
+            .max_by_key(|(_, status)| status.pending)
+            .filter(|(_, status)| status.pending >= self.ring.capacity as u64)
+            .copied()
+    }
 }
 
 impl<const N: usize> fmt::Display for TopicStats<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name, self.ring)?;
-        for (name, stats) in &self.subscribers {
-            match stats {
-                Some(stats) => write!(f, "; {name}: received {}, lagged {}", stats.received, stats.lagged)?,
-                None => write!(f, "; {name}: not taken")?,
-            }
+        for (name, status) in &self.subscribers {
+            write!(f, "; {name}: {status}")?;
+        }
+        if let Some((name, _)) = self.holding_back() {
+            write!(f, "; held back by `{name}`")?;
         }
         Ok(())
     }

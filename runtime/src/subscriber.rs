@@ -29,6 +29,21 @@ struct Reader {
     counts: SubscriberStats,
     unflushed: u32,
     wait: WaitStrategy,
+    /// What dropping the handle does to its record.
+    departure: Departure,
+}
+
+/// What a [`Subscriber`] does to its record when it goes (ring module docs, "Records and
+/// their lifecycle").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Departure {
+    /// Free the record: the subscriber stops gating (it joined with `new`/`with_record`,
+    /// or called `leave`).
+    Free,
+    /// Keep the record reserved, with the cursor and counters, for the next `resume`.
+    Park,
+    /// Already done (`__depart`): dropping does nothing more.
+    Done,
 }
 
 /// What one attempt to read at the cursor found.
@@ -98,11 +113,21 @@ impl Reader {
         if !<R::Overflow as Overflow>::LOSSLESS {
             record.position.store(self.cursor + 1, Ordering::Relaxed);
         }
-        record.received.store(self.counts.received, Ordering::Relaxed);
-        record.lagged.store(self.counts.lagged, Ordering::Relaxed);
-        record.skipped.store(self.counts.skipped, Ordering::Relaxed);
-        record.torn_reads.store(self.counts.torn_reads, Ordering::Relaxed);
+        ring::store_counts(record, &self.counts);
         self.unflushed = 0;
+    }
+
+    /// Leaves the record as `departure` says (once).
+    fn depart<R: AnyRing + ?Sized>(&mut self, ring: &R, departure: Departure) {
+        match departure {
+            Departure::Free => {
+                ring::store_counts(self.record(ring), &self.counts);
+                ring::deregister(ring, self.record);
+            }
+            Departure::Park => ring::park(ring, self.record, self.cursor, &self.counts),
+            Departure::Done => {}
+        }
+        self.departure = Departure::Done;
     }
 
     #[inline(always)]
@@ -149,10 +174,12 @@ impl Reader {
 
 /// A receiving handle of a ring: every event published after it subscribed, in order.
 ///
-/// Created by [`Ring::subscribe`](crate::Ring::subscribe) or [`Subscriber::new`]. On a
-/// `Backpressure` ring it holds publishers back until it has read each event; dropping it
-/// releases them. On an `Overwrite` ring it never slows publishers down; if it falls a
-/// full lap behind it is told exactly how many events it missed.
+/// Created by [`Ring::subscribe`](crate::Ring::subscribe) or [`Subscriber::new`] (which
+/// join at the head and free their record when dropped), or by [`Subscriber::resume`]
+/// (which continues a reserved record and keeps it when dropped). On a `Backpressure` ring
+/// its record holds publishers back until each event is read; on an `Overwrite` ring it
+/// never slows publishers down, and if it falls a full lap behind it is told exactly how
+/// many events it missed.
 ///
 /// ```
 /// use hardwire_runtime::{Ring, TryRecvError};
@@ -163,9 +190,9 @@ impl Reader {
 /// for i in 0..10 {
 ///     publisher.publish(i); // overwrite: never waits
 /// }
-/// // Events 0..7 were overwritten; the subscriber resumes at the oldest one still safe.
-/// assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 7 }));
-/// assert_eq!(subscriber.drain().collect::<Vec<_>>(), [7, 8, 9]);
+/// // Events 0..6 were overwritten; the subscriber resumes at the oldest one still there.
+/// assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 6 }));
+/// assert_eq!(subscriber.drain().collect::<Vec<_>>(), [6, 7, 8, 9]);
 /// let stats = subscriber.stats();
 /// assert_eq!(stats.received + stats.lagged, 10);
 /// ```
@@ -184,33 +211,85 @@ where
     P::Target: AnyRing,
 {
     /// Registers a subscriber of the ring `ring` points to. It receives every event
-    /// published from now on.
+    /// published from now on, gates a `Backpressure` ring while it lives, and frees its
+    /// record when dropped.
     ///
     /// # Errors
     ///
     /// [`SubscribeError::TooManySubscribers`] if all of the ring's `SUBS` records are in use.
     pub fn new(ring: P) -> Result<Self, SubscribeError> {
         let (record, cursor) = ring::register(&*ring)?;
-        Ok(Self::with_parts(ring, record, cursor))
+        Ok(Self::with_parts(ring, record, cursor, SubscriberStats::default(), Departure::Free))
     }
 
-    /// [`Subscriber::new`] in a chosen record, so that [`AnyRing::record_stats`] finds this
-    /// subscriber's counters by index. Generated buses give each declared subscriber a
-    /// fixed record.
+    /// [`Subscriber::new`] in a chosen free record, so that [`AnyRing::record_stats`] finds
+    /// this subscriber's counters by index. Generated buses use it for subscribers declared
+    /// `optional`.
     ///
     /// # Errors
     ///
-    /// [`SubscribeError::RecordInUse`] if another subscriber holds record `index`, and
+    /// [`SubscribeError::RecordInUse`] if record `index` is not free, and
     /// [`SubscribeError::TooManySubscribers`] if `index` is out of range.
     pub fn with_record(ring: P, index: usize) -> Result<Self, SubscribeError> {
-        let cursor = ring::register_at(&*ring, index)?;
-        Ok(Self::with_parts(ring, index, cursor))
+        let cursor = ring::claim_at(&*ring, index, true)?;
+        Ok(Self::with_parts(ring, index, cursor, SubscriberStats::default(), Departure::Free))
     }
 
-    fn with_parts(ring: P, record: usize, cursor: u64) -> Self {
-        let reader =
-            Reader { cursor, record, counts: SubscriberStats::default(), unflushed: 0, wait: WaitStrategy::default() };
+    /// Attaches to the reserved record `index` ([`Ring::with_reserved`](crate::Ring::with_reserved),
+    /// [`Ring::reserve`](crate::Ring::reserve)) and continues exactly where its previous
+    /// handle stopped, with its counters: on a `Backpressure` ring nothing published in
+    /// between is lost. Dropping the handle keeps the place (the record stays reserved and
+    /// keeps gating); [`Subscriber::leave`] gives it up.
+    ///
+    /// ```
+    /// use hardwire_runtime::{Backpressure, Ring, Subscriber};
+    ///
+    /// let ring = Ring::<u32, 8, Backpressure, 1>::with_reserved(1);
+    /// let mut publisher = ring.publisher().unwrap();
+    /// publisher.publish(1);
+    /// let mut first = Subscriber::resume(&ring, 0).unwrap();
+    /// assert_eq!(first.try_recv(), Ok(1));
+    /// drop(first);
+    /// publisher.publish(2); // waits for the subscriber, though no handle is held
+    /// let mut second = Subscriber::resume(&ring, 0).unwrap();
+    /// assert_eq!(second.try_recv(), Ok(2));
+    /// assert_eq!(second.stats().received, 2);
+    /// second.leave(); // no longer gates
+    /// (0..20).for_each(|n| publisher.publish(n));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::RecordInUse`] if another handle holds the record,
+    /// [`SubscribeError::NotReserved`] if it is free, and
+    /// [`SubscribeError::TooManySubscribers`] if `index` is out of range.
+    pub fn resume(ring: P, index: usize) -> Result<Self, SubscribeError> {
+        let (cursor, counts) = ring::attach(&*ring, index)?;
+        Ok(Self::with_parts(ring, index, cursor, counts, Departure::Park))
+    }
+
+    fn with_parts(ring: P, record: usize, cursor: u64, counts: SubscriberStats, departure: Departure) -> Self {
+        let reader = Reader { cursor, record, counts, unflushed: 0, wait: WaitStrategy::default(), departure };
         Self { ring, reader }
+    }
+
+    /// Leaves for good: frees the record, so this subscriber no longer holds publishers of
+    /// a `Backpressure` ring back, and stores its final counters. Events it had not read
+    /// are not delivered to it any more. (Dropping a handle made by
+    /// [`Subscriber::new`] or [`Subscriber::with_record`] does the same; dropping one made
+    /// by [`Subscriber::resume`] keeps the place instead.)
+    pub fn leave(mut self) {
+        self.reader.depart(&*self.ring, Departure::Free);
+    }
+
+    /// Detaches now as a drop would (`leave == false`) or as [`Subscriber::leave`] does;
+    /// dropping the handle afterwards does nothing more. For generated handles, whose own
+    /// `Drop` must detach every ring before it releases the handle's claim. The handle
+    /// must not be used after this.
+    #[doc(hidden)]
+    pub fn __depart(&mut self, leave: bool) {
+        let departure = if leave { Departure::Free } else { self.reader.departure };
+        self.reader.depart(&*self.ring, departure);
     }
 
     /// The next event, if one is ready. Never blocks.
@@ -518,7 +597,22 @@ where
     P::Target: AnyRing,
 {
     fn drop(&mut self) {
-        ring::deregister(&*self.ring, self.reader.record);
+        let departure = self.reader.departure;
+        self.reader.depart(&*self.ring, departure);
+    }
+}
+
+impl<P> crate::wait::WaitSource for Subscriber<P>
+where
+    P: Deref,
+    P::Target: AnyRing,
+{
+    fn wait_queue(&self) -> &crate::wait::WaitQueue {
+        &self.ring.control().readers
+    }
+
+    fn may_progress(&self) -> bool {
+        Reader::may_progress(&*self.ring, self.reader.cursor)
     }
 }
 
@@ -601,7 +695,7 @@ where
 /// drop(publisher);
 /// let items: Vec<_> = subscriber.into_stream().collect().await;
 /// // A lap costs the oldest events; the stream goes on with those still in the ring.
-/// assert_eq!(items, [Err(Lagged { missed: 3 }), Ok(3), Ok(4), Ok(5)]);
+/// assert_eq!(items, [Err(Lagged { missed: 2 }), Ok(2), Ok(3), Ok(4), Ok(5)]);
 /// # });
 /// ```
 #[cfg(all(feature = "async", not(loom)))]

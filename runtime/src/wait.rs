@@ -121,15 +121,22 @@ const NOTIFY_LOAD: Ordering = Ordering::Acquire;
 #[cfg(all(feature = "std", not(all(feature = "async", not(loom)))))]
 const NOTIFY_LOAD: Ordering = Ordering::Relaxed;
 
-/// The parked-waiter count of one side (readers or writers) of one ring.
-pub(crate) struct WaitQueue {
+/// The parked-waiter count of one side (readers or writers) of one ring, and which shard
+/// of the parking table its waiters sleep on.
+#[doc(hidden)]
+pub struct WaitQueue {
     parked: AtomicU32,
+    /// `0`: the shard is picked by the queue's address. Otherwise the shard is
+    /// `route - 1` (modulo the table's size): every ring of a generated bus has the same
+    /// route, so a subscriber of several of its rings sleeps on one condvar that all of
+    /// their publishers notify ([`wait_any`]). Immutable once the ring is shared.
+    pub(crate) route: u32,
 }
 
 impl WaitQueue {
     const_fn_unless_loom! {
-        pub(crate) fn new() -> Self {
-            Self { parked: AtomicU32::new(0) }
+        pub(crate) fn with_route(route: u32) -> Self {
+            Self { parked: AtomicU32::new(0), route }
         }
     }
 
@@ -186,12 +193,85 @@ pub(crate) fn wake_all_parked() {
     asynchronous::wake_all();
 }
 
-/// The shard of a process-wide table that the wait queue at `queue` uses: its address in
-/// 128-byte units, so queues on one cache-line pair share a shard.
+/// The shard of a process-wide table that the wait queue at `queue` uses: its route if it
+/// has one, else its address in 128-byte units, so queues on one cache-line pair share a
+/// shard.
 #[cfg(feature = "std")]
 fn shard_index(queue: &WaitQueue, shards: usize) -> usize {
+    if queue.route != 0 {
+        return (queue.route as usize - 1) & (shards - 1);
+    }
     let address = core::ptr::from_ref(queue) as usize;
     (address >> 7) & (shards - 1)
+}
+
+/// One thing [`wait_any`] waits for: a receiving handle. Implemented by
+/// [`Subscriber`](crate::Subscriber); not part of the API.
+#[doc(hidden)]
+pub trait WaitSource {
+    /// The ring's readers' queue, where its publishers look for parked waiters.
+    fn wait_queue(&self) -> &WaitQueue;
+    /// Whether a receive may now succeed (or report the ring closed), without side effects.
+    fn may_progress(&self) -> bool;
+}
+
+/// Waits with `strategy` until any of `sources` may have an event (or be closed), or
+/// `shutdown` is triggered (then `false`). A multi-topic subscriber of a generated bus
+/// waits here: where the strategy parks, it counts itself a waiter on every source's
+/// queue and sleeps on their shared shard, so a publish to any of its topics wakes it
+/// exactly as a single-topic subscriber is woken (module docs). Sources whose queues
+/// route to different shards still work, but may then sleep up to the backstop.
+pub fn wait_any(strategy: WaitStrategy, shutdown: Option<&Shutdown>, sources: &[&dyn WaitSource]) -> bool {
+    let ready = || sources.iter().any(|source| source.may_progress());
+    let Some(first) = sources.first() else { return true };
+    #[cfg(feature = "std")]
+    let mut backstop = parking::FIRST_BACKSTOP;
+    let mut step: u32 = 0;
+    loop {
+        if ready() {
+            return true;
+        }
+        if shutdown.is_some_and(Shutdown::is_triggered) {
+            return false;
+        }
+        let park = match strategy {
+            WaitStrategy::BusySpin => {
+                spin_hint();
+                #[cfg(feature = "std")]
+                if step % 4096 == 4095 {
+                    yield_now();
+                }
+                false
+            }
+            #[cfg(feature = "std")]
+            WaitStrategy::Yield => {
+                yield_now();
+                false
+            }
+            #[cfg(feature = "std")]
+            WaitStrategy::Backoff { spins, yields } => {
+                if step < spins {
+                    (0..1u32 << step.min(6)).for_each(|_| spin_hint());
+                    false
+                } else if step - spins < yields {
+                    yield_now();
+                    false
+                } else {
+                    true
+                }
+            }
+            #[cfg(feature = "std")]
+            WaitStrategy::Block => true,
+        };
+        #[cfg(feature = "std")]
+        if park {
+            let queues = sources.iter().map(|source| source.wait_queue());
+            parking::park_on(first.wait_queue(), queues, shutdown, Deadline::NEVER, &mut { ready }, &mut backstop);
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = (park, first);
+        step = step.saturating_add(1);
+    }
 }
 
 /// Repeats `poll` until it returns `Some`, waiting with `strategy` in between, until
@@ -309,9 +389,25 @@ mod parking {
         ready: &mut impl FnMut() -> bool,
         backstop: &mut Duration,
     ) {
-        let shard = shard_for(queue);
+        park_on(queue, core::iter::once(queue), shutdown, deadline, ready, backstop);
+    }
+
+    /// [`park`] on the shard of `home`, counted as a waiter on each of `queues` (which
+    /// includes `home`), so a wake of any of them that routes to the same shard ends the
+    /// sleep.
+    pub(super) fn park_on<'q>(
+        home: &WaitQueue,
+        queues: impl Iterator<Item = &'q WaitQueue> + Clone,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+        ready: &mut impl FnMut() -> bool,
+        backstop: &mut Duration,
+    ) {
+        let shard = shard_for(home);
         let guard = lock(&shard.lock);
-        queue.parked.fetch_add(1, Ordering::Relaxed);
+        queues.clone().for_each(|queue| {
+            queue.parked.fetch_add(1, Ordering::Relaxed);
+        });
         // SeqCst: pairs with the fence of `notify_exact` and `Shutdown::trigger`. Either
         // the re-check below sees their change, or they see `parked != 0` and wake us
         // (they take the shard lock, which we hold until the condvar releases it).
@@ -329,7 +425,9 @@ mod parking {
         } else {
             guard
         };
-        queue.parked.fetch_sub(1, Ordering::Relaxed);
+        queues.for_each(|queue| {
+            queue.parked.fetch_sub(1, Ordering::Relaxed);
+        });
         drop(guard);
     }
 }

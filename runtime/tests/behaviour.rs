@@ -14,18 +14,18 @@ use hardwire_runtime::{
 };
 
 #[test]
-fn a_lapped_subscriber_learns_exactly_what_it_missed_and_resumes_at_the_oldest_safe_event() {
+fn a_lapped_subscriber_learns_exactly_what_it_missed_and_keeps_every_event_still_in_the_ring() {
     let ring = Ring::<u64, 8>::new();
     let mut subscriber = ring.subscribe().unwrap();
     let mut publisher = ring.publisher().unwrap();
     for i in 0..20 {
         publisher.publish(i);
     }
-    // Slots hold 12..20; the oldest one is the next to be overwritten, so a reader resumes
-    // one after it: at 20 - (8 - 1) = 13, having missed 0..13.
-    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 13 }));
-    assert_eq!(subscriber.drain().collect::<Vec<_>>(), (13..20).collect::<Vec<_>>());
-    assert_eq!(subscriber.stats(), SubscriberStats { received: 7, lagged: 13, skipped: 0, torn_reads: 0 });
+    // Slots hold 12..20, all intact: the reader resumes at the oldest, 20 - 8 = 12, having
+    // missed exactly 0..12.
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 12 }));
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), (12..20).collect::<Vec<_>>());
+    assert_eq!(subscriber.stats(), SubscriberStats { received: 8, lagged: 12, skipped: 0, torn_reads: 0 });
 }
 
 #[test]
@@ -104,9 +104,9 @@ fn recv_batch_waits_for_events_across_threads_then_reports_lag_and_close() {
     let mut writer = lossy.publisher().unwrap();
     writer.publish_batch(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     let mut buffer = [0u64; 8];
-    assert_eq!(reader.recv_batch(&mut buffer), Err(RecvError::Lagged { missed: 7 }));
-    assert_eq!(reader.recv_batch(&mut buffer), Ok(3));
-    assert_eq!(buffer[..3], [7, 8, 9]);
+    assert_eq!(reader.recv_batch(&mut buffer), Err(RecvError::Lagged { missed: 6 }));
+    assert_eq!(reader.recv_batch(&mut buffer), Ok(4));
+    assert_eq!(buffer[..4], [6, 7, 8, 9]);
 }
 
 #[test]
@@ -302,17 +302,17 @@ fn batches_round_trip_and_report_lag_only_when_nothing_was_copied() {
     assert_eq!(subscriber.try_recv_batch(&mut out), Ok(3));
     assert_eq!(out[..3], [1, 2, 3]);
     // Sequences 3..23 carry 0..20; the cursor is at 3, the head at 23: resume at
-    // 23 - (8 - 1) = 16, which carries 13, having missed 13.
+    // 23 - 8 = 15, which carries 12, having missed 12.
     publisher.publish_batch(&(0..20).collect::<Vec<_>>());
-    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 13 }));
+    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 12 }));
     assert_eq!(subscriber.try_recv_batch(&mut out), Ok(5));
-    assert_eq!(out, [13, 14, 15, 16, 17]);
-    assert_eq!(subscriber.try_recv_batch(&mut out), Ok(2));
-    assert_eq!(out[..2], [18, 19]);
+    assert_eq!(out, [12, 13, 14, 15, 16]);
+    assert_eq!(subscriber.try_recv_batch(&mut out), Ok(3));
+    assert_eq!(out[..3], [17, 18, 19]);
     publisher.publish(20);
     publisher.publish_batch(&(21..40).collect::<Vec<_>>());
-    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 13 }));
-    assert_eq!(subscriber.stats().lagged, 26);
+    assert_eq!(subscriber.try_recv_batch(&mut out), Err(TryRecvError::Lagged { missed: 12 }));
+    assert_eq!(subscriber.stats().lagged, 24);
 }
 
 #[test]

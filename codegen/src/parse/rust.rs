@@ -15,7 +15,7 @@ use crate::names::suggestion;
 
 const BUS_ARGS: &[&str] = &["topology"];
 const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery", "payload", "size"];
-const SUBSCRIBER_ARGS: &[&str] = &["publishes"];
+const SUBSCRIBER_ARGS: &[&str] = &["publishes", "optional"];
 
 /// The arguments of `#[hardwire::bus(..)]`.
 #[derive(Clone, Debug, Default)]
@@ -399,6 +399,7 @@ fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDe
         subscriptions_loc: trait_name.loc.clone(),
         events: None,
         publishes: Vec::new(),
+        optional: false,
         name: trait_name,
         malformed: Vec::new(),
     };
@@ -412,6 +413,10 @@ fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDe
                 syn::bracketed!(content in value);
                 let topics = content.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
                 decl.publishes.extend(topics.iter().map(name));
+            } else if key == "optional" {
+                // `optional` alone, or `optional = true|false`.
+                decl.optional =
+                    if meta.input.peek(Token![=]) { meta.value()?.parse::<syn::LitBool>()?.value } else { true };
             } else if meta.input.peek(Token![=]) {
                 let hint = match suggestion(&key, SUBSCRIBER_ARGS.iter().copied()) {
                     s if s.is_empty() => {

@@ -13,7 +13,7 @@ use crate::names::{check_identifier, describe_bad_name, suggestion};
 const TOP_LEVEL_KEYS: &[&str] = &["events", "topics", "subscribers"];
 const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
 const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "doc"];
-const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "doc"];
+const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "optional", "doc"];
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -196,6 +196,18 @@ fn docs(table: &DeTable<'_>, d: &mut Diagnostics) -> Vec<String> {
         .and_then(|value| string(value, "doc", d))
         .map(|doc| doc.lines().map(str::to_owned).collect())
         .unwrap_or_default()
+}
+
+/// A TOML boolean, or a located error.
+fn boolean(value: &Value<'_>, key: &str, d: &mut Diagnostics) -> Option<bool> {
+    let found = value.get_ref().as_bool();
+    if found.is_none() {
+        d.error(
+            &loc(value),
+            format!("`{key}` must be a boolean, found {}; write `{key} = true`", value.get_ref().type_str()),
+        );
+    }
+    found
 }
 
 /// A TOML integer as `i64`, or a located error.
@@ -440,6 +452,7 @@ fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Subscribe
         subscriptions_loc,
         events: get(table, "events").and_then(|value| names(value, "events", d)),
         publishes: get(table, "publishes").and_then(|value| names(value, "publishes", d)).unwrap_or_default(),
+        optional: get(table, "optional").and_then(|value| boolean(value, "optional", d)).unwrap_or(false),
         name,
         malformed,
     }

@@ -201,6 +201,17 @@ pub mod market {
                         name: "market_data",
                     })
             }
+            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+            pub(super) fn claimed(
+                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                taps: &'a Taps,
+            ) -> Self {
+                let ring = claim.into_ring();
+                Self {
+                    inner: ::hardwire::Publisher::__claimed(ring),
+                    taps,
+                }
+            }
             /// Publishes `event` to every subscriber of the topic.
             /// Never waits: a subscriber a full lap behind is told how many events it missed.
             #[inline]
@@ -367,6 +378,17 @@ pub mod market {
                         name: "orders",
                     })
             }
+            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+            pub(super) fn claimed(
+                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                taps: &'a Taps,
+            ) -> Self {
+                let ring = claim.into_ring();
+                Self {
+                    inner: ::hardwire::MultiPublisher::__claimed(ring),
+                    taps,
+                }
+            }
             /// Publishes `event` to every subscriber of the topic.
             /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
             #[inline]
@@ -509,45 +531,60 @@ pub mod market {
             pub orders: super::orders::Publisher<'a>,
         }
         /// The handle of subscriber `momentum`: drains its topics into a [`Momentum`](super::Momentum) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[0usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "momentum",
-                    });
-                }
+                bus.taken[0usize].take("momentum")?;
                 Self::open(bus).inspect_err(|_| bus.taken[0usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let market_data = ::hardwire::Subscriber::resume(
+                        &bus.market_data,
+                        0usize,
+                    )
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "momentum",
+                    })?;
+                let orders = ::hardwire::__private::PublisherClaim::new(
+                        &bus.orders,
+                        true,
+                    )
+                    .map_err(|_| {
+                        ::hardwire::TakeError::OutputTaken {
+                            subscriber: "momentum",
+                            topic: "orders",
+                        }
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    market_data: ::hardwire::Subscriber::with_record(
-                            &bus.market_data,
-                            0usize,
-                        )
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "momentum",
-                        })?,
+                    market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::new(&bus.orders, &bus.taps.1)
-                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
-                                subscriber: "momentum",
-                                topic: "orders",
-                            })?,
+                        orders: super::orders::Publisher::claimed(orders, &bus.taps.1),
                     },
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[0usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -601,7 +638,7 @@ pub mod market {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -649,7 +686,7 @@ pub mod market {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -678,6 +715,18 @@ pub mod market {
                 &mut self.outputs
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.market_data.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The handle of subscriber `mean_reversion`: drains its topics into a [`MeanReversion`](super::MeanReversion) handler.
     pub mod mean_reversion {
@@ -690,45 +739,60 @@ pub mod market {
             pub orders: super::orders::Publisher<'a>,
         }
         /// The handle of subscriber `mean_reversion`: drains its topics into a [`MeanReversion`](super::MeanReversion) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[1usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "mean_reversion",
-                    });
-                }
+                bus.taken[1usize].take("mean_reversion")?;
                 Self::open(bus).inspect_err(|_| bus.taken[1usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let market_data = ::hardwire::Subscriber::resume(
+                        &bus.market_data,
+                        1usize,
+                    )
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "mean_reversion",
+                    })?;
+                let orders = ::hardwire::__private::PublisherClaim::new(
+                        &bus.orders,
+                        true,
+                    )
+                    .map_err(|_| {
+                        ::hardwire::TakeError::OutputTaken {
+                            subscriber: "mean_reversion",
+                            topic: "orders",
+                        }
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    market_data: ::hardwire::Subscriber::with_record(
-                            &bus.market_data,
-                            1usize,
-                        )
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "mean_reversion",
-                        })?,
+                    market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::new(&bus.orders, &bus.taps.1)
-                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
-                                subscriber: "mean_reversion",
-                                topic: "orders",
-                            })?,
+                        orders: super::orders::Publisher::claimed(orders, &bus.taps.1),
                     },
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[1usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -782,7 +846,7 @@ pub mod market {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -830,7 +894,7 @@ pub mod market {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -859,43 +923,64 @@ pub mod market {
                 &mut self.outputs
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.market_data.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The handle of subscriber `trade_log`: drains its topics into a [`TradeLog`](super::TradeLog) handler.
     pub mod trade_log {
         #[allow(unused_imports)]
         use super::*;
         /// The handle of subscriber `trade_log`: drains its topics into a [`TradeLog`](super::TradeLog) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[2usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "trade_log",
-                    });
-                }
+                bus.taken[2usize].take("trade_log")?;
                 Self::open(bus).inspect_err(|_| bus.taken[2usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let market_data = ::hardwire::Subscriber::resume(
+                        &bus.market_data,
+                        2usize,
+                    )
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "trade_log",
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    market_data: ::hardwire::Subscriber::with_record(
-                            &bus.market_data,
-                            2usize,
-                        )
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "trade_log",
-                        })?,
+                    market_data,
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[2usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -946,7 +1031,7 @@ pub mod market {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -992,7 +1077,7 @@ pub mod market {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1017,40 +1102,61 @@ pub mod market {
                 total
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.market_data.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The handle of subscriber `gateway`: drains its topics into a [`Gateway`](super::Gateway) handler.
     pub mod gateway {
         #[allow(unused_imports)]
         use super::*;
         /// The handle of subscriber `gateway`: drains its topics into a [`Gateway`](super::Gateway) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             orders: ::hardwire::Subscriber<&'a super::orders::Ring>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[3usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "gateway",
-                    });
-                }
+                bus.taken[3usize].take("gateway")?;
                 Self::open(bus).inspect_err(|_| bus.taken[3usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let orders = ::hardwire::Subscriber::resume(&bus.orders, 0usize)
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "gateway",
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    orders: ::hardwire::Subscriber::with_record(&bus.orders, 0usize)
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "gateway",
-                        })?,
+                    orders,
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[3usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1098,7 +1204,7 @@ pub mod market {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -1139,7 +1245,7 @@ pub mod market {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.orders.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1164,6 +1270,18 @@ pub mod market {
                 total
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.orders.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
@@ -1180,13 +1298,20 @@ pub mod market {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                market_data: market_data::Ring::new(),
-                orders: orders::Ring::new(),
+                market_data: market_data::Ring::__for_bus(3usize, 2669711901u32),
+                orders: orders::Ring::__for_bus(1usize, 2669711901u32),
                 taken: [const { ::hardwire::__private::Once::new() }; 4usize],
                 taps: (market_data::Taps::new(), orders::Taps::new()),
             }
         }
         ::hardwire::__private::bus_new_boxed!();
+        /// What `new` sets beyond all-zero bytes, applied to a zeroed bus in place:
+        /// the declared subscribers' reserved records and the rings' wake route.
+        #[allow(dead_code)]
+        fn prepare(&mut self) {
+            self.market_data.__prepare_for_bus(3usize, 2669711901u32);
+            self.orders.__prepare_for_bus(1usize, 2669711901u32);
+        }
         /// Topic `market_data`: its publisher, counters and taps.
         #[must_use]
         pub fn market_data(&self) -> market_data::Handle<'_> {
@@ -1250,15 +1375,15 @@ pub mod market {
                     subscribers: [
                         (
                             "momentum",
-                            ::hardwire::AnyRing::record_stats(&self.market_data, 0usize),
+                            ::hardwire::AnyRing::record_status(&self.market_data, 0usize),
                         ),
                         (
                             "mean_reversion",
-                            ::hardwire::AnyRing::record_stats(&self.market_data, 1usize),
+                            ::hardwire::AnyRing::record_status(&self.market_data, 1usize),
                         ),
                         (
                             "trade_log",
-                            ::hardwire::AnyRing::record_stats(&self.market_data, 2usize),
+                            ::hardwire::AnyRing::record_status(&self.market_data, 2usize),
                         ),
                     ],
                 },
@@ -1268,7 +1393,7 @@ pub mod market {
                     subscribers: [
                         (
                             "gateway",
-                            ::hardwire::AnyRing::record_stats(&self.orders, 0usize),
+                            ::hardwire::AnyRing::record_status(&self.orders, 0usize),
                         ),
                     ],
                 },
@@ -1296,7 +1421,8 @@ pub mod market {
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
     /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-    /// (asserted just above), and all-zero bytes are `Bus::new()`.
+    /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
+    /// makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
     #[derive(Clone, Copy, Debug, PartialEq)]

@@ -226,6 +226,17 @@ pub mod robot {
                         name: "sensors",
                     })
             }
+            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+            pub(super) fn claimed(
+                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                taps: &'a Taps,
+            ) -> Self {
+                let ring = claim.into_ring();
+                Self {
+                    inner: ::hardwire::Publisher::__claimed(ring),
+                    taps,
+                }
+            }
             /// Publishes `event` to every subscriber of the topic.
             /// Never waits: a subscriber a full lap behind is told how many events it missed.
             #[inline]
@@ -393,6 +404,17 @@ pub mod robot {
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "obstacles",
                     })
+            }
+            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+            pub(super) fn claimed(
+                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                taps: &'a Taps,
+            ) -> Self {
+                let ring = claim.into_ring();
+                Self {
+                    inner: ::hardwire::Publisher::__claimed(ring),
+                    taps,
+                }
             }
             /// Publishes `event` to every subscriber of the topic.
             /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
@@ -604,6 +626,17 @@ pub mod robot {
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "commands",
                     })
+            }
+            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
+            pub(super) fn claimed(
+                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
+                taps: &'a Taps,
+            ) -> Self {
+                let ring = claim.into_ring();
+                Self {
+                    inner: ::hardwire::Publisher::__claimed(ring),
+                    taps,
+                }
             }
             /// Publishes `event` to every subscriber of the topic.
             /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
@@ -894,45 +927,60 @@ pub mod robot {
             pub obstacles: super::obstacles::Publisher<'a>,
         }
         /// The handle of subscriber `filter`: drains its topics into a [`Filter`](super::Filter) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             sensors: ::hardwire::Subscriber<&'a super::sensors::Ring>,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[0usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "filter",
-                    });
-                }
+                bus.taken[0usize].take("filter")?;
                 Self::open(bus).inspect_err(|_| bus.taken[0usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let sensors = ::hardwire::Subscriber::resume(&bus.sensors, 0usize)
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "filter",
+                    })?;
+                let obstacles = ::hardwire::__private::PublisherClaim::new(
+                        &bus.obstacles,
+                        false,
+                    )
+                    .map_err(|_| {
+                        ::hardwire::TakeError::OutputTaken {
+                            subscriber: "filter",
+                            topic: "obstacles",
+                        }
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    sensors: ::hardwire::Subscriber::with_record(&bus.sensors, 0usize)
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "filter",
-                        })?,
+                    sensors,
                     outputs: Outputs {
-                        obstacles: super::obstacles::Publisher::new(
-                                &bus.obstacles,
-                                &bus.taps.1,
-                            )
-                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
-                                subscriber: "filter",
-                                topic: "obstacles",
-                            })?,
+                        obstacles: super::obstacles::Publisher::claimed(
+                            obstacles,
+                            &bus.taps.1,
+                        ),
                     },
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[0usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -983,7 +1031,7 @@ pub mod robot {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -1029,7 +1077,7 @@ pub mod robot {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.sensors.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1058,6 +1106,18 @@ pub mod robot {
                 &mut self.outputs
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.sensors.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The handle of subscriber `planner`: drains its topics into a [`Planner`](super::Planner) handler.
     pub mod planner {
@@ -1070,48 +1130,60 @@ pub mod robot {
             pub commands: super::commands::Publisher<'a>,
         }
         /// The handle of subscriber `planner`: drains its topics into a [`Planner`](super::Planner) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             obstacles: ::hardwire::Subscriber<&'a super::obstacles::Ring>,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[1usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "planner",
-                    });
-                }
+                bus.taken[1usize].take("planner")?;
                 Self::open(bus).inspect_err(|_| bus.taken[1usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let obstacles = ::hardwire::Subscriber::resume(&bus.obstacles, 0usize)
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "planner",
+                    })?;
+                let commands = ::hardwire::__private::PublisherClaim::new(
+                        &bus.commands,
+                        false,
+                    )
+                    .map_err(|_| {
+                        ::hardwire::TakeError::OutputTaken {
+                            subscriber: "planner",
+                            topic: "commands",
+                        }
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    obstacles: ::hardwire::Subscriber::with_record(
-                            &bus.obstacles,
-                            0usize,
-                        )
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "planner",
-                        })?,
+                    obstacles,
                     outputs: Outputs {
-                        commands: super::commands::Publisher::new(
-                                &bus.commands,
-                                &bus.taps.2,
-                            )
-                            .map_err(|_| ::hardwire::TakeError::OutputTaken {
-                                subscriber: "planner",
-                                topic: "commands",
-                            })?,
+                        commands: super::commands::Publisher::claimed(
+                            commands,
+                            &bus.taps.2,
+                        ),
                     },
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[1usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1159,7 +1231,7 @@ pub mod robot {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -1204,7 +1276,7 @@ pub mod robot {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.obstacles.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1233,40 +1305,61 @@ pub mod robot {
                 &mut self.outputs
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.obstacles.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The handle of subscriber `actuator`: drains its topics into a [`Actuator`](super::Actuator) handler.
     pub mod actuator {
         #[allow(unused_imports)]
         use super::*;
         /// The handle of subscriber `actuator`: drains its topics into a [`Actuator`](super::Actuator) handler.
+        /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
             commands: ::hardwire::Subscriber<&'a super::commands::Ring>,
             closed: [bool; 1usize],
-            idle: ::hardwire::Idle,
+            strategy: ::hardwire::WaitStrategy,
+            claim: &'a ::hardwire::__private::Once,
+            leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                if !bus.taken[2usize].claim() {
-                    return ::core::result::Result::Err(::hardwire::TakeError::AlreadyTaken {
-                        name: "actuator",
-                    });
-                }
+                bus.taken[2usize].take("actuator")?;
                 Self::open(bus).inspect_err(|_| bus.taken[2usize].release())
             }
             fn open(
                 bus: &'a super::Bus,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                let commands = ::hardwire::Subscriber::resume(&bus.commands, 0usize)
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                        name: "actuator",
+                    })?;
                 ::core::result::Result::Ok(Self {
-                    commands: ::hardwire::Subscriber::with_record(&bus.commands, 0usize)
-                        .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                            name: "actuator",
-                        })?,
+                    commands,
                     closed: [false; 1usize],
-                    idle: ::hardwire::Idle::new(::hardwire::WaitStrategy::backoff()),
+                    strategy: ::hardwire::WaitStrategy::backoff(),
+                    claim: &bus.taken[2usize],
+                    leaving: false,
                 })
+            }
+            /// Leaves the bus for good: this subscriber stops holding its lossless
+            /// topics' publishers back, receives nothing more, and cannot be taken
+            /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
+            /// instead keeps its place.
+            pub fn leave(mut self) {
+                self.leaving = true;
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1314,7 +1407,7 @@ pub mod robot {
             ) {
                 while !shutdown.is_triggered() {
                     if self.poll(handler) > 0 {
-                        self.idle.reset();
+                        continue;
                     } else if self.closed.iter().all(|closed| *closed) {
                         return;
                     } else {
@@ -1357,7 +1450,7 @@ pub mod robot {
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.commands.set_wait_strategy(strategy);
-                self.idle = ::hardwire::Idle::new(strategy);
+                self.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1382,6 +1475,18 @@ pub mod robot {
                 total
             }
         }
+        impl ::core::ops::Drop for Subscriber<'_> {
+            /// Parks every ring record (or, after `leave`, frees them) before the
+            /// handle's claim is released, so the next take resumes exactly here.
+            fn drop(&mut self) {
+                self.commands.__depart(self.leaving);
+                if self.leaving {
+                    self.claim.leave();
+                } else {
+                    self.claim.release();
+                }
+            }
+        }
     }
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
@@ -1399,9 +1504,9 @@ pub mod robot {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                sensors: sensors::Ring::new(),
-                obstacles: obstacles::Ring::new(),
-                commands: commands::Ring::new(),
+                sensors: sensors::Ring::__for_bus(1usize, 1785169638u32),
+                obstacles: obstacles::Ring::__for_bus(1usize, 1785169638u32),
+                commands: commands::Ring::__for_bus(1usize, 1785169638u32),
                 taken: [const { ::hardwire::__private::Once::new() }; 3usize],
                 taps: (
                     sensors::Taps::new(),
@@ -1412,6 +1517,14 @@ pub mod robot {
             }
         }
         ::hardwire::__private::bus_new_boxed!();
+        /// What `new` sets beyond all-zero bytes, applied to a zeroed bus in place:
+        /// the declared subscribers' reserved records and the rings' wake route.
+        #[allow(dead_code)]
+        fn prepare(&mut self) {
+            self.sensors.__prepare_for_bus(1usize, 1785169638u32);
+            self.obstacles.__prepare_for_bus(1usize, 1785169638u32);
+            self.commands.__prepare_for_bus(1usize, 1785169638u32);
+        }
         /// Topic `sensors`: its publisher, counters and taps.
         #[must_use]
         pub fn sensors(&self) -> sensors::Handle<'_> {
@@ -1472,7 +1585,7 @@ pub mod robot {
                     subscribers: [
                         (
                             "filter",
-                            ::hardwire::AnyRing::record_stats(&self.sensors, 0usize),
+                            ::hardwire::AnyRing::record_status(&self.sensors, 0usize),
                         ),
                     ],
                 },
@@ -1482,7 +1595,7 @@ pub mod robot {
                     subscribers: [
                         (
                             "planner",
-                            ::hardwire::AnyRing::record_stats(&self.obstacles, 0usize),
+                            ::hardwire::AnyRing::record_status(&self.obstacles, 0usize),
                         ),
                     ],
                 },
@@ -1492,7 +1605,7 @@ pub mod robot {
                     subscribers: [
                         (
                             "actuator",
-                            ::hardwire::AnyRing::record_stats(&self.commands, 0usize),
+                            ::hardwire::AnyRing::record_status(&self.commands, 0usize),
                         ),
                     ],
                 },
@@ -1524,7 +1637,8 @@ pub mod robot {
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
     /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-    /// (asserted just above), and all-zero bytes are `Bus::new()`.
+    /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
+    /// makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
     #[derive(Clone, Copy, Debug, PartialEq)]
