@@ -28,6 +28,7 @@ table=(
   "no_lap_wait            stress  mpmc_overwrite"
   "lag_off_by_one         stress  spmc_overwrite_every"
   "gate_off_by_one        stress  backpressure_more_producers"
+  "unregister_no_wait     registry  unregister_and_wait"
 )
 
 target_root="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -45,6 +46,9 @@ for row in "${table[@]}"; do
     RUSTFLAGS="--cfg loom --cfg hardwire_mutant=\"$mutant\"" LOOM_MAX_PREEMPTIONS=2 \
       CARGO_TARGET_DIR="$target_root/mutants-loom" \
       timeout 600 cargo test -q -p hardwire-runtime --release --test loom_ring -- "$filter" >"$log" 2>&1
+  elif [ "$harness" = registry ]; then
+    RUSTFLAGS="--cfg hardwire_mutant=\"$mutant\"" CARGO_TARGET_DIR="$target_root/mutants-registry" \
+      timeout 600 cargo test -q -p hardwire-runtime --release --test registry -- "$filter" >"$log" 2>&1
   else
     # hardwire_stress_yield yields between a writer's word stores, widening the windows
     # the stress mutants need on a 2-core machine (the real code passes with it too).

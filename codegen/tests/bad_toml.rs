@@ -392,7 +392,9 @@ fn row_22_hostile_sizes_are_bounded() {
 #[test]
 fn optional_must_be_a_boolean() {
     expect(
-        &format!("{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\n[subscribers.s]\ntopics = [\"a\"]\noptional = \"yes\"\n"),
+        &format!(
+            "{HEAD}[topics.a]\nevents = [\"Trade\"]\ncapacity = 8\n[subscribers.s]\ntopics = [\"a\"]\noptional = \"yes\"\n"
+        ),
         &["t.toml:8:12: `optional` must be a boolean, found string; write `optional = true`"],
     );
 }

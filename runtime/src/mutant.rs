@@ -48,4 +48,7 @@ mutants! {
     NO_CLOSE_WAKE = "no_close_wake";
     /// Dropping a backpressure subscriber does not release its gate (L6).
     NO_DEREGISTER = "no_deregister";
+    /// `Registry::unregister_and_wait` returns without waiting for running calls (registry
+    /// tests).
+    UNREGISTER_NO_WAIT = "unregister_no_wait";
 }

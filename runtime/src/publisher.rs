@@ -185,18 +185,32 @@ where
     ///
     /// # Panics
     ///
-    /// As [`Publisher::publish`].
+    /// As [`Publisher::publish`]. If the iterator itself panics, the events it yielded
+    /// before are published (the head moves past them as the panic unwinds), and the ring
+    /// stays consistent and usable.
     #[inline]
     pub fn publish_iter(&mut self, events: impl IntoIterator<Item = PayloadOf<P>>) {
-        for event in events {
-            let seq = self.next;
-            if seq >= self.limit {
-                self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+        /// Publishes the head however the loop ends, so that a panicking iterator cannot
+        /// leave committed slots ahead of a stale head.
+        struct Batch<'p, P: Deref<Target: AnyRing>>(&'p mut Publisher<P>);
+        impl<P: Deref<Target: AnyRing>> Drop for Batch<'_, P> {
+            #[inline]
+            fn drop(&mut self) {
+                self.0.publish_head();
             }
-            self.ring.slot(seq).store(seq, &event);
-            self.next = seq + 1;
         }
-        self.publish_head();
+        let batch = Batch(self);
+        for event in events {
+            let publisher = &mut *batch.0;
+            let seq = publisher.next;
+            if seq >= publisher.limit {
+                publisher
+                    .make_room(seq, None, Deadline::NEVER)
+                    .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+            }
+            publisher.ring.slot(seq).store(seq, &event);
+            publisher.next = seq + 1;
+        }
     }
 
     /// The sequence the next event will get.

@@ -10,7 +10,7 @@
 //! [`Registry::notify_trusted`] skips the isolation for callers who prefer the cycles.
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
 use core::fmt;
@@ -21,6 +21,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
 use arc_swap::ArcSwapOption;
+
+use crate::mutant;
 
 /// Identifies a registered handler, for [`Registry::unregister`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -163,6 +165,10 @@ pub struct Registry<E: 'static, K: Kind<E> = Immediate> {
     entries: AtomicUsize,
     panics: AtomicU64,
     on_panic: Mutex<Option<PanicHook>>,
+    /// Handlers that left the current snapshot (removed, cleared, or a once-handler that
+    /// fired) while an older snapshot may still call them, by id: what
+    /// [`Registry::unregister_and_wait`] waits on. Dead entries are pruned at each write.
+    retired: Mutex<Vec<(HandlerId, Weak<K::Handler>)>>,
 }
 
 impl<E: 'static, K: Kind<E>> Registry<E, K> {
@@ -176,6 +182,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
             entries: AtomicUsize::new(0),
             panics: AtomicU64::new(0),
             on_panic: Mutex::new(None),
+            retired: Mutex::new(Vec::new()),
         }
     }
 
@@ -191,14 +198,22 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
 
     /// Replaces the snapshot with `edit` applied to its live entries, under the write lock;
     /// returns the old snapshot.
+    ///
+    /// Every entry of the old snapshot that the new one lacks is recorded as retired, so
+    /// that [`Registry::unregister_and_wait`] can find a handler however it left.
     fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E, K>>)) -> Option<Arc<Vec<Entry<E, K>>>> {
         let _writer = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let current = self.snapshot.load_full();
-        let mut entries: Vec<Entry<E, K>> = current
-            .as_deref()
-            .map(|entries| entries.iter().filter(|e| e.is_live()).cloned().collect())
-            .unwrap_or_default();
+        let old: &[Entry<E, K>] = current.as_deref().map_or(&[], Vec::as_slice);
+        let mut entries: Vec<Entry<E, K>> = old.iter().filter(|e| e.is_live()).cloned().collect();
         edit(&mut entries);
+        {
+            let mut retired = self.retired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            retired.retain(|(_, handler)| handler.strong_count() > 0);
+            for gone in old.iter().filter(|e| !entries.iter().any(|kept| kept.id == e.id)) {
+                retired.push((gone.id, Arc::downgrade(&gone.handler)));
+            }
+        }
         self.entries.store(entries.len(), Ordering::Release);
         let next = if entries.is_empty() { None } else { Some(Arc::new(entries)) };
         self.snapshot.swap(next)
@@ -216,34 +231,41 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
         found
     }
 
-    /// Removes a handler and returns only when no notify still running can call it. Must
-    /// not be called from inside a handler of this registry (it would wait for itself). It
-    /// blocks the thread: on an `AsyncRegistry` with a
+    /// Removes a handler and returns only when no notify still running can call it —
+    /// whether this call removed it, or it had already left the registry (removed by
+    /// another thread, cleared, dropped with its guard, or a once-handler that fired) while
+    /// a notify that loaded it before is still calling it. Returns whether this call
+    /// removed it. Must not be called from inside a handler of this registry (it would
+    /// wait for itself). It blocks the thread: on an `AsyncRegistry` with a
     /// `notify_sequential` in flight, do not call it from a task that the same executor
     /// thread must poll to finish that notify.
     pub fn unregister_and_wait(&self, id: HandlerId) -> bool {
-        let mut removed: Option<Handler<E, K>> = None;
-        drop(self.rewrite(|entries| {
-            if let Some(at) = entries.iter().position(|e| e.id == id) {
-                removed = Some(entries.remove(at).handler);
-            }
-        }));
-        let Some(handler) = removed else { return false };
-        // Every snapshot that still lists the handler holds a reference to it, and a notify
-        // keeps the snapshot it loaded alive until it returns (replacing a snapshot turns a
-        // reader's hold into a counted reference). So once ours is the only reference left,
-        // no snapshot lists it and no notify can reach it — however many snapshots ago the
-        // running notifies loaded theirs.
-        let mut spins = 0u32;
-        while Arc::strong_count(&handler) > 1 {
-            if spins < 64 {
-                core::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
+        let removed = self.unregister(id);
+        if mutant::UNREGISTER_NO_WAIT {
+            return removed;
+        }
+        // `unregister` retired it (or an earlier write did). Every snapshot that still
+        // lists it holds a reference to it, and a notify keeps the snapshot it loaded alive
+        // until it returns (replacing a snapshot turns a reader's hold into a counted
+        // reference). So once ours is the only reference left, no snapshot lists it and no
+        // notify can reach it — however many snapshots ago the running notifies loaded
+        // theirs. A retired handler nobody references any more cannot be running.
+        let handler = {
+            let retired = self.retired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            retired.iter().find(|(retired_id, _)| *retired_id == id).and_then(|(_, handler)| handler.upgrade())
+        };
+        if let Some(handler) = handler {
+            let mut spins = 0u32;
+            while Arc::strong_count(&handler) > 1 {
+                if spins < 64 {
+                    core::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
             }
         }
-        true
+        removed
     }
 
     /// Removes every handler.

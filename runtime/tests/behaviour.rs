@@ -480,3 +480,24 @@ fn ring_memory_bytes_is_the_size_of_the_ring() {
     check!(u8, u16, u32, u64, u128, [u8; 3], [u8; 13], [u8; 24], [u8; 40], [u8; 56], [u8; 64], [u8; 128], [u8; 1024]);
     check!([u32; 5], [u64; 7], [u64; 12], [u64; 16], [u64; 128]);
 }
+
+#[test]
+fn a_panicking_publish_iter_leaves_the_ring_consistent() {
+    let ring = Ring::<u32, 8, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    let events = (0..).map(|n| if n < 3 { n } else { panic!("the iterator fails at {n}") });
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| publisher.publish_iter(events)));
+    assert!(unwound.is_err());
+    // What the iterator yielded is published: the head moved past it as the panic unwound.
+    assert_eq!(ring.published(), 3);
+    assert_eq!(subscriber.pending(), 3);
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), [0, 1, 2]);
+    // And the publisher goes on from there, gating and all.
+    publisher.publish_iter(10..18);
+    assert_eq!(publisher.try_publish(99), Err(Full(99)));
+    assert_eq!(subscriber.drain().collect::<Vec<_>>(), (10..18).collect::<Vec<_>>());
+    drop(publisher);
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(ring.published(), 11);
+}

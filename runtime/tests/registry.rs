@@ -95,6 +95,81 @@ fn unregister_and_wait_returns_only_after_a_running_call_finished() {
     assert_eq!(registry.notify(&()), 0);
 }
 
+/// A handler that says when a call entered and when it finished, and sleeps in between
+/// so that a removal that does not wait is caught returning early.
+fn slow_handler(inside: &Arc<AtomicBool>, finished: &Arc<AtomicBool>) -> impl Fn(&()) + Send + Sync + 'static {
+    let (i, f) = (Arc::clone(inside), Arc::clone(finished));
+    move |()| {
+        i.store(true, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(200));
+        f.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs `remove` while a notify is inside the handler `register` registered, then
+/// `unregister_and_wait` on it: the call in flight must have finished when it returns.
+fn waits_for_the_call_in_flight(
+    register: impl FnOnce(&Registry<()>, &Arc<AtomicBool>, &Arc<AtomicBool>) -> HandlerId,
+    remove: impl FnOnce(&Registry<()>, HandlerId),
+) -> bool {
+    let (inside, finished) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let registry = Registry::<()>::new();
+    let id = register(&registry, &inside, &finished);
+    thread::scope(|scope| {
+        scope.spawn(|| registry.notify(&()));
+        while !inside.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        remove(&registry, id);
+        let removed = registry.unregister_and_wait(id);
+        assert!(finished.load(Ordering::SeqCst), "unregister_and_wait returned while the handler was still running");
+        removed
+    })
+}
+
+#[test]
+fn unregister_and_wait_waits_for_a_once_handler_that_already_fired() {
+    let removed = waits_for_the_call_in_flight(|registry, i, f| registry.register_once(slow_handler(i, f)), |_, _| {});
+    assert!(!removed, "the fired once-handler was no longer registered");
+}
+
+#[test]
+fn unregister_and_wait_waits_after_another_thread_cleared_the_registry() {
+    let removed = waits_for_the_call_in_flight(
+        |registry, i, f| registry.register(slow_handler(i, f)),
+        |registry, _| {
+            registry.clear();
+        },
+    );
+    assert!(!removed);
+}
+
+#[test]
+fn unregister_and_wait_waits_after_another_thread_unregistered_it() {
+    let removed = waits_for_the_call_in_flight(
+        |registry, i, f| registry.register(slow_handler(i, f)),
+        |registry, id| assert!(registry.unregister(id)),
+    );
+    assert!(!removed);
+}
+
+#[test]
+fn unregister_and_wait_waits_after_its_guard_was_dropped() {
+    let (inside, finished) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let registry = Registry::<()>::new();
+    let guard = registry.register_guard(slow_handler(&inside, &finished));
+    let id = guard.id();
+    thread::scope(|scope| {
+        scope.spawn(|| registry.notify(&()));
+        while !inside.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        drop(guard);
+        assert!(!registry.unregister_and_wait(id));
+        assert!(finished.load(Ordering::SeqCst), "unregister_and_wait returned while the handler was still running");
+    });
+}
+
 #[test]
 fn a_panicking_handler_is_isolated_counted_and_reported() {
     let reports: Arc<Mutex<Vec<(HandlerId, String)>>> = Arc::default();
