@@ -437,58 +437,85 @@ mod parking {
 /// An async waiter cannot sleep on the parking table's condvars, and has no backstop timer
 /// to fall back on (that would tie the crate to one executor), so its wake-up must be
 /// exact. It counts itself in the ring's `parked` counter, like a parked thread, and
-/// listens on an [`event_listener::Event`] of a process-wide table of `SHARDS` entries,
-/// picked by the address of the ring's wait queue like the parking table. The other side
-/// wakes the entry's listeners (and the parked threads) when `parked` is not zero.
-/// Listeners of unrelated rings that share an entry wake spuriously, look at their ring,
-/// and listen again.
+/// registers its task's waker in a process-wide table of `SHARDS` waker lists, picked by
+/// the ring's wait queue like the parking table. The other side wakes the list's wakers
+/// (and the parked threads) when `parked` is not zero. Waiters of unrelated rings that share
+/// a list wake spuriously, look at their ring, and register again.
+///
+/// # Wakers run outside the lock
+///
+/// Waking a waker or dropping one runs the executor's code, which may re-enter hardwire:
+/// publish (and so notify this very list), drop the last publisher or a backpressure
+/// subscriber, or trigger a `Shutdown`. So no waker is ever woken or dropped while a list's
+/// lock is held: `notify` moves the wakers out under the lock and wakes them after
+/// releasing it (in rounds of [`WAKE_BATCH`], so it needs no allocation), and a waker
+/// replaced or withdrawn is dropped after the lock is released too. (event-listener 5,
+/// used here before, keeps its lock while it drops a replaced waker, which deadlocked a
+/// waker whose drop published: tokio's `send_in_waker_drop` case.)
 ///
 /// # Why no wake-up is lost
 ///
 /// The waiter (W) and the waker (P) run:
 ///
 /// ```text
-/// W1  mark the entry used; listen       P1  store the slot stamp / head / position
-/// W2  parked.fetch_add(1, SeqCst)       P2  fence(SeqCst)
-/// W3  fence(SeqCst)                     P3  parked.load(Acquire)
-/// W4  poll the ring again               P4  if non-zero and the entry is used:
-///                                           event.notify(all)
+/// W1  register the waker (under the lock)   P1  store the slot stamp / head / position
+/// W2  parked.fetch_add(1, SeqCst)           P2  fence(SeqCst)
+/// W3  fence(SeqCst)                         P3  parked.load(Acquire)
+/// W4  poll the ring again                   P4  if non-zero and the list is used:
+///                                               mark every entry notified (under the lock)
 /// ```
 ///
 /// By the `SeqCst` fence rule, if P3 reads a value older than W2's in `parked`'s
 /// modification order, then W4 sees P1, and the waiter does not sleep. Otherwise P3 reads
 /// W2's value or a later one, all of which are written by read-modify-writes and so belong
-/// to W2's release sequence: P3 synchronizes with W2, W1 happens before P4, and `notify`
-/// finds the listener (event-listener inserts and notifies under its own lock). Either way
-/// the waiter sees the event or is woken. The cost is P2, a fence per publish (and per
-/// receive on backpressure rings), which is why it exists only with the `async` feature.
+/// to W2's release sequence: P3 synchronizes with W2, W1 happens before P4, and P4 finds
+/// the entry (both take the list's lock). Either way the waiter sees the event or is woken.
+/// The cost is P2, a fence per publish (and per receive on backpressure rings), which is why
+/// it exists only with the `async` feature.
 #[cfg(all(feature = "async", not(loom)))]
 pub(crate) mod asynchronous {
     use super::*;
     use crate::sync::AtomicBool;
-    use core::pin::Pin;
-    use core::task::{Context, Poll};
+    use alloc::vec::Vec;
+    use core::task::{Context, Poll, Waker};
     use crossbeam_utils::CachePadded;
-    use event_listener::{Event, EventListener};
 
     const SHARDS: usize = 32;
     const _: () = assert!(SHARDS.is_power_of_two());
 
+    /// Wakers woken per round of `notify`, held on the stack between lock and wake.
+    const WAKE_BATCH: usize = 32;
+
+    /// One registered waiter.
+    struct Entry {
+        /// Its task's waker; `None` once taken by `notify` (or between uses of the slot).
+        waker: Option<Waker>,
+        /// Set by `notify`: the waiter must poll its ring again.
+        notified: bool,
+        /// Whether a waiter owns this slot.
+        in_use: bool,
+    }
+
     struct Shard {
-        /// Set before the first listener listens. Until then nobody can be waiting on
-        /// `event`, and waking it would only allocate its state (event-listener builds it
-        /// on first use), which the allocation-free paths of sync users must not do.
-        /// `Relaxed`: it is stored before W2 and loaded after P3, whose synchronization
-        /// makes it visible whenever a listener may be waiting.
+        /// Set before the first waiter registers. Until then nobody can be waiting here,
+        /// and `notify` need not take the lock. `Relaxed`: it is stored before W2 and loaded
+        /// after P3, whose synchronization makes it visible whenever a waiter may be waiting.
         used: AtomicBool,
-        event: Event,
+        /// Registered waiters, by key (an index; free slots are reused).
+        entries: Mutex<Vec<Entry>>,
     }
 
     static TABLE: [CachePadded<Shard>; SHARDS] =
-        [const { CachePadded::new(Shard { used: AtomicBool::new(false), event: Event::new() }) }; SHARDS];
+        [const { CachePadded::new(Shard { used: AtomicBool::new(false), entries: Mutex::new(Vec::new()) }) }; SHARDS];
 
     fn shard_for(queue: &WaitQueue) -> &'static Shard {
         &TABLE[shard_index(queue, SHARDS)]
+    }
+
+    /// Locks a list. Nothing runs user code under it (that is the point of this module),
+    /// so poisoning can only come from a panic here; the entries stay valid either way.
+    fn lock(shard: &Shard) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        shard.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// P4 above, after P3 found a waiter (which may also be a parked thread).
@@ -500,9 +527,31 @@ pub(crate) mod asynchronous {
         TABLE.iter().for_each(|shard| notify(shard));
     }
 
+    /// Marks every registered waiter notified and wakes it, outside the lock.
     fn notify(shard: &Shard) {
-        if shard.used.load(Ordering::Relaxed) {
-            shard.event.notify(usize::MAX);
+        if !shard.used.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut next = 0;
+        loop {
+            let mut batch: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
+            let mut taken = 0;
+            {
+                let mut entries = lock(shard);
+                while next < entries.len() && taken < WAKE_BATCH {
+                    let entry = &mut entries[next];
+                    next += 1;
+                    if entry.in_use && !entry.notified {
+                        entry.notified = true;
+                        batch[taken] = entry.waker.take();
+                        taken += 1;
+                    }
+                }
+                if taken == 0 {
+                    return;
+                }
+            }
+            batch.iter_mut().filter_map(Option::take).for_each(Waker::wake);
         }
     }
 
@@ -510,31 +559,57 @@ pub(crate) mod asynchronous {
     /// passes to each call. It must be [`release`](AsyncWait::release)d with that queue
     /// before it is dropped ([`Waiting`] does it for a future that borrows the queue).
     pub(crate) struct AsyncWait {
-        listener: Option<EventListener>,
+        /// The entry this waiter owns in its shard's list, while registered.
+        key: Option<usize>,
         counted: bool,
     }
 
     impl AsyncWait {
         pub(crate) const fn new() -> Self {
-            Self { listener: None, counted: false }
+            Self { key: None, counted: false }
         }
 
         /// Call after a poll of the ring found nothing. `Ready` means "poll again": the
-        /// waiter has just started listening (W1–W3; the caller's next poll is W4) or was
-        /// woken. `Pending` means it is listening and `cx`'s waker will be woken.
+        /// waiter has just registered (W1–W3; the caller's next poll is W4) or was
+        /// notified. `Pending` means it is registered and `cx`'s waker will be woken.
         pub(crate) fn poll_ready(&mut self, queue: &WaitQueue, cx: &mut Context<'_>) -> Poll<()> {
-            match &mut self.listener {
-                Some(listener) => {
-                    let woken = Pin::new(listener).poll(cx);
-                    if woken.is_ready() {
-                        self.listener = None;
+            let shard = shard_for(queue);
+            match self.key {
+                Some(key) => {
+                    let mut entries = lock(shard);
+                    let entry = &mut entries[key];
+                    if entry.notified {
+                        entry.in_use = false;
+                        let stale = entry.waker.take();
+                        drop(entries);
+                        drop(stale); // outside the lock: a waker's drop may re-enter
+                        self.key = None;
+                        return Poll::Ready(());
                     }
-                    woken
+                    let replaced = match &entry.waker {
+                        Some(waker) if waker.will_wake(cx.waker()) => None,
+                        _ => entry.waker.replace(cx.waker().clone()),
+                    };
+                    drop(entries);
+                    drop(replaced); // outside the lock: a waker's drop may re-enter
+                    Poll::Pending
                 }
                 None => {
-                    let shard = shard_for(queue);
                     shard.used.store(true, Ordering::Relaxed);
-                    self.listener = Some(shard.event.listen());
+                    let waker = Some(cx.waker().clone());
+                    let mut entries = lock(shard);
+                    let key = match entries.iter().position(|entry| !entry.in_use) {
+                        Some(free) => {
+                            entries[free] = Entry { waker, notified: false, in_use: true };
+                            free
+                        }
+                        None => {
+                            entries.push(Entry { waker, notified: false, in_use: true });
+                            entries.len() - 1
+                        }
+                    };
+                    drop(entries);
+                    self.key = Some(key);
                     if !self.counted {
                         queue.parked.fetch_add(1, Ordering::SeqCst);
                         self.counted = true;
@@ -547,7 +622,14 @@ pub(crate) mod asynchronous {
 
         /// Stops listening and withdraws from `queue`'s count of waiters.
         pub(crate) fn release(&mut self, queue: &WaitQueue) {
-            self.listener = None;
+            if let Some(key) = self.key.take() {
+                let mut entries = lock(shard_for(queue));
+                let entry = &mut entries[key];
+                entry.in_use = false;
+                let waker = entry.waker.take();
+                drop(entries);
+                drop(waker); // outside the lock: a waker's drop may re-enter
+            }
             if core::mem::take(&mut self.counted) {
                 queue.parked.fetch_sub(1, Ordering::Relaxed);
             }
@@ -562,7 +644,7 @@ pub(crate) mod asynchronous {
 
     impl core::fmt::Debug for AsyncWait {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            f.debug_struct("AsyncWait").field("listening", &self.listener.is_some()).finish()
+            f.debug_struct("AsyncWait").field("listening", &self.key.is_some()).finish()
         }
     }
 

@@ -302,3 +302,41 @@ async fn guards_and_unregister_work_on_the_async_registry() {
     assert!(registry.unregister_and_wait(id));
     assert!(!registry.unregister(id));
 }
+
+/// A waker whose last drop drops a publisher (closing the ring), the shape of tokio's
+/// `send_in_waker_drop`: its drop re-enters hardwire while the receive future replaces it.
+struct DropsPublisher(std::sync::Mutex<Option<hardwire_runtime::Publisher<Arc<Ring<u8, 2>>>>>);
+
+impl std::task::Wake for DropsPublisher {
+    fn wake(self: Arc<Self>) {
+        // Waking publishes nothing; only the last drop (of the field) closes the ring.
+        let _held = self.0.lock().unwrap().is_some();
+    }
+}
+
+#[test]
+fn a_waker_whose_drop_closes_the_ring_does_not_deadlock() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // On its own thread: a deadlock must fail the test, not hang the suite.
+    std::thread::spawn(move || {
+        let ring = Ring::<u8, 2>::new_arc();
+        let mut rx = Subscriber::new(ring.clone()).unwrap();
+        let tx = hardwire_runtime::Publisher::new(ring.clone()).unwrap();
+        let waker = std::task::Waker::from(Arc::new(DropsPublisher(std::sync::Mutex::new(Some(tx)))));
+        let mut future = std::pin::pin!(rx.recv_async());
+        let polled = future.as_mut().poll(&mut std::task::Context::from_waker(&waker));
+        assert!(polled.is_pending(), "nothing was published");
+        drop(waker); // the future's registration now holds the last clone
+        // Polling with another waker replaces (drops) the registered one: the publisher goes,
+        // the ring closes, and the close notifies the very list the waker was in.
+        let noop = std::task::Waker::noop();
+        let result = loop {
+            if let std::task::Poll::Ready(result) = future.as_mut().poll(&mut std::task::Context::from_waker(noop)) {
+                break result;
+            }
+        };
+        done_tx.send(result).unwrap();
+    });
+    let result = done_rx.recv_timeout(Duration::from_secs(60)).expect("deadlocked in the waker's drop");
+    assert_eq!(result, Err(RecvError::Closed));
+}
