@@ -50,5 +50,6 @@ mutants! {
     NO_DEREGISTER = "no_deregister";
     /// `Registry::unregister_and_wait` returns without waiting for running calls (registry
     /// tests).
+    #[cfg(feature = "std")]
     UNREGISTER_NO_WAIT = "unregister_no_wait";
 }
