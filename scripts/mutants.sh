@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds each protocol mutant (runtime/src/mutant.rs) and requires the loom model or stress
-# test that guards that line to FAIL. A test that passes on broken code is not a test.
+# Builds each protocol mutant (runtime/src/mutant.rs) and requires the loom model, stress or
+# behaviour test that guards that line to FAIL, with the failure text its row names. A test
+# that passes on broken code is not a test.
 #
 #   scripts/mutants.sh            # every mutant
 #   scripts/mutants.sh no_lap_wait relaxed_commit   # only these
@@ -9,62 +10,79 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# mutant  harness  test-filter
+# mutant  harness  test-filter | the failure text (an extended regex) the mutant must cause.
+# A mutant counts as killed only when its test fails with that text: a test that fails for
+# another reason (a missing counter, a timeout) has not shown that it guards the line.
+#
+# Harnesses: `loom` (tests/loom_ring.rs under --cfg loom), `stress` (tests/stress.rs with the
+# writer's yields widening race windows), `stress-noyield` (without them: a reader's copy
+# then overlaps a writer's stores often), or any other name: that runtime test file, release.
 table=(
-  "reader_no_fence        loom    loom_l1"
-  "writer_no_fence        loom    loom_l1"
-  "skip_recheck           loom    loom_l1"
-  "relaxed_commit         loom    loom_l1"
-  "no_lap_wait            loom    loom_l2"
-  "relaxed_lap_wait       loom    loom_l2"
-  "lag_ignores_stamp      loom    loom_l3"
-  "lag_off_by_one         loom    loom_l3"
-  "early_position         loom    loom_l4"
-  "gate_off_by_one        loom    loom_l4"
-  "no_register_handshake  loom    loom_l5"
-  "no_close_wake          loom    loom_l6_dropping_the_publisher"
-  "no_deregister          loom    loom_l6_dropping_a_subscriber"
-  "skip_recheck           stress  torn_reads_are_detected"
-  "no_lap_wait            stress  mpmc_overwrite"
-  "lag_off_by_one         stress  spmc_overwrite_every"
-  "gate_off_by_one        stress  backpressure_more_producers"
-  "unregister_no_wait     registry  unregister_and_wait"
+  "reader_no_fence        loom            loom_l1 | torn payload accepted"
+  "writer_no_fence        loom            loom_l1 | torn payload accepted"
+  "skip_recheck           loom            loom_l1 | torn payload accepted"
+  "relaxed_commit         loom            loom_l1 | value of the wrong sequence accepted"
+  "no_lap_wait            loom            loom_l2 | a quiescent, closed ring returned Empty"
+  "relaxed_lap_wait       loom            loom_l2 | torn payload accepted"
+  "lag_ignores_stamp      loom            loom_l3 | impossible lag count"
+  "lag_off_by_one         loom            loom_l3 | out of order or duplicated"
+  "early_position         loom            loom_l4 | lossless subscriber lapped"
+  "gate_off_by_one        loom            loom_l4 | lossless subscriber lapped"
+  "no_register_handshake  loom            loom_l5 | lossless subscriber lapped"
+  "no_close_wake          loom            loom_l6_dropping_the_publisher | deadlock"
+  "no_deregister          loom            loom_l6_dropping_a_subscriber | deadlock"
+  "no_close_wake          async_wakers    closing_the_ring_wakes | no wake-up after the ring closed"
+  "no_deregister          behaviour       a_blocked_publisher_is_released | a dropped subscriber did not release"
+  "skip_recheck           stress-noyield  torn_reads_are_detected | torn read accepted"
+  "no_lap_wait            stress          mpmc_overwrite | torn read accepted"
+  "lag_off_by_one         stress          spmc_overwrite_every | reordered, duplicated, or a gap without a lag"
+  "gate_off_by_one        stress          backpressure_more_producers | lossless subscriber: subscriber lagged"
+  "unregister_no_wait     registry        unregister_and_wait | unregister_and_wait returned while the handler was still running"
 )
 
 target_root="${CARGO_TARGET_DIR:-$PWD/target}"
 survivors=()
 killed=0
 for row in "${table[@]}"; do
-  read -r mutant harness filter <<<"$row"
+  expected="${row#*| }"
+  read -r mutant harness filter <<<"${row%% |*}"
   if [ "$#" -gt 0 ] && [[ " $* " != *" $mutant "* ]]; then
     continue
   fi
   log="$target_root/mutants-$harness-$mutant.log"
   mkdir -p "$target_root"
   start=$(date +%s)
-  if [ "$harness" = loom ]; then
-    RUSTFLAGS="--cfg loom --cfg hardwire_mutant=\"$mutant\"" LOOM_MAX_PREEMPTIONS=2 \
-      CARGO_TARGET_DIR="$target_root/mutants-loom" \
-      timeout 600 cargo test -q -p hardwire-runtime --release --test loom_ring -- "$filter" >"$log" 2>&1
-  elif [ "$harness" = registry ]; then
-    RUSTFLAGS="--cfg hardwire_mutant=\"$mutant\"" CARGO_TARGET_DIR="$target_root/mutants-registry" \
-      timeout 600 cargo test -q -p hardwire-runtime --release --test registry -- "$filter" >"$log" 2>&1
-  else
-    # hardwire_stress_yield yields between a writer's word stores, widening the windows
-    # the stress mutants need on a 2-core machine (the real code passes with it too).
-    RUSTFLAGS="--cfg hardwire_mutant=\"$mutant\" --cfg hardwire_stress_yield" HARDWIRE_STRESS_MS=1500 \
-      CARGO_TARGET_DIR="$target_root/mutants-stress" \
-      timeout 600 cargo test -q -p hardwire-runtime --release --test stress -- "$filter" >"$log" 2>&1
-  fi
+  mutant_cfg="--cfg hardwire_mutant=\"$mutant\""
+  case "$harness" in
+    loom)
+      RUSTFLAGS="--cfg loom $mutant_cfg" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR="$target_root/mutants-loom" \
+        timeout 600 cargo test -q -p hardwire-runtime --release --test loom_ring -- "$filter" >"$log" 2>&1 ;;
+    stress)
+      # hardwire_stress_yield yields between a writer's word stores, widening the windows
+      # the stress mutants need on a 2-core machine (the real code passes with it too).
+      RUSTFLAGS="$mutant_cfg --cfg hardwire_stress_yield" HARDWIRE_STRESS_MS=1500 \
+        CARGO_TARGET_DIR="$target_root/mutants-stress" \
+        timeout 600 cargo test -q -p hardwire-runtime --release --test stress -- "$filter" >"$log" 2>&1 ;;
+    stress-noyield)
+      RUSTFLAGS="$mutant_cfg" HARDWIRE_STRESS_MS=1500 CARGO_TARGET_DIR="$target_root/mutants-plain" \
+        timeout 600 cargo test -q -p hardwire-runtime --release --test stress -- "$filter" >"$log" 2>&1 ;;
+    *)
+      RUSTFLAGS="$mutant_cfg" CARGO_TARGET_DIR="$target_root/mutants-plain" \
+        timeout 600 cargo test -q -p hardwire-runtime --features async --release --test "$harness" -- "$filter" \
+        >"$log" 2>&1 ;;
+  esac
   status=$?
   took=$(( $(date +%s) - start ))
   if [ "$status" -eq 124 ]; then
     echo "SURVIVED  $mutant  ($harness $filter timed out after ${took}s, no failure; see $log)"
     survivors+=("$mutant/$harness")
-  elif [ "$status" -ne 0 ] && grep -qE "panicked|deadlock|FAILED" "$log"; then
-    why=$(grep -m1 -oE "torn [a-z ]+accepted|deadlock|assertion[^:]*|stuck for [^ ]+|lapped|panicked at [^ ]+" "$log" || true)
-    echo "killed    $mutant  ($harness $filter, ${took}s: ${why:-failed})"
+  elif [ "$status" -ne 0 ] && grep -qE "$expected" "$log"; then
+    echo "killed    $mutant  ($harness $filter, ${took}s: $(grep -m1 -oE "$expected" "$log"))"
     killed=$((killed + 1))
+  elif [ "$status" -ne 0 ] && grep -qE "panicked|FAILED" "$log"; then
+    why=$(grep -m1 -A1 "panicked at" "$log" | tail -n 1)
+    echo "WRONG     $mutant  ($harness $filter failed, but not with \"$expected\": ${why:-see $log})"
+    survivors+=("$mutant/$harness")
   elif [ "$status" -ne 0 ]; then
     echo "ERROR     $mutant  ($harness $filter: build or harness error, exit $status; see $log)"
     survivors+=("$mutant/$harness")

@@ -386,8 +386,10 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     } else {
         " Never waits: a subscriber a full lap behind is told how many events it missed."
     };
-    let memory_message =
-        format!("{}topic `{name}`: its ring needs more than 4 GiB; lower `capacity`", topic.capacity_prefix);
+    let memory_message = format!(
+        "{}topic `{name}`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`",
+        topic.capacity_prefix
+    );
     let publisher_doc = format!(
         " Publishes to topic `{name}`. {}",
         if multi { "Clone it for every producing thread." } else { "Taken once: this topic has a single producer." }
@@ -426,7 +428,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             /// This topic's ring.
             pub type Ring = ::hardwire::Ring<Wire, #capacity, #overflow, #subs>;
 
-            const _: () = ::core::assert!((Ring::MEMORY_BYTES as u64) <= (1u64 << 32), #memory_message);
+            const _: () = ::core::assert!(::hardwire::__private::ring_fits::<Wire>(#capacity, #subs), #memory_message);
 
             /// Topic handle, from the bus: its publisher and its counters.
             #[derive(Clone, Copy, Debug)]

@@ -86,6 +86,22 @@ pub const fn assert_event<T: crate::Event>() {}
 /// field before it implements `Zeroable` itself.
 pub const fn assert_zeroable<T: Zeroable>() {}
 
+/// The largest ring a generated bus accepts on this target: 4 GiB, or less where the target
+/// cannot address that much in one object (`isize::MAX`: 2 GiB on 32-bit targets).
+pub const RING_BYTES_LIMIT: u128 = if (isize::MAX as u128) < (1 << 32) { isize::MAX as u128 } else { 1 << 32 };
+
+/// Whether a ring of `capacity` slots of `T` and `subscribers` records fits
+/// [`RING_BYTES_LIMIT`], computed without forming the ring's type (whose layout would fail to
+/// compute on a target too small for it, with an error rustc cannot place in the topology).
+#[cfg(not(loom))]
+#[must_use]
+pub const fn ring_fits<T>(capacity: usize, subscribers: usize) -> bool {
+    let slot = 8 + 8 * crate::payload::slot_words(core::mem::size_of::<T>()) as u128;
+    let padded = core::mem::size_of::<crossbeam_utils::CachePadded<u64>>() as u128;
+    let fixed = (3 + subscribers as u128) * 128 + 2 * padded;
+    capacity as u128 * slot + fixed <= RING_BYTES_LIMIT
+}
+
 /// The largest of `sizes` (0 for none), for sizing an enum's wire body.
 #[must_use]
 pub const fn max_size(sizes: &[usize]) -> usize {

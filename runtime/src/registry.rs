@@ -572,6 +572,15 @@ impl<E: 'static, K: Kind<E>> fmt::Debug for HandlerGuard<'_, E, K> {
     }
 }
 
+/// How `Taps::existing` loads the pointer. `Relaxed`, then an `Acquire` fence only when it is
+/// not null: an untapped topic's publish pays a plain load on every architecture.
+/// ThreadSanitizer does not model standalone fences, so it would report the registry's
+/// construction as racing with its first use through this pattern (a false positive: the
+/// fence pairs with the `Release` exchange that published the pointer); the TSan tier builds
+/// with `--cfg hardwire_tsan`, which makes the load itself `Acquire` — the same
+/// synchronization, expressed in a form TSan sees.
+const LOAD_ORDER: Ordering = if cfg!(hardwire_tsan) { Ordering::Acquire } else { Ordering::Relaxed };
+
 /// The taps of one topic of a generated bus: a [`Registry`] created on first use, so a
 /// topic nobody taps costs one pointer in the bus and one relaxed load per publish.
 ///
@@ -603,7 +612,7 @@ impl<E: 'static> Taps<E> {
     /// The registry, if one was created: one relaxed load when none was.
     #[inline(always)]
     fn existing(&self) -> Option<&Registry<E>> {
-        let registry = self.registry.load(Ordering::Relaxed);
+        let registry = self.registry.load(LOAD_ORDER);
         if registry.is_null() {
             return None;
         }

@@ -473,6 +473,14 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
         AnyRing::is_closed(self)
     }
 
+    /// Subscribers waiting for an event right now: threads parked in a blocking receive
+    /// and tasks awaiting one (spinning and yielding waiters are not counted). For
+    /// diagnostics and tests.
+    #[must_use]
+    pub fn waiting_subscribers(&self) -> u32 {
+        self.control.readers.waiting()
+    }
+
     /// Subscribers registered now.
     #[must_use]
     pub fn subscriber_count(&self) -> usize {

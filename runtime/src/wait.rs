@@ -140,6 +140,11 @@ impl WaitQueue {
         }
     }
 
+    /// How many waiters count themselves here now.
+    pub(crate) fn waiting(&self) -> u32 {
+        self.parked.load(Ordering::Relaxed)
+    }
+
     /// Wakes parked waiters after an event, if any are parked. No fence: see the module
     /// docs for the one interleaving this can miss and the backstop that bounds it.
     ///

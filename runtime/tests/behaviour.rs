@@ -193,10 +193,18 @@ fn a_blocked_publisher_is_released_by_a_dropped_subscriber() {
     let ring = Arc::new(Ring::<u64, 2, Backpressure>::new());
     let subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
     let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
-    let producer = thread::spawn(move || (0..10).for_each(|i| publisher.publish(i)));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // Detached, so that a publisher never released fails the test instead of hanging it.
+    thread::spawn(move || {
+        (0..10).for_each(|i| publisher.publish(i));
+        done_tx.send(()).unwrap();
+    });
     thread::sleep(Duration::from_millis(20));
     drop(subscriber);
-    producer.join().unwrap();
+    assert!(
+        done_rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+        "a dropped subscriber did not release the blocked publisher in 60 s"
+    );
 }
 
 #[test]

@@ -140,8 +140,8 @@ pub mod market {
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 4096usize, ::hardwire::Overwrite, 3usize>;
         const _: () = ::core::assert!(
-            (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/market.toml:20:12: topic `market_data`: its ring needs more than 4 GiB; lower `capacity`"
+            ::hardwire::__private::ring_fits:: < Wire > (4096usize, 3usize),
+            "schema-examples/market.toml:20:12: topic `market_data`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
@@ -317,8 +317,8 @@ pub mod market {
             1usize,
         >;
         const _: () = ::core::assert!(
-            (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/market.toml:28:12: topic `orders`: its ring needs more than 4 GiB; lower `capacity`"
+            ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
+            "schema-examples/market.toml:28:12: topic `orders`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]

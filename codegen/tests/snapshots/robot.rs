@@ -165,8 +165,8 @@ pub mod robot {
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 1024usize, ::hardwire::Overwrite, 1usize>;
         const _: () = ::core::assert!(
-            (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/robot.toml:29:12: topic `sensors`: its ring needs more than 4 GiB; lower `capacity`"
+            ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
+            "schema-examples/robot.toml:29:12: topic `sensors`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
@@ -344,8 +344,8 @@ pub mod robot {
             1usize,
         >;
         const _: () = ::core::assert!(
-            (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/robot.toml:35:12: topic `obstacles`: its ring needs more than 4 GiB; lower `capacity`"
+            ::hardwire::__private::ring_fits:: < Wire > (256usize, 1usize),
+            "schema-examples/robot.toml:35:12: topic `obstacles`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
@@ -566,8 +566,8 @@ pub mod robot {
             1usize,
         >;
         const _: () = ::core::assert!(
-            (Ring::MEMORY_BYTES as u64) <= (1u64 << 32),
-            "schema-examples/robot.toml:41:12: topic `commands`: its ring needs more than 4 GiB; lower `capacity`"
+            ::hardwire::__private::ring_fits:: < Wire > (64usize, 1usize),
+            "schema-examples/robot.toml:41:12: topic `commands`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
         /// Topic handle, from the bus: its publisher and its counters.
         #[derive(Clone, Copy, Debug)]
