@@ -38,6 +38,9 @@ table=(
   "lag_off_by_one         stress          spmc_overwrite_every | reordered, duplicated, or a gap without a lag"
   "gate_off_by_one        stress          backpressure_more_producers | lossless subscriber: subscriber lagged"
   "unregister_no_wait     registry        unregister_and_wait | unregister_and_wait returned while the handler was still running"
+  "unregister_no_wait     loom            loom_l7 | unregister_and_wait returned while the handler was still running"
+  "no_retire              loom            loom_l7_unregister_and_wait_waits_for_a_fired_once | unregister_and_wait returned while the handler was still running"
+  "no_retire              registry        unregister_and_wait_waits_after | unregister_and_wait returned while the handler was still running"
 )
 
 target_root="${CARGO_TARGET_DIR:-$PWD/target}"

@@ -52,4 +52,9 @@ mutants! {
     /// tests).
     #[cfg(feature = "std")]
     UNREGISTER_NO_WAIT = "unregister_no_wait";
+    /// A registry write forgets the handlers it drops instead of retiring them, so
+    /// `unregister_and_wait` cannot find a fired once-handler or one another thread removed
+    /// (the bug of issue 11; L7).
+    #[cfg(feature = "std")]
+    NO_RETIRE = "no_retire";
 }

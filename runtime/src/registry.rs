@@ -12,17 +12,87 @@
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+#[cfg(not(loom))]
+use arc_swap::ArcSwapOption;
 use core::any::Any;
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+use core::ops::Deref;
 #[cfg(feature = "async")]
 use core::task::Poll;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
-
-use arc_swap::ArcSwapOption;
 
 use crate::mutant;
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, const_fn_unless_loom, spin_hint, yield_now};
+
+/// The current snapshot of a registry's handlers.
+///
+/// `arc-swap` in real builds: a load is a debt slot, not a reference count, and a writer
+/// that replaces the snapshot turns every outstanding debt on it into a counted reference
+/// before the swap returns. Under loom (which cannot see arc-swap's atomics) it is a loom
+/// mutex around the `Arc`, whose load takes a counted reference at once: the state arc-swap
+/// reaches whenever a writer has replaced the snapshot, which is the only state
+/// [`Registry::unregister_and_wait`]'s argument depends on. So loom model L7 checks the
+/// registry's own protocol (once-flags, retirement, the wait) over every interleaving.
+struct Snapshot<T> {
+    #[cfg(not(loom))]
+    current: ArcSwapOption<T>,
+    #[cfg(loom)]
+    current: Mutex<Option<Arc<T>>>,
+}
+
+/// A loaded snapshot: `Deref`s to `Option<Arc<T>>`.
+#[cfg(not(loom))]
+type Loaded<T> = arc_swap::Guard<Option<Arc<T>>>;
+#[cfg(loom)]
+type Loaded<T> = Counted<T>;
+
+/// Under loom, a loaded snapshot is a counted reference.
+#[cfg(loom)]
+struct Counted<T>(Option<Arc<T>>);
+
+#[cfg(loom)]
+impl<T> Deref for Counted<T> {
+    type Target = Option<Arc<T>>;
+    fn deref(&self) -> &Option<Arc<T>> {
+        &self.0
+    }
+}
+
+impl<T> Snapshot<T> {
+    const_fn_unless_loom! {
+        fn empty() -> Self {
+            Self {
+                #[cfg(not(loom))]
+                current: ArcSwapOption::const_empty(),
+                #[cfg(loom)]
+                current: Mutex::new(None),
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn load(&self) -> Loaded<T> {
+        #[cfg(not(loom))]
+        return self.current.load();
+        #[cfg(loom)]
+        return Counted(self.load_full());
+    }
+
+    fn load_full(&self) -> Option<Arc<T>> {
+        #[cfg(not(loom))]
+        return self.current.load_full();
+        #[cfg(loom)]
+        return self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    }
+
+    fn swap(&self, next: Option<Arc<T>>) -> Option<Arc<T>> {
+        #[cfg(not(loom))]
+        return self.current.swap(next);
+        #[cfg(loom)]
+        return core::mem::replace(&mut *self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner), next);
+    }
+}
 
 /// Identifies a registered handler, for [`Registry::unregister`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,7 +225,7 @@ impl<E: 'static, K: Kind<E>> Entry<E, K> {
 /// ```
 pub struct Registry<E: 'static, K: Kind<E> = Immediate> {
     /// `None` when no handler was ever registered or all were removed.
-    snapshot: ArcSwapOption<Vec<Entry<E, K>>>,
+    snapshot: Snapshot<Vec<Entry<E, K>>>,
     /// Serializes writers; readers never take it.
     write: Mutex<()>,
     next_id: AtomicU64,
@@ -172,17 +242,19 @@ pub struct Registry<E: 'static, K: Kind<E> = Immediate> {
 }
 
 impl<E: 'static, K: Kind<E>> Registry<E, K> {
-    /// An empty registry. `const`: a registry can be a `static`.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            snapshot: ArcSwapOption::const_empty(),
-            write: Mutex::new(()),
-            next_id: AtomicU64::new(1),
-            entries: AtomicUsize::new(0),
-            panics: AtomicU64::new(0),
-            on_panic: Mutex::new(None),
-            retired: Mutex::new(Vec::new()),
+    const_fn_unless_loom! {
+        /// An empty registry. `const`: a registry can be a `static`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                snapshot: Snapshot::empty(),
+                write: Mutex::new(()),
+                next_id: AtomicU64::new(1),
+                entries: AtomicUsize::new(0),
+                panics: AtomicU64::new(0),
+                on_panic: Mutex::new(None),
+                retired: Mutex::new(Vec::new()),
+            }
         }
     }
 
@@ -210,7 +282,8 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
         {
             let mut retired = self.retired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             retired.retain(|(_, handler)| handler.strong_count() > 0);
-            for gone in old.iter().filter(|e| !entries.iter().any(|kept| kept.id == e.id)) {
+            let forgotten = if mutant::NO_RETIRE { old.len() } else { 0 };
+            for gone in old.iter().skip(forgotten).filter(|e| !entries.iter().any(|kept| kept.id == e.id)) {
                 retired.push((gone.id, Arc::downgrade(&gone.handler)));
             }
         }
@@ -258,10 +331,10 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
             let mut spins = 0u32;
             while Arc::strong_count(&handler) > 1 {
                 if spins < 64 {
-                    core::hint::spin_loop();
+                    spin_hint();
                     spins += 1;
                 } else {
-                    std::thread::yield_now();
+                    yield_now();
                 }
             }
         }

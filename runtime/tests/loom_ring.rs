@@ -263,3 +263,92 @@ fn loom_l6_shutdown_wakes_a_parked_subscriber() {
         trigger.join().unwrap();
     });
 }
+
+/// How [`loom_l7`] takes the handler away while a notify may be calling it.
+#[derive(Clone, Copy, Debug)]
+enum Removal {
+    /// `unregister_and_wait` alone.
+    Itself,
+    /// `clear` on a third thread, racing the notify and the `unregister_and_wait`.
+    Clear,
+    /// The handler's guard dropped on a third thread.
+    GuardDrop,
+}
+
+/// L7: `Registry::unregister_and_wait` returns only when no call of the handler is running,
+/// whether it removes the handler itself, the handler is a once-handler the racing notify
+/// fires (and so prunes), or another thread removed it first (`clear`, a guard's drop).
+/// Mutant: unregister_no_wait.
+fn loom_l7(once: bool, removal: Removal) {
+    use hardwire_runtime::Registry;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    model(move || {
+        let registry = Arc::new(Registry::<()>::new());
+        let running = Arc::new(AtomicUsize::new(0));
+        let inside = Arc::clone(&running);
+        let handler = move |(): &()| {
+            inside.fetch_add(1, Ordering::SeqCst);
+            thread::yield_now();
+            inside.fetch_sub(1, Ordering::SeqCst);
+        };
+        let (id, guard) = match (removal, once) {
+            (Removal::GuardDrop, _) => {
+                let guard = registry.register_guard(handler).forget();
+                (guard, Some(guard))
+            }
+            (_, true) => (registry.register_once(handler), None),
+            (_, false) => (registry.register(handler), None),
+        };
+        let notifier = {
+            let registry = Arc::clone(&registry);
+            thread::spawn(move || {
+                registry.notify(&());
+            })
+        };
+        let remover = match removal {
+            Removal::Itself => None,
+            Removal::Clear => {
+                let registry = Arc::clone(&registry);
+                Some(thread::spawn(move || registry.clear()))
+            }
+            Removal::GuardDrop => {
+                let registry = Arc::clone(&registry);
+                // `forget` gave the id back; unregistering it on this thread is the drop.
+                Some(thread::spawn(move || {
+                    registry.unregister(guard.unwrap());
+                }))
+            }
+        };
+        registry.unregister_and_wait(id);
+        assert_eq!(
+            running.load(Ordering::SeqCst),
+            0,
+            "unregister_and_wait returned while the handler was still running"
+        );
+        notifier.join().unwrap();
+        if let Some(remover) = remover {
+            remover.join().unwrap();
+        }
+        assert_eq!(registry.notify(&()), 0, "the handler is gone");
+    });
+}
+
+#[test]
+fn loom_l7_unregister_and_wait_waits_for_a_running_call() {
+    loom_l7(false, Removal::Itself);
+}
+
+#[test]
+fn loom_l7_unregister_and_wait_waits_for_a_fired_once_handler() {
+    loom_l7(true, Removal::Itself);
+}
+
+#[test]
+fn loom_l7_unregister_and_wait_waits_after_a_racing_clear() {
+    loom_l7(false, Removal::Clear);
+}
+
+#[test]
+fn loom_l7_unregister_and_wait_waits_after_a_racing_guard_drop() {
+    loom_l7(false, Removal::GuardDrop);
+}
