@@ -52,6 +52,33 @@
 //! overwriting the slot of `start` (publishing `start + CAP`) needs a rescan that sees
 //! the record. loom model L5 checks this, with a mutant that skips the handshake.
 //! Dropping a subscriber frees its record (`Release`) and wakes parked publishers exactly.
+//!
+//! # Records and their lifecycle
+//!
+//! A record is *free* (`position == FREE`) or *reserved* (it has a position, so on a
+//! `Backpressure` ring it gates publishers), and, independently, *held* (a [`Subscriber`]
+//! handle reads through it). The transitions:
+//!
+//! | from | operation | to |
+//! |---|---|---|
+//! | — | [`Ring::with_reserved`] (records `0..n`, at the first sequence) | reserved |
+//! | free | [`Ring::subscribe`], [`Subscriber::with_record`] (join at the head) | reserved, held; freed on drop |
+//! | free | [`Ring::reserve`] (joins at the head) | reserved |
+//! | reserved | [`Subscriber::resume`] (cursor and counters from the record) | reserved, held; parked on drop |
+//! | reserved, held by a resumed handle | drop: *parks* (position and counters stored) | reserved |
+//! | reserved, held | [`Subscriber::leave`], or the drop of a joined handle | free |
+//!
+//! A reserved record that nobody holds keeps its place: on a `Backpressure` ring the events
+//! published since its last handle stopped wait for it (up to the capacity, then publishers
+//! wait), and the handle that resumes it reads them. That is how a subscriber declared in a
+//! generated bus gates from the ring's first publish whether or not a thread holds it.
+//!
+//! `held` doubles as the record's lock: every operation takes it first (compare-and-swap
+//! `false → true`, `Acquire`), so two handles never read through one record and a claim
+//! never races an attach. It is released (`Release`) after the position and counters are
+//! stored, so a handle that resumes a parked record starts from exactly where the last one
+//! stopped. `joined` is the sequence the record's membership began at: its counters add up
+//! to the events published since then.
 
 use core::marker::PhantomData;
 use core::mem::size_of;
@@ -828,8 +855,17 @@ pub(crate) fn claim_at<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) 
 }
 
 /// Takes a free record, tentatively at `tentative` (module docs, "Backpressure gating").
+/// Every operation on a record first takes its `held` flag, so a claim never races an
+/// `attach` on the same record; [`activate`] sets the flag to its final value.
 fn claim_record(record: &Record, tentative: u64) -> bool {
-    record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    if record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        return false;
+    }
+    let claimed = record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok();
+    if !claimed {
+        record.held.store(false, Ordering::Release);
+    }
+    claimed
 }
 
 /// Finishes registering a claimed record; returns the subscriber's first sequence.
@@ -838,7 +874,6 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads] {
         counter.store(0, Ordering::Relaxed);
     }
-    record.held.store(held, Ordering::Relaxed);
     if <R::Overflow as Overflow>::LOSSLESS && !mutant::NO_REGISTER_HANDSHAKE {
         // AcqRel RMW: the subscriber side of the registration handshake.
         ring.registrations().fetch_add(1, Ordering::AcqRel);
@@ -847,6 +882,8 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     record.joined.store(start, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit`.
     record.position.store(start + 1, Ordering::Release);
+    // Release: pairs with the Acquire in `attach` (a reserved record's first handle).
+    record.held.store(held, Ordering::Release);
     start
 }
 
@@ -854,14 +891,14 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
 /// lifecycle"); returns its cursor and its counters as the last handle left them.
 pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64, SubscriberStats), SubscribeError> {
     let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
-    // Acquire: pairs with the Release in `park`, so the position and counters below are
-    // the ones the previous handle stored.
-    if record.held.swap(true, Ordering::Acquire) {
+    // Acquire: pairs with the Release in `park` and `activate`, so the position and
+    // counters below are the ones the previous handle (or the reservation) stored.
+    if record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
         return Err(SubscribeError::RecordInUse { index });
     }
     let position = record.position.load(Ordering::Acquire);
     if position == FREE {
-        record.held.store(false, Ordering::Relaxed);
+        record.held.store(false, Ordering::Release);
         return Err(SubscribeError::NotReserved { index });
     }
     Ok((position - 1, record.stats()))

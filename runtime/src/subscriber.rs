@@ -250,7 +250,7 @@ where
     /// let mut first = Subscriber::resume(&ring, 0).unwrap();
     /// assert_eq!(first.try_recv(), Ok(1));
     /// drop(first);
-    /// publisher.publish(2); // waits for the subscriber, though no handle is held
+    /// publisher.publish(2); // kept for the subscriber, though no handle is held
     /// let mut second = Subscriber::resume(&ring, 0).unwrap();
     /// assert_eq!(second.try_recv(), Ok(2));
     /// assert_eq!(second.stats().received, 2);
