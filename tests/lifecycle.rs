@@ -329,3 +329,20 @@ fn run_on_two_topics_ends_on_shutdown_and_counts_add_up() {
     let logger_readings = stats.readings.subscribers[1].1;
     assert_eq!(logger_readings.stats.received + logger_readings.stats.lagged + logger_readings.pending, 500);
 }
+
+#[test]
+fn a_full_publisher_names_the_subscriber_it_waits_for() {
+    let bus = plant::Bus::new_boxed();
+    let mut audit = bus.audit().publisher().unwrap();
+    for id in 0..4 {
+        audit.try_publish(Cmd { id }).unwrap();
+    }
+    assert!(audit.try_publish(Cmd { id: 4 }).is_err());
+    // `auditor` is optional and absent; `archive` was never taken and holds it back.
+    let (name, status) = audit.holding_back().expect("full for someone");
+    assert_eq!((name, status.presence, status.pending), ("archive", Presence::Parked, 4));
+    assert_eq!(bus.audit().holding_back().map(|(name, _)| name), Some("archive"));
+    let mut archive = bus.archive().unwrap();
+    assert!(archive.try_recv_audit().is_ok());
+    assert_eq!(audit.holding_back(), None, "one slot free: nobody holds it back");
+}

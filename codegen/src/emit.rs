@@ -283,6 +283,33 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     } else {
         quote!(::hardwire::Event::to_wire(&self))
     };
+    let declared = topic.subscribers.len();
+    let records = topic.subscribers.iter().map(|&s| {
+        let (sub_name, record) = (&plan.subscribers[s].name, plan.record_index(t, s));
+        quote!((#sub_name, #record))
+    });
+    let topic_stats = quote! {
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); #declared] = [#(#records),*];
+
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<#declared> {
+            ::hardwire::TopicStats {
+                name: #name,
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS.map(|(name, record)| (name, ::hardwire::AnyRing::record_status(ring, record))),
+            }
+        }
+    };
+    let holding_back = quote! {
+        /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+        /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+        /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+        #[must_use]
+        pub fn holding_back(&self) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+            topic_stats(self.ring()).holding_back()
+        }
+    };
     let multi = topic.producers == Producers::Multi;
     let (inner, derive_clone) = if multi {
         (quote!(::hardwire::MultiPublisher<&'a Ring>), quote!(#[derive(Clone, Debug)]))
@@ -428,6 +455,8 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             /// This topic's ring.
             pub type Ring = ::hardwire::Ring<Wire, #capacity, #overflow, #subs>;
 
+            #topic_stats
+
             const _: () = ::core::assert!(::hardwire::__private::ring_fits::<Wire>(#capacity, #subs), #memory_message);
 
             /// Topic handle, from the bus: its publisher and its counters.
@@ -470,6 +499,8 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 pub fn ring(&self) -> &'a Ring {
                     self.ring
                 }
+
+                #holding_back
             }
 
             #[doc = #publisher_doc]
@@ -527,6 +558,14 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 #backpressure
 
                 #bytes
+
+                /// The ring this publisher publishes to.
+                #[must_use]
+                pub fn ring(&self) -> &Ring {
+                    self.inner.ring()
+                }
+
+                #holding_back
 
                 /// The strategy `publish` waits with on a full backpressure ring.
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1182,14 +1221,8 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
     });
     let stats_values = rings.iter().map(|topic| {
-        let (f, name, t) = (&topic.snake, &topic.name, ring_index(topic));
-        let subscribers = topic.subscribers.iter().map(|&s| {
-            let (sub_name, record) = (&plan.subscribers[s].name, plan.record_index(t, s));
-            quote!((#sub_name, ::hardwire::AnyRing::record_status(&self.#f, #record)))
-        });
-        quote! {
-            #f: ::hardwire::TopicStats { name: #name, ring: self.#f.stats(), subscribers: [#(#subscribers),*] }
-        }
+        let f = &topic.snake;
+        quote!(#f: #f::topic_stats(&self.#f))
     });
     let stats_lines = rings.iter().map(|topic| {
         let f = &topic.snake;

@@ -139,6 +139,24 @@ pub mod market {
         pub type Wire = <super::MarketData as ::hardwire::Event>::Wire;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 4096usize, ::hardwire::Overwrite, 3usize>;
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); 3usize] = [
+            ("momentum", 0usize),
+            ("mean_reversion", 1usize),
+            ("trade_log", 2usize),
+        ];
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<3usize> {
+            ::hardwire::TopicStats {
+                name: "market_data",
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS
+                    .map(|(name, record)| (
+                        name,
+                        ::hardwire::AnyRing::record_status(ring, record),
+                    )),
+            }
+        }
         const _: () = ::core::assert!(
             ::hardwire::__private::ring_fits:: < Wire > (4096usize, 3usize),
             "schema-examples/market.toml:20:12: topic `market_data`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
@@ -179,6 +197,15 @@ pub mod market {
             #[must_use]
             pub fn ring(&self) -> &'a Ring {
                 self.ring
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
         }
         /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
@@ -234,6 +261,20 @@ pub mod market {
                 if !self.taps.is_empty() {
                     self.taps.notify(&event.into_event());
                 }
+            }
+            /// The ring this publisher publishes to.
+            #[must_use]
+            pub fn ring(&self) -> &Ring {
+                self.inner.ring()
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -316,6 +357,20 @@ pub mod market {
             ::hardwire::Backpressure,
             1usize,
         >;
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); 1usize] = [("gateway", 0usize)];
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
+            ::hardwire::TopicStats {
+                name: "orders",
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS
+                    .map(|(name, record)| (
+                        name,
+                        ::hardwire::AnyRing::record_status(ring, record),
+                    )),
+            }
+        }
         const _: () = ::core::assert!(
             ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
             "schema-examples/market.toml:28:12: topic `orders`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
@@ -356,6 +411,15 @@ pub mod market {
             #[must_use]
             pub fn ring(&self) -> &'a Ring {
                 self.ring
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
         }
         /// Publishes to topic `orders`. Clone it for every producing thread.
@@ -456,6 +520,20 @@ pub mod market {
                 #[doc = r" completes drops the event unpublished."] pub async fn
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
                 .publish_async(event.into_wire()). await; self.tap(event); }
+            }
+            /// The ring this publisher publishes to.
+            #[must_use]
+            pub fn ring(&self) -> &Ring {
+                self.inner.ring()
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1369,34 +1447,8 @@ pub mod market {
         #[must_use]
         pub fn stats(&self) -> BusStats {
             BusStats {
-                market_data: ::hardwire::TopicStats {
-                    name: "market_data",
-                    ring: self.market_data.stats(),
-                    subscribers: [
-                        (
-                            "momentum",
-                            ::hardwire::AnyRing::record_status(&self.market_data, 0usize),
-                        ),
-                        (
-                            "mean_reversion",
-                            ::hardwire::AnyRing::record_status(&self.market_data, 1usize),
-                        ),
-                        (
-                            "trade_log",
-                            ::hardwire::AnyRing::record_status(&self.market_data, 2usize),
-                        ),
-                    ],
-                },
-                orders: ::hardwire::TopicStats {
-                    name: "orders",
-                    ring: self.orders.stats(),
-                    subscribers: [
-                        (
-                            "gateway",
-                            ::hardwire::AnyRing::record_status(&self.orders, 0usize),
-                        ),
-                    ],
-                },
+                market_data: market_data::topic_stats(&self.market_data),
+                orders: orders::topic_stats(&self.orders),
             }
         }
     }

@@ -164,6 +164,20 @@ pub mod robot {
         pub type Wire = <super::Sensors as ::hardwire::Event>::Wire;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 1024usize, ::hardwire::Overwrite, 1usize>;
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); 1usize] = [("filter", 0usize)];
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
+            ::hardwire::TopicStats {
+                name: "sensors",
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS
+                    .map(|(name, record)| (
+                        name,
+                        ::hardwire::AnyRing::record_status(ring, record),
+                    )),
+            }
+        }
         const _: () = ::core::assert!(
             ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
             "schema-examples/robot.toml:29:12: topic `sensors`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
@@ -204,6 +218,15 @@ pub mod robot {
             #[must_use]
             pub fn ring(&self) -> &'a Ring {
                 self.ring
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
         }
         /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
@@ -259,6 +282,20 @@ pub mod robot {
                 if !self.taps.is_empty() {
                     self.taps.notify(&event.into_event());
                 }
+            }
+            /// The ring this publisher publishes to.
+            #[must_use]
+            pub fn ring(&self) -> &Ring {
+                self.inner.ring()
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -343,6 +380,20 @@ pub mod robot {
             ::hardwire::Backpressure,
             1usize,
         >;
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); 1usize] = [("planner", 0usize)];
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
+            ::hardwire::TopicStats {
+                name: "obstacles",
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS
+                    .map(|(name, record)| (
+                        name,
+                        ::hardwire::AnyRing::record_status(ring, record),
+                    )),
+            }
+        }
         const _: () = ::core::assert!(
             ::hardwire::__private::ring_fits:: < Wire > (256usize, 1usize),
             "schema-examples/robot.toml:35:12: topic `obstacles`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
@@ -383,6 +434,15 @@ pub mod robot {
             #[must_use]
             pub fn ring(&self) -> &'a Ring {
                 self.ring
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
         }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
@@ -482,6 +542,20 @@ pub mod robot {
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
                 .publish_async(event.into_wire()). await; self.tap(event); }
             }
+            /// The ring this publisher publishes to.
+            #[must_use]
+            pub fn ring(&self) -> &Ring {
+                self.inner.ring()
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
@@ -565,6 +639,20 @@ pub mod robot {
             ::hardwire::Backpressure,
             1usize,
         >;
+        /// This topic's declared subscribers, in declaration order, with their ring records.
+        const SUBSCRIBERS: [(&str, usize); 1usize] = [("actuator", 0usize)];
+        /// The topic's counters: its ring's, and where each declared subscriber stands.
+        pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
+            ::hardwire::TopicStats {
+                name: "commands",
+                ring: ring.stats(),
+                subscribers: SUBSCRIBERS
+                    .map(|(name, record)| (
+                        name,
+                        ::hardwire::AnyRing::record_status(ring, record),
+                    )),
+            }
+        }
         const _: () = ::core::assert!(
             ::hardwire::__private::ring_fits:: < Wire > (64usize, 1usize),
             "schema-examples/robot.toml:41:12: topic `commands`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
@@ -605,6 +693,15 @@ pub mod robot {
             #[must_use]
             pub fn ring(&self) -> &'a Ring {
                 self.ring
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
         }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
@@ -703,6 +800,20 @@ pub mod robot {
                 #[doc = r" completes drops the event unpublished."] pub async fn
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
                 .publish_async(event.into_wire()). await; self.tap(event); }
+            }
+            /// The ring this publisher publishes to.
+            #[must_use]
+            pub fn ring(&self) -> &Ring {
+                self.inner.ring()
+            }
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(
+                &self,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(self.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1579,36 +1690,9 @@ pub mod robot {
         #[must_use]
         pub fn stats(&self) -> BusStats {
             BusStats {
-                sensors: ::hardwire::TopicStats {
-                    name: "sensors",
-                    ring: self.sensors.stats(),
-                    subscribers: [
-                        (
-                            "filter",
-                            ::hardwire::AnyRing::record_status(&self.sensors, 0usize),
-                        ),
-                    ],
-                },
-                obstacles: ::hardwire::TopicStats {
-                    name: "obstacles",
-                    ring: self.obstacles.stats(),
-                    subscribers: [
-                        (
-                            "planner",
-                            ::hardwire::AnyRing::record_status(&self.obstacles, 0usize),
-                        ),
-                    ],
-                },
-                commands: ::hardwire::TopicStats {
-                    name: "commands",
-                    ring: self.commands.stats(),
-                    subscribers: [
-                        (
-                            "actuator",
-                            ::hardwire::AnyRing::record_status(&self.commands, 0usize),
-                        ),
-                    ],
-                },
+                sensors: sensors::topic_stats(&self.sensors),
+                obstacles: obstacles::topic_stats(&self.obstacles),
+                commands: commands::topic_stats(&self.commands),
             }
         }
     }
