@@ -3,7 +3,7 @@
 //! 700-byte payloads.
 //!
 //! ```text
-//! cargo bench --bench bytes
+//! cargo bench --manifest-path benches/Cargo.toml --bench bytes
 //! ```
 //!
 //! Same thread only: rusted-ring's reader copies slots with plain (non-atomic) loads while

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! scripts/bench.sh            # the whole comparison, ~2.5 minutes on 2 cores
-//! cargo bench --bench peers   # the same, at criterion's default sample sizes
+//! cargo bench --manifest-path benches/Cargo.toml --bench peers   # the same, at criterion's default sample sizes
 //! ```
 //!
 //! Every scenario is a criterion group whose functions are the contenders, all doing the
@@ -16,7 +16,7 @@
 //!
 //! After the criterion groups, the round-trip latency histograms are measured directly
 //! (criterion reports central estimates, not tails), and the summary is printed from
-//! criterion's `estimates.json` files and written to `target/hardwire-bench/summary.md`.
+//! criterion's `estimates.json` files and written to `benches/target/hardwire-bench/summary.md`.
 
 #![allow(missing_docs)] // generated bus items in a bench binary
 

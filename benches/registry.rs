@@ -2,7 +2,7 @@
 //! cost a generated bus's publish path when nobody taps the topic.
 //!
 //! ```text
-//! cargo bench --bench registry
+//! cargo bench --manifest-path benches/Cargo.toml --bench registry
 //! ```
 //!
 //! * `notify/{hardwire,registry-io}/N`: one notify to N = 1, 4, 16, 64 handlers doing the

@@ -3,7 +3,7 @@
 //! comparison with peer crates is a separate suite.
 //!
 //! ```text
-//! cargo bench --bench ring
+//! cargo bench --manifest-path benches/Cargo.toml --bench ring
 //! ```
 //!
 //! The cross-thread group also measures the slot layout decision: `u64` events in packed

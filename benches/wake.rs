@@ -3,7 +3,7 @@
 //! late; target: within 1.5× of the one-topic wake-up).
 //!
 //! ```text
-//! cargo bench --bench wake
+//! cargo bench --manifest-path benches/Cargo.toml --bench wake
 //! ```
 //!
 //! * `wake/one_topic`, `wake/two_topics`: a subscriber thread in `run` with
