@@ -301,15 +301,19 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             }
         }
     };
-    let holding_back = quote! {
-        /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-        /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-        /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-        #[must_use]
-        pub fn holding_back(&self) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-            topic_stats(self.ring()).holding_back()
+    let holding_back = |ring: TokenStream| {
+        quote! {
+            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
+            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
+            #[must_use]
+            pub fn holding_back(&self) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(#ring).holding_back()
+            }
         }
     };
+    let (handle_holding_back, publisher_holding_back) =
+        (holding_back(quote!(self.ring)), holding_back(quote!(self.inner.ring())));
     let multi = topic.producers == Producers::Multi;
     let (inner, derive_clone) = if multi {
         (quote!(::hardwire::MultiPublisher<&'a Ring>), quote!(#[derive(Clone, Debug)]))
@@ -500,7 +504,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     self.ring
                 }
 
-                #holding_back
+                #handle_holding_back
             }
 
             #[doc = #publisher_doc]
@@ -565,7 +569,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     self.inner.ring()
                 }
 
-                #holding_back
+                #publisher_holding_back
 
                 /// The strategy `publish` waits with on a full backpressure ring.
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

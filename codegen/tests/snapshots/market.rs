@@ -205,7 +205,7 @@ pub mod market {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.ring).holding_back()
             }
         }
         /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
@@ -274,7 +274,7 @@ pub mod market {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.inner.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -419,7 +419,7 @@ pub mod market {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.ring).holding_back()
             }
         }
         /// Publishes to topic `orders`. Clone it for every producing thread.
@@ -533,7 +533,7 @@ pub mod market {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.inner.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

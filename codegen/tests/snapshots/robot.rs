@@ -226,7 +226,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.ring).holding_back()
             }
         }
         /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
@@ -295,7 +295,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.inner.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -442,7 +442,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.ring).holding_back()
             }
         }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
@@ -554,7 +554,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.inner.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -701,7 +701,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.ring).holding_back()
             }
         }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
@@ -813,7 +813,7 @@ pub mod robot {
             pub fn holding_back(
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring()).holding_back()
+                topic_stats(self.inner.ring()).holding_back()
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

@@ -1,4 +1,4 @@
-#[hardwire::bus(topology = "../../../../tests/ui/fail/toml_errors.toml")]
+#[hardwire::bus(topology = "tests/ui/fail/toml_errors.toml")]
 pub mod market {}
 
 fn main() {}

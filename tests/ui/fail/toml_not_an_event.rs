@@ -1,7 +1,7 @@
 #[derive(Clone, Copy)]
 pub struct NotAnEvent;
 
-#[hardwire::bus(topology = "../../../../tests/ui/fail/toml_not_an_event.toml")]
+#[hardwire::bus(topology = "tests/ui/fail/toml_not_an_event.toml")]
 pub mod market {}
 
 fn main() {}

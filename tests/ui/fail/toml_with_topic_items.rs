@@ -14,7 +14,7 @@ pub struct Quote {
     pub bid: f64,
 }
 
-#[hardwire::bus(topology = "../../../../schema-examples/market.toml")]
+#[hardwire::bus(topology = "schema-examples/market.toml")]
 pub mod market {
     use super::Trade;
 

@@ -46,11 +46,11 @@ pub mod net {
 }
 
 /// The market bus, from its topology file.
-#[hardwire::bus(topology = "../../../../schema-examples/market.toml")]
+#[hardwire::bus(topology = "schema-examples/market.toml")]
 pub mod market {}
 
 /// The robot bus, from its topology file.
-#[hardwire::bus(topology = "../../../../schema-examples/robot.toml")]
+#[hardwire::bus(topology = "schema-examples/robot.toml")]
 pub mod robot {}
 
 fn main() {}

@@ -1,5 +1,5 @@
 //! `schema-examples/market.toml`, across threads.
-#[hardwire::bus(topology = "../../../../schema-examples/market.toml")]
+#[hardwire::bus(topology = "schema-examples/market.toml")]
 pub mod market {}
 
 use market::{Order, Quote, Trade};
