@@ -315,6 +315,21 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     let (handle_holding_back, publisher_holding_back) =
         (holding_back(quote!(self.ring)), holding_back(quote!(self.inner.ring())));
     let multi = topic.producers == Producers::Multi;
+    // `publisher.clone()` on a single producer: an error that says what to declare instead.
+    let no_clone = (!multi).then(|| {
+        quote! {
+            /// Not available: this topic has a single producer. Declare it
+            /// `producers = "multi"` for a publisher that can be cloned.
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn clone(&self) -> Self
+            where
+                Self: ::hardwire::__private::SingleProducer,
+            {
+                ::core::unreachable!("no type implements SingleProducer")
+            }
+        }
+    });
     let (inner, derive_clone) = if multi {
         (quote!(::hardwire::MultiPublisher<&'a Ring>), quote!(#[derive(Clone, Debug)]))
     } else {
@@ -570,6 +585,8 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 }
 
                 #publisher_holding_back
+
+                #no_clone
 
                 /// The strategy `publish` waits with on a full backpressure ring.
                 pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

@@ -66,6 +66,15 @@ impl<R: crate::AnyRing> Drop for PublisherClaim<'_, R> {
     }
 }
 
+/// Implemented by nothing: the bound of a single-producer publisher's `clone`, so that
+/// cloning one is an error that says what to declare instead.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be cloned: its topic has a single producer",
+    label = "this topic is `producers = \"single\"`",
+    note = "declare the topic `producers = \"multi\"` (TOML) or `#[topic(.., producers = \"multi\")]` (Rust) for a publisher that can be cloned to every producing thread"
+)]
+pub trait SingleProducer {}
+
 /// A type that can be a field of a `#[derive(Event)]` struct: plain old data.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an event: it is not plain old data (`bytemuck::Pod`)",

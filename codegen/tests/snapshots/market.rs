@@ -276,6 +276,16 @@ pub mod market {
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(self.inner.ring()).holding_back()
             }
+            /// Not available: this topic has a single producer. Declare it
+            /// `producers = "multi"` for a publisher that can be cloned.
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn clone(&self) -> Self
+            where
+                Self: ::hardwire::__private::SingleProducer,
+            {
+                ::core::unreachable!("no type implements SingleProducer")
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);

@@ -297,6 +297,16 @@ pub mod robot {
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(self.inner.ring()).holding_back()
             }
+            /// Not available: this topic has a single producer. Declare it
+            /// `producers = "multi"` for a publisher that can be cloned.
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn clone(&self) -> Self
+            where
+                Self: ::hardwire::__private::SingleProducer,
+            {
+                ::core::unreachable!("no type implements SingleProducer")
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
@@ -556,6 +566,16 @@ pub mod robot {
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(self.inner.ring()).holding_back()
             }
+            /// Not available: this topic has a single producer. Declare it
+            /// `producers = "multi"` for a publisher that can be cloned.
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn clone(&self) -> Self
+            where
+                Self: ::hardwire::__private::SingleProducer,
+            {
+                ::core::unreachable!("no type implements SingleProducer")
+            }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.inner.set_wait_strategy(strategy);
@@ -814,6 +834,16 @@ pub mod robot {
                 &self,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(self.inner.ring()).holding_back()
+            }
+            /// Not available: this topic has a single producer. Declare it
+            /// `producers = "multi"` for a publisher that can be cloned.
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn clone(&self) -> Self
+            where
+                Self: ::hardwire::__private::SingleProducer,
+            {
+                ::core::unreachable!("no type implements SingleProducer")
             }
             /// The strategy `publish` waits with on a full backpressure ring.
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
