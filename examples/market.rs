@@ -204,7 +204,7 @@ fn main() {
         // Every handle is dropped now (each thread's closure returned), which stored its final
         // counters in the bus: `stats()` agrees with the numbers above, event for event.
         let bus = BUS.stats();
-        print!("bus.stats() after every handle was dropped:\n{bus}");
+        println!("bus.stats() after every handle was dropped:\n{bus}");
         println!(
             "  (pending: events published and not yet read; pressure: how full the ring is for its\n   \
              slowest subscriber, 100% on a lossless topic meaning its publishers wait)"

@@ -346,3 +346,18 @@ fn a_full_publisher_names_the_subscriber_it_waits_for() {
     assert!(archive.try_recv_audit().is_ok());
     assert_eq!(audit.holding_back(), None, "one slot free: nobody holds it back");
 }
+
+#[test]
+fn bus_stats_iterate_every_topic_and_print_one_line_each() {
+    let bus = plant::Bus::new_boxed();
+    bus.commands().publisher().unwrap().publish(Cmd { id: 1 });
+    let stats = bus.stats();
+    let names: Vec<&str> = stats.topics().map(|topic| topic.name).collect();
+    assert_eq!(names, ["commands", "readings", "audit"]);
+    let published: Vec<u64> = stats.topics().map(|topic| topic.ring.published).collect();
+    assert_eq!(published, [1, 0, 0]);
+    let text = stats.to_string();
+    assert_eq!(text.lines().count(), 3);
+    assert!(!text.ends_with('\n'), "no trailing newline: println! adds the only one");
+    assert_eq!(text.lines().next(), Some(stats.commands.to_string().as_str()));
+}

@@ -1245,9 +1245,10 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         let f = &topic.snake;
         quote!(#f: #f::topic_stats(&self.#f))
     });
+    let ring_count = rings.len();
     let stats_lines = rings.iter().map(|topic| {
         let f = &topic.snake;
-        quote!(::core::writeln!(f, "{}", self.#f)?;)
+        quote!(self.#f.summary())
     });
     let debug_fields = rings.iter().map(|topic| {
         let (f, name) = (&topic.snake, &topic.name);
@@ -1318,15 +1319,30 @@ fn emit_bus(plan: &Plan) -> TokenStream {
         /// makes it equal to `Bus::new()` with `prepare`).
         unsafe impl ::hardwire::__private::Zeroable for Bus {}
 
-        /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
+        /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
+        /// (no trailing newline).
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct BusStats {
             #(#stats_fields,)*
         }
 
+        impl BusStats {
+            /// Every ring topic's counters, in declaration order, as one type: for reports
+            /// that treat all topics alike.
+            pub fn topics(&self) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
+                let topics: [::hardwire::TopicSummary<'_>; #ring_count] = [#(#stats_lines),*];
+                topics.into_iter()
+            }
+        }
+
         impl ::core::fmt::Display for BusStats {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #(#stats_lines)*
+                for (i, topic) in self.topics().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    ::core::write!(f, "{topic}")?;
+                }
                 ::core::result::Result::Ok(())
             }
         }

@@ -137,7 +137,7 @@ pub use ring::ring_memory_bytes;
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
-pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus, TopicStats};
+pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus, TopicStats, TopicSummary};
 #[cfg(all(feature = "async", not(loom)))]
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};

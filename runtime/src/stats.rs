@@ -192,10 +192,42 @@ pub struct TopicStats<const N: usize> {
 }
 
 impl<const N: usize> TopicStats<N> {
+    /// The same counters as a [`TopicSummary`], one type for topics of any subscriber count
+    /// (what `BusStats::topics()` of a generated bus yields).
+    #[must_use]
+    pub fn summary(&self) -> TopicSummary<'_> {
+        TopicSummary { name: self.name, ring: self.ring, subscribers: &self.subscribers }
+    }
+
     /// On a `Backpressure` topic whose ring is full for some subscriber (publishers wait,
     /// `try_publish` fails): that subscriber's name and status. A status of
     /// [`Presence::Parked`] means nobody holds the subscriber that holds the topic back:
     /// take its handle (or make it `optional`, or let it `leave`).
+    #[must_use]
+    pub fn holding_back(&self) -> Option<(&'static str, SubscriberStatus)> {
+        self.summary().holding_back()
+    }
+}
+
+impl<const N: usize> fmt::Display for TopicStats<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.summary().fmt(f)
+    }
+}
+
+/// One topic's counters, whatever its number of subscribers: [`TopicStats::summary`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TopicSummary<'a> {
+    /// The topic, as declared.
+    pub name: &'static str,
+    /// The ring's counters.
+    pub ring: RingStats,
+    /// Each subscriber of the topic, in declaration order, and where it stands.
+    pub subscribers: &'a [(&'static str, SubscriberStatus)],
+}
+
+impl TopicSummary<'_> {
+    /// As [`TopicStats::holding_back`].
     #[must_use]
     pub fn holding_back(&self) -> Option<(&'static str, SubscriberStatus)> {
         if self.ring.overflow != "backpressure" {
@@ -210,10 +242,10 @@ impl<const N: usize> TopicStats<N> {
     }
 }
 
-impl<const N: usize> fmt::Display for TopicStats<N> {
+impl fmt::Display for TopicSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name, self.ring)?;
-        for (name, status) in &self.subscribers {
+        for (name, status) in self.subscribers {
             write!(f, "; {name}: {status}")?;
         }
         if let Some((name, _)) = self.holding_back() {

@@ -1486,7 +1486,8 @@ pub mod market {
     /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
     /// makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
-    /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
+    /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
+    /// (no trailing newline).
     #[derive(Clone, Copy, Debug, PartialEq)]
     pub struct BusStats {
         /// Topic `market_data`.
@@ -1494,10 +1495,27 @@ pub mod market {
         /// Topic `orders`.
         pub orders: ::hardwire::TopicStats<1usize>,
     }
+    impl BusStats {
+        /// Every ring topic's counters, in declaration order, as one type: for reports
+        /// that treat all topics alike.
+        pub fn topics(
+            &self,
+        ) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
+            let topics: [::hardwire::TopicSummary<'_>; 2usize] = [
+                self.market_data.summary(),
+                self.orders.summary(),
+            ];
+            topics.into_iter()
+        }
+    }
     impl ::core::fmt::Display for BusStats {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            ::core::writeln!(f, "{}", self.market_data)?;
-            ::core::writeln!(f, "{}", self.orders)?;
+            for (i, topic) in self.topics().enumerate() {
+                if i > 0 {
+                    f.write_str("\n")?;
+                }
+                ::core::write!(f, "{topic}")?;
+            }
             ::core::result::Result::Ok(())
         }
     }

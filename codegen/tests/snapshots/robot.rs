@@ -1754,7 +1754,8 @@ pub mod robot {
     /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
     /// makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
-    /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic.
+    /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
+    /// (no trailing newline).
     #[derive(Clone, Copy, Debug, PartialEq)]
     pub struct BusStats {
         /// Topic `sensors`.
@@ -1764,11 +1765,28 @@ pub mod robot {
         /// Topic `commands`.
         pub commands: ::hardwire::TopicStats<1usize>,
     }
+    impl BusStats {
+        /// Every ring topic's counters, in declaration order, as one type: for reports
+        /// that treat all topics alike.
+        pub fn topics(
+            &self,
+        ) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
+            let topics: [::hardwire::TopicSummary<'_>; 3usize] = [
+                self.sensors.summary(),
+                self.obstacles.summary(),
+                self.commands.summary(),
+            ];
+            topics.into_iter()
+        }
+    }
     impl ::core::fmt::Display for BusStats {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            ::core::writeln!(f, "{}", self.sensors)?;
-            ::core::writeln!(f, "{}", self.obstacles)?;
-            ::core::writeln!(f, "{}", self.commands)?;
+            for (i, topic) in self.topics().enumerate() {
+                if i > 0 {
+                    f.write_str("\n")?;
+                }
+                ::core::write!(f, "{topic}")?;
+            }
             ::core::result::Result::Ok(())
         }
     }
