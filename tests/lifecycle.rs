@@ -361,3 +361,40 @@ fn bus_stats_iterate_every_topic_and_print_one_line_each() {
     assert!(!text.ends_with('\n'), "no trailing newline: println! adds the only one");
     assert_eq!(text.lines().next(), Some(stats.commands.to_string().as_str()));
 }
+
+/// An event type with neither `Debug` nor `PartialEq`: its topic's enum still compiles and
+/// works; only printing or comparing it would be an error, naming `Opaque`.
+#[derive(Clone, Copy, Event)]
+#[repr(C)]
+pub struct Opaque {
+    pub bits: u64,
+}
+
+#[hardwire::bus]
+pub mod mixed {
+    use super::{Cmd, Opaque};
+
+    #[topic(capacity = 4)]
+    pub struct Printable(Cmd);
+
+    #[topic(capacity = 4)]
+    pub struct Hidden(Opaque, Cmd);
+
+    #[subscriber(Printable, Hidden)]
+    pub trait Reader {}
+}
+
+#[test]
+fn topic_enums_print_and_compare_when_their_events_do() {
+    let bus = mixed::Bus::new_boxed();
+    let mut reader = bus.reader().unwrap();
+    bus.printable().publisher().unwrap().publish(Cmd { id: 3 });
+    let got = reader.try_recv_printable();
+    assert_eq!(got, Ok(mixed::Printable::Cmd(Cmd { id: 3 })));
+    assert_eq!(format!("{:?}", got.unwrap()), "Cmd(Cmd { id: 3 })");
+    bus.hidden().publisher().unwrap().publish(Opaque { bits: 7 });
+    match reader.try_recv_hidden() {
+        Ok(mixed::Hidden::Opaque(opaque)) => assert_eq!(opaque.bits, 7),
+        _ => panic!("expected the opaque event"),
+    }
+}

@@ -213,6 +213,7 @@ fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         Delivery::Ring => emit_ring_topic(plan, t),
         Delivery::Inline => emit_inline_topic(plan, t),
     };
+    let printable = emit_enum_debug_and_eq(plan, t);
     quote! {
         #[doc = #enum_doc]
         #topic_docs
@@ -220,6 +221,8 @@ fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         pub enum #camel {
             #(#variants,)*
         }
+
+        #printable
 
         #[doc = #module_doc]
         #topic_docs
@@ -238,6 +241,43 @@ fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
             }
 
             #rest
+        }
+    }
+}
+
+/// `Debug` and `PartialEq` for topic `t`'s event enum, as `derive` would write them, but each
+/// bounded by `for<'x> &'x Event: Trait` on every event type: a bound over a higher-ranked
+/// lifetime is not a trivial bound, so the impl simply does not apply when an event (say a
+/// `rust = ".."` type) lacks the trait, and only a use of it is an error, naming that event.
+fn emit_enum_debug_and_eq(plan: &Plan, t: usize) -> TokenStream {
+    let camel = &plan.topics[t].camel;
+    let events = &plan.topics[t].events;
+    let tys: Vec<&syn::Path> = events.iter().map(|&e| &plan.events[e].ty).collect();
+    let idents: Vec<Ident> = events.iter().map(|&e| event_ident(plan, e)).collect();
+    let names = idents.iter().map(Ident::to_string);
+    let mismatch = (events.len() > 1).then(|| quote!(_ => false,));
+    quote! {
+        impl ::core::fmt::Debug for #camel
+        where
+            #(for<'x> &'x #tys: ::core::fmt::Debug,)*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(Self::#idents(event) => f.debug_tuple(#names).field(&event).finish(),)*
+                }
+            }
+        }
+
+        impl ::core::cmp::PartialEq for #camel
+        where
+            #(for<'x> &'x #tys: ::core::cmp::PartialEq,)*
+        {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #((Self::#idents(a), Self::#idents(b)) => a == b,)*
+                    #mismatch
+                }
+            }
         }
     }
 }

@@ -76,6 +76,31 @@ pub mod market {
         /// `Quote`.
         Quote(Quote),
     }
+    impl ::core::fmt::Debug for MarketData
+    where
+        for<'x> &'x Trade: ::core::fmt::Debug,
+        for<'x> &'x Quote: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Trade(event) => f.debug_tuple("Trade").field(&event).finish(),
+                Self::Quote(event) => f.debug_tuple("Quote").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for MarketData
+    where
+        for<'x> &'x Trade: ::core::cmp::PartialEq,
+        for<'x> &'x Quote: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Trade(a), Self::Trade(b)) => a == b,
+                (Self::Quote(a), Self::Quote(b)) => a == b,
+                _ => false,
+            }
+        }
+    }
     /// Topic `market_data`: a ring of 4096 slots, overwrite (lossy: slow subscribers are told what they missed), single producer.
     /// The exchange feed.
     pub mod market_data {
@@ -307,6 +332,26 @@ pub mod market {
     pub enum Orders {
         /// `Order`.
         Order(Order),
+    }
+    impl ::core::fmt::Debug for Orders
+    where
+        for<'x> &'x Order: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Order(event) => f.debug_tuple("Order").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for Orders
+    where
+        for<'x> &'x Order: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Order(a), Self::Order(b)) => a == b,
+            }
+        }
     }
     /// Topic `orders`: a ring of 1024 slots, backpressure (lossless: publishers wait for the slowest subscriber), multiple producers.
     /// Orders from every strategy to the gateway.

@@ -101,6 +101,31 @@ pub mod robot {
         /// `Odometry`.
         Odometry(Odometry),
     }
+    impl ::core::fmt::Debug for Sensors
+    where
+        for<'x> &'x Scan: ::core::fmt::Debug,
+        for<'x> &'x Odometry: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Scan(event) => f.debug_tuple("Scan").field(&event).finish(),
+                Self::Odometry(event) => f.debug_tuple("Odometry").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for Sensors
+    where
+        for<'x> &'x Scan: ::core::cmp::PartialEq,
+        for<'x> &'x Odometry: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Scan(a), Self::Scan(b)) => a == b,
+                (Self::Odometry(a), Self::Odometry(b)) => a == b,
+                _ => false,
+            }
+        }
+    }
     /// Topic `sensors`: a ring of 1024 slots, overwrite (lossy: slow subscribers are told what they missed), single producer.
     /// Raw readings: the newest matter, a slow filter loses the oldest.
     pub mod sensors {
@@ -328,6 +353,26 @@ pub mod robot {
     pub enum Obstacles {
         /// `Obstacle`.
         Obstacle(Obstacle),
+    }
+    impl ::core::fmt::Debug for Obstacles
+    where
+        for<'x> &'x Obstacle: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Obstacle(event) => f.debug_tuple("Obstacle").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for Obstacles
+    where
+        for<'x> &'x Obstacle: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Obstacle(a), Self::Obstacle(b)) => a == b,
+            }
+        }
     }
     /// Topic `obstacles`: a ring of 256 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer.
     /// Filtered estimates: the planner needs every one.
@@ -598,6 +643,26 @@ pub mod robot {
         /// `Velocity`.
         Velocity(Velocity),
     }
+    impl ::core::fmt::Debug for Commands
+    where
+        for<'x> &'x Velocity: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Velocity(event) => f.debug_tuple("Velocity").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for Commands
+    where
+        for<'x> &'x Velocity: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Velocity(a), Self::Velocity(b)) => a == b,
+            }
+        }
+    }
     /// Topic `commands`: a ring of 64 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer.
     /// Velocity commands to the motors.
     pub mod commands {
@@ -866,6 +931,26 @@ pub mod robot {
     pub enum Alarms {
         /// `Alarm`.
         Alarm(Alarm),
+    }
+    impl ::core::fmt::Debug for Alarms
+    where
+        for<'x> &'x Alarm: ::core::fmt::Debug,
+    {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::Alarm(event) => f.debug_tuple("Alarm").field(&event).finish(),
+            }
+        }
+    }
+    impl ::core::cmp::PartialEq for Alarms
+    where
+        for<'x> &'x Alarm: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            match (self, other) {
+                (Self::Alarm(a), Self::Alarm(b)) => a == b,
+            }
+        }
     }
     /// Topic `alarms`: inline delivery: `emit` calls every subscriber's handler directly.
     /// Delivered inline: `emit` calls each handler before it returns.
