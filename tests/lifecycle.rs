@@ -398,3 +398,33 @@ fn topic_enums_print_and_compare_when_their_events_do() {
         _ => panic!("expected the opaque event"),
     }
 }
+
+#[test]
+fn generated_handles_block_time_out_drain_and_publish_iterators() {
+    let bus = plant::Bus::new_boxed();
+    let mut actuator = bus.actuator().unwrap();
+    let mut logger = bus.logger().unwrap();
+    let mut commands = bus.commands().publisher().unwrap();
+    assert_eq!(actuator.recv_commands_timeout(Duration::from_millis(5)), Err(hardwire::RecvError::Timeout));
+    commands.publish_iter((0..3).map(|id| Cmd { id }));
+    assert_eq!(actuator.recv_commands(), Ok(plant::Commands::Cmd(Cmd { id: 0 })));
+    assert_eq!(actuator.drain_commands().count(), 2);
+    assert_eq!(logger.drain_commands().count(), 3);
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(5));
+            commands.publish(Cmd { id: 9 });
+        });
+        assert_eq!(actuator.recv_commands_timeout(Duration::from_secs(60)), Ok(plant::Commands::Cmd(Cmd { id: 9 })));
+    });
+    // A full topic: publish_timeout gives the event back, and the publisher finds out that
+    // the dropped (parked) logger, one event behind the actuator, is what it waits for.
+    drop(logger);
+    commands.publish_iter((10..73).map(|id| Cmd { id }));
+    assert_eq!(
+        commands.publish_timeout(Cmd { id: 99 }, Duration::from_millis(5)),
+        Err(hardwire::Stopped(Cmd { id: 99 }))
+    );
+    let (name, status) = commands.holding_back().unwrap();
+    assert_eq!((name, status.presence, status.pending), ("logger", Presence::Parked, 64));
+}

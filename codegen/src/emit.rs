@@ -380,14 +380,24 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
     } else {
         (quote!(::hardwire::Publisher::new(ring)), quote!(::hardwire::Publisher::__claimed(ring)))
     };
-    let batch = if multi {
-        quote! {
-            for event in events {
-                self.inner.publish(event.into_wire());
-            }
-        }
+    let (batch, iter_batch) = if multi {
+        (
+            quote! {
+                for event in events {
+                    self.inner.publish(event.into_wire());
+                }
+            },
+            quote! {
+                for event in events {
+                    self.inner.publish(event.into_wire());
+                }
+            },
+        )
     } else {
-        quote! { self.inner.publish_iter(events.iter().map(|event| event.into_wire())); }
+        (
+            quote! { self.inner.publish_iter(events.iter().map(|event| event.into_wire())); },
+            quote! { self.inner.publish_iter(events.into_iter().map(Carries::into_wire)); },
+        )
     };
     let lossless = topic.overflow == Overflow::Backpressure;
     let backpressure = lossless.then(|| {
@@ -419,6 +429,24 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 self.inner.publish_until(event.into_wire(), shutdown).map_err(|_| ::hardwire::Stopped(event))?;
                 self.tap(event);
                 ::core::result::Result::Ok(())
+            }
+
+            ::hardwire::__private::if_std! {
+                /// Publishes `event`, waiting at most `timeout` for room (feature `std`).
+                ///
+                /// # Errors
+                ///
+                /// [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for
+                /// `timeout`; `holding_back()` names the subscriber it waited for.
+                pub fn publish_timeout<E: Carries>(
+                    &mut self,
+                    event: E,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
+                    self.inner.publish_timeout(event.into_wire(), timeout).map_err(|_| ::hardwire::Stopped(event))?;
+                    self.tap(event);
+                    ::core::result::Result::Ok(())
+                }
             }
 
             ::hardwire::__private::if_async! {
@@ -603,6 +631,19 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     if !self.taps.is_empty() {
                         for &event in events {
                             self.taps.notify(&event.into_event());
+                        }
+                    }
+                }
+
+                /// Publishes every event `events` yields, in order (with a single producer, the
+                /// subscribers see them arrive as one batch, as with `publish_batch`).
+                #[inline]
+                pub fn publish_iter<E: Carries>(&mut self, events: impl ::core::iter::IntoIterator<Item = E>) {
+                    if self.taps.is_empty() {
+                        #iter_batch
+                    } else {
+                        for event in events {
+                            self.publish(event);
                         }
                     }
                 }
@@ -1024,6 +1065,17 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             " The next event of topic `{}` this subscriber reads, waiting asynchronously (feature `async`).",
             topic.name
         );
+        let (recv, recv_timeout, drain) =
+            (format_ident!("recv_{}", f), format_ident!("recv_{}_timeout", f), format_ident!("drain_{}", f));
+        let recv_doc = format!(
+            " The next event of topic `{}` this subscriber reads, waiting for it with the handle's wait strategy.",
+            topic.name
+        );
+        let timeout_doc = format!(" [`Subscriber::{recv}`], giving up after `timeout` (feature `std`).");
+        let drain_doc = format!(
+            " The events of topic `{}` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).",
+            topic.name
+        );
         quote! {
             #[doc = #doc_line]
             ///
@@ -1036,6 +1088,49 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                     let wire = self.#f.try_recv()?;
                     #decode
                 }
+            }
+
+            #[doc = #recv_doc]
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn #recv(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.#f.recv()?;
+                    #decode
+                }
+            }
+
+            ::hardwire::__private::if_std! {
+                #[doc = #timeout_doc]
+                ///
+                /// # Errors
+                ///
+                /// As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):
+                /// `Lagged`, `Closed` or `Timeout`.
+                pub fn #recv_timeout(
+                    &mut self,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+                    let deadline = ::hardwire::__private::Instant::now() + timeout;
+                    loop {
+                        let left = deadline.saturating_duration_since(::hardwire::__private::Instant::now());
+                        let wire = self.#f.recv_timeout(left)?;
+                        #decode
+                    }
+                }
+            }
+
+            #[doc = #drain_doc]
+            pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = super::#topic_camel> + '_ {
+                ::core::iter::from_fn(move || loop {
+                    match self.#method() {
+                        ::core::result::Result::Ok(event) => return ::core::option::Option::Some(event),
+                        ::core::result::Result::Err(::hardwire::TryRecvError::Lagged { .. }) => {}
+                        ::core::result::Result::Err(_) => return ::core::option::Option::None,
+                    }
+                })
             }
 
             ::hardwire::__private::if_async! {

@@ -10,6 +10,26 @@ pub use crate::event::Once;
 pub use crate::__hardwire_padding_check as padding_check;
 
 pub use crate::__hardwire_if_async as if_async;
+pub use crate::__hardwire_if_std as if_std;
+#[cfg(feature = "std")]
+pub use std::time::Instant;
+
+/// Its input when the runtime has the `std` feature, nothing otherwise: generated code
+/// declares its timed methods through it.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_std {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Its input when the runtime has the `std` feature, nothing otherwise.
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_std {
+    ($($item:tt)*) => {};
+}
 
 /// Its input when the runtime has the `async` feature, nothing otherwise: generated code
 /// declares its async methods through it, so they exist exactly when the runtime's do.

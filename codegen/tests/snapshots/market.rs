@@ -281,6 +281,21 @@ pub mod market {
                     }
                 }
             }
+            /// Publishes every event `events` yields, in order (with a single producer, the
+            /// subscribers see them arrive as one batch, as with `publish_batch`).
+            #[inline]
+            pub fn publish_iter<E: Carries>(
+                &mut self,
+                events: impl ::core::iter::IntoIterator<Item = E>,
+            ) {
+                if self.taps.is_empty() {
+                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
+                } else {
+                    for event in events {
+                        self.publish(event);
+                    }
+                }
+            }
             #[inline(always)]
             fn tap<E: Carries>(&self, event: E) {
                 if !self.taps.is_empty() {
@@ -527,6 +542,23 @@ pub mod market {
                     }
                 }
             }
+            /// Publishes every event `events` yields, in order (with a single producer, the
+            /// subscribers see them arrive as one batch, as with `publish_batch`).
+            #[inline]
+            pub fn publish_iter<E: Carries>(
+                &mut self,
+                events: impl ::core::iter::IntoIterator<Item = E>,
+            ) {
+                if self.taps.is_empty() {
+                    for event in events {
+                        self.inner.publish(event.into_wire());
+                    }
+                } else {
+                    for event in events {
+                        self.publish(event);
+                    }
+                }
+            }
             #[inline(always)]
             fn tap<E: Carries>(&self, event: E) {
                 if !self.taps.is_empty() {
@@ -566,6 +598,19 @@ pub mod market {
                     .map_err(|_| ::hardwire::Stopped(event))?;
                 self.tap(event);
                 ::core::result::Result::Ok(())
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
+                #[doc =
+                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
+                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
+                ::core::time::Duration,) -> ::core::result::Result < (),
+                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
+                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
+                .tap(event); ::core::result::Result::Ok(()) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -802,6 +847,64 @@ pub mod market {
                     }
                 }
             }
+            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_market_data(
+                &mut self,
+            ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.market_data.recv()?;
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(
+                            event @ (super::MarketData::Trade(_)
+                            | super::MarketData::Quote(_)),
+                        ) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
+                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
+                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
+                let left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
+                as ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
+                super::MarketData::Quote(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
+            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_market_data(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_market_data() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
+            }
             ::hardwire::__private::if_async! {
                 #[doc =
                 " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
@@ -1010,6 +1113,64 @@ pub mod market {
                     }
                 }
             }
+            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_market_data(
+                &mut self,
+            ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.market_data.recv()?;
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(
+                            event @ (super::MarketData::Trade(_)
+                            | super::MarketData::Quote(_)),
+                        ) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
+                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
+                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
+                let left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
+                as ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
+                super::MarketData::Quote(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
+            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_market_data(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_market_data() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
+            }
             ::hardwire::__private::if_async! {
                 #[doc =
                 " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
@@ -1194,6 +1355,62 @@ pub mod market {
                     }
                 }
             }
+            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_market_data(
+                &mut self,
+            ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.market_data.recv()?;
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(
+                            event @ (super::MarketData::Trade(_)),
+                        ) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
+                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
+                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
+                let left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
+                as ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_))) => {
+                return ::core::result::Result::Ok(event); } _ => {} } } }
+            }
+            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_market_data(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_market_data() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
+            }
             ::hardwire::__private::if_async! {
                 #[doc =
                 " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
@@ -1362,6 +1579,59 @@ pub mod market {
                         return ::core::result::Result::Ok(super::Orders::Order(event));
                     }
                 }
+            }
+            /// The next event of topic `orders` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_orders(
+                &mut self,
+            ) -> ::core::result::Result<super::Orders, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.orders.recv()?;
+                    if let ::core::result::Result::Ok(event) = <Order as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(super::Orders::Order(event));
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_orders`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_orders_timeout(& mut self, timeout : ::core::time::Duration,) ->
+                ::core::result::Result < super::Orders, ::hardwire::RecvError > { let
+                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
+                left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.orders.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < Order as ::hardwire::Event >
+                ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Orders::Order(event)); } } }
+            }
+            /// The events of topic `orders` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_orders(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::Orders> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_orders() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
             }
             ::hardwire::__private::if_async! {
                 #[doc =

@@ -302,6 +302,21 @@ pub mod robot {
                     }
                 }
             }
+            /// Publishes every event `events` yields, in order (with a single producer, the
+            /// subscribers see them arrive as one batch, as with `publish_batch`).
+            #[inline]
+            pub fn publish_iter<E: Carries>(
+                &mut self,
+                events: impl ::core::iter::IntoIterator<Item = E>,
+            ) {
+                if self.taps.is_empty() {
+                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
+                } else {
+                    for event in events {
+                        self.publish(event);
+                    }
+                }
+            }
             #[inline(always)]
             fn tap<E: Carries>(&self, event: E) {
                 if !self.taps.is_empty() {
@@ -548,6 +563,21 @@ pub mod robot {
                     }
                 }
             }
+            /// Publishes every event `events` yields, in order (with a single producer, the
+            /// subscribers see them arrive as one batch, as with `publish_batch`).
+            #[inline]
+            pub fn publish_iter<E: Carries>(
+                &mut self,
+                events: impl ::core::iter::IntoIterator<Item = E>,
+            ) {
+                if self.taps.is_empty() {
+                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
+                } else {
+                    for event in events {
+                        self.publish(event);
+                    }
+                }
+            }
             #[inline(always)]
             fn tap<E: Carries>(&self, event: E) {
                 if !self.taps.is_empty() {
@@ -587,6 +617,19 @@ pub mod robot {
                     .map_err(|_| ::hardwire::Stopped(event))?;
                 self.tap(event);
                 ::core::result::Result::Ok(())
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
+                #[doc =
+                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
+                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
+                ::core::time::Duration,) -> ::core::result::Result < (),
+                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
+                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
+                .tap(event); ::core::result::Result::Ok(()) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -837,6 +880,21 @@ pub mod robot {
                     }
                 }
             }
+            /// Publishes every event `events` yields, in order (with a single producer, the
+            /// subscribers see them arrive as one batch, as with `publish_batch`).
+            #[inline]
+            pub fn publish_iter<E: Carries>(
+                &mut self,
+                events: impl ::core::iter::IntoIterator<Item = E>,
+            ) {
+                if self.taps.is_empty() {
+                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
+                } else {
+                    for event in events {
+                        self.publish(event);
+                    }
+                }
+            }
             #[inline(always)]
             fn tap<E: Carries>(&self, event: E) {
                 if !self.taps.is_empty() {
@@ -876,6 +934,19 @@ pub mod robot {
                     .map_err(|_| ::hardwire::Stopped(event))?;
                 self.tap(event);
                 ::core::result::Result::Ok(())
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
+                #[doc =
+                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
+                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
+                ::core::time::Duration,) -> ::core::result::Result < (),
+                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
+                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
+                .tap(event); ::core::result::Result::Ok(()) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1287,6 +1358,64 @@ pub mod robot {
                     }
                 }
             }
+            /// The next event of topic `sensors` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_sensors(
+                &mut self,
+            ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.sensors.recv()?;
+                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(
+                            event @ (super::Sensors::Scan(_)
+                            | super::Sensors::Odometry(_)),
+                        ) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_sensors`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_sensors_timeout(& mut self, timeout : ::core::time::Duration,) ->
+                ::core::result::Result < super::Sensors, ::hardwire::RecvError > { let
+                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
+                left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.sensors.recv_timeout(left) ?; match < super::Sensors as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event @ (super::Sensors::Scan(_) |
+                super::Sensors::Odometry(_))) => { return
+                ::core::result::Result::Ok(event); } _ => {} } } }
+            }
+            /// The events of topic `sensors` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_sensors(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::Sensors> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_sensors() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
+            }
             ::hardwire::__private::if_async! {
                 #[doc =
                 " The next event of topic `sensors` this subscriber reads, waiting asynchronously (feature `async`)."]
@@ -1486,6 +1615,61 @@ pub mod robot {
                     }
                 }
             }
+            /// The next event of topic `obstacles` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_obstacles(
+                &mut self,
+            ) -> ::core::result::Result<super::Obstacles, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.obstacles.recv()?;
+                    if let ::core::result::Result::Ok(event) = <Obstacle as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(
+                            super::Obstacles::Obstacle(event),
+                        );
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_obstacles`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_obstacles_timeout(& mut self, timeout : ::core::time::Duration,) ->
+                ::core::result::Result < super::Obstacles, ::hardwire::RecvError > { let
+                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
+                left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.obstacles.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
+                ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
+            }
+            /// The events of topic `obstacles` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_obstacles(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::Obstacles> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_obstacles() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
+            }
             ::hardwire::__private::if_async! {
                 #[doc =
                 " The next event of topic `obstacles` this subscriber reads, waiting asynchronously (feature `async`)."]
@@ -1660,6 +1844,61 @@ pub mod robot {
                         );
                     }
                 }
+            }
+            /// The next event of topic `commands` this subscriber reads, waiting for it with the handle's wait strategy.
+            ///
+            /// # Errors
+            ///
+            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            pub fn recv_commands(
+                &mut self,
+            ) -> ::core::result::Result<super::Commands, ::hardwire::RecvError> {
+                loop {
+                    let wire = self.commands.recv()?;
+                    if let ::core::result::Result::Ok(event) = <Velocity as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(
+                            super::Commands::Velocity(event),
+                        );
+                    }
+                }
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " [`Subscriber::recv_commands`], giving up after `timeout` (feature `std`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
+                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
+                recv_commands_timeout(& mut self, timeout : ::core::time::Duration,) ->
+                ::core::result::Result < super::Commands, ::hardwire::RecvError > { let
+                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
+                left = deadline
+                .saturating_duration_since(::hardwire::__private::Instant::now()); let
+                wire = self.commands.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < Velocity as ::hardwire::Event >
+                ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } }
+            }
+            /// The events of topic `commands` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            pub fn drain_commands(
+                &mut self,
+            ) -> impl ::core::iter::Iterator<Item = super::Commands> + '_ {
+                ::core::iter::from_fn(move || {
+                    loop {
+                        match self.try_recv_commands() {
+                            ::core::result::Result::Ok(event) => {
+                                return ::core::option::Option::Some(event);
+                            }
+                            ::core::result::Result::Err(
+                                ::hardwire::TryRecvError::Lagged { .. },
+                            ) => {}
+                            ::core::result::Result::Err(_) => {
+                                return ::core::option::Option::None;
+                            }
+                        }
+                    }
+                })
             }
             ::hardwire::__private::if_async! {
                 #[doc =
