@@ -15,7 +15,7 @@
 //! user's items through the paths they wrote (nested modules `use super::*`).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident, Item, Visibility};
 
 use crate::model::{Delivery, Overflow, Producers};
@@ -250,12 +250,20 @@ fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
 /// lifetime is not a trivial bound, so the impl simply does not apply when an event (say a
 /// `rust = ".."` type) lacks the trait, and only a use of it is an error, naming that event.
 fn emit_enum_debug_and_eq(plan: &Plan, t: usize) -> TokenStream {
-    let camel = &plan.topics[t].camel;
     let events = &plan.topics[t].events;
-    let tys: Vec<&syn::Path> = events.iter().map(|&e| &plan.events[e].ty).collect();
-    let idents: Vec<Ident> = events.iter().map(|&e| event_ident(plan, e)).collect();
+    let tys: Vec<TokenStream> = events.iter().map(|&e| plan.events[e].ty.to_token_stream()).collect();
+    enum_debug_and_eq(&plan.topics[t].camel, &event_idents(plan, events), &tys)
+}
+
+/// The variant names of `events`' enum: each event's type name.
+fn event_idents(plan: &Plan, events: &[usize]) -> Vec<Ident> {
+    events.iter().map(|&e| event_ident(plan, e)).collect()
+}
+
+/// [`emit_enum_debug_and_eq`] for enum `camel` whose variants `idents` wrap `tys`.
+fn enum_debug_and_eq(camel: &Ident, idents: &[Ident], tys: &[TokenStream]) -> TokenStream {
     let names = idents.iter().map(Ident::to_string);
-    let mismatch = (events.len() > 1).then(|| quote!(_ => false,));
+    let mismatch = (idents.len() > 1).then(|| quote!(_ => false,));
     quote! {
         impl ::core::fmt::Debug for #camel
         where
@@ -1033,9 +1041,35 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         quote!(::hardwire::wait_any(self.strategy, ::core::option::Option::Some(shutdown), &[#(&self.#field_names),*]);)
     };
     let departs = field_names.iter().map(|f| quote!(self.#f.__depart(self.leaving);));
+    // A subscriber given only some of a topic's events receives an enum of exactly those,
+    // declared in its own module under the topic enum's name.
+    let narrowed = |sub: &crate::plan::Subscription| sub.events.len() < plan.topics[sub.topic].events.len();
+    let narrowed_enums = reads.iter().filter(|sub| narrowed(sub)).map(|sub| {
+        let topic = &plan.topics[sub.topic];
+        let camel = &topic.camel;
+        let idents = event_idents(plan, &sub.events);
+        let tys: Vec<TokenStream> = sub.events.iter().map(|&e| nested(&plan.events[e].ty)).collect();
+        let doc_line = format!(
+            " The events of topic `{}` that subscriber `{name}` reads: what its `try_recv_{}` returns.",
+            topic.name, topic.name
+        );
+        let printable = enum_debug_and_eq(camel, &idents, &tys);
+        let lines = sub.events.iter().map(|&e| format!(" `{}`.", plan.events[e].name));
+        quote! {
+            #[doc = #doc_line]
+            #[derive(Clone, Copy)]
+            pub enum #camel {
+                #(#[doc = #lines] #idents(#tys),)*
+            }
+
+            #printable
+        }
+    });
     let try_recvs = reads.iter().map(|sub| {
         let topic = &plan.topics[sub.topic];
-        let (f, topic_camel) = (field(sub.topic), &topic.camel);
+        let (f, camel) = (field(sub.topic), &topic.camel);
+        // What its receive methods return: the topic's enum, or the narrowed one.
+        let topic_camel = if narrowed(sub) { quote!(self::#camel) } else { quote!(super::#camel) };
         let method = format_ident!("try_recv_{}", f);
         let doc_line = format!(
             " The next event of topic `{}` this subscriber reads, channel-style, instead of `poll`.",
@@ -1046,17 +1080,23 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
             quote! {
                 if let ::core::result::Result::Ok(event) = <#ty as ::hardwire::Event>::from_wire(&wire) {
-                    return ::core::result::Result::Ok(super::#topic_camel::#ident(event));
+                    return ::core::result::Result::Ok(super::#camel::#ident(event));
+                }
+            }
+        } else if narrowed(sub) {
+            let idents = event_idents(plan, &sub.events);
+            quote! {
+                match <super::#camel as ::hardwire::Event>::from_wire(&wire) {
+                    #(::core::result::Result::Ok(super::#camel::#idents(event)) => {
+                        return ::core::result::Result::Ok(self::#camel::#idents(event));
+                    })*
+                    _ => {}
                 }
             }
         } else {
-            let idents = sub.events.iter().map(|&e| event_ident(plan, e));
             quote! {
-                match <super::#topic_camel as ::hardwire::Event>::from_wire(&wire) {
-                    ::core::result::Result::Ok(event @ (#(super::#topic_camel::#idents(_))|*)) => {
-                        return ::core::result::Result::Ok(event);
-                    }
-                    _ => {}
+                if let ::core::result::Result::Ok(event) = <super::#camel as ::hardwire::Event>::from_wire(&wire) {
+                    return ::core::result::Result::Ok(event);
                 }
             }
         };
@@ -1083,7 +1123,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             ///
             /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
             #[inline]
-            pub fn #method(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::TryRecvError> {
+            pub fn #method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.#f.try_recv()?;
                     #decode
@@ -1095,7 +1135,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             /// # Errors
             ///
             /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
-            pub fn #recv(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+            pub fn #recv(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
                 loop {
                     let wire = self.#f.recv()?;
                     #decode
@@ -1112,7 +1152,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 pub fn #recv_timeout(
                     &mut self,
                     timeout: ::core::time::Duration,
-                ) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+                ) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
                     let deadline = ::hardwire::__private::Instant::now() + timeout;
                     loop {
                         let left = deadline.saturating_duration_since(::hardwire::__private::Instant::now());
@@ -1123,7 +1163,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             }
 
             #[doc = #drain_doc]
-            pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = super::#topic_camel> + '_ {
+            pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = #topic_camel> + '_ {
                 ::core::iter::from_fn(move || loop {
                     match self.#method() {
                         ::core::result::Result::Ok(event) => return ::core::option::Option::Some(event),
@@ -1140,7 +1180,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// # Errors
                 ///
                 /// `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async).
-                pub async fn #async_method(&mut self) -> ::core::result::Result<super::#topic_camel, ::hardwire::RecvError> {
+                pub async fn #async_method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
                     loop {
                         let wire = self.#f.recv_async().await?;
                         #decode
@@ -1171,6 +1211,8 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             use super::*;
 
             #outputs
+
+            #(#narrowed_enums)*
 
             #[doc = #struct_doc]
             #[doc = #lifecycle_doc]

@@ -836,14 +836,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)
-                            | super::MarketData::Quote(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -857,14 +853,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)
-                            | super::MarketData::Quote(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -879,11 +871,10 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
-                as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
-                super::MarketData::Quote(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                wire = self.market_data.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -913,11 +904,10 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
-                super::MarketData::Quote(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                .market_data.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1102,14 +1092,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)
-                            | super::MarketData::Quote(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1123,14 +1109,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)
-                            | super::MarketData::Quote(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1145,11 +1127,10 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
-                as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
-                super::MarketData::Quote(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                wire = self.market_data.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1179,11 +1160,10 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_) |
-                super::MarketData::Quote(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                .market_data.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1234,6 +1214,32 @@ pub mod market {
     pub mod trade_log {
         #[allow(unused_imports)]
         use super::*;
+        /// The events of topic `market_data` that subscriber `trade_log` reads: what its `try_recv_market_data` returns.
+        #[derive(Clone, Copy)]
+        pub enum MarketData {
+            /// `Trade`.
+            Trade(Trade),
+        }
+        impl ::core::fmt::Debug for MarketData
+        where
+            for<'x> &'x Trade: ::core::fmt::Debug,
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    Self::Trade(event) => f.debug_tuple("Trade").field(&event).finish(),
+                }
+            }
+        }
+        impl ::core::cmp::PartialEq for MarketData
+        where
+            for<'x> &'x Trade: ::core::cmp::PartialEq,
+        {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    (Self::Trade(a), Self::Trade(b)) => a == b,
+                }
+            }
+        }
         /// The handle of subscriber `trade_log`: drains its topics into a [`TradeLog`](super::TradeLog) handler.
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
@@ -1342,14 +1348,14 @@ pub mod market {
             #[inline]
             pub fn try_recv_market_data(
                 &mut self,
-            ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
+            ) -> ::core::result::Result<self::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
                     match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
+                        ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
+                            return ::core::result::Result::Ok(
+                                self::MarketData::Trade(event),
+                            );
                         }
                         _ => {}
                     }
@@ -1362,14 +1368,14 @@ pub mod market {
             /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
             pub fn recv_market_data(
                 &mut self,
-            ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
+            ) -> ::core::result::Result<self::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
                     match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::MarketData::Trade(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
+                        ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
+                            return ::core::result::Result::Ok(
+                                self::MarketData::Trade(event),
+                            );
                         }
                         _ => {}
                     }
@@ -1382,19 +1388,20 @@ pub mod market {
                 r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
                 #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
                 recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
-                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
+                -> ::core::result::Result < self::MarketData, ::hardwire::RecvError > {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
                 wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
                 as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_))) => {
-                return ::core::result::Result::Ok(event); } _ => {} } } }
+                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
+                }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
                 &mut self,
-            ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
+            ) -> impl ::core::iter::Iterator<Item = self::MarketData> + '_ {
                 ::core::iter::from_fn(move || {
                     loop {
                         match self.try_recv_market_data() {
@@ -1418,11 +1425,12 @@ pub mod market {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
+                < self::MarketData, ::hardwire::RecvError > { loop { let wire = self
                 .market_data.recv_async(). await ?; match < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::MarketData::Trade(_))) => {
-                return ::core::result::Result::Ok(event); } _ => {} } } }
+                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
+                }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {

@@ -1347,14 +1347,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.sensors.try_recv()?;
-                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::Sensors::Scan(_)
-                            | super::Sensors::Odometry(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::Sensors as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1368,14 +1364,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
                 loop {
                     let wire = self.sensors.recv()?;
-                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(
-                            event @ (super::Sensors::Scan(_)
-                            | super::Sensors::Odometry(_)),
-                        ) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        _ => {}
+                    if let ::core::result::Result::Ok(event) = <super::Sensors as ::hardwire::Event>::from_wire(
+                        &wire,
+                    ) {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1390,11 +1382,9 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.sensors.recv_timeout(left) ?; match < super::Sensors as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event @ (super::Sensors::Scan(_) |
-                super::Sensors::Odometry(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                wire = self.sensors.recv_timeout(left) ?; if let
+                ::core::result::Result::Ok(event) = < super::Sensors as ::hardwire::Event
+                > ::from_wire(& wire) { return ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `sensors` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_sensors(
@@ -1424,10 +1414,9 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
                 super::Sensors, ::hardwire::RecvError > { loop { let wire = self.sensors
-                .recv_async(). await ?; match < super::Sensors as ::hardwire::Event >
-                ::from_wire(& wire) { ::core::result::Result::Ok(event @
-                (super::Sensors::Scan(_) | super::Sensors::Odometry(_))) => { return
-                ::core::result::Result::Ok(event); } _ => {} } } }
+                .recv_async(). await ?; if let ::core::result::Result::Ok(event) = <
+                super::Sensors as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
