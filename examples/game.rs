@@ -150,7 +150,7 @@ fn main() {
             }
             inputs_total += u64::from(inputs);
             controls.physics.frame_contacts = 0;
-            controls.emit(Tick { frame, dt: 1.0 / 60.0, _pad: 0 });
+            controls.emit(Tick { frame, dt: 1.0 / 60.0, ..Default::default() }); // `_pad_end` stays zero
             let contacts = controls.physics.frame_contacts;
             let nanos = u64::try_from(frame_start.elapsed().as_nanos()).unwrap_or(u64::MAX);
             stats.publish(FrameStats { frame, nanos, contacts, inputs });

@@ -6,7 +6,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
-use crate::model::{Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Size, Topology};
+use crate::model::{Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Size, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan::{self, Plan};
 
@@ -563,8 +563,14 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
     let (ty, fields) = match &event.source {
         EventSource::Rust(path) => (respan(path, place(check_span)), None),
         EventSource::Fields(fields) => {
-            check_padding(name, fields, d);
-            let fields = fields.iter().map(|f| (ident(&f.name.text), respan(&f.ty, place(check_span)))).collect();
+            let fields = pad_fields(name, fields, d)
+                .into_iter()
+                .map(|(field, padding)| plan::Field {
+                    name: ident(&field.name.text),
+                    ty: respan(&field.ty, place(check_span)),
+                    padding,
+                })
+                .collect();
             (syn::Path::from(ident(name)), Some(fields))
         }
     };
@@ -608,42 +614,48 @@ pub(crate) fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
     }
 }
 
-/// Reports implicit padding in a declared event's `repr(C)` layout, where every field's
-/// layout is known.
-fn check_padding(event: &str, fields: &[crate::model::FieldDecl], d: &mut Diagnostics) {
+/// A declared event's fields with explicit padding inserted wherever its `repr(C)` layout
+/// would have implicit padding (after a field, and at the end), so that the struct is Pod
+/// as declared: `_pad_after_<field>: [u8; N]` and `_pad_end: [u8; N]`, marked `true`. Only
+/// where every field's layout is known ([`layout`]); otherwise the fields are returned as
+/// they are, and the derive's compile-time padding check speaks instead.
+fn pad_fields(event: &str, fields: &[FieldDecl], d: &mut Diagnostics) -> Vec<(FieldDecl, bool)> {
+    let mut out: Vec<(FieldDecl, bool)> = Vec::with_capacity(fields.len());
     let Some(layouts) = fields.iter().map(|f| layout(&f.ty)).collect::<Option<Vec<_>>>() else {
-        return;
+        return fields.iter().map(|f| (f.clone(), false)).collect();
     };
-    let mut offset = 0usize;
-    let mut struct_align = 1usize;
-    for (i, &(size, align)) in layouts.iter().enumerate() {
+    let pad = |after: &FieldDecl, name: String, bytes: usize| {
+        let ty: syn::Type = syn::parse_quote!([u8; #bytes]);
+        (FieldDecl { name: Name { text: name, loc: after.loc.clone() }, ty, loc: after.loc.clone() }, true)
+    };
+    let (mut offset, mut struct_align) = (0usize, 1usize);
+    for (field, &(size, align)) in fields.iter().zip(&layouts) {
         let aligned = offset.next_multiple_of(align);
-        if aligned > offset && i > 0 {
-            let gap = aligned - offset;
-            let previous = &fields[i - 1].name.text;
-            d.error(
-                &fields[i - 1].loc,
-                format!(
-                    "event `{event}` would contain {gap} byte{} of padding after `{previous}`; reorder fields widest-first or add `\"_pad: [u8; {gap}]\"` after `{previous}`",
-                    if gap == 1 { "" } else { "s" }
-                ),
-            );
+        if let Some((previous, _)) = out.last().filter(|_| aligned > offset) {
+            let previous = previous.clone();
+            out.push(pad(&previous, format!("_pad_after_{}", previous.name.text), aligned - offset));
         }
+        out.push((field.clone(), false));
         offset = aligned + size;
         struct_align = struct_align.max(align);
     }
     let end = offset.next_multiple_of(struct_align);
-    if end > offset {
-        let gap = end - offset;
-        let last = fields.last().map_or("", |f| f.name.text.as_str());
-        d.error(
-            &fields.last().map_or(Loc::Rust(Span::call_site()), |f| f.loc.clone()),
-            format!(
-                "event `{event}` would end with {gap} byte{} of padding after its last field `{last}`; reorder fields widest-first or add `\"_pad: [u8; {gap}]\"` at the end",
-                if gap == 1 { "" } else { "s" }
-            ),
-        );
+    if let Some((last, _)) = out.last().filter(|_| end > offset) {
+        let last = last.clone();
+        out.push(pad(&last, "_pad_end".to_owned(), end - offset));
     }
+    for (inserted, _) in out.iter().filter(|(_, padding)| *padding) {
+        if let Some(clash) = fields.iter().find(|f| f.name.text == inserted.name.text) {
+            d.error(
+                &clash.loc,
+                format!(
+                    "event `{event}`: the field name `{}` is the one hardwire gives the padding it inserts there; rename the field",
+                    clash.name.text
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// Why a field type cannot be part of a Pod event, if it obviously cannot. `text` is the

@@ -121,10 +121,16 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 None => format!("Event `{}`.", event.name),
             };
             let docs = if event.docs.is_empty() { doc(&origin) } else { docs(&event.docs) };
-            let names = fields.iter().map(|(name, _)| name);
-            let types = fields.iter().map(|(_, ty)| ty);
-            let field_docs = fields.iter().map(|(name, ty)| {
-                let line = format!(" `{name}: {}`, as declared.", quote!(#ty).to_string().replace(' ', ""));
+            let names = fields.iter().map(|field| &field.name);
+            let types = fields.iter().map(|field| &field.ty);
+            let field_docs = fields.iter().map(|field| {
+                let (name, ty) = (&field.name, &field.ty);
+                let ty = quote!(#ty).to_string().replace(' ', "");
+                let line = if field.padding {
+                    format!(" Padding hardwire inserted (`{name}: {ty}`) so the struct has none implicitly; zero, as `Default` leaves it.")
+                } else {
+                    format!(" `{name}: {ty}`, as declared.")
+                };
                 quote!(#[doc = #line])
             });
             quote! {
@@ -133,6 +139,13 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 #[repr(C)]
                 pub struct #ty {
                     #(#field_docs pub #names: #types,)*
+                }
+
+                impl ::core::default::Default for #ty {
+                    /// Every field zero (padding included).
+                    fn default() -> Self {
+                        ::hardwire::__private::Zeroable::zeroed()
+                    }
                 }
             }
         }

@@ -31,12 +31,25 @@ pub struct Event {
     pub method: Ident,
     /// Documentation lines.
     pub docs: Vec<String>,
-    /// `Some(fields)` for an event the macro declares.
-    pub fields: Option<Vec<(Ident, syn::Type)>>,
+    /// `Some(fields)` for an event the macro declares, in layout order, with the padding
+    /// fields it inserted.
+    pub fields: Option<Vec<Field>>,
     /// The size, when known without the compiler and without `fields` (byte payloads).
     pub wire_size: Option<usize>,
     /// Where rustc should point if the type is not an `Event` (a `rust = "..."` event).
     pub check_span: Span,
+}
+
+/// A field of an event the macro declares.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Its name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: syn::Type,
+    /// `true` for explicit padding the macro inserted (`[u8; N]`, always zero), so that the
+    /// `repr(C)` struct has no implicit padding.
+    pub padding: bool,
 }
 
 /// A resolved topic.
@@ -115,7 +128,7 @@ impl Plan {
             return Some(size);
         }
         let fields = self.events[e].fields.as_ref()?;
-        fields.iter().map(|(_, ty)| crate::check::layout(ty).map(|(size, _)| size)).sum()
+        fields.iter().map(|field| crate::check::layout(&field.ty).map(|(size, _)| size)).sum()
     }
 
     /// The size in bytes of topic `t`'s ring payload, its wire form: the event itself for a

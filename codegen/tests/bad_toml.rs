@@ -266,12 +266,39 @@ fn row_15_fields() {
 }
 
 #[test]
-fn row_16_padding() {
+fn row_16_padding_is_inserted_not_required() {
+    // Implicit padding used to be an error asking for `_pad` fields; the macro now inserts
+    // them itself, named after where they sit, so the event is Pod as declared.
+    let plan = hardwire_codegen::parse_and_validate(
+        "t.toml",
+        b"[events.X]\nfields = [\"a: u8\", \"b: u64\"]\n[events.Y]\nfields = [\"a: u64\", \"b: u16\"]\n[topics.a]\nevents = [\"X\", \"Y\"]\ncapacity = 8\n",
+    )
+    .expect("padded, not rejected");
+    let fields = |e: usize| -> Vec<(String, String, bool)> {
+        plan.events[e]
+            .fields
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let ty = &f.ty;
+                (f.name.to_string(), quote::quote!(#ty).to_string().replace(' ', ""), f.padding)
+            })
+            .collect()
+    };
+    let own = |name: &str, ty: &str| (name.to_owned(), ty.to_owned(), false);
+    let pad = |name: &str, ty: &str| (name.to_owned(), ty.to_owned(), true);
+    assert_eq!(fields(0), [own("a", "u8"), pad("_pad_after_a", "[u8;7usize]"), own("b", "u64")]);
+    assert_eq!(fields(1), [own("a", "u64"), own("b", "u16"), pad("_pad_end", "[u8;6usize]")]);
+    assert_eq!((plan.event_size(0), plan.event_size(1)), (Some(16), Some(16)));
+}
+
+#[test]
+fn row_16_a_field_named_like_inserted_padding() {
     expect(
-        "[events.X]\nfields = [\"a: u8\", \"b: u64\"]\n[events.Y]\nfields = [\"a: u64\", \"b: u16\"]\n[topics.a]\nevents = [\"X\", \"Y\"]\ncapacity = 8\n",
+        "[events.X]\nfields = [\"a: u64\", \"_pad_end: u16\"]\n[topics.a]\nevents = [\"X\"]\ncapacity = 8\n",
         &[
-            "t.toml:2:11: event `X` would contain 7 bytes of padding after `a`; reorder fields widest-first or add `\"_pad: [u8; 7]\"` after `a`",
-            "t.toml:4:21: event `Y` would end with 6 bytes of padding after its last field `b`; reorder fields widest-first or add `\"_pad: [u8; 6]\"` at the end",
+            "t.toml:2:21: event `X`: the field name `_pad_end` is the one hardwire gives the padding it inserts there; rename the field",
         ],
     );
 }

@@ -21,6 +21,12 @@ pub mod market {
         /// `ask_size: u32`, as declared.
         pub ask_size: u32,
     }
+    impl ::core::default::Default for Quote {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
+    }
     /// A public trade.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
@@ -34,6 +40,12 @@ pub mod market {
         /// `side: u32`, as declared.
         pub side: u32,
     }
+    impl ::core::default::Default for Trade {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
+    }
     /// An order sent by a strategy.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
@@ -46,6 +58,12 @@ pub mod market {
         pub qty: u32,
         /// `side: u32`, as declared.
         pub side: u32,
+    }
+    impl ::core::default::Default for Order {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
     }
     /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -17,6 +17,12 @@ pub mod robot {
         /// `bearing: f32`, as declared.
         pub bearing: f32,
     }
+    impl ::core::default::Default for Scan {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
+    }
     /// Wheel odometry: distance travelled since the last reading, in metres.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
@@ -25,6 +31,12 @@ pub mod robot {
         pub ts: u64,
         /// `distance: f64`, as declared.
         pub distance: f64,
+    }
+    impl ::core::default::Default for Odometry {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
     }
     /// A filtered obstacle estimate.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
@@ -39,6 +51,12 @@ pub mod robot {
         /// `confidence: f32`, as declared.
         pub confidence: f32,
     }
+    impl ::core::default::Default for Obstacle {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
+    }
     /// A velocity command, metres and radians per second.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
@@ -50,6 +68,12 @@ pub mod robot {
         /// `angular: f64`, as declared.
         pub angular: f64,
     }
+    impl ::core::default::Default for Velocity {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
+    }
     /// Something the operator must know about at once.
     #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
@@ -60,6 +84,12 @@ pub mod robot {
         pub code: u32,
         /// `severity: u32`, as declared.
         pub severity: u32,
+    }
+    impl ::core::default::Default for Alarm {
+        /// Every field zero (padding included).
+        fn default() -> Self {
+            ::hardwire::__private::Zeroable::zeroed()
+        }
     }
     /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
