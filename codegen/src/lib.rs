@@ -62,7 +62,14 @@ pub fn bus(attr: TokenStream, item: TokenStream, manifest_dir: Option<&Path>) ->
     };
     match expanded {
         Ok(tokens) => tokens,
-        Err((diagnostics, file)) => to_compile_errors(&diagnostics, file.as_ref()),
+        Err((diagnostics, file)) => {
+            // The module still exists (empty), so that code using it reports no cascade of
+            // `unresolved import`s on top of the topology's own errors.
+            let syn::ItemMod { attrs, vis, ident, .. } = &module;
+            let mut tokens = to_compile_errors(&diagnostics, file.as_ref());
+            tokens.extend(quote::quote!(#(#attrs)* #vis mod #ident {}));
+            tokens
+        }
     }
 }
 
