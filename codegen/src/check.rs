@@ -382,6 +382,7 @@ fn bytes_event(topic: &str, size: Size) -> plan::Event {
         fields: None,
         wire_size: Some(8 + size.capacity()),
         check_span: Span::call_site(),
+        origin: String::new(),
     }
 }
 
@@ -569,6 +570,7 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
                     name: ident(&field.name.text),
                     ty: respan(&field.ty, place(check_span)),
                     padding,
+                    origin: if padding { String::new() } else { origin(&field.loc, file) },
                 })
                 .collect();
             (syn::Path::from(ident(name)), Some(fields))
@@ -582,6 +584,15 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
         fields,
         wire_size: None,
         check_span,
+        origin: origin(&event.name.loc, file),
+    }
+}
+
+/// `file.toml:LINE:COL: ` for a TOML location, empty for a Rust one.
+fn origin(loc: &Loc, file: Option<&TomlFile>) -> String {
+    match (loc, file) {
+        (Loc::Toml(_), Some(file)) => Diagnostic { loc: loc.clone(), message: String::new() }.render(Some(file)),
+        _ => String::new(),
     }
 }
 

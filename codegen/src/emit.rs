@@ -133,7 +133,20 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 };
                 quote!(#[doc = #line])
             });
+            // A field type only the compiler can judge gets a check whose message names the
+            // TOML line (besides the derive's own error at the attribute).
+            let located = fields.iter().filter(|f| !f.origin.is_empty() && crate::check::layout(&f.ty).is_none()).map(|f| {
+                let (name, field_ty) = (&f.name, &f.ty);
+                let message = format!(
+                    "{}field `{name}` of event `{}` has type `{}`, which is not plain old data (`bytemuck::Pod`)",
+                    f.origin,
+                    event.name,
+                    quote!(#field_ty).to_string().replace(' ', "")
+                );
+                located_check(event.check_span, &message, "event fields are integers, floats, fixed-size arrays of them, or `#[derive(hardwire::Event)]` structs (which are Pod): derive it on your type, or change the field's type", quote!(::hardwire::__private::Pod), field_ty)
+            });
             quote! {
+                #(#located)*
                 #docs
                 #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
                 #[repr(C)]
@@ -149,10 +162,41 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 }
             }
         }
-        None => {
+        None if event.origin.is_empty() => {
             let span = event.check_span;
             quote_spanned! {span=> const _: () = ::hardwire::__private::assert_event::<#ty>(); }
         }
+        None => {
+            let message = format!(
+                "{}event `{}` (`rust = \"{}\"`) is not a hardwire event",
+                event.origin,
+                event.name,
+                quote!(#ty).to_string().replace(' ', "")
+            );
+            let note = "derive it on the type: `#[derive(Clone, Copy, hardwire::Event)]` with `#[repr(C)]` on a struct of plain-data fields";
+            located_check(event.check_span, &message, note, quote!(::hardwire::Event), ty)
+        }
+    }
+}
+
+/// A compile-time check that `ty` implements `bound`, whose failure reads `message` (which
+/// names a TOML location: a diagnostic message is the only place rustc can show one) with
+/// `note`, at `span`. A trait of its own carries the message, implemented for every `bound`.
+fn located_check(
+    span: proc_macro2::Span,
+    message: &str,
+    note: &str,
+    bound: TokenStream,
+    ty: &impl ToTokens,
+) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = {
+            #[diagnostic::on_unimplemented(message = #message, label = "declared in the topology file", note = #note)]
+            trait Declared {}
+            impl<T: #bound> Declared for T {}
+            const fn declared<T: Declared>() {}
+            declared::<#ty>();
+        };
     }
 }
 

@@ -38,6 +38,9 @@ pub struct Event {
     pub wire_size: Option<usize>,
     /// Where rustc should point if the type is not an `Event` (a `rust = "..."` event).
     pub check_span: Span,
+    /// `file.toml:LINE:COL: ` of its declaration (empty for the Rust form), for messages
+    /// only a compile-time check can give.
+    pub origin: String,
 }
 
 /// A field of an event the macro declares.
@@ -50,6 +53,8 @@ pub struct Field {
     /// `true` for explicit padding the macro inserted (`[u8; N]`, always zero), so that the
     /// `repr(C)` struct has no implicit padding.
     pub padding: bool,
+    /// `file.toml:LINE:COL: ` of its declaration (empty for inserted padding).
+    pub origin: String,
 }
 
 /// A resolved topic.
