@@ -162,13 +162,11 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 }
             }
         }
-        None if event.origin.is_empty() => {
-            let span = event.check_span;
-            quote_spanned! {span=> const _: () = ::hardwire::__private::assert_event::<#ty>(); }
-        }
         None => {
+            // The same tokens for both forms (the equivalence test holds them to it); only the
+            // TOML form's message starts with a location.
             let message = format!(
-                "{}event `{}` (`rust = \"{}\"`) is not a hardwire event",
+                "{}event `{}` (`{}`) is not a hardwire event",
                 event.origin,
                 event.name,
                 quote!(#ty).to_string().replace(' ', "")

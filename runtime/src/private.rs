@@ -108,9 +108,6 @@ impl<T: Pod> EventField for T {}
 /// Compiles only if `T` is plain old data; the derive calls it once per field.
 pub const fn assert_event_field<T: EventField>() {}
 
-/// Compiles only if `T` is an event; generated buses call it for `rust = "..."` events.
-pub const fn assert_event<T: crate::Event>() {}
-
 /// Compiles only if all-zero bytes are a valid `T`; a generated `Bus` asserts it of every
 /// field before it implements `Zeroable` itself.
 pub const fn assert_zeroable<T: Zeroable>() {}
