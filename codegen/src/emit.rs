@@ -444,18 +444,13 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
         (quote!(::hardwire::Publisher::new(ring)), quote!(::hardwire::Publisher::__claimed(ring)))
     };
     let (batch, iter_batch) = if multi {
-        (
-            quote! {
-                for event in events {
-                    self.inner.publish(event.into_wire());
-                }
-            },
-            quote! {
-                for event in events {
-                    self.inner.publish(event.into_wire());
-                }
-            },
-        )
+        // Each claim is its own `fetch_add`: a batch is a loop, for a slice as for an iterator.
+        let each = quote! {
+            for event in events {
+                self.inner.publish(event.into_wire());
+            }
+        };
+        (each.clone(), each)
     } else {
         (
             quote! { self.inner.publish_iter(events.iter().map(|event| event.into_wire())); },
