@@ -858,7 +858,11 @@ pub(crate) fn claim_at<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) 
 /// Every operation on a record first takes its `held` flag, so a claim never races an
 /// `attach` on the same record; [`activate`] sets the flag to its final value.
 fn claim_record(record: &Record, tentative: u64) -> bool {
-    if record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+    // Only a record that looks free is worth its lock: `register` scans every record, and
+    // must not take a reserved one's flag even for a moment (an `attach` would then fail).
+    if record.position.load(Ordering::Relaxed) != FREE
+        || record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err()
+    {
         return false;
     }
     let claimed = record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok();
