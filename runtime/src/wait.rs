@@ -239,35 +239,7 @@ pub fn wait_any(strategy: WaitStrategy, shutdown: Option<&Shutdown>, sources: &[
         if shutdown.is_some_and(Shutdown::is_triggered) {
             return false;
         }
-        let park = match strategy {
-            WaitStrategy::BusySpin => {
-                spin_hint();
-                #[cfg(feature = "std")]
-                if step % 4096 == 4095 {
-                    yield_now();
-                }
-                false
-            }
-            #[cfg(feature = "std")]
-            WaitStrategy::Yield => {
-                yield_now();
-                false
-            }
-            #[cfg(feature = "std")]
-            WaitStrategy::Backoff { spins, yields } => {
-                if step < spins {
-                    (0..1u32 << step.min(6)).for_each(|_| spin_hint());
-                    false
-                } else if step - spins < yields {
-                    yield_now();
-                    false
-                } else {
-                    true
-                }
-            }
-            #[cfg(feature = "std")]
-            WaitStrategy::Block => true,
-        };
+        let park = pause(strategy, step);
         #[cfg(feature = "std")]
         if park {
             let queues = sources.iter().map(|source| source.wait_queue());
@@ -305,34 +277,49 @@ pub(crate) fn wait_until<R>(
         if deadline.passed() {
             return Err(Interrupted::Timeout);
         }
-        match strategy {
-            WaitStrategy::BusySpin => {
-                spin_hint();
-                #[cfg(feature = "std")]
-                if step % 4096 == 4095 {
-                    yield_now();
-                }
-            }
-            #[cfg(feature = "std")]
-            WaitStrategy::Yield => yield_now(),
-            #[cfg(feature = "std")]
-            WaitStrategy::Backoff { spins, yields } => {
-                if step < spins {
-                    for _ in 0..(1u32 << step.min(6)) {
-                        spin_hint();
-                    }
-                } else if step - spins < yields {
-                    yield_now();
-                } else {
-                    parking::park(queue, shutdown, deadline, &mut ready, &mut backstop);
-                }
-            }
-            #[cfg(feature = "std")]
-            WaitStrategy::Block => parking::park(queue, shutdown, deadline, &mut ready, &mut backstop),
+        #[cfg(feature = "std")]
+        if pause(strategy, step) {
+            parking::park(queue, shutdown, deadline, &mut ready, &mut backstop);
         }
-        step = step.saturating_add(1);
         #[cfg(not(feature = "std"))]
-        let _ = (&queue, &mut ready);
+        let _ = (pause(strategy, step), &queue, &mut ready);
+        step = step.saturating_add(1);
+    }
+}
+
+/// Round `step` of a wait: spins or yields as `strategy` says, or returns `true` where the
+/// strategy parks (the caller then parks on its queues).
+fn pause(strategy: WaitStrategy, step: u32) -> bool {
+    #[cfg(not(feature = "std"))]
+    let _ = step;
+    match strategy {
+        WaitStrategy::BusySpin => {
+            spin_hint();
+            #[cfg(feature = "std")]
+            if step % 4096 == 4095 {
+                yield_now();
+            }
+            false
+        }
+        #[cfg(feature = "std")]
+        WaitStrategy::Yield => {
+            yield_now();
+            false
+        }
+        #[cfg(feature = "std")]
+        WaitStrategy::Backoff { spins, yields } => {
+            if step < spins {
+                (0..1u32 << step.min(6)).for_each(|_| spin_hint());
+                false
+            } else if step - spins < yields {
+                yield_now();
+                false
+            } else {
+                true
+            }
+        }
+        #[cfg(feature = "std")]
+        WaitStrategy::Block => true,
     }
 }
 
