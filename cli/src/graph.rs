@@ -1,8 +1,9 @@
 //! `hardwire graph`: producers → topics → subscribers, as Graphviz `dot` or Mermaid.
 //!
 //! Topics are boxes labelled with their delivery, capacity, overflow mode and producers;
-//! subscribers are ellipses (stages, which also publish, are drawn doubled). A topic that no
-//! stage publishes to gets a "publisher" node standing for the program's own threads. An
+//! subscribers are ellipses (stages, which also publish, are drawn doubled). A topic the
+//! program's own threads may publish to (no stage publishes there, or it has many producers)
+//! gets a "publisher" node standing for them. An
 //! edge to a subscriber that takes only some of a topic's events is labelled with them.
 
 use std::fmt::Write;
@@ -60,9 +61,11 @@ fn edge_label(plan: &Plan, t: usize, s: usize) -> Option<String> {
         .then(|| subscription.events.iter().map(|&e| plan.events[e].name.as_str()).collect::<Vec<_>>().join(", "))
 }
 
-/// Topics no stage publishes to: their events come from the program's own threads.
+/// Topics the program's own threads may publish to: those no stage publishes to, and
+/// multi-producer ones whatever stages publish there too (a single-producer topic's one
+/// publisher belongs to its stage).
 fn external_producers(plan: &Plan) -> impl Iterator<Item = usize> + '_ {
-    (0..plan.topics.len()).filter(|&t| plan.topics[t].stages.is_empty())
+    (0..plan.topics.len()).filter(|&t| plan.topics[t].stages.is_empty() || plan.topics[t].producers == Producers::Multi)
 }
 
 fn dot_quote(text: &str) -> String {

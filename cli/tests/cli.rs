@@ -144,7 +144,11 @@ fn graph_draws_producers_topics_and_subscribers() {
     ] {
         assert!(dot.contains(line), "missing {line:?} in:\n{dot}");
     }
-    assert!(!dot.contains("p_1"), "`orders` is published by stages only");
+    // `orders` has many producers: the program's threads may publish beside its two stages.
+    assert!(dot.contains("p_1 -> t_1;"), "{dot}");
+    // A single-producer topic a stage publishes to has no other producer.
+    let robot = stdout(&hardwire(&["graph", "schema-examples/robot.toml"]));
+    assert!(robot.contains("s_0 -> t_1 [style=bold];") && !robot.contains("p_1 "), "{robot}");
 
     let mermaid = stdout(&hardwire(&["graph", "schema-examples/robot.toml", "--format", "mermaid"]));
     for line in [
