@@ -32,35 +32,47 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Report every mistake in a topology file, with its line and a caret, as the macro
-    /// would (exit status 1 if there is one).
+    /// Report every mistake in a topology, with its line and a caret, as the macro would
+    /// (exit status 1 if there is one).
     Check {
-        /// The topology file.
+        /// The topology: a TOML file, or a Rust file with `#[hardwire::bus]` modules.
         file: PathBuf,
+        /// In a Rust file: only this bus module (default: every one).
+        #[arg(long)]
+        bus: Option<String>,
         /// When to color the output.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
     /// Print the topology as a graph: producers → topics → subscribers.
     Graph {
-        /// The topology file.
+        /// The topology: a TOML file, or a Rust file with `#[hardwire::bus]` modules.
         file: PathBuf,
+        /// In a Rust file with several bus modules: which one.
+        #[arg(long)]
+        bus: Option<String>,
         /// Graphviz `dot` or a Mermaid flowchart.
         #[arg(long, value_enum, default_value_t = graph::Format::Dot)]
         format: graph::Format,
     },
-    /// Print the code `#[hardwire::bus(topology = "FILE")] pub mod NAME {}` generates.
+    /// Print the code the macro generates for the topology.
     Expand {
-        /// The topology file.
+        /// The topology: a TOML file, or a Rust file with `#[hardwire::bus]` modules.
         file: PathBuf,
-        /// The module name (default: the file's stem).
+        /// In a Rust file with several bus modules: which one.
+        #[arg(long)]
+        bus: Option<String>,
+        /// The generated module's name (default: the bus module's, or the TOML file's stem).
         #[arg(long)]
         module: Option<String>,
     },
     /// Print the memory each topic's ring takes and the bus's total, `Bus::MEMORY_BYTES`.
     Footprint {
-        /// The topology file.
+        /// The topology: a TOML file, or a Rust file with `#[hardwire::bus]` modules.
         file: PathBuf,
+        /// In a Rust file with several bus modules: which one.
+        #[arg(long)]
+        bus: Option<String>,
     },
 }
 
@@ -78,62 +90,148 @@ enum Color {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { file, color } => check(&file, color),
-        Command::Graph { file, format } => with_plan(&file, |plan, _| print!("{}", graph::render(plan, format))),
-        Command::Expand { file, module } => {
-            let module = module.unwrap_or_else(|| module_name(&file));
-            expand(&file, &module)
+        Command::Check { file, bus, color } => check(&file, bus.as_deref(), color),
+        Command::Graph { file, bus, format } => {
+            with_plan(&file, bus.as_deref(), |plan| print!("{}", graph::render(plan, format)))
         }
-        Command::Footprint { file } => with_plan(&file, |plan, _| print!("{}", footprint::render(plan))),
+        Command::Expand { file, bus, module } => expand(&file, bus.as_deref(), module.as_deref()),
+        Command::Footprint { file, bus } => {
+            with_plan(&file, bus.as_deref(), |plan| print!("{}", footprint::render(plan)))
+        }
     }
 }
 
-/// Reads and checks `path`: its plan and the file as read, or, after printing every
-/// diagnostic, the exit code (1 for mistakes, 2 for an unreadable file).
-fn load(path: &Path, color: Color) -> Result<(Plan, TomlFile), ExitCode> {
+/// A topology loaded from a TOML file, or from a bus module of a Rust file.
+struct Loaded {
+    plan: Plan,
+    /// The TOML file it came from (a Rust-form bus has none).
+    file: Option<TomlFile>,
+    /// The bus module's name, for a bus found in a Rust file.
+    module: Option<String>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
+    std::fs::read(path).map_err(|err| {
+        eprintln!("error: cannot read `{}`: {err}", path.display());
+        ExitCode::from(2)
+    })
+}
+
+fn load_toml(path: &Path, color: Color) -> Result<(Plan, TomlFile), ExitCode> {
     let label = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            eprintln!("error: cannot read `{label}`: {err}");
-            return Err(ExitCode::from(2));
-        }
-    };
+    let bytes = read(path)?;
     hardwire_codegen::check_toml(&label, &bytes).map_err(|(diagnostics, file)| {
         report(&diagnostics, &file, color);
         ExitCode::FAILURE
     })
 }
 
-fn with_plan(path: &Path, then: impl FnOnce(&Plan, &TomlFile)) -> ExitCode {
-    match load(path, Color::Auto) {
-        Ok((plan, file)) => {
-            then(&plan, &file);
+fn is_rust(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "rs")
+}
+
+/// Every bus module of `path` (a Rust file), or just `only`: those that loaded, and whether
+/// any did not (its problems are reported). A TOML-form bus's file is read relative to the
+/// nearest directory above `path` with a `Cargo.toml`, as the macro reads it relative to
+/// `CARGO_MANIFEST_DIR`.
+/// With `one`, a file of several bus modules and no `only` is an error that lists them.
+fn load_rust(path: &Path, only: Option<&str>, one: bool, color: Color) -> Result<(Vec<Loaded>, bool), ExitCode> {
+    let label = path.display().to_string();
+    let text = String::from_utf8_lossy(&read(path)?).into_owned();
+    let buses = hardwire_codegen::rust_buses(&label, &text).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::FAILURE
+    })?;
+    let names: Vec<&str> = buses.iter().map(|bus| bus.module.as_str()).collect();
+    if buses.is_empty() {
+        eprintln!("error: {label} has no `#[hardwire::bus]` module");
+        return Err(ExitCode::FAILURE);
+    }
+    if let Some(only) = only.filter(|only| !names.contains(only)) {
+        eprintln!("error: {label} has no bus module `{only}`; it has {}", names.join(", "));
+        return Err(ExitCode::from(2));
+    }
+    if one && only.is_none() && names.len() > 1 {
+        eprintln!("error: {label} has several bus modules ({}): pick one with --bus", names.join(", "));
+        return Err(ExitCode::from(2));
+    }
+    let crate_dir = path.ancestors().skip(1).find(|dir| dir.join("Cargo.toml").is_file()).unwrap_or(Path::new("."));
+    let mut loaded = Vec::new();
+    let mut failed = false;
+    for bus in buses.into_iter().filter(|bus| only.is_none_or(|only| bus.module == only)) {
+        match bus.form {
+            hardwire_codegen::RustBusForm::Items(Ok(plan)) => {
+                loaded.push(Loaded { plan, file: None, module: Some(bus.module) });
+            }
+            hardwire_codegen::RustBusForm::Items(Err(errors)) => {
+                errors.iter().for_each(|error| eprintln!("error: {error}"));
+                eprintln!(
+                    "error: bus `{}` in {label} has {} problem{}",
+                    bus.module,
+                    errors.len(),
+                    plural(errors.len())
+                );
+                failed = true;
+            }
+            hardwire_codegen::RustBusForm::Topology(relative) => match load_toml(&crate_dir.join(relative), color) {
+                Ok((plan, file)) => loaded.push(Loaded { plan, file: Some(file), module: Some(bus.module) }),
+                Err(_) => failed = true,
+            },
+        }
+    }
+    Ok((loaded, failed))
+}
+
+/// The one topology `path` names (with `bus` choosing among a Rust file's modules).
+fn load_one(path: &Path, bus: Option<&str>, color: Color) -> Result<Loaded, ExitCode> {
+    if !is_rust(path) {
+        let (plan, file) = load_toml(path, color)?;
+        return Ok(Loaded { plan, file: Some(file), module: None });
+    }
+    match load_rust(path, bus, true, color)? {
+        (mut loaded, false) if loaded.len() == 1 => Ok(loaded.remove(0)),
+        _ => Err(ExitCode::FAILURE),
+    }
+}
+
+fn with_plan(path: &Path, bus: Option<&str>, then: impl FnOnce(&Plan)) -> ExitCode {
+    match load_one(path, bus, Color::Auto) {
+        Ok(loaded) => {
+            then(&loaded.plan);
             ExitCode::SUCCESS
         }
         Err(code) => code,
     }
 }
 
-fn check(path: &Path, color: Color) -> ExitCode {
-    match load(path, color) {
-        Ok((plan, file)) => {
-            let (events, topics, subscribers) = (plan.events.len(), plan.topics.len(), plan.subscribers.len());
-            println!(
-                "{}: ok: {events} event{}, {topics} topic{}, {subscribers} subscriber{}",
-                file.label,
-                plural(events),
-                plural(topics),
-                plural(subscribers)
-            );
-            ExitCode::SUCCESS
+fn check(path: &Path, bus: Option<&str>, color: Color) -> ExitCode {
+    let loaded = if is_rust(path) {
+        load_rust(path, bus, false, color)
+    } else {
+        load_one(path, None, color).map(|loaded| (vec![loaded], false))
+    };
+    match loaded {
+        Ok((loaded, failed)) => {
+            for Loaded { plan, file, module } in &loaded {
+                let (events, topics, subscribers) = (plan.events.len(), plan.topics.len(), plan.subscribers.len());
+                let what = match (module, file) {
+                    (Some(module), Some(file)) => format!("{}: bus `{module}` ({})", path.display(), file.label),
+                    (Some(module), None) => format!("{}: bus `{module}`", path.display()),
+                    (None, _) => path.display().to_string(),
+                };
+                println!(
+                    "{what}: ok: {events} event{}, {topics} topic{}, {subscribers} subscriber{}",
+                    plural(events),
+                    plural(topics),
+                    plural(subscribers)
+                );
+            }
+            if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
         }
         Err(code) => code,
     }
 }
 
-/// Prints diagnostics as rustc does: the message, the file, line and column, the source
-/// line and a caret under the place.
 fn report(diagnostics: &[hardwire_codegen::diag::Diagnostic], file: &TomlFile, color: Color) {
     let choice = match color {
         Color::Always => termcolor::ColorChoice::Always,
@@ -160,22 +258,29 @@ fn report(diagnostics: &[hardwire_codegen::diag::Diagnostic], file: &TomlFile, c
     eprintln!("error: {} has {count} problem{}", file.label, plural(count));
 }
 
-fn expand(path: &Path, module: &str) -> ExitCode {
-    if syn::parse_str::<syn::Ident>(module).is_err() {
+fn expand(path: &Path, bus: Option<&str>, module: Option<&str>) -> ExitCode {
+    if let Some(module) = module.filter(|module| syn::parse_str::<syn::Ident>(module).is_err()) {
         eprintln!("error: `{module}` is not a Rust identifier; pass one with --module");
         return ExitCode::from(2);
     }
-    let (plan, file) = match load(path, Color::Auto) {
+    let loaded = match load_one(path, bus, Color::Auto) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match hardwire_codegen::expand_plan(&plan, &file.label, module).map(syn::parse2::<syn::File>) {
+    let module = module.map_or_else(|| loaded.module.clone().unwrap_or_else(|| module_name(path)), str::to_owned);
+    let (expanded, header) = match &loaded.file {
+        Some(file) => (
+            hardwire_codegen::expand_plan(&loaded.plan, &file.label, &module),
+            format!("#[hardwire::bus(topology = \"{}\")] pub mod {module} {{}}", file.label),
+        ),
+        None => (
+            hardwire_codegen::expand_rust_plan(&loaded.plan, &module),
+            format!("#[hardwire::bus] pub mod {module} {{ .. }}` in `{}", path.display()),
+        ),
+    };
+    match expanded.map(syn::parse2::<syn::File>) {
         Ok(Ok(expansion)) => {
-            print!(
-                "// Generated by `#[hardwire::bus(topology = \"{}\")] pub mod {module} {{}}`.\n\n{}",
-                file.label,
-                prettyplease::unparse(&expansion)
-            );
+            print!("// Generated by `{header}`.\n\n{}", prettyplease::unparse(&expansion));
             ExitCode::SUCCESS
         }
         Ok(Err(err)) => {

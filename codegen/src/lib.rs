@@ -183,6 +183,88 @@ pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Di
     }
 }
 
+/// A `#[hardwire::bus]` (or `#[event_bus]`) module found in Rust source by [`rust_buses`].
+#[derive(Debug)]
+pub struct RustBus {
+    /// The module's name.
+    pub module: String,
+    /// What it declares.
+    pub form: RustBusForm,
+}
+
+/// How a [`RustBus`] declares its topology.
+#[derive(Debug)]
+pub enum RustBusForm {
+    /// `#[topic]`/`#[subscriber]` items in the module: the validated plan, or every problem
+    /// rendered as `label:LINE:COL: message`.
+    Items(Result<Plan, Vec<String>>),
+    /// `topology = "<path>"`: a TOML file, relative to the crate's `Cargo.toml` directory.
+    Topology(String),
+}
+
+/// Every bus module in Rust source `text` (nested modules included), outside any macro: the
+/// command-line tool checks, draws, expands and sizes them as it does TOML files.
+///
+/// # Errors
+///
+/// `label:LINE:COL: message` if `text` is not valid Rust.
+pub fn rust_buses(label: &str, text: &str) -> Result<Vec<RustBus>, String> {
+    let file = syn::parse_file(text).map_err(|err| {
+        let at = err.span().start();
+        format!("{label}:{}:{}: not valid Rust: {err}", at.line, at.column + 1)
+    })?;
+    let mut found = Vec::new();
+    collect_buses(label, &file.items, &mut found);
+    Ok(found)
+}
+
+fn collect_buses(label: &str, items: &[syn::Item], found: &mut Vec<RustBus>) {
+    for item in items {
+        let syn::Item::Mod(module) = item else { continue };
+        let attr = module.attrs.iter().find(|attr| {
+            attr.path().segments.last().is_some_and(|last| last.ident == "bus" || last.ident == "event_bus")
+        });
+        match attr {
+            Some(attr) => {
+                found.push(RustBus { module: module.ident.to_string(), form: rust_bus_form(label, attr, module) })
+            }
+            None => {
+                if let Some((_, nested)) = &module.content {
+                    collect_buses(label, nested, found);
+                }
+            }
+        }
+    }
+}
+
+fn rust_bus_form(label: &str, attr: &syn::Attribute, module: &syn::ItemMod) -> RustBusForm {
+    let render = |diagnostics: &[Diagnostic]| -> Vec<String> {
+        diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.span(None).start();
+                format!("{label}:{}:{}: {}", at.line, at.column + 1, d.message)
+            })
+            .collect()
+    };
+    let args = match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    };
+    match parse::rust::bus_args(args) {
+        Err(diagnostics) => RustBusForm::Items(Err(render(&diagnostics))),
+        Ok(args) => match args.topology {
+            Some(path) => RustBusForm::Topology(path.value()),
+            None => {
+                let (topology, _, problems) = parse::rust::topology(module);
+                RustBusForm::Items(
+                    validate(&topology, problems, None, &Loc::Rust(module.ident.span())).map_err(|d| render(&d)),
+                )
+            }
+        },
+    }
+}
+
 /// The code a TOML topology generates for `pub mod <module> {}`, outside any macro (for
 /// the command-line tool's `expand` and for tests).
 ///
@@ -193,7 +275,7 @@ pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStrea
     // The module name first: a bad one is reported without parsing the file.
     names::check_identifier(module).map_err(|why| vec![module_name_error(module, why)])?;
     let plan = parse_and_validate(label, bytes)?;
-    Ok(emit_module(&plan, label, module))
+    Ok(emit_module(&plan, Some(label), module))
 }
 
 /// The code `#[hardwire::bus(topology = "<label>")] pub mod <module> {}` generates for a
@@ -204,17 +286,29 @@ pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStrea
 /// A message if `module` is not a Rust identifier.
 pub fn expand_plan(plan: &Plan, label: &str, module: &str) -> Result<TokenStream, String> {
     names::check_identifier(module).map_err(|why| module_name_error(module, why))?;
-    Ok(emit_module(plan, label, module))
+    Ok(emit_module(plan, Some(label), module))
 }
 
-/// `pub mod <module> {}` for `plan`; `module` is a checked identifier.
-fn emit_module(plan: &Plan, label: &str, module: &str) -> TokenStream {
+/// The code a Rust-form bus ([`RustBusForm::Items`]) generates as `pub mod <module>` (the
+/// module's own items, such as its `use`s, left out).
+///
+/// # Errors
+///
+/// A message if `module` is not a Rust identifier.
+pub fn expand_rust_plan(plan: &Plan, module: &str) -> Result<TokenStream, String> {
+    names::check_identifier(module).map_err(|why| module_name_error(module, why))?;
+    Ok(emit_module(plan, None, module))
+}
+
+/// `pub mod <module> {}` for `plan`, read from the topology file `label` if any; `module` is
+/// a checked identifier.
+fn emit_module(plan: &Plan, label: Option<&str>, module: &str) -> TokenStream {
     let module = Module {
         attrs: Vec::new(),
         vis: syn::parse_quote!(pub),
         ident: syn::Ident::new(module, Span::call_site()),
         items: Vec::new(),
-        topology_file: Some(label.to_owned()),
+        topology_file: label.map(str::to_owned),
     };
     emit::emit(plan, &module)
 }
