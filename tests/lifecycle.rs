@@ -428,3 +428,59 @@ fn generated_handles_block_time_out_drain_and_publish_iterators() {
     let (name, status) = commands.holding_back().unwrap();
     assert_eq!((name, status.presence, status.pending), ("logger", Presence::Parked, 64));
 }
+
+#[test]
+fn a_shared_bus_hands_out_static_handles_for_spawned_threads() {
+    let bus = plant::SharedBus::new();
+    let mut actuator = bus.actuator().unwrap();
+    bus.logger().unwrap().leave(); // only the actuator reads `commands` here
+    let mut commands = bus.commands_publisher().unwrap();
+    // `'static` handles: they move into `thread::spawn`, no scope, no leak.
+    let reader = thread::spawn(move || {
+        let mut ids = Ids::default();
+        while ids.0.len() < 100 {
+            actuator.poll(&mut ids);
+            thread::yield_now();
+        }
+        (ids.0, actuator) // the handle comes back, still valid
+    });
+    let writer = thread::spawn(move || (0..100).for_each(|id| commands.publish(Cmd { id })));
+    writer.join().unwrap();
+    let (ids, actuator) = reader.join().unwrap();
+    assert_eq!(ids, (0..100).collect::<Vec<_>>());
+    // The Deref'd bus: stats and borrowed handles as on `Bus`.
+    assert_eq!(bus.stats().commands.ring.published, 100);
+    assert_eq!(bus.actuator().err(), Some(TakeError::AlreadyTaken { name: "actuator" }));
+    // The bus outlives its last `SharedBus` clone while a handle holds it.
+    let mut readings = bus.readings_publisher().unwrap();
+    drop((bus, actuator));
+    readings.publish(Reading { value: 1 });
+    assert_eq!(readings.ring().published(), 1);
+}
+
+#[test]
+fn a_shared_stage_takes_and_publishes_from_a_thread() {
+    let bus = staged::SharedBus::new();
+    let mut stage = bus.stage().unwrap();
+    let mut sink = bus.sink().unwrap();
+    let mut sink2 = bus.sink2().unwrap();
+    struct Forward;
+    impl staged::Stage for Forward {
+        fn on_cmd(&mut self, cmd: &Cmd, out: &mut staged::stage::Outputs<'_>) {
+            out.o1.publish(*cmd);
+            out.o2.publish(Cmd { id: cmd.id * 10 });
+        }
+    }
+    let mut input = bus.input_publisher().unwrap();
+    let worker = thread::spawn(move || {
+        let mut seen = 0;
+        while seen < 3 {
+            seen += stage.poll(&mut Forward);
+        }
+    });
+    (1..=3).for_each(|id| input.publish(Cmd { id }));
+    worker.join().unwrap();
+    let ids: Vec<u64> = sink.drain_o1().map(|staged::O1::Cmd(cmd)| cmd.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(sink2.drain_o2().count(), 3);
+}

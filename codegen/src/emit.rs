@@ -434,9 +434,12 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
         }
     });
     let (inner, derive_clone) = if multi {
-        (quote!(::hardwire::MultiPublisher<&'a Ring>), quote!(#[derive(Clone, Debug)]))
+        (
+            quote!(::hardwire::MultiPublisher<::hardwire::__private::Part<'a, Ring, super::Bus>>),
+            quote!(#[derive(Clone, Debug)]),
+        )
     } else {
-        (quote!(::hardwire::Publisher<&'a Ring>), quote!(#[derive(Debug)]))
+        (quote!(::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>), quote!(#[derive(Debug)]))
     };
     let (new_inner, claimed_inner) = if multi {
         (quote!(::hardwire::MultiPublisher::new(ring)), quote!(::hardwire::MultiPublisher::__claimed(ring)))
@@ -630,7 +633,7 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                 /// topic's publisher was taken before (by you, or by a stage that publishes
                 /// here), or the topic is closed.
                 pub fn publisher(&self) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                    Publisher::new(self.ring, self.taps)
+                    Publisher::new(::hardwire::__private::Part::borrowed(self.ring), ::hardwire::__private::Part::borrowed(self.taps))
                 }
 
                 /// The ring's counters.
@@ -655,11 +658,14 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
             #derive_clone
             pub struct Publisher<'a> {
                 inner: #inner,
-                taps: &'a Taps,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             }
 
             impl<'a> Publisher<'a> {
-                pub(super) fn new(ring: &'a Ring, taps: &'a Taps) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                pub(super) fn new(
+                    ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                    taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+                ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                     #new_inner
                         .map(|inner| Self { inner, taps })
                         .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })
@@ -667,8 +673,8 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
 
                 /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
                 pub(super) fn claimed(
-                    claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                    taps: &'a Taps,
+                    claim: ::hardwire::__private::PublisherClaim<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+                    taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
                 ) -> Self {
                     let ring = claim.into_ring();
                     Self { inner: #claimed_inner, taps }
@@ -981,7 +987,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let field = |t: usize| plan.topics[t].snake.clone();
     let fields = reads.iter().map(|sub| {
         let (f, topic_snake) = (field(sub.topic), &plan.topics[sub.topic].snake);
-        quote!(#f: ::hardwire::Subscriber<&'a super::#topic_snake::Ring>)
+        quote!(#f: ::hardwire::Subscriber<::hardwire::__private::Part<'a, super::#topic_snake::Ring, super::Bus>>)
     });
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
@@ -992,7 +998,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         let f = field(sub.topic);
         let index = record(sub.topic);
         quote! {
-            let #f = ::hardwire::Subscriber::#attach(&bus.#f, #index)
+            let #f = ::hardwire::Subscriber::#attach(bus.project(|bus| &bus.#f), #index)
                 .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;
         }
     });
@@ -1009,7 +1015,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         let (f, topic_name) = (&topic.snake, &topic.name);
         let multi = topic.producers == Producers::Multi;
         quote! {
-            let #f = ::hardwire::__private::PublisherClaim::new(&bus.#f, #multi).map_err(|_| {
+            let #f = ::hardwire::__private::PublisherClaim::new(bus.project(|bus| &bus.#f), #multi).map_err(|_| {
                 ::hardwire::TakeError::OutputTaken { subscriber: #name, topic: #topic_name }
             })?;
         }
@@ -1017,7 +1023,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let output_builds = subscriber.publishes.iter().map(|&t| {
         let f = &plan.topics[t].snake;
         let index = syn::Index::from(t);
-        quote!(#f: super::#f::Publisher::claimed(#f, &bus.taps.#index),)
+        quote!(#f: super::#f::Publisher::claimed(#f, bus.project(|bus| &bus.taps.#index)),)
     });
     let outputs = is_stage.then(|| {
         let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");
@@ -1272,18 +1278,22 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 #outputs_field
                 closed: [bool; #count],
                 strategy: ::hardwire::WaitStrategy,
-                claim: &'a ::hardwire::__private::Once,
+                claim: ::hardwire::__private::Part<'a, ::hardwire::__private::Once, super::Bus>,
                 leaving: bool,
             }
 
             impl<'a> Subscriber<'a> {
-                pub(super) fn take(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                pub(super) fn take(
+                    bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
+                ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                     bus.taken[#taken_index].take(#name)?;
                     // A take that fails half-way gives its claim back.
-                    Self::open(bus).inspect_err(|_| bus.taken[#taken_index].release())
+                    Self::open(&bus).inspect_err(|_| bus.taken[#taken_index].release())
                 }
 
-                fn open(bus: &'a super::Bus) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                fn open(
+                    bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
+                ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                     #(#registers)*
                     #(#output_claims)*
                     ::core::result::Result::Ok(Self {
@@ -1291,7 +1301,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                         #outputs_init
                         closed: [false; #count],
                         strategy: ::hardwire::WaitStrategy::backoff(),
-                        claim: &bus.taken[#taken_index],
+                        claim: bus.project(|bus| &bus.taken[#taken_index]),
                         leaving: false,
                     })
                 }
@@ -1369,6 +1379,84 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                     } else {
                         self.claim.release();
                     }
+                }
+            }
+        }
+    }
+}
+
+/// `SharedBus`: the bus in an `Arc`, whose handles are `'static` (each holds a clone), for
+/// threads and tasks that outlive a scope. Exists when the runtime has `alloc`.
+fn emit_shared_bus(plan: &Plan) -> TokenStream {
+    let subscribers = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
+        let snake = &sub.snake;
+        let line = format!(" The handle of subscriber `{}`, `'static`: see [`Bus::{snake}`].", sub.name);
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            /// As [`Bus`]'s accessor of the same name.
+            pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'static>, ::hardwire::TakeError> {
+                #snake::Subscriber::take(self.part())
+            }
+        }
+    });
+    let publishers =
+        plan.topics.iter().enumerate().filter(|(_, topic)| topic.delivery == Delivery::Ring).map(|(t, topic)| {
+            let f = &topic.snake;
+            let method = format_ident!("{}_publisher", f);
+            let index = syn::Index::from(t);
+            let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
+            quote! {
+                #[doc = #line]
+                ///
+                /// # Errors
+                ///
+                /// As [`Handle::publisher`](#f::Handle::publisher).
+                pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
+                    let bus = self.part();
+                    #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
+                }
+            }
+        });
+    quote! {
+        ::hardwire::__private::if_alloc! {
+            /// The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,
+            /// `tokio::spawn`): every handle taken from it is `'static` and holds a clone of
+            /// the `Arc`, and the bus is freed with the last clone or handle. Subscribers are
+            /// taken by the same names as on [`Bus`], publishers with `<topic>_publisher()`;
+            /// everything else (stats, taps, borrowed handles) is [`Bus`]'s, through `Deref`.
+            #[derive(Clone, Debug)]
+            pub struct SharedBus(::hardwire::__private::Arc<Bus>);
+
+            impl SharedBus {
+                /// A new bus, on the heap ([`Bus::new_boxed`]) and shared.
+                #[must_use]
+                pub fn new() -> Self {
+                    Self(::hardwire::__private::Arc::from(Bus::new_boxed()))
+                }
+
+                fn part(&self) -> ::hardwire::__private::Part<'static, Bus, Bus> {
+                    ::hardwire::__private::Part::owned(&self.0)
+                }
+
+                #(#subscribers)*
+
+                #(#publishers)*
+            }
+
+            impl ::core::default::Default for SharedBus {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            impl ::core::ops::Deref for SharedBus {
+                type Target = Bus;
+
+                fn deref(&self) -> &Bus {
+                    &self.0
                 }
             }
         }
@@ -1458,10 +1546,11 @@ fn emit_bus(plan: &Plan) -> TokenStream {
             ///
             #[doc = #errors]
             pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'_>, ::hardwire::TakeError> {
-                #snake::Subscriber::take(self)
+                #snake::Subscriber::take(::hardwire::__private::Part::borrowed(self))
             }
         }
     });
+    let shared = emit_shared_bus(plan);
     let stats_fields = rings.iter().map(|topic| {
         let f = &topic.snake;
         let n = topic.subscribers.len();
@@ -1523,6 +1612,8 @@ fn emit_bus(plan: &Plan) -> TokenStream {
                 BusStats { #(#stats_values,)* }
             }
         }
+
+        #shared
 
         impl ::core::default::Default for Bus {
             fn default() -> Self {

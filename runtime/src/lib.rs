@@ -29,9 +29,11 @@
 //! * A subscriber never observes a torn or partially written event: payloads are stored
 //!   as `AtomicU64` words under a seqlock stamp, so there is no data race to begin with
 //!   ([`slot`] has the protocol and its proof). The seqlock, rings, publishers and
-//!   subscribers have no `unsafe` block; the crate's only three are in [`Taps`] (a lazily
-//!   created registry behind an atomic pointer), and its `unsafe impl`s are `Zeroable` /
-//!   `Pod` for zeroed heap construction. Each carries its `SAFETY` proof.
+//!   subscribers have no `unsafe` block; the crate's only four are three in [`Taps`] (a
+//!   lazily created registry behind an atomic pointer) and one in the hidden `Part` (the
+//!   `'static` reference an owned handle of a generated `SharedBus` keeps valid with its
+//!   `Arc`), and its `unsafe impl`s are `Zeroable` / `Pod` for zeroed heap construction.
+//!   Each carries its `SAFETY` proof.
 //! * [`Overwrite`] rings never block publishers; a lapped subscriber learns exactly how
 //!   many events it missed and resumes from the oldest one still in the ring.
 //! * [`Backpressure`] rings never lose or duplicate an event for a registered subscriber.
@@ -79,6 +81,7 @@ mod bytes;
 mod error;
 mod event;
 mod mutant;
+mod part;
 mod payload;
 mod publisher;
 #[cfg(feature = "std")]

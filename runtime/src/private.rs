@@ -1,6 +1,29 @@
 //! Items generated code refers to as `::hardwire::__private::*`. Not part of the API.
 
 pub use bytemuck::{Pod, Zeroable};
+use core::ops::Deref;
+
+pub use crate::__hardwire_if_alloc as if_alloc;
+pub use crate::part::Part;
+#[cfg(feature = "alloc")]
+pub use alloc::sync::Arc;
+
+/// Its input when the runtime has the `alloc` feature, nothing otherwise: a generated bus
+/// declares its `SharedBus` (an `Arc`) through it.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_alloc {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Its input when the runtime has the `alloc` feature, nothing otherwise.
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_alloc {
+    ($($item:tt)*) => {};
+}
 #[cfg(feature = "alloc")]
 pub use {alloc::boxed::Box, bytemuck::zeroed_box};
 
@@ -52,36 +75,38 @@ macro_rules! __hardwire_if_async {
 /// generated stage claims every output first, and only then builds the publishers
 /// (`Publisher::__claimed`), so that a take failing on one output leaves the others as
 /// they were. Dropped without [`PublisherClaim::into_ring`], it gives the claim back.
-pub struct PublisherClaim<'a, R: crate::AnyRing> {
-    ring: &'a R,
+pub struct PublisherClaim<P: Deref<Target: crate::AnyRing>> {
+    /// `Some` until `into_ring` takes it.
+    ring: Option<P>,
     multi: bool,
-    kept: bool,
 }
 
-impl<'a, R: crate::AnyRing> PublisherClaim<'a, R> {
-    /// Claims `ring`'s publisher.
+impl<P: Deref<Target: crate::AnyRing>> PublisherClaim<P> {
+    /// Claims the publisher of the ring `ring` points to.
     ///
     /// # Errors
     ///
     /// As [`Publisher::new`](crate::Publisher::new) (`multi == false`) or
     /// [`MultiPublisher::new`](crate::MultiPublisher::new).
-    pub fn new(ring: &'a R, multi: bool) -> Result<Self, crate::AlreadyTaken> {
-        crate::ring::take_publisher(ring, multi)?;
-        Ok(Self { ring, multi, kept: false })
+    pub fn new(ring: P, multi: bool) -> Result<Self, crate::AlreadyTaken> {
+        crate::ring::take_publisher(&*ring, multi)?;
+        Ok(Self { ring: Some(ring), multi })
     }
 
-    /// Keeps the claim, for a handle built from the returned ring.
+    /// Keeps the claim, for a handle built from the returned pointer.
     #[must_use]
-    pub fn into_ring(mut self) -> &'a R {
-        self.kept = true;
-        self.ring
+    pub fn into_ring(mut self) -> P {
+        match self.ring.take() {
+            Some(ring) => ring,
+            None => unreachable!("only into_ring takes the ring, and it consumes the claim"),
+        }
     }
 }
 
-impl<R: crate::AnyRing> Drop for PublisherClaim<'_, R> {
+impl<P: Deref<Target: crate::AnyRing>> Drop for PublisherClaim<P> {
     fn drop(&mut self) {
-        if !self.kept {
-            crate::ring::untake_publisher(self.ring, self.multi);
+        if let Some(ring) = &self.ring {
+            crate::ring::untake_publisher(&**ring, self.multi);
         }
     }
 }

@@ -229,7 +229,10 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring, self.taps)
+                Publisher::new(
+                    ::hardwire::__private::Part::borrowed(self.ring),
+                    ::hardwire::__private::Part::borrowed(self.taps),
+                )
             }
             /// The ring's counters.
             #[must_use]
@@ -257,13 +260,15 @@ pub mod market {
         /// else does not compile.
         #[derive(Debug)]
         pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<&'a Ring>,
-            taps: &'a Taps,
+            inner: ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
-                ring: &'a Ring,
-                taps: &'a Taps,
+                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
                     .map(|inner| Self { inner, taps })
@@ -273,8 +278,10 @@ pub mod market {
             }
             /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
             pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                taps: &'a Taps,
+                claim: ::hardwire::__private::PublisherClaim<
+                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                >,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> Self {
                 let ring = claim.into_ring();
                 Self {
@@ -488,7 +495,10 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring, self.taps)
+                Publisher::new(
+                    ::hardwire::__private::Part::borrowed(self.ring),
+                    ::hardwire::__private::Part::borrowed(self.taps),
+                )
             }
             /// The ring's counters.
             #[must_use]
@@ -516,13 +526,15 @@ pub mod market {
         /// else does not compile.
         #[derive(Clone, Debug)]
         pub struct Publisher<'a> {
-            inner: ::hardwire::MultiPublisher<&'a Ring>,
-            taps: &'a Taps,
+            inner: ::hardwire::MultiPublisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
-                ring: &'a Ring,
-                taps: &'a Taps,
+                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::MultiPublisher::new(ring)
                     .map(|inner| Self { inner, taps })
@@ -532,8 +544,10 @@ pub mod market {
             }
             /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
             pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                taps: &'a Taps,
+                claim: ::hardwire::__private::PublisherClaim<
+                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                >,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> Self {
                 let ring = claim.into_ring();
                 Self {
@@ -730,32 +744,38 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
+            market_data: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
+            >,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[0usize].take("momentum")?;
-                Self::open(bus).inspect_err(|_| bus.taken[0usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[0usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 let market_data = ::hardwire::Subscriber::resume(
-                        &bus.market_data,
+                        bus.project(|bus| &bus.market_data),
                         0usize,
                     )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "momentum",
                     })?;
                 let orders = ::hardwire::__private::PublisherClaim::new(
-                        &bus.orders,
+                        bus.project(|bus| &bus.orders),
                         true,
                     )
                     .map_err(|_| {
@@ -767,11 +787,14 @@ pub mod market {
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::claimed(orders, &bus.taps.1),
+                        orders: super::orders::Publisher::claimed(
+                            orders,
+                            bus.project(|bus| &bus.taps.1),
+                        ),
                     },
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[0usize],
+                    claim: bus.project(|bus| &bus.taken[0usize]),
                     leaving: false,
                 })
             }
@@ -986,32 +1009,38 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
+            market_data: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
+            >,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[1usize].take("mean_reversion")?;
-                Self::open(bus).inspect_err(|_| bus.taken[1usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[1usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 let market_data = ::hardwire::Subscriber::resume(
-                        &bus.market_data,
+                        bus.project(|bus| &bus.market_data),
                         1usize,
                     )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "mean_reversion",
                     })?;
                 let orders = ::hardwire::__private::PublisherClaim::new(
-                        &bus.orders,
+                        bus.project(|bus| &bus.orders),
                         true,
                     )
                     .map_err(|_| {
@@ -1023,11 +1052,14 @@ pub mod market {
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::claimed(orders, &bus.taps.1),
+                        orders: super::orders::Publisher::claimed(
+                            orders,
+                            bus.project(|bus| &bus.taps.1),
+                        ),
                     },
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[1usize],
+                    claim: bus.project(|bus| &bus.taken[1usize]),
                     leaving: false,
                 })
             }
@@ -1262,24 +1294,30 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<&'a super::market_data::Ring>,
+            market_data: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
+            >,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[2usize].take("trade_log")?;
-                Self::open(bus).inspect_err(|_| bus.taken[2usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[2usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 let market_data = ::hardwire::Subscriber::resume(
-                        &bus.market_data,
+                        bus.project(|bus| &bus.market_data),
                         2usize,
                     )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
@@ -1289,7 +1327,7 @@ pub mod market {
                     market_data,
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[2usize],
+                    claim: bus.project(|bus| &bus.taken[2usize]),
                     leaving: false,
                 })
             }
@@ -1499,23 +1537,32 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            orders: ::hardwire::Subscriber<&'a super::orders::Ring>,
+            orders: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::orders::Ring, super::Bus>,
+            >,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[3usize].take("gateway")?;
-                Self::open(bus).inspect_err(|_| bus.taken[3usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[3usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let orders = ::hardwire::Subscriber::resume(&bus.orders, 0usize)
+                let orders = ::hardwire::Subscriber::resume(
+                        bus.project(|bus| &bus.orders),
+                        0usize,
+                    )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "gateway",
                     })?;
@@ -1523,7 +1570,7 @@ pub mod market {
                     orders,
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[3usize],
+                    claim: bus.project(|bus| &bus.taken[3usize]),
                     leaving: false,
                 })
             }
@@ -1759,7 +1806,7 @@ pub mod market {
         pub fn momentum(
             &self,
         ) -> ::core::result::Result<momentum::Subscriber<'_>, ::hardwire::TakeError> {
-            momentum::Subscriber::take(self)
+            momentum::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// The handle of subscriber `mean_reversion`. Taken once.
         ///
@@ -1772,7 +1819,7 @@ pub mod market {
             mean_reversion::Subscriber<'_>,
             ::hardwire::TakeError,
         > {
-            mean_reversion::Subscriber::take(self)
+            mean_reversion::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// The handle of subscriber `trade_log`. Taken once.
         ///
@@ -1782,7 +1829,7 @@ pub mod market {
         pub fn trade_log(
             &self,
         ) -> ::core::result::Result<trade_log::Subscriber<'_>, ::hardwire::TakeError> {
-            trade_log::Subscriber::take(self)
+            trade_log::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// The handle of subscriber `gateway`. Taken once.
         ///
@@ -1792,7 +1839,7 @@ pub mod market {
         pub fn gateway(
             &self,
         ) -> ::core::result::Result<gateway::Subscriber<'_>, ::hardwire::TakeError> {
-            gateway::Subscriber::take(self)
+            gateway::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// Counters of every ring topic and of each of its subscribers.
         #[must_use]
@@ -1802,6 +1849,60 @@ pub mod market {
                 orders: orders::topic_stats(&self.orders),
             }
         }
+    }
+    ::hardwire::__private::if_alloc! {
+        #[doc =
+        r" The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,"]
+        #[doc =
+        r" `tokio::spawn`): every handle taken from it is `'static` and holds a clone of"]
+        #[doc =
+        r" the `Arc`, and the bus is freed with the last clone or handle. Subscribers are"]
+        #[doc =
+        r" taken by the same names as on [`Bus`], publishers with `<topic>_publisher()`;"]
+        #[doc =
+        r" everything else (stats, taps, borrowed handles) is [`Bus`]'s, through `Deref`."]
+        #[derive(Clone, Debug)] pub struct SharedBus(::hardwire::__private::Arc < Bus >);
+        impl SharedBus { #[doc =
+        r" A new bus, on the heap ([`Bus::new_boxed`]) and shared."] #[must_use] pub fn
+        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } fn
+        part(& self) -> ::hardwire::__private::Part < 'static, Bus, Bus > {
+        ::hardwire::__private::Part::owned(& self.0) } #[doc =
+        " The handle of subscriber `momentum`, `'static`: see [`Bus::momentum`]."] #[doc
+        = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn momentum(& self) ->
+        ::core::result::Result < momentum::Subscriber < 'static >, ::hardwire::TakeError
+        > { momentum::Subscriber::take(self.part()) } #[doc =
+        " The handle of subscriber `mean_reversion`, `'static`: see [`Bus::mean_reversion`]."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn mean_reversion(& self) ->
+        ::core::result::Result < mean_reversion::Subscriber < 'static >,
+        ::hardwire::TakeError > { mean_reversion::Subscriber::take(self.part()) } #[doc =
+        " The handle of subscriber `trade_log`, `'static`: see [`Bus::trade_log`]."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn trade_log(& self) ->
+        ::core::result::Result < trade_log::Subscriber < 'static >, ::hardwire::TakeError
+        > { trade_log::Subscriber::take(self.part()) } #[doc =
+        " The handle of subscriber `gateway`, `'static`: see [`Bus::gateway`]."] #[doc =
+        r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn gateway(& self) ->
+        ::core::result::Result < gateway::Subscriber < 'static >, ::hardwire::TakeError >
+        { gateway::Subscriber::take(self.part()) } #[doc =
+        " A publisher of topic `market_data`, `'static`: as `bus.market_data().publisher()`."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
+        market_data_publisher(& self) -> ::core::result::Result < market_data::Publisher
+        < 'static >, ::hardwire::TakeError > { let bus = self.part();
+        market_data::Publisher::new(bus.project(| bus | & bus.market_data), bus.project(|
+        bus | & bus.taps.0)) } #[doc =
+        " A publisher of topic `orders`, `'static`: as `bus.orders().publisher()`."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn orders_publisher(&
+        self) -> ::core::result::Result < orders::Publisher < 'static >,
+        ::hardwire::TakeError > { let bus = self.part(); orders::Publisher::new(bus
+        .project(| bus | & bus.orders), bus.project(| bus | & bus.taps.1)) } } impl
+        ::core::default::Default for SharedBus { fn default() -> Self { Self::new() } }
+        impl ::core::ops::Deref for SharedBus { type Target = Bus; fn deref(& self) -> &
+        Bus { & self.0 } }
     }
     impl ::core::default::Default for Bus {
         fn default() -> Self {

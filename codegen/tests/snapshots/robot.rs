@@ -262,7 +262,10 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring, self.taps)
+                Publisher::new(
+                    ::hardwire::__private::Part::borrowed(self.ring),
+                    ::hardwire::__private::Part::borrowed(self.taps),
+                )
             }
             /// The ring's counters.
             #[must_use]
@@ -290,13 +293,15 @@ pub mod robot {
         /// else does not compile.
         #[derive(Debug)]
         pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<&'a Ring>,
-            taps: &'a Taps,
+            inner: ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
-                ring: &'a Ring,
-                taps: &'a Taps,
+                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
                     .map(|inner| Self { inner, taps })
@@ -306,8 +311,10 @@ pub mod robot {
             }
             /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
             pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                taps: &'a Taps,
+                claim: ::hardwire::__private::PublisherClaim<
+                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                >,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> Self {
                 let ring = claim.into_ring();
                 Self {
@@ -523,7 +530,10 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring, self.taps)
+                Publisher::new(
+                    ::hardwire::__private::Part::borrowed(self.ring),
+                    ::hardwire::__private::Part::borrowed(self.taps),
+                )
             }
             /// The ring's counters.
             #[must_use]
@@ -551,13 +561,15 @@ pub mod robot {
         /// else does not compile.
         #[derive(Debug)]
         pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<&'a Ring>,
-            taps: &'a Taps,
+            inner: ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
-                ring: &'a Ring,
-                taps: &'a Taps,
+                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
                     .map(|inner| Self { inner, taps })
@@ -567,8 +579,10 @@ pub mod robot {
             }
             /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
             pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                taps: &'a Taps,
+                claim: ::hardwire::__private::PublisherClaim<
+                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                >,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> Self {
                 let ring = claim.into_ring();
                 Self {
@@ -840,7 +854,10 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(self.ring, self.taps)
+                Publisher::new(
+                    ::hardwire::__private::Part::borrowed(self.ring),
+                    ::hardwire::__private::Part::borrowed(self.taps),
+                )
             }
             /// The ring's counters.
             #[must_use]
@@ -868,13 +885,15 @@ pub mod robot {
         /// else does not compile.
         #[derive(Debug)]
         pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<&'a Ring>,
-            taps: &'a Taps,
+            inner: ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
         }
         impl<'a> Publisher<'a> {
             pub(super) fn new(
-                ring: &'a Ring,
-                taps: &'a Taps,
+                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 ::hardwire::Publisher::new(ring)
                     .map(|inner| Self { inner, taps })
@@ -884,8 +903,10 @@ pub mod robot {
             }
             /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
             pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<'a, Ring>,
-                taps: &'a Taps,
+                claim: ::hardwire::__private::PublisherClaim<
+                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
+                >,
+                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
             ) -> Self {
                 let ring = claim.into_ring();
                 Self {
@@ -1257,29 +1278,38 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            sensors: ::hardwire::Subscriber<&'a super::sensors::Ring>,
+            sensors: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::sensors::Ring, super::Bus>,
+            >,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[0usize].take("filter")?;
-                Self::open(bus).inspect_err(|_| bus.taken[0usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[0usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let sensors = ::hardwire::Subscriber::resume(&bus.sensors, 0usize)
+                let sensors = ::hardwire::Subscriber::resume(
+                        bus.project(|bus| &bus.sensors),
+                        0usize,
+                    )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "filter",
                     })?;
                 let obstacles = ::hardwire::__private::PublisherClaim::new(
-                        &bus.obstacles,
+                        bus.project(|bus| &bus.obstacles),
                         false,
                     )
                     .map_err(|_| {
@@ -1293,12 +1323,12 @@ pub mod robot {
                     outputs: Outputs {
                         obstacles: super::obstacles::Publisher::claimed(
                             obstacles,
-                            &bus.taps.1,
+                            bus.project(|bus| &bus.taps.1),
                         ),
                     },
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[0usize],
+                    claim: bus.project(|bus| &bus.taken[0usize]),
                     leaving: false,
                 })
             }
@@ -1507,29 +1537,38 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            obstacles: ::hardwire::Subscriber<&'a super::obstacles::Ring>,
+            obstacles: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::obstacles::Ring, super::Bus>,
+            >,
             outputs: Outputs<'a>,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[1usize].take("planner")?;
-                Self::open(bus).inspect_err(|_| bus.taken[1usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[1usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let obstacles = ::hardwire::Subscriber::resume(&bus.obstacles, 0usize)
+                let obstacles = ::hardwire::Subscriber::resume(
+                        bus.project(|bus| &bus.obstacles),
+                        0usize,
+                    )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "planner",
                     })?;
                 let commands = ::hardwire::__private::PublisherClaim::new(
-                        &bus.commands,
+                        bus.project(|bus| &bus.commands),
                         false,
                     )
                     .map_err(|_| {
@@ -1543,12 +1582,12 @@ pub mod robot {
                     outputs: Outputs {
                         commands: super::commands::Publisher::claimed(
                             commands,
-                            &bus.taps.2,
+                            bus.project(|bus| &bus.taps.2),
                         ),
                     },
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[1usize],
+                    claim: bus.project(|bus| &bus.taken[1usize]),
                     leaving: false,
                 })
             }
@@ -1755,23 +1794,32 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            commands: ::hardwire::Subscriber<&'a super::commands::Ring>,
+            commands: ::hardwire::Subscriber<
+                ::hardwire::__private::Part<'a, super::commands::Ring, super::Bus>,
+            >,
             closed: [bool; 1usize],
             strategy: ::hardwire::WaitStrategy,
-            claim: &'a ::hardwire::__private::Once,
+            claim: ::hardwire::__private::Part<
+                'a,
+                ::hardwire::__private::Once,
+                super::Bus,
+            >,
             leaving: bool,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
-                bus: &'a super::Bus,
+                bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                 bus.taken[2usize].take("actuator")?;
-                Self::open(bus).inspect_err(|_| bus.taken[2usize].release())
+                Self::open(&bus).inspect_err(|_| bus.taken[2usize].release())
             }
             fn open(
-                bus: &'a super::Bus,
+                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let commands = ::hardwire::Subscriber::resume(&bus.commands, 0usize)
+                let commands = ::hardwire::Subscriber::resume(
+                        bus.project(|bus| &bus.commands),
+                        0usize,
+                    )
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
                         name: "actuator",
                     })?;
@@ -1779,7 +1827,7 @@ pub mod robot {
                     commands,
                     closed: [false; 1usize],
                     strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: &bus.taken[2usize],
+                    claim: bus.project(|bus| &bus.taken[2usize]),
                     leaving: false,
                 })
             }
@@ -2037,7 +2085,7 @@ pub mod robot {
         pub fn filter(
             &self,
         ) -> ::core::result::Result<filter::Subscriber<'_>, ::hardwire::TakeError> {
-            filter::Subscriber::take(self)
+            filter::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// The handle of subscriber `planner`. Taken once.
         ///
@@ -2047,7 +2095,7 @@ pub mod robot {
         pub fn planner(
             &self,
         ) -> ::core::result::Result<planner::Subscriber<'_>, ::hardwire::TakeError> {
-            planner::Subscriber::take(self)
+            planner::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// The handle of subscriber `actuator`. Taken once.
         ///
@@ -2057,7 +2105,7 @@ pub mod robot {
         pub fn actuator(
             &self,
         ) -> ::core::result::Result<actuator::Subscriber<'_>, ::hardwire::TakeError> {
-            actuator::Subscriber::take(self)
+            actuator::Subscriber::take(::hardwire::__private::Part::borrowed(self))
         }
         /// Counters of every ring topic and of each of its subscribers.
         #[must_use]
@@ -2068,6 +2116,61 @@ pub mod robot {
                 commands: commands::topic_stats(&self.commands),
             }
         }
+    }
+    ::hardwire::__private::if_alloc! {
+        #[doc =
+        r" The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,"]
+        #[doc =
+        r" `tokio::spawn`): every handle taken from it is `'static` and holds a clone of"]
+        #[doc =
+        r" the `Arc`, and the bus is freed with the last clone or handle. Subscribers are"]
+        #[doc =
+        r" taken by the same names as on [`Bus`], publishers with `<topic>_publisher()`;"]
+        #[doc =
+        r" everything else (stats, taps, borrowed handles) is [`Bus`]'s, through `Deref`."]
+        #[derive(Clone, Debug)] pub struct SharedBus(::hardwire::__private::Arc < Bus >);
+        impl SharedBus { #[doc =
+        r" A new bus, on the heap ([`Bus::new_boxed`]) and shared."] #[must_use] pub fn
+        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } fn
+        part(& self) -> ::hardwire::__private::Part < 'static, Bus, Bus > {
+        ::hardwire::__private::Part::owned(& self.0) } #[doc =
+        " The handle of subscriber `filter`, `'static`: see [`Bus::filter`]."] #[doc =
+        r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn filter(& self) ->
+        ::core::result::Result < filter::Subscriber < 'static >, ::hardwire::TakeError >
+        { filter::Subscriber::take(self.part()) } #[doc =
+        " The handle of subscriber `planner`, `'static`: see [`Bus::planner`]."] #[doc =
+        r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn planner(& self) ->
+        ::core::result::Result < planner::Subscriber < 'static >, ::hardwire::TakeError >
+        { planner::Subscriber::take(self.part()) } #[doc =
+        " The handle of subscriber `actuator`, `'static`: see [`Bus::actuator`]."] #[doc
+        = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Bus`]'s accessor of the same name."] pub fn actuator(& self) ->
+        ::core::result::Result < actuator::Subscriber < 'static >, ::hardwire::TakeError
+        > { actuator::Subscriber::take(self.part()) } #[doc =
+        " A publisher of topic `sensors`, `'static`: as `bus.sensors().publisher()`."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn sensors_publisher(&
+        self) -> ::core::result::Result < sensors::Publisher < 'static >,
+        ::hardwire::TakeError > { let bus = self.part(); sensors::Publisher::new(bus
+        .project(| bus | & bus.sensors), bus.project(| bus | & bus.taps.0)) } #[doc =
+        " A publisher of topic `obstacles`, `'static`: as `bus.obstacles().publisher()`."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
+        obstacles_publisher(& self) -> ::core::result::Result < obstacles::Publisher <
+        'static >, ::hardwire::TakeError > { let bus = self.part();
+        obstacles::Publisher::new(bus.project(| bus | & bus.obstacles), bus.project(| bus
+        | & bus.taps.1)) } #[doc =
+        " A publisher of topic `commands`, `'static`: as `bus.commands().publisher()`."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn commands_publisher(&
+        self) -> ::core::result::Result < commands::Publisher < 'static >,
+        ::hardwire::TakeError > { let bus = self.part(); commands::Publisher::new(bus
+        .project(| bus | & bus.commands), bus.project(| bus | & bus.taps.2)) } } impl
+        ::core::default::Default for SharedBus { fn default() -> Self { Self::new() } }
+        impl ::core::ops::Deref for SharedBus { type Target = Bus; fn deref(& self) -> &
+        Bus { & self.0 } }
     }
     impl ::core::default::Default for Bus {
         fn default() -> Self {
