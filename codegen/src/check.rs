@@ -14,7 +14,7 @@ use crate::plan::{self, Plan};
 pub const MAX_CAPACITY: u64 = 1 << 30;
 
 /// Item names a generated bus module defines itself.
-const RESERVED_TYPES: &[&str] = &["Bus", "Topic", "BusStats"];
+const RESERVED_TYPES: &[&str] = &["Bus", "Topic", "BusStats", "SharedBus"];
 /// Method names of `Bus` that accessors must not take.
 const RESERVED_METHODS: &[&str] = &["new", "new_boxed", "stats"];
 
@@ -505,6 +505,10 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
             check_generated(name, kind, d);
             claim(&mut types, upper_camel(&name.text), Owner { kind, name }, &mut reported, d);
             claim(&mut values, snake(&name.text), Owner { kind, name }, &mut reported, d);
+            if kind == "topic" {
+                // `SharedBus::<topic>_publisher()`, beside the subscribers' accessors.
+                claim(&mut values, format!("{}_publisher", snake(&name.text)), Owner { kind, name }, &mut reported, d);
+            }
         }
     }
 }

@@ -1398,7 +1398,7 @@ fn emit_shared_bus(plan: &Plan) -> TokenStream {
             ///
             /// As [`Bus`]'s accessor of the same name.
             pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'static>, ::hardwire::TakeError> {
-                #snake::Subscriber::take(self.part())
+                #snake::Subscriber::take(shared_part(self))
             }
         }
     });
@@ -1415,7 +1415,7 @@ fn emit_shared_bus(plan: &Plan) -> TokenStream {
                 ///
                 /// As [`Handle::publisher`](#f::Handle::publisher).
                 pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
-                    let bus = self.part();
+                    let bus = shared_part(self);
                     #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
                 }
             }
@@ -1437,13 +1437,15 @@ fn emit_shared_bus(plan: &Plan) -> TokenStream {
                     Self(::hardwire::__private::Arc::from(Bus::new_boxed()))
                 }
 
-                fn part(&self) -> ::hardwire::__private::Part<'static, Bus, Bus> {
-                    ::hardwire::__private::Part::owned(&self.0)
-                }
-
                 #(#subscribers)*
 
                 #(#publishers)*
+            }
+
+            /// The whole bus, as the part every handle of `bus` starts from. (A free function,
+            /// so that no name of it can meet a subscriber's accessor.)
+            fn shared_part(bus: &SharedBus) -> ::hardwire::__private::Part<'static, Bus, Bus> {
+                ::hardwire::__private::Part::owned(&bus.0)
             }
 
             impl ::core::default::Default for SharedBus {

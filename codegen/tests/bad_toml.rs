@@ -425,3 +425,16 @@ fn optional_must_be_a_boolean() {
         &["t.toml:8:12: `optional` must be a boolean, found string; write `optional = true`"],
     );
 }
+
+#[test]
+fn a_subscriber_named_like_a_shared_bus_publisher_accessor() {
+    expect(
+        &format!(
+            "{HEAD}[topics.ticks]\nevents = [\"Trade\"]\ncapacity = 8\n[subscribers.ticks_publisher]\ntopics = [\"ticks\"]\n"
+        ),
+        // `SharedBus` has `ticks_publisher()` for the topic, and would for the subscriber.
+        &[
+            "t.toml:6:14: subscriber `ticks_publisher` collides with topic `ticks` (both generate `ticks_publisher`); rename one",
+        ],
+    );
+}

@@ -1864,45 +1864,47 @@ pub mod market {
         #[derive(Clone, Debug)] pub struct SharedBus(::hardwire::__private::Arc < Bus >);
         impl SharedBus { #[doc =
         r" A new bus, on the heap ([`Bus::new_boxed`]) and shared."] #[must_use] pub fn
-        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } fn
-        part(& self) -> ::hardwire::__private::Part < 'static, Bus, Bus > {
-        ::hardwire::__private::Part::owned(& self.0) } #[doc =
-        " The handle of subscriber `momentum`, `'static`: see [`Bus::momentum`]."] #[doc
-        = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } #[doc
+        = " The handle of subscriber `momentum`, `'static`: see [`Bus::momentum`]."]
+        #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn momentum(& self) ->
         ::core::result::Result < momentum::Subscriber < 'static >, ::hardwire::TakeError
-        > { momentum::Subscriber::take(self.part()) } #[doc =
+        > { momentum::Subscriber::take(shared_part(self)) } #[doc =
         " The handle of subscriber `mean_reversion`, `'static`: see [`Bus::mean_reversion`]."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn mean_reversion(& self) ->
         ::core::result::Result < mean_reversion::Subscriber < 'static >,
-        ::hardwire::TakeError > { mean_reversion::Subscriber::take(self.part()) } #[doc =
+        ::hardwire::TakeError > { mean_reversion::Subscriber::take(shared_part(self)) }
+        #[doc =
         " The handle of subscriber `trade_log`, `'static`: see [`Bus::trade_log`]."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn trade_log(& self) ->
         ::core::result::Result < trade_log::Subscriber < 'static >, ::hardwire::TakeError
-        > { trade_log::Subscriber::take(self.part()) } #[doc =
+        > { trade_log::Subscriber::take(shared_part(self)) } #[doc =
         " The handle of subscriber `gateway`, `'static`: see [`Bus::gateway`]."] #[doc =
         r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn gateway(& self) ->
         ::core::result::Result < gateway::Subscriber < 'static >, ::hardwire::TakeError >
-        { gateway::Subscriber::take(self.part()) } #[doc =
+        { gateway::Subscriber::take(shared_part(self)) } #[doc =
         " A publisher of topic `market_data`, `'static`: as `bus.market_data().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
         market_data_publisher(& self) -> ::core::result::Result < market_data::Publisher
-        < 'static >, ::hardwire::TakeError > { let bus = self.part();
+        < 'static >, ::hardwire::TakeError > { let bus = shared_part(self);
         market_data::Publisher::new(bus.project(| bus | & bus.market_data), bus.project(|
         bus | & bus.taps.0)) } #[doc =
         " A publisher of topic `orders`, `'static`: as `bus.orders().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn orders_publisher(&
         self) -> ::core::result::Result < orders::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = self.part(); orders::Publisher::new(bus
-        .project(| bus | & bus.orders), bus.project(| bus | & bus.taps.1)) } } impl
-        ::core::default::Default for SharedBus { fn default() -> Self { Self::new() } }
-        impl ::core::ops::Deref for SharedBus { type Target = Bus; fn deref(& self) -> &
-        Bus { & self.0 } }
+        ::hardwire::TakeError > { let bus = shared_part(self); orders::Publisher::new(bus
+        .project(| bus | & bus.orders), bus.project(| bus | & bus.taps.1)) } } #[doc =
+        r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
+        #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
+        shared_part(bus : & SharedBus) -> ::hardwire::__private::Part < 'static, Bus, Bus
+        > { ::hardwire::__private::Part::owned(& bus.0) } impl ::core::default::Default
+        for SharedBus { fn default() -> Self { Self::new() } } impl ::core::ops::Deref
+        for SharedBus { type Target = Bus; fn deref(& self) -> & Bus { & self.0 } }
     }
     impl ::core::default::Default for Bus {
         fn default() -> Self {

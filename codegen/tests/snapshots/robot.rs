@@ -2131,46 +2131,49 @@ pub mod robot {
         #[derive(Clone, Debug)] pub struct SharedBus(::hardwire::__private::Arc < Bus >);
         impl SharedBus { #[doc =
         r" A new bus, on the heap ([`Bus::new_boxed`]) and shared."] #[must_use] pub fn
-        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } fn
-        part(& self) -> ::hardwire::__private::Part < 'static, Bus, Bus > {
-        ::hardwire::__private::Part::owned(& self.0) } #[doc =
-        " The handle of subscriber `filter`, `'static`: see [`Bus::filter`]."] #[doc =
+        new() -> Self { Self(::hardwire::__private::Arc::from(Bus::new_boxed())) } #[doc
+        = " The handle of subscriber `filter`, `'static`: see [`Bus::filter`]."] #[doc =
         r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn filter(& self) ->
         ::core::result::Result < filter::Subscriber < 'static >, ::hardwire::TakeError >
-        { filter::Subscriber::take(self.part()) } #[doc =
+        { filter::Subscriber::take(shared_part(self)) } #[doc =
         " The handle of subscriber `planner`, `'static`: see [`Bus::planner`]."] #[doc =
         r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn planner(& self) ->
         ::core::result::Result < planner::Subscriber < 'static >, ::hardwire::TakeError >
-        { planner::Subscriber::take(self.part()) } #[doc =
+        { planner::Subscriber::take(shared_part(self)) } #[doc =
         " The handle of subscriber `actuator`, `'static`: see [`Bus::actuator`]."] #[doc
         = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Bus`]'s accessor of the same name."] pub fn actuator(& self) ->
         ::core::result::Result < actuator::Subscriber < 'static >, ::hardwire::TakeError
-        > { actuator::Subscriber::take(self.part()) } #[doc =
+        > { actuator::Subscriber::take(shared_part(self)) } #[doc =
         " A publisher of topic `sensors`, `'static`: as `bus.sensors().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn sensors_publisher(&
         self) -> ::core::result::Result < sensors::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = self.part(); sensors::Publisher::new(bus
-        .project(| bus | & bus.sensors), bus.project(| bus | & bus.taps.0)) } #[doc =
+        ::hardwire::TakeError > { let bus = shared_part(self);
+        sensors::Publisher::new(bus.project(| bus | & bus.sensors), bus.project(| bus | &
+        bus.taps.0)) } #[doc =
         " A publisher of topic `obstacles`, `'static`: as `bus.obstacles().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
         obstacles_publisher(& self) -> ::core::result::Result < obstacles::Publisher <
-        'static >, ::hardwire::TakeError > { let bus = self.part();
+        'static >, ::hardwire::TakeError > { let bus = shared_part(self);
         obstacles::Publisher::new(bus.project(| bus | & bus.obstacles), bus.project(| bus
         | & bus.taps.1)) } #[doc =
         " A publisher of topic `commands`, `'static`: as `bus.commands().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn commands_publisher(&
         self) -> ::core::result::Result < commands::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = self.part(); commands::Publisher::new(bus
-        .project(| bus | & bus.commands), bus.project(| bus | & bus.taps.2)) } } impl
-        ::core::default::Default for SharedBus { fn default() -> Self { Self::new() } }
-        impl ::core::ops::Deref for SharedBus { type Target = Bus; fn deref(& self) -> &
-        Bus { & self.0 } }
+        ::hardwire::TakeError > { let bus = shared_part(self);
+        commands::Publisher::new(bus.project(| bus | & bus.commands), bus.project(| bus |
+        & bus.taps.2)) } } #[doc =
+        r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
+        #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
+        shared_part(bus : & SharedBus) -> ::hardwire::__private::Part < 'static, Bus, Bus
+        > { ::hardwire::__private::Part::owned(& bus.0) } impl ::core::default::Default
+        for SharedBus { fn default() -> Self { Self::new() } } impl ::core::ops::Deref
+        for SharedBus { type Target = Bus; fn deref(& self) -> & Bus { & self.0 } }
     }
     impl ::core::default::Default for Bus {
         fn default() -> Self {
