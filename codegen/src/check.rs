@@ -1,4 +1,4 @@
-//! Validation: [`Topology`] → [`Plan`], collecting every problem (RELIABILITY.md §6.7).
+//! Validation: [`Topology`] → [`Plan`], collecting every problem (docs/RELIABILITY.md §6.7).
 
 use std::collections::HashMap;
 

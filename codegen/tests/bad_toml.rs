@@ -1,4 +1,4 @@
-//! Every row of the bad-TOML table (RELIABILITY.md §6.7): the exact messages, each starting
+//! Every row of the bad-TOML table (docs/RELIABILITY.md §6.7): the exact messages, each starting
 //! with `file:LINE:COL:`. The macro renders the same diagnostics (`tests/ui` pins rustc's
 //! output for a few); the fuzz corpus replays these inputs too.
 

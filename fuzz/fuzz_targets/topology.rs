@@ -1,4 +1,4 @@
-//! F1 (RELIABILITY.md §6.6): any bytes as a topology file must give generated code or
+//! F1 (docs/RELIABILITY.md §6.6): any bytes as a topology file must give generated code or
 //! located errors, never a panic, in bounded time. New inputs go to `corpus-run/` (ignored by git);
 //! the seeds in `corpus/topology/` are replayed by `codegen/tests/corpus.rs` in `cargo test`.
 //!

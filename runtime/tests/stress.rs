@@ -1,4 +1,4 @@
-//! Checksummed, time-boxed stress tests (RELIABILITY.md §6.3).
+//! Checksummed, time-boxed stress tests (docs/RELIABILITY.md §6.3).
 //!
 //! Every payload proves its own integrity (a torn value fails [`Probe::open`]) and carries its
 //! producer and per-producer sequence, so readers check order, loss and duplication exactly:

@@ -1,4 +1,4 @@
-//! Sequence wrap-around (RELIABILITY.md §6.4): the same scenarios from starting points where
+//! Sequence wrap-around (docs/RELIABILITY.md §6.4): the same scenarios from starting points where
 //! narrower counters would wrap, and at the end of the sequence space. Run in debug (with
 //! overflow checks) by `cargo test` and in release by `.ci/run`.
 
