@@ -30,10 +30,10 @@
 //!   as `AtomicU64` words under a seqlock stamp, so there is no data race to begin with
 //!   ([`slot`] has the protocol and its proof). The seqlock, rings, publishers and
 //!   subscribers have no `unsafe` block; the crate's only four are three in [`Taps`] (a
-//!   lazily created registry behind an atomic pointer) and one in the hidden `Part` (the
-//!   `'static` reference an owned handle of a generated `SharedBus` keeps valid with its
-//!   `Arc`), and its `unsafe impl`s are `Zeroable` / `Pod` for zeroed heap construction.
-//!   Each carries its `SAFETY` proof.
+//!   lazily created registry behind an atomic pointer) and one in the hidden `Part` (its
+//!   `Deref`: a pointer an owned handle of a generated `SharedBus` keeps valid with its
+//!   `Arc`), and its `unsafe impl`s are `Zeroable` / `Pod` for zeroed heap construction and
+//!   `Send` / `Sync` for `Part`. Each carries its `SAFETY` proof.
 //! * [`Overwrite`] rings never block publishers; a lapped subscriber learns exactly how
 //!   many events it missed and resumes from the oldest one still in the ring.
 //! * [`Backpressure`] rings never lose or duplicate an event for a registered subscriber.
