@@ -1477,21 +1477,18 @@ fn wake_route(plan: &Plan) -> u32 {
 }
 
 fn emit_bus(plan: &Plan) -> TokenStream {
-    let rings: Vec<&Topic> = plan.topics.iter().filter(|topic| topic.delivery == Delivery::Ring).collect();
+    let ring_ids: Vec<usize> = (0..plan.topics.len()).filter(|&t| plan.topics[t].delivery == Delivery::Ring).collect();
+    let rings: Vec<&Topic> = ring_ids.iter().map(|&t| &plan.topics[t]).collect();
     let ring_fields = rings.iter().map(|topic| {
         let f = &topic.snake;
         quote!(#f: #f::Ring)
     });
+    // What `new` builds each ring with, and what `prepare` applies to a zeroed one: the same.
     let route = wake_route(plan);
-    let ring_index = |topic: &Topic| plan.topics.iter().position(|t| t.name == topic.name).unwrap_or(0);
-    let ring_inits = rings.iter().map(|topic| {
-        let (f, reserved) = (&topic.snake, plan.reserved_records(ring_index(topic)));
-        quote!(#f: #f::Ring::__for_bus(#reserved, #route))
-    });
-    let ring_prepares = rings.iter().map(|topic| {
-        let (f, reserved) = (&topic.snake, plan.reserved_records(ring_index(topic)));
-        quote!(self.#f.__prepare_for_bus(#reserved, #route);)
-    });
+    let ring_setups: Vec<(&Ident, usize)> =
+        ring_ids.iter().map(|&t| (&plan.topics[t].snake, plan.reserved_records(t))).collect();
+    let ring_inits = ring_setups.iter().map(|(f, reserved)| quote!(#f: #f::Ring::__for_bus(#reserved, #route)));
+    let ring_prepares = ring_setups.iter().map(|(f, reserved)| quote!(self.#f.__prepare_for_bus(#reserved, #route);));
     let zeroable = rings.iter().map(|topic| {
         let f = &topic.snake;
         quote!(::hardwire::__private::assert_zeroable::<#f::Ring>();)

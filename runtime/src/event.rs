@@ -118,11 +118,6 @@ impl Once {
         }
     }
 
-    /// Claims the flag; `true` if it was free.
-    pub fn claim(&self) -> bool {
-        self.0.compare_exchange(FREE, HELD, Ordering::AcqRel, Ordering::Acquire).is_ok()
-    }
-
     /// Claims the handle of subscriber `name`, or says why it cannot be taken.
     ///
     /// # Errors
