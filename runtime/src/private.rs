@@ -147,10 +147,7 @@ pub const RING_BYTES_LIMIT: u128 = if (isize::MAX as u128) < (1 << 32) { isize::
 #[cfg(not(loom))]
 #[must_use]
 pub const fn ring_fits<T>(capacity: usize, subscribers: usize) -> bool {
-    let slot = 8 + 8 * crate::payload::slot_words(core::mem::size_of::<T>()) as u128;
-    let padded = core::mem::size_of::<crossbeam_utils::CachePadded<u64>>() as u128;
-    let fixed = (3 + subscribers as u128) * 128 + 2 * padded;
-    capacity as u128 * slot + fixed <= RING_BYTES_LIMIT
+    crate::ring::ring_memory_bytes_wide(core::mem::size_of::<T>(), capacity, subscribers) <= RING_BYTES_LIMIT
 }
 
 /// The largest of `sizes` (0 for none), for sizing an enum's wire body.

@@ -150,13 +150,23 @@ impl Overflow for Backpressure {
 #[cfg(not(loom))]
 #[must_use]
 pub const fn ring_memory_bytes(payload_size: usize, capacity: usize, subscribers: usize) -> usize {
+    let bytes = ring_memory_bytes_wide(payload_size, capacity, subscribers);
+    assert!(bytes <= usize::MAX as u128, "the ring is larger than this target can address");
+    bytes as usize
+}
+
+/// [`ring_memory_bytes`] in `u128`, which no ring a topology can declare overflows: the
+/// generated bus checks it against the target's limit before the ring's type is ever laid out
+/// (`__private::ring_fits`).
+#[cfg(not(loom))]
+pub(crate) const fn ring_memory_bytes_wide(payload_size: usize, capacity: usize, subscribers: usize) -> u128 {
     // Every field's size is a multiple of its alignment and the largest alignment is the
     // slots' 128, so the fields pack without gaps in any order.
-    let slot = 8 + 8 * crate::payload::slot_words(payload_size);
-    let slots = (capacity * slot).next_multiple_of(128);
-    let fixed = 2 * size_of::<CachePadded<AtomicU64>>()
-        + size_of::<CachePadded<Control>>()
-        + subscribers * size_of::<CachePadded<Record>>();
+    let slot = 8 + 8 * crate::payload::slot_words(payload_size) as u128;
+    let slots = (capacity as u128 * slot).next_multiple_of(128);
+    let fixed = 2 * size_of::<CachePadded<AtomicU64>>() as u128
+        + size_of::<CachePadded<Control>>() as u128
+        + subscribers as u128 * size_of::<CachePadded<Record>>() as u128;
     (fixed + slots).next_multiple_of(128)
 }
 
