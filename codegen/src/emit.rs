@@ -125,7 +125,7 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
             let types = fields.iter().map(|field| &field.ty);
             let field_docs = fields.iter().map(|field| {
                 let (name, ty) = (&field.name, &field.ty);
-                let ty = quote!(#ty).to_string().replace(' ', "");
+                let ty = compact(ty);
                 let line = if field.padding {
                     format!(" Padding hardwire inserted (`{name}: {ty}`) so the struct has none implicitly; zero, as `Default` leaves it.")
                 } else {
@@ -141,7 +141,7 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                     "{}field `{name}` of event `{}` has type `{}`, which is not plain old data (`bytemuck::Pod`)",
                     f.origin,
                     event.name,
-                    quote!(#field_ty).to_string().replace(' ', "")
+                    compact(field_ty)
                 );
                 located_check(event.check_span, &message, "event fields are integers, floats, fixed-size arrays of them, or `#[derive(hardwire::Event)]` structs (which are Pod): derive it on your type, or change the field's type", quote!(::hardwire::__private::Pod), field_ty)
             });
@@ -165,16 +165,16 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
         None => {
             // The same tokens for both forms (the equivalence test holds them to it); only the
             // TOML form's message starts with a location.
-            let message = format!(
-                "{}event `{}` (`{}`) is not a hardwire event",
-                event.origin,
-                event.name,
-                quote!(#ty).to_string().replace(' ', "")
-            );
+            let message = format!("{}event `{}` (`{}`) is not a hardwire event", event.origin, event.name, compact(ty));
             let note = "derive it on the type: `#[derive(Clone, Copy, hardwire::Event)]` with `#[repr(C)]` on a struct of plain-data fields";
             located_check(event.check_span, &message, note, quote!(::hardwire::Event), ty)
         }
     }
+}
+
+/// `tokens` as a user would write them in a message: `[u8;4usize]`, `crate::Sensor`.
+fn compact(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
 }
 
 /// A compile-time check that `ty` implements `bound`, whose failure reads `message` (which
