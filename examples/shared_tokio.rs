@@ -5,7 +5,7 @@
 //! cargo run --release --features async --example shared_tokio
 //! ```
 
-use hardwire::{Event, RecvError};
+use hardwire::{AsyncRecvError, Event};
 
 #[derive(Clone, Copy, Debug, PartialEq, Event)]
 #[repr(C)]
@@ -37,8 +37,8 @@ async fn main() {
         loop {
             match display.recv_ticks_async().await {
                 Ok(clock::Ticks::Tick(tick)) => sum += tick.seq,
-                Err(RecvError::Closed) => return sum,
-                Err(other) => panic!("display: {other}"),
+                Err(AsyncRecvError::Closed) => return sum,
+                Err(AsyncRecvError::Lagged { .. }) => unreachable!("a backpressure topic never laps"),
             }
         }
     });

@@ -518,6 +518,26 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     self.inner.publish_async(event.into_wire()).await;
                     self.tap(event);
                 }
+
+                /// [`Publisher::publish_async`], unless `shutdown` is triggered while the topic
+                /// is full (feature `async`): the waiting task is woken by the trigger.
+                ///
+                /// # Errors
+                ///
+                /// [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered
+                /// while the ring was full.
+                pub async fn publish_async_until<E: Carries>(
+                    &mut self,
+                    event: E,
+                    shutdown: &::hardwire::Shutdown,
+                ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
+                    self.inner
+                        .publish_async_until(event.into_wire(), shutdown)
+                        .await
+                        .map_err(|_| ::hardwire::Stopped(event))?;
+                    self.tap(event);
+                    ::core::result::Result::Ok(())
+                }
             }
         }
     });
@@ -1161,6 +1181,8 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             " The next event of topic `{}` this subscriber reads, waiting asynchronously (feature `async`).",
             topic.name
         );
+        let async_until = format_ident!("recv_{}_async_until", f);
+        let async_until_doc = format!(" [`Subscriber::{async_method}`], unless `shutdown` is triggered first (feature `async`).");
         let (recv, recv_timeout, drain) =
             (format_ident!("recv_{}", f), format_ident!("recv_{}_timeout", f), format_ident!("drain_{}", f));
         let recv_doc = format!(
@@ -1236,9 +1258,27 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// # Errors
                 ///
                 /// `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async).
-                pub async fn #async_method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
+                pub async fn #async_method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::AsyncRecvError> {
                     loop {
                         let wire = self.#f.recv_async().await?;
+                        #decode
+                    }
+                }
+
+                #[doc = #async_until_doc]
+                /// A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger).
+                /// Cancel-safe.
+                ///
+                /// # Errors
+                ///
+                /// `Lagged`, `Closed` or `Shutdown`, as
+                /// [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until).
+                pub async fn #async_until(
+                    &mut self,
+                    shutdown: &::hardwire::Shutdown,
+                ) -> ::core::result::Result<#topic_camel, ::hardwire::AsyncRecvUntilError> {
+                    loop {
+                        let wire = self.#f.recv_async_until(shutdown).await?;
                         #decode
                     }
                 }
@@ -1333,6 +1373,24 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                             return;
                         } else {
                             #wait
+                        }
+                    }
+                }
+
+                ::hardwire::__private::if_async! {
+                    /// [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is
+                    /// triggered or every topic is closed and drained, awaiting a publish to any
+                    /// of its topics (or the trigger) when nothing is ready. The handler runs
+                    /// inside the task.
+                    pub async fn run_async<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
+                        while !shutdown.is_triggered() {
+                            if self.poll(handler) > 0 {
+                                continue;
+                            } else if self.closed.iter().all(|closed| *closed) {
+                                return;
+                            } else {
+                                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [#(&self.#field_names),*]).await;
+                            }
                         }
                     }
                 }

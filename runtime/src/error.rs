@@ -44,6 +44,92 @@ pub enum RecvError {
     Timeout,
 }
 
+/// Why [`Subscriber::recv_async`](crate::Subscriber::recv_async) returned no event: only
+/// what can happen while a task awaits an event with no deadline and no shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AsyncRecvError {
+    /// As [`TryRecvError::Lagged`]: `missed` events were overwritten; the next receive
+    /// continues from the oldest event still in the ring.
+    Lagged {
+        /// Events lost, exactly.
+        missed: u64,
+    },
+    /// Every publisher has been dropped and every event has been received.
+    Closed,
+}
+
+/// Why [`Subscriber::recv_async_until`](crate::Subscriber::recv_async_until) returned no
+/// event: [`AsyncRecvError`]'s cases, and the shutdown it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AsyncRecvUntilError {
+    /// As [`TryRecvError::Lagged`]: `missed` events were overwritten; the next receive
+    /// continues from the oldest event still in the ring.
+    Lagged {
+        /// Events lost, exactly.
+        missed: u64,
+    },
+    /// Every publisher has been dropped and every event has been received.
+    Closed,
+    /// The [`Shutdown`](crate::Shutdown) passed to the call was triggered.
+    Shutdown,
+}
+
+impl From<AsyncRecvError> for RecvError {
+    fn from(err: AsyncRecvError) -> Self {
+        match err {
+            AsyncRecvError::Lagged { missed } => Self::Lagged { missed },
+            AsyncRecvError::Closed => Self::Closed,
+        }
+    }
+}
+
+impl From<AsyncRecvError> for AsyncRecvUntilError {
+    fn from(err: AsyncRecvError) -> Self {
+        match err {
+            AsyncRecvError::Lagged { missed } => Self::Lagged { missed },
+            AsyncRecvError::Closed => Self::Closed,
+        }
+    }
+}
+
+impl From<AsyncRecvUntilError> for RecvError {
+    fn from(err: AsyncRecvUntilError) -> Self {
+        match err {
+            AsyncRecvUntilError::Lagged { missed } => Self::Lagged { missed },
+            AsyncRecvUntilError::Closed => Self::Closed,
+            AsyncRecvUntilError::Shutdown => Self::Shutdown,
+        }
+    }
+}
+
+impl TryRecvError {
+    /// The end of an asynchronous receive that found no event, or `None` for `Empty`,
+    /// which is not an end (the receive waits it out).
+    #[cfg(all(feature = "async", not(loom)))]
+    pub(crate) fn into_async(self) -> Option<AsyncRecvError> {
+        match self {
+            Self::Empty => None,
+            Self::Lagged { missed } => Some(AsyncRecvError::Lagged { missed }),
+            Self::Closed => Some(AsyncRecvError::Closed),
+        }
+    }
+}
+
+impl fmt::Display for AsyncRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&RecvError::from(*self), f)
+    }
+}
+
+impl fmt::Display for AsyncRecvUntilError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&RecvError::from(*self), f)
+    }
+}
+
+impl core::error::Error for AsyncRecvError {}
+impl core::error::Error for AsyncRecvUntilError {}
+
 impl From<TryRecvError> for RecvError {
     fn from(err: TryRecvError) -> Self {
         match err {

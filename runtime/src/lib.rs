@@ -95,7 +95,9 @@ mod sync;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
-pub use error::{AlreadyTaken, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError};
+pub use error::{
+    AlreadyTaken, AsyncRecvError, AsyncRecvUntilError, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError,
+};
 pub use event::{Event, TakeError, UnknownTag};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
@@ -144,6 +146,8 @@ pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus
 #[cfg(all(feature = "async", not(loom)))]
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
+#[cfg(all(feature = "async", not(loom)))]
+pub use wait::wait_any_async;
 pub use wait::{Idle, WaitStrategy, wait_any};
 #[doc(hidden)]
 pub use wait::{WaitQueue, WaitSource};

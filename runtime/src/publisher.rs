@@ -320,6 +320,37 @@ where
         .await;
     }
 
+    /// [`Publisher::publish_async`], unless `shutdown` is triggered while the ring is full:
+    /// a task awaiting room is woken by [`Shutdown::trigger`] and gets the event back.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if `shutdown` was triggered while the ring was full.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn publish_async_until(
+        &mut self,
+        event: PayloadOf<P>,
+        shutdown: &Shutdown,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        let Self { ring, next, limit, .. } = self;
+        let ring: &P::Target = ring;
+        if try_commit_one(ring, next, limit, &event) {
+            return Ok(());
+        }
+        crate::wait::asynchronous::until(&ring.control().writers, || {
+            if try_commit_one(ring, next, limit, &event) {
+                Some(Ok(()))
+            } else {
+                shutdown.is_triggered().then_some(Err(Stopped(event)))
+            }
+        })
+        .await
+    }
+
     /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
     ///
     /// # Errors
@@ -663,6 +694,31 @@ where
         // A handle of our own for the waiter, so that it does not borrow `self`.
         let ring = self.ring.clone();
         crate::wait::asynchronous::until(&ring.control().writers, || self.try_publish(event).ok()).await;
+    }
+
+    /// [`MultiPublisher::publish_async`], unless `shutdown` is triggered while the ring is
+    /// full: a task awaiting room is woken by [`Shutdown::trigger`] and gets the event back.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`] with the event if `shutdown` was triggered while the ring was full.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn publish_async_until(
+        &mut self,
+        event: PayloadOf<P>,
+        shutdown: &Shutdown,
+    ) -> Result<(), Stopped<PayloadOf<P>>> {
+        let Err(Full(event)) = self.try_publish(event) else { return Ok(()) };
+        let ring = self.ring.clone();
+        crate::wait::asynchronous::until(&ring.control().writers, || match self.try_publish(event) {
+            Ok(()) => Some(Ok(())),
+            Err(Full(event)) => shutdown.is_triggered().then_some(Err(Stopped(event))),
+        })
+        .await
     }
 
     fn claim_when_room(

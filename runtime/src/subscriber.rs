@@ -7,6 +7,8 @@
 
 use core::ops::Deref;
 
+#[cfg(all(feature = "async", not(loom)))]
+use crate::error::{AsyncRecvError, AsyncRecvUntilError};
 use crate::error::{RecvError, SubscribeError, TryRecvError};
 use crate::mutant;
 use crate::ring::{self, AnyRing, Overflow, Record};
@@ -370,7 +372,7 @@ where
     /// ```
     /// # futures_executor::block_on(async {
     /// use std::sync::Arc;
-    /// use hardwire_runtime::{RecvError, Ring};
+    /// use hardwire_runtime::{AsyncRecvError, Ring};
     ///
     /// let ring = Arc::new(Ring::<u64, 64>::new());
     /// let mut subscriber = hardwire_runtime::Subscriber::new(ring.clone()).unwrap();
@@ -382,8 +384,8 @@ where
     /// loop {
     ///     match subscriber.recv_async().await {
     ///         Ok(n) => sum += n,
-    ///         Err(RecvError::Closed) => break,
-    ///         Err(other) => panic!("{other}"),
+    ///         Err(AsyncRecvError::Closed) => break,
+    ///         Err(AsyncRecvError::Lagged { missed }) => panic!("lost {missed}"),
     ///     }
     /// }
     /// assert_eq!(sum, 6);
@@ -393,17 +395,57 @@ where
     ///
     /// # Errors
     ///
-    /// [`RecvError::Lagged`] as in [`Subscriber::try_recv`], or [`RecvError::Closed`].
+    /// [`AsyncRecvError::Lagged`] as in [`Subscriber::try_recv`], or
+    /// [`AsyncRecvError::Closed`].
     #[cfg(all(feature = "async", not(loom)))]
-    pub async fn recv_async(&mut self) -> Result<PayloadOf<P>, RecvError> {
+    pub async fn recv_async(&mut self) -> Result<PayloadOf<P>, AsyncRecvError> {
         let ring = &*self.ring;
         let reader = &mut self.reader;
-        let done = crate::wait::asynchronous::until(&ring.control().readers, || match reader.try_recv(ring) {
-            Err(TryRecvError::Empty) => None,
-            done => Some(done),
+        crate::wait::asynchronous::until(&ring.control().readers, || match reader.try_recv(ring) {
+            Ok(event) => Some(Ok(event)),
+            Err(err) => err.into_async().map(Err),
         })
-        .await;
-        done.map_err(RecvError::from)
+        .await
+    }
+
+    /// [`Subscriber::recv_async`], unless `shutdown` is triggered first: a task awaiting
+    /// here is woken by [`Shutdown::trigger`] and returns
+    /// [`AsyncRecvUntilError::Shutdown`]. An event that is ready is returned even after
+    /// the trigger, as [`Subscriber::recv_until`] does. Cancel-safe.
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// use std::sync::Arc;
+    /// use hardwire_runtime::{AsyncRecvUntilError, Ring, Shutdown};
+    ///
+    /// let ring = Arc::new(Ring::<u64, 64>::new());
+    /// let _publisher = ring.publisher().unwrap(); // open, but nothing is published
+    /// let mut subscriber = hardwire_runtime::Subscriber::new(ring.clone()).unwrap();
+    /// let stop = Arc::new(Shutdown::new());
+    /// let trigger = stop.clone();
+    /// let stopper = std::thread::spawn(move || trigger.trigger());
+    /// assert_eq!(subscriber.recv_async_until(&stop).await, Err(AsyncRecvUntilError::Shutdown));
+    /// stopper.join().unwrap();
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::recv_async`], and [`AsyncRecvUntilError::Shutdown`].
+    #[cfg(all(feature = "async", not(loom)))]
+    pub async fn recv_async_until(&mut self, shutdown: &Shutdown) -> Result<PayloadOf<P>, AsyncRecvUntilError> {
+        let ring = &*self.ring;
+        let reader = &mut self.reader;
+        // `Shutdown::trigger` wakes every async waiter (wait.rs, `asynchronous`), after
+        // which this attempt sees the flag.
+        crate::wait::asynchronous::until(&ring.control().readers, || match reader.try_recv(ring) {
+            Ok(event) => Some(Ok(event)),
+            Err(err) => match err.into_async() {
+                Some(end) => Some(Err(end.into())),
+                None => shutdown.is_triggered().then_some(Err(AsyncRecvUntilError::Shutdown)),
+            },
+        })
+        .await
     }
 
     /// This subscriber as a [`Stream`](futures_core::Stream) of its events, which ends when

@@ -251,6 +251,39 @@ pub fn wait_any(strategy: WaitStrategy, shutdown: Option<&Shutdown>, sources: &[
     }
 }
 
+/// Waits asynchronously until any of `sources` may have an event (or be closed), or
+/// `shutdown` is triggered (then `false`): the async form of [`wait_any`], for the
+/// `run_async` loops of generated subscribers. The task is woken by a publish to any of the
+/// sources' rings or by [`Shutdown::trigger`]; nothing polls. Cancel-safe.
+///
+/// ```
+/// # futures_executor::block_on(async {
+/// use hardwire_runtime::{Ring, Shutdown, wait_any_async};
+///
+/// let (a, b) = (Ring::<u32, 8>::new(), Ring::<u32, 8>::new());
+/// let (sub_a, sub_b) = (a.subscribe().unwrap(), b.subscribe().unwrap());
+/// let mut publisher = b.publisher().unwrap();
+/// publisher.publish(7);
+/// assert!(wait_any_async(None, [&sub_a, &sub_b]).await); // b has an event
+/// let stop = Shutdown::new();
+/// stop.trigger();
+/// let mut sub_b = sub_b;
+/// sub_b.try_recv().unwrap();
+/// let _a_open = a.publisher().unwrap();
+/// assert!(!wait_any_async(Some(&stop), [&sub_a, &sub_b]).await);
+/// # });
+/// ```
+#[cfg(all(feature = "async", not(loom)))]
+pub async fn wait_any_async<const N: usize>(
+    shutdown: Option<&Shutdown>,
+    sources: [&(dyn WaitSource + Sync); N],
+) -> bool {
+    let stopped = || shutdown.is_some_and(Shutdown::is_triggered);
+    let ready = || sources.iter().any(|source| source.may_progress());
+    asynchronous::until_any(sources.map(WaitSource::wait_queue), || ready() || stopped()).await;
+    ready() || !stopped()
+}
+
 /// Repeats `poll` until it returns `Some`, waiting with `strategy` in between, until
 /// `shutdown` is triggered or `deadline` passes.
 ///
@@ -464,6 +497,17 @@ mod parking {
 /// the entry (both take the list's lock). Either way the waiter sees the event or is woken.
 /// The cost is P2, a fence per publish (and per receive on backpressure rings), which is why
 /// it exists only with the `async` feature.
+///
+/// [`Shutdown::trigger`] is a waker too: it stores its flag, executes a `SeqCst` fence and
+/// notifies every list whose `used` flag it reads set. A waiter that stops on a shutdown
+/// sets `used` before W1 and loads the flag in W4. If W4 misses the flag, the trigger's
+/// fence follows W3 in the single order of `SeqCst` fences, so the trigger's load of
+/// `used` sees it set; and its lock of the list follows W1's (were it earlier, the
+/// trigger's fence would happen before W3), so it finds the entry.
+///
+/// A task that waits for any of several rings ([`wait_any_async`](super::wait_any_async))
+/// holds one entry per ring, each in its ring's list and counted in its ring's `parked`:
+/// the argument above holds for each ring separately.
 #[cfg(all(feature = "async", not(loom)))]
 pub(crate) mod asynchronous {
     use super::*;
@@ -653,6 +697,43 @@ pub(crate) mod asynchronous {
             }
         })
         .await
+    }
+
+    /// Waits until `ready` holds, registered on every queue of `queues`: the async form of
+    /// [`wait_any`](super::wait_any). Cancelling the future withdraws every wait.
+    pub(crate) async fn until_any<const N: usize>(queues: [&WaitQueue; N], mut ready: impl FnMut() -> bool) {
+        let mut waiting = WaitingAll { queues, waits: core::array::from_fn(|_| AsyncWait::new()) };
+        core::future::poll_fn(|cx| {
+            loop {
+                if ready() {
+                    return Poll::Ready(());
+                }
+                // Every wait is polled (so every ring's entry is registered) before the
+                // task sleeps; any `Ready` means "poll the rings again".
+                let mut again = false;
+                for (wait, queue) in waiting.waits.iter_mut().zip(waiting.queues) {
+                    again |= wait.poll_ready(queue, cx).is_ready();
+                }
+                if !again {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await;
+    }
+
+    /// The waits of [`until_any`], released on drop.
+    struct WaitingAll<'q, const N: usize> {
+        queues: [&'q WaitQueue; N],
+        waits: [AsyncWait; N],
+    }
+
+    impl<const N: usize> Drop for WaitingAll<'_, N> {
+        fn drop(&mut self) {
+            for (wait, queue) in self.waits.iter_mut().zip(self.queues) {
+                wait.release(queue);
+            }
+        }
     }
 
     /// An [`AsyncWait`] with its queue, released on drop: a future may be cancelled at any

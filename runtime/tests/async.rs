@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use hardwire_runtime::{AsyncRegistry, Backpressure, Lagged, MultiPublisher, RecvError, Ring, Subscriber};
+use hardwire_runtime::{
+    AsyncRecvError, AsyncRecvUntilError, AsyncRegistry, Backpressure, Lagged, MultiPublisher, Ring, Shutdown, Stopped,
+    Subscriber, wait_any_async,
+};
 
 /// Fails (rather than hangs) when `future` does not finish in time.
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
@@ -95,7 +98,7 @@ async fn publish_async_waits_for_room_and_loses_nothing() {
         for n in 0..EVENTS {
             assert_eq!(rx.recv_async().await, Ok(n));
         }
-        assert_eq!(rx.recv_async().await, Err(RecvError::Closed));
+        assert_eq!(rx.recv_async().await, Err(AsyncRecvError::Closed));
     })
     .await;
     producer.await.unwrap();
@@ -152,7 +155,7 @@ async fn multi_publishers_publish_async_concurrently() {
             assert_eq!(n % PER_TASK, seen[task]);
             seen[task] += 1;
         }
-        assert_eq!(rx.recv_async().await, Err(RecvError::Closed));
+        assert_eq!(rx.recv_async().await, Err(AsyncRecvError::Closed));
     })
     .await;
     for producer in producers {
@@ -175,6 +178,94 @@ async fn a_cancelled_receive_loses_no_event_and_leaves_no_waiter() {
     }
     // The cancelled waits withdrew themselves: no wake-up work is left for publishers.
     assert!(format!("{ring:?}").contains("readers: WaitQueue { parked: 0 }"), "{ring:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_stops_awaiting_receivers_and_publishers() {
+    for round in 0..200 {
+        let ring = Arc::new(Ring::<u64, 2, Backpressure>::new());
+        let lossy = Arc::new(Ring::<u64, 8>::new());
+        let mut rx = Subscriber::new(ring.clone()).unwrap();
+        let mut lossy_rx = Subscriber::new(lossy.clone()).unwrap();
+        let mut tx = MultiPublisher::new(ring.clone()).unwrap();
+        let _lossy_tx = lossy.publisher().unwrap(); // open, never published to
+        tx.publish(1);
+        tx.publish(2); // full: the next publish waits for room that never comes
+        let stop = Arc::new(Shutdown::new());
+        let publisher = tokio::spawn({
+            let stop = stop.clone();
+            async move { tx.publish_async_until(3, &stop).await }
+        });
+        let receiver = tokio::spawn({
+            let stop = stop.clone();
+            async move { lossy_rx.recv_async_until(&stop).await }
+        });
+        // Let both tasks reach their wait (most rounds), or trigger first (some rounds).
+        if round % 2 == 0 {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
+        std::thread::spawn({
+            let stop = stop.clone();
+            move || stop.trigger()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(within("stopped publisher", publisher).await.unwrap(), Err(Stopped(3)));
+        assert_eq!(within("stopped receiver", receiver).await.unwrap(), Err(AsyncRecvUntilError::Shutdown));
+        // Events that are ready are still returned after the trigger; nothing was lost.
+        assert_eq!(rx.recv_async_until(&stop).await, Ok(1));
+        assert_eq!(rx.recv_async_until(&stop).await, Ok(2));
+        assert_eq!(rx.recv_async_until(&stop).await, Err(AsyncRecvUntilError::Closed));
+        assert!(format!("{lossy:?}").contains("readers: WaitQueue { parked: 0 }"), "{lossy:?}");
+        assert!(format!("{ring:?}").contains("writers: WaitQueue { parked: 0 }"), "{ring:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_any_async_is_woken_by_either_ring_or_a_shutdown() {
+    let a = Arc::new(Ring::<u64, 8>::new());
+    let b = Arc::new(Ring::<u64, 8>::new());
+    let (mut rx_a, mut rx_b) = (Subscriber::new(a.clone()).unwrap(), Subscriber::new(b.clone()).unwrap());
+    let (mut tx_a, mut tx_b) = (a.publisher().unwrap(), b.publisher().unwrap());
+    let stop = Arc::new(Shutdown::new());
+    let received = Arc::new(AtomicU64::new(0));
+    let waiter = tokio::spawn({
+        let (stop, received) = (stop.clone(), received.clone());
+        async move {
+            let mut sum = 0;
+            while wait_any_async(Some(&stop), [&rx_a, &rx_b]).await {
+                for n in rx_a.try_recv().ok().into_iter().chain(rx_b.try_recv().ok()) {
+                    sum += n;
+                    received.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            sum
+        }
+    });
+    // Each event is published only once the waiter has received the previous one and is
+    // asleep on both rings again, so every event needs a wake-up, alternately from `a`
+    // and from `b`.
+    const EVENTS: u64 = 2000;
+    for n in 0..EVENTS {
+        within("wait_any_async asleep", async {
+            while received.load(Ordering::Relaxed) != n || a.waiting_subscribers() != 1 || b.waiting_subscribers() != 1
+            {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        if n % 2 == 0 { tx_a.publish(n) } else { tx_b.publish(n) }
+    }
+    within("last event", async {
+        while received.load(Ordering::Relaxed) != EVENTS {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    stop.trigger();
+    assert_eq!(within("wait_any_async stopped", waiter).await.unwrap(), EVENTS * (EVENTS - 1) / 2);
+    assert_eq!((a.waiting_subscribers(), b.waiting_subscribers()), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hardwire_runtime::{RecvError, Ring, Subscriber};
+use hardwire_runtime::{AsyncRecvError, Ring, Subscriber};
 
 /// A waker whose last drop drops a publisher (closing the ring), the shape of tokio's
 /// `send_in_waker_drop`: its drop re-enters hardwire while the receive future replaces it.
@@ -43,7 +43,7 @@ fn a_waker_whose_drop_closes_the_ring_does_not_deadlock() {
         done_tx.send(result).unwrap();
     });
     let result = done_rx.recv_timeout(Duration::from_secs(60)).expect("deadlocked in the waker's drop");
-    assert_eq!(result, Err(RecvError::Closed));
+    assert_eq!(result, Err(AsyncRecvError::Closed));
 }
 
 /// The real-thread form of loom model L6's close wake-up: an async waiter has no backstop
@@ -61,5 +61,5 @@ fn closing_the_ring_wakes_an_async_receiver() {
     }
     drop(tx);
     let result = done_rx.recv_timeout(Duration::from_secs(60)).expect("no wake-up after the ring closed in 60 s");
-    assert_eq!(result, Err(RecvError::Closed));
+    assert_eq!(result, Err(AsyncRecvError::Closed));
 }

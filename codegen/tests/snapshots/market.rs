@@ -651,7 +651,18 @@ pub mod market {
                 r" task is woken when a subscriber makes room. Dropping the future before it"]
                 #[doc = r" completes drops the event unpublished."] pub async fn
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); }
+                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
+                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
+                #[doc =
+                r" is full (feature `async`): the waiting task is woken by the trigger."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
+                #[doc = r" while the ring was full."] pub async fn publish_async_until <
+                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
+                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
+                ::hardwire::Stopped(event)) ?; self.tap(event);
+                ::core::result::Result::Ok(()) }
             }
             /// The ring this publisher publishes to.
             #[must_use]
@@ -866,6 +877,21 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H :
+                super::Momentum + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.market_data]). await; } } }
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -944,8 +970,21 @@ pub mod market {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; if let
+                < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
+                self.market_data.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } } #[doc =
+                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
+                .recv_async_until(shutdown). await ?; if let
                 ::core::result::Result::Ok(event) = < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) { return
                 ::core::result::Result::Ok(event); } } }
@@ -1131,6 +1170,21 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H :
+                super::MeanReversion + ? Sized > (& mut self, handler : & mut H, shutdown
+                : & ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.market_data]). await; } } }
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1209,8 +1263,21 @@ pub mod market {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < super::MarketData, ::hardwire::RecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; if let
+                < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
+                self.market_data.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } } #[doc =
+                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
+                .recv_async_until(shutdown). await ?; if let
                 ::core::result::Result::Ok(event) = < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) { return
                 ::core::result::Result::Ok(event); } } }
@@ -1396,6 +1463,21 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H :
+                super::TradeLog + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.market_data]). await; } } }
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1481,8 +1563,22 @@ pub mod market {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < self::MarketData, ::hardwire::RecvError > { loop { let wire = self
+                < self::MarketData, ::hardwire::AsyncRecvError > { loop { let wire = self
                 .market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
+                } #[doc =
+                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < self::MarketData,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
+                .recv_async_until(shutdown). await ?; match < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) {
                 ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
                 ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
@@ -1635,6 +1731,21 @@ pub mod market {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H : super::Gateway
+                + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.orders]). await; } } }
+            }
             /// The next event of topic `orders` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1713,9 +1824,22 @@ pub mod market {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_orders_async(& mut self) -> ::core::result::Result <
-                super::Orders, ::hardwire::RecvError > { loop { let wire = self.orders
-                .recv_async(). await ?; if let ::core::result::Result::Ok(event) = <
-                Order as ::hardwire::Event > ::from_wire(& wire) { return
+                super::Orders, ::hardwire::AsyncRecvError > { loop { let wire = self
+                .orders.recv_async(). await ?; if let ::core::result::Result::Ok(event) =
+                < Order as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Orders::Order(event)); } } } #[doc =
+                " [`Subscriber::recv_orders_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_orders_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::Orders,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.orders
+                .recv_async_until(shutdown). await ?; if let
+                ::core::result::Result::Ok(event) = < Order as ::hardwire::Event >
+                ::from_wire(& wire) { return
                 ::core::result::Result::Ok(super::Orders::Order(event)); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).

@@ -682,7 +682,18 @@ pub mod robot {
                 r" task is woken when a subscriber makes room. Dropping the future before it"]
                 #[doc = r" completes drops the event unpublished."] pub async fn
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); }
+                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
+                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
+                #[doc =
+                r" is full (feature `async`): the waiting task is woken by the trigger."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
+                #[doc = r" while the ring was full."] pub async fn publish_async_until <
+                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
+                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
+                ::hardwire::Stopped(event)) ?; self.tap(event);
+                ::core::result::Result::Ok(()) }
             }
             /// The ring this publisher publishes to.
             #[must_use]
@@ -1006,7 +1017,18 @@ pub mod robot {
                 r" task is woken when a subscriber makes room. Dropping the future before it"]
                 #[doc = r" completes drops the event unpublished."] pub async fn
                 publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); }
+                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
+                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
+                #[doc =
+                r" is full (feature `async`): the waiting task is woken by the trigger."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
+                #[doc = r" while the ring was full."] pub async fn publish_async_until <
+                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
+                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
+                ::hardwire::Stopped(event)) ?; self.tap(event);
+                ::core::result::Result::Ok(()) }
             }
             /// The ring this publisher publishes to.
             #[must_use]
@@ -1396,6 +1418,21 @@ pub mod robot {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H : super::Filter
+                + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.sensors]). await; } } }
+            }
             /// The next event of topic `sensors` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1473,10 +1510,22 @@ pub mod robot {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
-                super::Sensors, ::hardwire::RecvError > { loop { let wire = self.sensors
-                .recv_async(). await ?; if let ::core::result::Result::Ok(event) = <
-                super::Sensors as ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } }
+                super::Sensors, ::hardwire::AsyncRecvError > { loop { let wire = self
+                .sensors.recv_async(). await ?; if let ::core::result::Result::Ok(event)
+                = < super::Sensors as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(event); } } } #[doc =
+                " [`Subscriber::recv_sensors_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_sensors_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::Sensors,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.sensors
+                .recv_async_until(shutdown). await ?; if let
+                ::core::result::Result::Ok(event) = < super::Sensors as ::hardwire::Event
+                > ::from_wire(& wire) { return ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1653,6 +1702,21 @@ pub mod robot {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H : super::Planner
+                + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.obstacles]). await; } } }
+            }
             /// The next event of topic `obstacles` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1735,8 +1799,22 @@ pub mod robot {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_obstacles_async(& mut self) -> ::core::result::Result <
-                super::Obstacles, ::hardwire::RecvError > { loop { let wire = self
+                super::Obstacles, ::hardwire::AsyncRecvError > { loop { let wire = self
                 .obstacles.recv_async(). await ?; if let
+                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
+                ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
+                #[doc =
+                " [`Subscriber::recv_obstacles_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_obstacles_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::Obstacles,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.obstacles
+                .recv_async_until(shutdown). await ?; if let
                 ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
                 ::from_wire(& wire) { return
                 ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
@@ -1892,6 +1970,21 @@ pub mod robot {
                     }
                 }
             }
+            ::hardwire::__private::if_async! {
+                #[doc =
+                r" [`Subscriber::run`] in a task (feature `async`): polls until `shutdown` is"]
+                #[doc =
+                r" triggered or every topic is closed and drained, awaiting a publish to any"]
+                #[doc =
+                r" of its topics (or the trigger) when nothing is ready. The handler runs"]
+                #[doc = r" inside the task."] pub async fn run_async < H :
+                super::Actuator + ? Sized > (& mut self, handler : & mut H, shutdown : &
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
+                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
+                | * closed) { return; } else {
+                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
+                self.commands]). await; } } }
+            }
             /// The next event of topic `commands` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1974,9 +2067,23 @@ pub mod robot {
                 r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_commands_async(& mut self) -> ::core::result::Result <
-                super::Commands, ::hardwire::RecvError > { loop { let wire = self
+                super::Commands, ::hardwire::AsyncRecvError > { loop { let wire = self
                 .commands.recv_async(). await ?; if let ::core::result::Result::Ok(event)
                 = < Velocity as ::hardwire::Event > ::from_wire(& wire) { return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } } #[doc
+                =
+                " [`Subscriber::recv_commands_async`], unless `shutdown` is triggered first (feature `async`)."]
+                #[doc =
+                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
+                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
+                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
+                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
+                pub async fn recv_commands_async_until(& mut self, shutdown : &
+                ::hardwire::Shutdown,) -> ::core::result::Result < super::Commands,
+                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.commands
+                .recv_async_until(shutdown). await ?; if let
+                ::core::result::Result::Ok(event) = < Velocity as ::hardwire::Event >
+                ::from_wire(& wire) { return
                 ::core::result::Result::Ok(super::Commands::Velocity(event)); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
