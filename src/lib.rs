@@ -4,7 +4,7 @@
 
 pub use hardwire_runtime::*;
 
-pub use hardwire_macros::{Event, bus};
+pub use hardwire_macros::{Event, FieldEnum, bus};
 
 /// `#[hardwire::event_bus]` is [`macro@bus`] under the name the crate's brief uses:
 /// `use hardwire::event_bus; #[event_bus] pub mod m { .. }` and

@@ -6,7 +6,9 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
-use crate::model::{Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Size, Topology};
+use crate::model::{
+    Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Size, Topology,
+};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan::{self, Plan};
 
@@ -36,7 +38,9 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
         );
     }
     check_namespace(topology, &mut d);
-    let mut events: Vec<plan::Event> = topology.events.iter().map(|event| resolve_event(event, file, &mut d)).collect();
+    let enums: Vec<plan::Enum> = topology.enums.iter().map(|decl| resolve_enum(decl, &mut d)).collect();
+    let mut events: Vec<plan::Event> =
+        topology.events.iter().map(|event| resolve_event(event, &enums, file, &mut d)).collect();
     check_methods(topology, &mut d);
     let event_index = index_by_name(topology.events.iter().map(|e| &e.name));
     let topic_index = index_by_name(topology.topics.iter().map(|t| &t.name));
@@ -242,7 +246,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
         }
     }
     check_cycles(topology, &topics, &subscribers, &mut d);
-    d.finish(Plan { events, topics, subscribers })
+    d.finish(Plan { enums, events, topics, subscribers })
 }
 
 /// "; did you mean `X`?", or a hint to declare it.
@@ -488,6 +492,15 @@ fn check_namespace(topology: &Topology, d: &mut Diagnostics) {
     let mut types: HashMap<String, Owner<'_>> = HashMap::new();
     let mut values: HashMap<String, Owner<'_>> = HashMap::new();
     let mut reported = Vec::new();
+    for decl in &topology.enums {
+        if RESERVED_TYPES.contains(&decl.name.text.as_str()) {
+            d.error(
+                &decl.name.loc,
+                format!("`{}` is a name the generated bus uses itself; rename the enum", decl.name.text),
+            );
+        }
+        claim(&mut types, decl.name.text.clone(), Owner { kind: "enum", name: &decl.name }, &mut reported, d);
+    }
     for event in &topology.events {
         if RESERVED_TYPES.contains(&event.name.text.as_str()) {
             d.error(
@@ -555,7 +568,68 @@ fn check_methods(topology: &Topology, d: &mut Diagnostics) {
     }
 }
 
-fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics) -> plan::Event {
+/// `[enums.Name]`: variants named and numbered, each discriminant in range and used once.
+fn resolve_enum(decl: &EnumDecl, d: &mut Diagnostics) -> plan::Enum {
+    let name = &decl.name.text;
+    let max = match decl.repr.value.as_str() {
+        "u8" => i64::from(u8::MAX),
+        "u16" => i64::from(u16::MAX),
+        _ => i64::from(u32::MAX),
+    };
+    let mut variants: Vec<(Ident, u32)> = Vec::with_capacity(decl.variants.len());
+    let mut seen: Vec<(&str, i64)> = Vec::with_capacity(decl.variants.len());
+    for (index, (variant, value)) in decl.variants.iter().enumerate() {
+        if let Err(why) = crate::names::check_identifier(&variant.text) {
+            d.error(
+                &variant.loc,
+                format!("variant of enum `{name}`: {}", crate::names::describe_bad_name(&variant.text, why)),
+            );
+            continue;
+        }
+        if seen.iter().any(|(other, _)| *other == variant.text) {
+            d.error(&variant.loc, format!("variant `{}` is listed twice in enum `{name}`", variant.text));
+            continue;
+        }
+        let (discriminant, loc) = match value {
+            Some(setting) => (setting.value, &setting.loc),
+            None => (i64::try_from(index).unwrap_or(i64::MAX), &variant.loc),
+        };
+        if !(0..=max).contains(&discriminant) {
+            d.error(
+                loc,
+                format!(
+                    "variant `{}` of enum `{name}` has value {discriminant}, outside `{}` (0..={max}); change the value or widen `repr`",
+                    variant.text, decl.repr.value
+                ),
+            );
+            continue;
+        }
+        if let Some((other, _)) = seen.iter().find(|(_, used)| *used == discriminant) {
+            d.error(
+                loc,
+                format!("variants `{other}` and `{}` of enum `{name}` have the same value {discriminant}; give each its own", variant.text),
+            );
+            continue;
+        }
+        seen.push((&variant.text, discriminant));
+        variants.push((ident(&variant.text), u32::try_from(discriminant).unwrap_or(u32::MAX)));
+    }
+    plan::Enum { name: ident(name), docs: decl.docs.clone(), repr: ident(&decl.repr.value), variants }
+}
+
+/// The topology's enum a field type names (a bare name such as `Side`), if any.
+fn enum_of<'e>(ty: &syn::Type, enums: &'e [plan::Enum]) -> Option<&'e plan::Enum> {
+    let syn::Type::Path(path) = ty else { return None };
+    let name = path.path.get_ident()?;
+    enums.iter().find(|e| e.name == *name)
+}
+
+/// Size and alignment of a field type: [`layout`], or the topology's enum's integer.
+fn field_layout(ty: &syn::Type, enums: &[plan::Enum]) -> Option<(usize, usize)> {
+    layout(ty).or_else(|| enum_of(ty, enums).map(|e| (e.size(), e.size())))
+}
+
+fn resolve_event(event: &EventDecl, enums: &[plan::Enum], file: Option<&TomlFile>, d: &mut Diagnostics) -> plan::Event {
     let name = &event.name.text;
     let (check_span, from_toml) = match &event.name.loc {
         Loc::Rust(span) => (*span, false),
@@ -568,12 +642,14 @@ fn resolve_event(event: &EventDecl, file: Option<&TomlFile>, d: &mut Diagnostics
     let (ty, fields) = match &event.source {
         EventSource::Rust(path) => (respan(path, place(check_span)), None),
         EventSource::Fields(fields) => {
-            let fields = pad_fields(name, fields, d)
+            let fields = pad_fields(name, fields, enums, d)
                 .into_iter()
                 .map(|(field, padding)| plan::Field {
                     name: ident(&field.name.text),
                     ty: respan(&field.ty, place(check_span)),
                     padding,
+                    enumeration: enum_of(&field.ty, enums).is_some(),
+                    layout: field_layout(&field.ty, enums),
                     origin: if padding { String::new() } else { origin(&field.loc, file) },
                 })
                 .collect();
@@ -632,11 +708,11 @@ pub(crate) fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
 /// A declared event's fields with explicit padding inserted wherever its `repr(C)` layout
 /// would have implicit padding (after a field, and at the end), so that the struct is Pod
 /// as declared: `_pad_after_<field>: [u8; N]` and `_pad_end: [u8; N]`, marked `true`. Only
-/// where every field's layout is known ([`layout`]); otherwise the fields are returned as
+/// where every field's layout is known ([`field_layout`]); otherwise the fields are returned as
 /// they are, and the derive's compile-time padding check speaks instead.
-fn pad_fields(event: &str, fields: &[FieldDecl], d: &mut Diagnostics) -> Vec<(FieldDecl, bool)> {
+fn pad_fields(event: &str, fields: &[FieldDecl], enums: &[plan::Enum], d: &mut Diagnostics) -> Vec<(FieldDecl, bool)> {
     let mut out: Vec<(FieldDecl, bool)> = Vec::with_capacity(fields.len());
-    let Some(layouts) = fields.iter().map(|f| layout(&f.ty)).collect::<Option<Vec<_>>>() else {
+    let Some(layouts) = fields.iter().map(|f| field_layout(&f.ty, enums)).collect::<Option<Vec<_>>>() else {
         return fields.iter().map(|f| (f.clone(), false)).collect();
     };
     let pad = |after: &FieldDecl, name: String, bytes: usize| {

@@ -47,6 +47,7 @@ pub fn emit(plan: &Plan, module: &Module) -> TokenStream {
             const _: &[u8] = ::core::include_bytes!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #path));
         }
     });
+    let enums = plan.enums.iter().map(|e| emit_enum(e, topology_file.as_deref()));
     let events = plan.events.iter().map(|event| emit_event(event, topology_file.as_deref()));
     let topic_enum = emit_topic_enum(plan);
     let topics = (0..plan.topics.len()).map(|t| emit_topic(plan, t));
@@ -58,6 +59,7 @@ pub fn emit(plan: &Plan, module: &Module) -> TokenStream {
         #vis mod #ident {
             #(#items)*
             #rebuild
+            #(#enums)*
             #(#events)*
             #topic_enum
             #(#topics)*
@@ -112,6 +114,30 @@ fn settings(topic: &Topic) -> String {
     }
 }
 
+/// A TOML `[enums.Name]`: a C-like enum deriving `FieldEnum`, `Default` its first variant.
+fn emit_enum(e: &crate::plan::Enum, file: Option<&str>) -> TokenStream {
+    let (name, repr) = (&e.name, &e.repr);
+    let origin = match file {
+        Some(file) => format!("Enum `{name}`, declared in `{file}`: a field type of its events, `{repr}` on the wire."),
+        None => format!("Enum `{name}`: a field type of its events, `{repr}` on the wire."),
+    };
+    let docs = if e.docs.is_empty() { doc(&origin) } else { docs(&e.docs) };
+    let variants = e.variants.iter().enumerate().map(|(i, (variant, value))| {
+        let value = proc_macro2::Literal::u32_unsuffixed(*value);
+        let line = format!(" `{variant}` = {value}{}.", if i == 0 { " (the default)" } else { "" });
+        let default = (i == 0).then(|| quote!(#[default]));
+        quote!(#[doc = #line] #default #variant = #value)
+    });
+    quote! {
+        #docs
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, ::hardwire::FieldEnum)]
+        #[repr(#repr)]
+        pub enum #name {
+            #(#variants,)*
+        }
+    }
+}
+
 fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
     let ty = &event.ty;
     match &event.fields {
@@ -123,19 +149,49 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
             let docs = if event.docs.is_empty() { doc(&origin) } else { docs(&event.docs) };
             let names = fields.iter().map(|field| &field.name);
             let types = fields.iter().map(|field| &field.ty);
+            let marks = fields.iter().map(|field| field.enumeration.then(|| quote!(#[event(enum)])));
             let field_docs = fields.iter().map(|field| {
                 let (name, ty) = (&field.name, &field.ty);
                 let ty = compact(ty);
                 let line = if field.padding {
                     format!(" Padding hardwire inserted (`{name}: {ty}`) so the struct has none implicitly; zero, as `Default` leaves it.")
+                } else if field.enumeration {
+                    format!(" `{name}: {ty}`, as declared (an enum: its integer on the wire, checked on receipt).")
                 } else {
                     format!(" `{name}: {ty}`, as declared.")
                 };
                 quote!(#[doc = #line])
             });
+            let default = if fields.iter().any(|field| field.enumeration) {
+                let values = fields.iter().map(|field| {
+                    let name = &field.name;
+                    if field.enumeration {
+                        quote!(#name: ::core::default::Default::default())
+                    } else {
+                        quote!(#name: ::hardwire::__private::Zeroable::zeroed())
+                    }
+                });
+                quote! {
+                    impl ::core::default::Default for #ty {
+                        /// Every field zero (padding included), every enum its first variant.
+                        fn default() -> Self {
+                            Self { #(#values,)* }
+                        }
+                    }
+                }
+            } else {
+                quote! {
+                    impl ::core::default::Default for #ty {
+                        /// Every field zero (padding included).
+                        fn default() -> Self {
+                            ::hardwire::__private::Zeroable::zeroed()
+                        }
+                    }
+                }
+            };
             // A field type only the compiler can judge gets a check whose message names the
             // TOML line (besides the derive's own error at the attribute).
-            let located = fields.iter().filter(|f| !f.origin.is_empty() && crate::check::layout(&f.ty).is_none()).map(|f| {
+            let located = fields.iter().filter(|f| !f.origin.is_empty() && f.layout.is_none()).map(|f| {
                 let (name, field_ty) = (&f.name, &f.ty);
                 let message = format!(
                     "{}field `{name}` of event `{}` has type `{}`, which is not plain old data (`bytemuck::Pod`)",
@@ -143,7 +199,7 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                     event.name,
                     compact(field_ty)
                 );
-                located_check(event.check_span, &message, "event fields are integers, floats, fixed-size arrays of them, or `#[derive(hardwire::Event)]` structs (which are Pod): derive it on your type, or change the field's type", quote!(::hardwire::__private::Pod), field_ty)
+                located_check(event.check_span, &message, "event fields are integers, floats, fixed-size arrays of them, or `#[derive(hardwire::Event)]` structs (which are Pod): derive it on your type, or change the field's type; a C-like enum is declared in the topology as `[enums.Name]`", quote!(::hardwire::__private::Pod), field_ty)
             });
             quote! {
                 #(#located)*
@@ -151,15 +207,10 @@ fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
                 #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
                 #[repr(C)]
                 pub struct #ty {
-                    #(#field_docs pub #names: #types,)*
+                    #(#field_docs #marks pub #names: #types,)*
                 }
 
-                impl ::core::default::Default for #ty {
-                    /// Every field zero (padding included).
-                    fn default() -> Self {
-                        ::hardwire::__private::Zeroable::zeroed()
-                    }
-                }
+                #default
             }
         }
         None => {
@@ -708,6 +759,15 @@ fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
                     self.tap(event);
                 }
 
+                /// Publishes a wire value as it is, for bytes that come from outside a typed
+                /// publisher (another process, the network, tests); taps are not called.
+                /// Subscribers decode it checked: a value that is no event of this topic is
+                /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+                #[doc(hidden)]
+                pub fn __publish_wire(&mut self, wire: Wire) {
+                    self.inner.publish(wire);
+                }
+
                 /// Publishes every event of `events`, in order.
                 #[inline]
                 pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
@@ -993,6 +1053,15 @@ fn emit_handler(plan: &Plan, s: usize) -> TokenStream {
             fn on_lagged(&mut self, topic: Topic, missed: u64) {
                 let _ = (topic, missed);
             }
+
+            /// Called for an event of `topic` that did not decode (counted in the handle's
+            /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+            /// that no variant has, which only bytes from outside a typed publisher can
+            /// hold. Does nothing unless overridden.
+            #[inline]
+            fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+                let _ = (topic, error);
+            }
         }
     }
 }
@@ -1065,6 +1134,9 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             }
         }
     });
+    // A subscriber given only some of a topic's events receives an enum of exactly those,
+    // declared in its own module under the topic enum's name.
+    let narrowed = |sub: &crate::plan::Subscription| sub.events.len() < plan.topics[sub.topic].events.len();
     let polls = reads.iter().enumerate().map(|(i, sub)| {
         let topic = &plan.topics[sub.topic];
         let (f, topic_camel) = (field(sub.topic), &topic.camel);
@@ -1073,8 +1145,12 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             let e = topic.events[0];
             let (ty, method) = (nested(&plan.events[e].ty), &plan.events[e].method);
             quote! {
-                if let ::core::result::Result::Ok(event) = <#ty as ::hardwire::Event>::from_wire(&wire) {
-                    handler.#method(&event #out_arg);
+                match <#ty as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => handler.#method(&event #out_arg),
+                    ::core::result::Result::Err(error) => {
+                        self.#f.__reject();
+                        handler.on_invalid(super::Topic::#topic_camel, error);
+                    }
                 }
             }
         } else {
@@ -1082,10 +1158,16 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
                 quote!(::core::result::Result::Ok(super::#topic_camel::#ident(event)) => handler.#method(&event #out_arg),)
             });
+            // Events of the topic this subscriber is not given.
+            let others = narrowed(sub).then(|| quote!(::core::result::Result::Ok(_) => {}));
             quote! {
                 match <super::#topic_camel as ::hardwire::Event>::from_wire(&wire) {
                     #(#arms)*
-                    _ => {}
+                    ::core::result::Result::Err(error) => {
+                        self.#f.__reject();
+                        handler.on_invalid(super::Topic::#topic_camel, error);
+                    }
+                    #others
                 }
             }
         };
@@ -1117,9 +1199,6 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         quote!(::hardwire::wait_any(self.strategy, ::core::option::Option::Some(shutdown), &[#(&self.#field_names),*]);)
     };
     let departs = field_names.iter().map(|f| quote!(self.#f.__depart(self.leaving);));
-    // A subscriber given only some of a topic's events receives an enum of exactly those,
-    // declared in its own module under the topic enum's name.
-    let narrowed = |sub: &crate::plan::Subscription| sub.events.len() < plan.topics[sub.topic].events.len();
     let narrowed_enums = reads.iter().filter(|sub| narrowed(sub)).map(|sub| {
         let topic = &plan.topics[sub.topic];
         let camel = &topic.camel;
@@ -1155,8 +1234,9 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             let e = topic.events[0];
             let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
             quote! {
-                if let ::core::result::Result::Ok(event) = <#ty as ::hardwire::Event>::from_wire(&wire) {
-                    return ::core::result::Result::Ok(super::#camel::#ident(event));
+                match <#ty as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => return ::core::result::Result::Ok(super::#camel::#ident(event)),
+                    ::core::result::Result::Err(_) => self.#f.__reject(),
                 }
             }
         } else if narrowed(sub) {
@@ -1166,13 +1246,15 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                     #(::core::result::Result::Ok(super::#camel::#idents(event)) => {
                         return ::core::result::Result::Ok(self::#camel::#idents(event));
                     })*
-                    _ => {}
+                    ::core::result::Result::Ok(_) => {}
+                    ::core::result::Result::Err(_) => self.#f.__reject(),
                 }
             }
         } else {
             quote! {
-                if let ::core::result::Result::Ok(event) = <super::#camel as ::hardwire::Event>::from_wire(&wire) {
-                    return ::core::result::Result::Ok(event);
+                match <super::#camel as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => return ::core::result::Result::Ok(event),
+                    ::core::result::Result::Err(_) => self.#f.__reject(),
                 }
             }
         };
@@ -1419,6 +1501,7 @@ fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                         total.lagged += stats.lagged;
                         total.skipped += stats.skipped;
                         total.torn_reads += stats.torn_reads;
+                        total.invalid += stats.invalid;
                     };
                     #(#stats)*
                     total

@@ -1,5 +1,8 @@
-//! `#[derive(Event)]`: a Pod struct becomes its own wire form; an enum gets a generated Pod
-//! wire form (a `u32` tag and the largest variant's bytes) and conversions both ways.
+//! `#[derive(Event)]`: a Pod struct becomes its own wire form; a struct with C-like enum
+//! fields (`#[event(enum)]`) gets a Pod twin holding each enum as its integer; an enum gets
+//! a generated Pod wire form (a `u32` tag and the largest variant's bytes); each with
+//! conversions both ways, decoding checked. `#[derive(FieldEnum)]`: a C-like enum such a
+//! field can hold.
 //!
 //! What the compiler alone can know is asserted in the generated code, each assertion
 //! spanned at the field it is about: every field type is Pod (`EventField`), and there is
@@ -34,9 +37,13 @@ pub fn derive(input: TokenStream) -> TokenStream {
     let expanded = match &input.data {
         Data::Struct(data) => {
             check_repr(&input, &mut d);
-            derive_struct(&input.ident, &data.fields)
+            misplaced_marks(&input.attrs, "the struct", &mut d);
+            derive_struct(&input.ident, &data.fields, &mut d)
         }
-        Data::Enum(data) => derive_enum(&input.ident, data, &mut d),
+        Data::Enum(data) => {
+            misplaced_marks(&input.attrs, "the enum", &mut d);
+            derive_enum(&input.ident, data, &mut d)
+        }
         Data::Union(data) => {
             d.push(Diagnostic::rust(
                 data.union_token.span(),
@@ -77,45 +84,110 @@ fn check_repr(input: &DeriveInput, d: &mut Diagnostics) {
     }
 }
 
-/// A field name for `offset_of!` and messages: `ts`, or `0` for tuple fields.
-fn field_names(fields: &Fields) -> Vec<(TokenStream, String, &syn::Type)> {
+/// One field of a struct (or of an enum variant's body) as the derive sees it.
+struct FieldInfo<'a> {
+    /// For `offset_of!` and field access: `ts`, or `0` for a tuple field.
+    member: TokenStream,
+    /// For messages: `ts`, or `0`.
+    name: String,
+    /// The type as declared.
+    ty: &'a syn::Type,
+    /// Marked `#[event(enum)]`: a `FieldEnum`, stored as its integer.
+    enumeration: bool,
+}
+
+impl FieldInfo<'_> {
+    /// The field's type on the wire: its own, or its enum's integer.
+    fn wire_ty(&self) -> TokenStream {
+        let ty = self.ty;
+        if self.enumeration {
+            quote_spanned! {ty.span()=> <#ty as ::hardwire::__private::WireField>::Wire }
+        } else {
+            quote!(#ty)
+        }
+    }
+}
+
+/// The fields of `fields`, with their `#[event(enum)]` marks (malformed marks reported).
+fn field_infos<'a>(fields: &'a Fields, d: &mut Diagnostics) -> Vec<FieldInfo<'a>> {
     fields
         .iter()
         .enumerate()
-        .map(|(i, field)| match &field.ident {
-            Some(ident) => (quote!(#ident), ident.to_string(), &field.ty),
-            None => {
-                let index = syn::Index::from(i);
-                (quote!(#index), i.to_string(), &field.ty)
-            }
+        .map(|(i, field)| {
+            let (member, name) = match &field.ident {
+                Some(ident) => (quote!(#ident), ident.to_string()),
+                None => {
+                    let index = syn::Index::from(i);
+                    (quote!(#index), i.to_string())
+                }
+            };
+            FieldInfo { member, name, ty: &field.ty, enumeration: enum_mark(&field.attrs, d) }
         })
         .collect()
 }
 
-/// Assertions that every field is Pod and that `ty` has no implicit padding.
-fn layout_assertions(ty: &TokenStream, what: &str, fields: &Fields) -> TokenStream {
-    let fields = field_names(fields);
-    let pod = fields.iter().map(|(_, _, field_ty)| {
-        quote_spanned! {field_ty.span()=> ::hardwire::__private::assert_event_field::<#field_ty>(); }
+/// Whether `attrs` mark a field `#[event(enum)]`; anything else inside `#[event(..)]` is
+/// reported.
+fn enum_mark(attrs: &[syn::Attribute], d: &mut Diagnostics) -> bool {
+    let mut marked = false;
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("event")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("enum") {
+                marked = true;
+                Ok(())
+            } else {
+                Err(meta
+                    .error("unknown event field option; the one option is `#[event(enum)]`, for a C-like enum field"))
+            }
+        });
+        if let Err(err) = parsed {
+            d.push(Diagnostic::rust(err.span(), err.to_string()));
+        }
+    }
+    marked
+}
+
+/// `#[event(..)]` belongs on fields; reports it on `what` (the item or a variant).
+fn misplaced_marks(attrs: &[syn::Attribute], what: &str, d: &mut Diagnostics) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("event")) {
+        d.push(Diagnostic::rust(
+            attr.span(),
+            format!("`#[event(..)]` goes on a field (`#[event(enum)] pub side: Side`), not on {what}"),
+        ));
+    }
+}
+
+/// Assertions that every field is Pod (or, marked, a `FieldEnum`) and that `ty`, whose
+/// fields are `fields` stored as [`FieldInfo::wire_ty`], has no implicit padding.
+fn layout_assertions(ty: &TokenStream, what: &str, fields: &[FieldInfo<'_>]) -> TokenStream {
+    let kinds = fields.iter().map(|field| {
+        let field_ty = field.ty;
+        if field.enumeration {
+            quote_spanned! {field_ty.span()=> ::hardwire::__private::assert_enum_field::<#field_ty>(); }
+        } else {
+            quote_spanned! {field_ty.span()=> ::hardwire::__private::assert_event_field::<#field_ty>(); }
+        }
     });
     let gaps = fields.windows(2).map(|pair| {
-        let ((prev, prev_name, prev_ty), (next, _, field_ty)) = (&pair[0], &pair[1]);
-        let after = format!("after field `{prev_name}`");
-        quote_spanned! {field_ty.span()=>
+        let (prev, next) = (&pair[0], &pair[1]);
+        let (prev_member, next_member, prev_ty) = (&prev.member, &next.member, prev.wire_ty());
+        let after = format!("after field `{}`", prev.name);
+        quote_spanned! {next.ty.span()=>
             ::hardwire::__private::padding_check!(
-                ::core::mem::offset_of!(#ty, #next)
-                    - (::core::mem::offset_of!(#ty, #prev) + ::core::mem::size_of::<#prev_ty>()),
+                ::core::mem::offset_of!(#ty, #next_member)
+                    - (::core::mem::offset_of!(#ty, #prev_member) + ::core::mem::size_of::<#prev_ty>()),
                 #what,
                 #after
             );
         }
     });
-    let tail = fields.last().map(|(last, last_name, last_ty)| {
-        let after = format!("at the end, after field `{last_name}`");
-        quote_spanned! {last_ty.span()=>
+    let tail = fields.last().map(|last| {
+        let (last_member, last_ty) = (&last.member, last.wire_ty());
+        let after = format!("at the end, after field `{}`", last.name);
+        quote_spanned! {last.ty.span()=>
             ::hardwire::__private::padding_check!(
                 ::core::mem::size_of::<#ty>()
-                    - (::core::mem::offset_of!(#ty, #last) + ::core::mem::size_of::<#last_ty>()),
+                    - (::core::mem::offset_of!(#ty, #last_member) + ::core::mem::size_of::<#last_ty>()),
                 #what,
                 #after
             );
@@ -123,10 +195,26 @@ fn layout_assertions(ty: &TokenStream, what: &str, fields: &Fields) -> TokenStre
     });
     quote! {
         const _: () = {
-            #(#pod)*
+            #(#kinds)*
         };
         #(#gaps)*
         #tail
+    }
+}
+
+/// The wire value's field `field` from the event value `source` (`self.side`, or a binding).
+fn encode_field(field: &FieldInfo<'_>, source: &TokenStream) -> TokenStream {
+    if field.enumeration { quote!(::hardwire::__private::WireField::to_wire_field(#source)) } else { quote!(#source) }
+}
+
+/// The event's field `field` from the wire value's `source`, checked: `?` returns the
+/// `WireError` of an enum value no variant has.
+fn decode_field(field: &FieldInfo<'_>, source: &TokenStream, event: &str) -> TokenStream {
+    if field.enumeration {
+        let (ty, name) = (field.ty, &field.name);
+        quote!(<#ty as ::hardwire::__private::WireField>::from_wire_field(#source, #event, #name)?)
+    } else {
+        quote!(#source)
     }
 }
 
@@ -144,10 +232,14 @@ fn pod_impls(ty: &TokenStream) -> TokenStream {
     }
 }
 
-fn derive_struct(ident: &Ident, fields: &Fields) -> TokenStream {
-    let ty = quote!(#ident);
+fn derive_struct(ident: &Ident, fields: &Fields, d: &mut Diagnostics) -> TokenStream {
     let name = ident.to_string();
-    let assertions = layout_assertions(&ty, &format!("event `{name}`"), fields);
+    let infos = field_infos(fields, d);
+    if infos.iter().any(|field| field.enumeration) {
+        return derive_struct_with_enums(ident, fields, &infos);
+    }
+    let ty = quote!(#ident);
+    let assertions = layout_assertions(&ty, &format!("event `{name}`"), &infos);
     let pod = pod_impls(&ty);
     quote! {
         #assertions
@@ -160,10 +252,67 @@ fn derive_struct(ident: &Ident, fields: &Fields) -> TokenStream {
                 *self
             }
             #[inline(always)]
-            fn from_wire(wire: &Self) -> ::core::result::Result<Self, ::hardwire::UnknownTag> {
+            fn from_wire(wire: &Self) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 ::core::result::Result::Ok(*wire)
             }
         }
+    }
+}
+
+/// A struct with `#[event(enum)]` fields is not Pod (an enum has invalid bit patterns), so
+/// its wire form is a generated twin with each enum stored as its integer, and decoding
+/// checks every such integer.
+fn derive_struct_with_enums(ident: &Ident, fields: &Fields, infos: &[FieldInfo<'_>]) -> TokenStream {
+    let name = ident.to_string();
+    let assertions = layout_assertions(&quote!(Wire), &format!("event `{name}`"), infos);
+    let pod = pod_impls(&quote!(Wire));
+    let wire_types = infos.iter().map(FieldInfo::wire_ty);
+    let definition = match fields {
+        Fields::Named(_) => {
+            let members = infos.iter().map(|field| &field.member);
+            quote!(pub struct Wire { #(#members: #wire_types,)* })
+        }
+        _ => quote!(pub struct Wire(#(#wire_types),*);),
+    };
+    let members: Vec<&TokenStream> = infos.iter().map(|field| &field.member).collect();
+    let encode = infos.iter().map(|field| {
+        let member = &field.member;
+        encode_field(field, &quote!(self.#member))
+    });
+    let decode = infos.iter().map(|field| {
+        let member = &field.member;
+        decode_field(field, &quote!(wire.#member), &name)
+    });
+    let wire_doc = format!("The wire form of event `{name}`: its fields, each C-like enum as its integer.");
+    quote! {
+        const _: () = {
+            #[doc = #wire_doc]
+            #[derive(Clone, Copy)]
+            #[repr(C)]
+            #definition
+
+            #assertions
+            #pod
+
+            impl ::core::fmt::Debug for Wire {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("Wire").field("event", &#name).finish_non_exhaustive()
+                }
+            }
+
+            impl ::hardwire::Event for #ident {
+                const NAME: &'static str = #name;
+                type Wire = Wire;
+                #[inline(always)]
+                fn to_wire(&self) -> Wire {
+                    Wire { #(#members: #encode,)* }
+                }
+                #[inline(always)]
+                fn from_wire(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                    ::core::result::Result::Ok(#ident { #(#members: #decode,)* })
+                }
+            }
+        };
     }
 }
 
@@ -185,6 +334,12 @@ fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> Toke
     }
     let mut bodies = Vec::new();
     for variant in &data.variants {
+        misplaced_marks(&variant.attrs, &format!("variant `{}`", variant.ident), d);
+        if let Fields::Unnamed(fields) = &variant.fields {
+            for field in &fields.unnamed {
+                misplaced_marks(&field.attrs, "a tuple variant's event (mark the fields of that event's struct)", d);
+            }
+        }
         if let Some((_, discriminant)) = &variant.discriminant {
             d.push(Diagnostic::rust(
                 discriminant.span(),
@@ -235,10 +390,12 @@ fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> Toke
                 });
             }
             Body::Fields(body, fields) => {
+                let named = Fields::Named((*fields).clone());
+                let infos = field_infos(&named, d);
                 let names: Vec<&Ident> = fields.named.iter().filter_map(|f| f.ident.as_ref()).collect();
-                let types = fields.named.iter().map(|f| &f.ty);
+                let types = infos.iter().map(FieldInfo::wire_ty);
                 let what = format!("variant `{v}` of event `{name}`");
-                let assertions = layout_assertions(&quote!(#body), &what, &Fields::Named((*fields).clone()));
+                let assertions = layout_assertions(&quote!(#body), &what, &infos);
                 let pod = pod_impls(&quote!(#body));
                 items.push(quote! {
                     #[derive(Clone, Copy)]
@@ -248,13 +405,22 @@ fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> Toke
                     #pod
                 });
                 sizes.push(quote! { ::core::mem::size_of::<#body>() });
+                let encoded = infos.iter().map(|field| {
+                    let member = &field.member;
+                    encode_field(field, &quote!(*#member))
+                });
+                let variant_name = format!("{name}::{v}");
+                let decoded = infos.iter().map(|field| {
+                    let member = &field.member;
+                    decode_field(field, &quote!(#member), &variant_name)
+                });
                 encode.push(quote! {
-                    #ident::#v { #(#names,)* } => Wire::new(#tag).with_body(&#body { #(#names: *#names,)* }),
+                    #ident::#v { #(#names,)* } => Wire::new(#tag).with_body(&#body { #(#names: #encoded,)* }),
                 });
                 decode.push(quote! {
                     #tag => {
                         let #body { #(#names,)* } = wire.body::<#body>();
-                        ::core::result::Result::Ok(#ident::#v { #(#names,)* })
+                        ::core::result::Result::Ok(#ident::#v { #(#names: #decoded,)* })
                     }
                 });
             }
@@ -320,10 +486,10 @@ fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> Toke
                     }
                 }
                 #[inline]
-                fn from_wire(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::UnknownTag> {
+                fn from_wire(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
                     match wire.tag {
                         #(#decode)*
-                        tag => ::core::result::Result::Err(::hardwire::UnknownTag { event: #name, tag }),
+                        tag => ::core::result::Result::Err(::hardwire::WireError::UnknownTag { event: #name, tag }),
                     }
                 }
             }

@@ -23,6 +23,7 @@ pub mod diag;
 pub mod diagnostics {}
 pub mod emit;
 pub mod event;
+pub mod field_enum;
 pub mod model;
 pub mod names;
 pub mod parse;
@@ -40,6 +41,12 @@ use crate::plan::Plan;
 #[must_use]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     event::derive(input)
+}
+
+/// Expands `#[derive(hardwire::FieldEnum)]`.
+#[must_use]
+pub fn derive_field_enum(input: TokenStream) -> TokenStream {
+    field_enum::derive(input)
 }
 
 /// Expands `#[hardwire::bus]` / `#[hardwire::bus(topology = "file.toml")]` on a module.

@@ -25,6 +25,8 @@ pub struct Setting<T> {
 /// A whole topology.
 #[derive(Clone, Debug, Default)]
 pub struct Topology {
+    /// C-like enums event fields can hold (TOML `[enums.Name]`), in declaration order.
+    pub enums: Vec<EnumDecl>,
     /// Events, in declaration order.
     pub events: Vec<EventDecl>,
     /// Topics, in declaration order.
@@ -36,6 +38,20 @@ pub struct Topology {
     pub rejected: Vec<String>,
     /// Whether any topic was declared, well-formed or not.
     pub declares_topics: bool,
+}
+
+/// `[enums.Name]`: a C-like enum the macro declares, for event fields.
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    /// The enum's name.
+    pub name: Name,
+    /// Documentation lines.
+    pub docs: Vec<String>,
+    /// `repr`: `u8` (default), `u16` or `u32`.
+    pub repr: Setting<String>,
+    /// The variants, in order, each with its discriminant if written (`{ A = 1 }`);
+    /// `["A", "B"]` numbers them from 0.
+    pub variants: Vec<(Name, Option<Setting<i64>>)>,
 }
 
 /// `[events.Name]`, or an event type named in a Rust-form topic.

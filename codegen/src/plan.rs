@@ -12,12 +12,39 @@ use crate::model::{Delivery, Overflow, Producers, Size};
 /// A validated topology.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// C-like enums the macro declares (TOML `[enums.Name]`), in declaration order.
+    pub enums: Vec<Enum>,
     /// Events, in declaration order.
     pub events: Vec<Event>,
     /// Topics, in declaration order.
     pub topics: Vec<Topic>,
     /// Subscribers, in declaration order.
     pub subscribers: Vec<Subscriber>,
+}
+
+/// A C-like enum for event fields, declared by the macro.
+#[derive(Clone, Debug)]
+pub struct Enum {
+    /// Its name.
+    pub name: Ident,
+    /// Documentation lines.
+    pub docs: Vec<String>,
+    /// `u8`, `u16` or `u32`.
+    pub repr: Ident,
+    /// Variants and their discriminants, in declaration order.
+    pub variants: Vec<(Ident, u32)>,
+}
+
+impl Enum {
+    /// Bytes of its `repr` (also its alignment).
+    #[must_use]
+    pub fn size(&self) -> usize {
+        match self.repr.to_string().as_str() {
+            "u8" => 1,
+            "u16" => 2,
+            _ => 4,
+        }
+    }
 }
 
 /// A resolved event.
@@ -53,6 +80,11 @@ pub struct Field {
     /// `true` for explicit padding the macro inserted (`[u8; N]`, always zero), so that the
     /// `repr(C)` struct has no implicit padding.
     pub padding: bool,
+    /// `true` for a field whose type is one of the topology's enums (`#[event(enum)]`).
+    pub enumeration: bool,
+    /// Size and alignment, where known without the compiler (primitives, arrays of them,
+    /// the topology's enums).
+    pub layout: Option<(usize, usize)>,
     /// `file.toml:LINE:COL: ` of its declaration (empty for inserted padding).
     pub origin: String,
 }
@@ -125,15 +157,15 @@ pub struct Subscriber {
 
 impl Plan {
     /// The size in bytes of event `e`, when the topology alone determines it: an event
-    /// declared with `fields` of primitive types and arrays of them (which `check` has
-    /// proved free of padding). `None` for `rust = ".."` events and other field types.
+    /// declared with `fields` of primitive types, arrays of them and the topology's enums
+    /// (which `check` has proved free of padding). `None` for `rust = ".."` events and other field types.
     #[must_use]
     pub fn event_size(&self, e: usize) -> Option<usize> {
         if let Some(size) = self.events[e].wire_size {
             return Some(size);
         }
         let fields = self.events[e].fields.as_ref()?;
-        fields.iter().map(|field| crate::check::layout(&field.ty).map(|(size, _)| size)).sum()
+        fields.iter().map(|field| field.layout.map(|(size, _)| size)).sum()
     }
 
     /// The size in bytes of topic `t`'s ring payload, its wire form: the event itself for a

@@ -438,3 +438,85 @@ fn a_subscriber_named_like_a_shared_bus_publisher_accessor() {
         ],
     );
 }
+
+/// A topic carrying `Reading`, whose fields use the enums under test.
+const ENUM_TAIL: &str =
+    "[events.Reading]\nfields = [\"unit: Unit\", \"value: f32\"]\n[topics.r]\nevents = [\"Reading\"]\ncapacity = 8\n";
+
+#[test]
+fn enums_are_checked() {
+    expect(
+        &format!("[enums.Unit]\nrepr = \"i8\"\nvariants = [\"C\"]\n{ENUM_TAIL}"),
+        &["t.toml:2:8: `repr` of enum `Unit` must be one of \"u8\", \"u16\" or \"u32\", found \"i8\""],
+    );
+    expect(
+        &format!("[enums.Unit]\nrepr = \"u8\"\n{ENUM_TAIL}"),
+        &[
+            "t.toml:1:8: enum `Unit` needs its variants: `variants = [\"A\", \"B\"]` (numbered from 0) or `variants = { A = 1, B = 2 }`",
+        ],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = []\n{ENUM_TAIL}"),
+        &["t.toml:2:12: enum `Unit` has no variants; list at least one"],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = \"C\"\n{ENUM_TAIL}"),
+        &[
+            "t.toml:2:12: `variants` of enum `Unit` must be an array of names or a table of names and values, found string; write `variants = [\"A\", \"B\"]` or `variants = { A = 1, B = 2 }`",
+        ],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = {{ C = 1, K = 256 }}\n{ENUM_TAIL}"),
+        &[
+            "t.toml:2:25: variant `K` of enum `Unit` has value 256, outside `u8` (0..=255); change the value or widen `repr`",
+        ],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = {{ C = 1, K = -1 }}\n{ENUM_TAIL}"),
+        &[
+            "t.toml:2:25: variant `K` of enum `Unit` has value -1, outside `u8` (0..=255); change the value or widen `repr`",
+        ],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = {{ C = 1, K = 1 }}\n{ENUM_TAIL}"),
+        &["t.toml:2:25: variants `C` and `K` of enum `Unit` have the same value 1; give each its own"],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = [\"C\", \"C\"]\n{ENUM_TAIL}"),
+        &["t.toml:2:18: variant `C` is listed twice in enum `Unit`"],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = [\"C\", \"no way\"]\n{ENUM_TAIL}"),
+        &[
+            "t.toml:2:18: variant of enum `Unit`: `no way` is not a valid Rust identifier: use ASCII letters, digits and `_`, not starting with a digit; did you mean `no_way`?",
+        ],
+    );
+    expect(
+        &format!("[enums.Unit]\nvariants = [\"C\"]\nvalues = 3\n{ENUM_TAIL}"),
+        &["t.toml:3:1: unknown key `values` in enum `Unit`; expected one of `repr`, `variants`, `doc`"],
+    );
+    expect(
+        &format!("[enums.Reading]\nvariants = [\"C\"]\n[enums.Unit]\nvariants = [\"C\"]\n{ENUM_TAIL}"),
+        &[
+            "t.toml:5:9: `Reading` is declared twice (as enum and as event); events, topics and subscribers share one namespace",
+        ],
+    );
+    expect(
+        &format!("[enums.Bus]\nvariants = [\"C\"]\n[enums.Unit]\nvariants = [\"C\"]\n{ENUM_TAIL}"),
+        &["t.toml:1:8: `Bus` is a name the generated bus uses itself; rename the enum"],
+    );
+    expect(
+        &format!("[enum.Unit]\nvariants = [\"C\"]\n{ENUM_TAIL}"),
+        &["t.toml:1:2: unknown top-level key `enum`; did you mean `enums`?"],
+    );
+}
+
+#[test]
+fn enum_fields_are_laid_out_and_padded() {
+    let toml = "[enums.Unit]\nrepr = \"u16\"\nvariants = [\"C\", \"K\"]\n[events.Reading]\nfields = [\"unit: Unit\", \"value: f32\", \"flag: Flag\"]\n[enums.Flag]\nvariants = { On = 1 }\n[topics.r]\nevents = [\"Reading\"]\ncapacity = 8\n";
+    let plan = hardwire_codegen::parse_and_validate("t.toml", toml.as_bytes()).expect("valid");
+    let fields: Vec<String> = plan.events[0].fields.as_ref().unwrap().iter().map(|f| f.name.to_string()).collect();
+    assert_eq!(fields, ["unit", "_pad_after_unit", "value", "flag", "_pad_end"]);
+    assert_eq!(plan.event_size(0), Some(12));
+    assert_eq!(plan.enums[0].variants.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [0, 1]);
+}

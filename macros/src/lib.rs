@@ -41,9 +41,44 @@ use proc_macro::TokenStream;
 /// #[repr(C)]
 /// pub struct Padded { pub side: u8, pub qty: u64 } // 7 bytes of padding after `side`
 /// ```
-#[proc_macro_derive(Event)]
+#[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     hardwire_codegen::derive_event(input.into()).into()
+}
+
+/// Derives `hardwire::FieldEnum` for a C-like enum (`#[repr(u8)]`, `#[repr(u16)]` or
+/// `#[repr(u32)]`, unit variants, explicit discriminants allowed), so that it can be a
+/// field of an event: mark the field `#[event(enum)]`.
+///
+/// On the wire the field is the enum's integer. Decoding checks it: a value no variant has
+/// (which only bytes from outside a typed publisher can hold) is refused with
+/// `WireError::InvalidEnum`, never turned into an invalid enum; a generated subscriber
+/// counts it as `invalid` and reports it to its handler's `on_invalid`.
+///
+/// ```
+/// use hardwire::{Event, FieldEnum, WireError};
+///
+/// #[derive(FieldEnum, Clone, Copy, Debug, PartialEq)]
+/// #[repr(u8)]
+/// pub enum Side { Buy = 1, Sell = 2 }
+///
+/// #[derive(Event, Clone, Copy, Debug, PartialEq)]
+/// #[repr(C)]
+/// pub struct Fill { pub price: f64, pub qty: u32, #[event(enum)] pub side: Side, pub _pad: [u8; 3] }
+///
+/// let fill = Fill { price: 10.5, qty: 3, side: Side::Sell, _pad: [0; 3] };
+/// let mut wire = fill.to_wire();
+/// assert_eq!(Fill::from_wire(&wire), Ok(fill));
+/// // Bytes from elsewhere: 7 is no `Side`. Decoding refuses it.
+/// bytemuck::bytes_of_mut(&mut wire)[12] = 7;
+/// assert_eq!(
+///     Fill::from_wire(&wire),
+///     Err(WireError::InvalidEnum { event: "Fill", field: "side", enumeration: "Side", value: 7 })
+/// );
+/// ```
+#[proc_macro_derive(FieldEnum)]
+pub fn derive_field_enum(input: TokenStream) -> TokenStream {
+    hardwire_codegen::derive_field_enum(input.into()).into()
 }
 
 /// Generates a bus from the topics and subscribers declared in the module, or from a TOML

@@ -18,7 +18,7 @@
 
 use core::fmt;
 
-use crate::event::{Event, UnknownTag};
+use crate::event::{Event, WireError};
 
 /// A byte string of at most `N` bytes, stored inline: a `u32` length, 4 reserved bytes and
 /// `[u8; N]`. Plain data, so it travels through rings like any event. Implemented for the
@@ -233,7 +233,7 @@ macro_rules! size_classes {
             }
 
             #[inline(always)]
-            fn from_wire(wire: &Self) -> Result<Self, UnknownTag> {
+            fn from_wire(wire: &Self) -> Result<Self, WireError> {
                 Ok(*wire)
             }
         }

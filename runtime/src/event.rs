@@ -11,6 +11,10 @@ use crate::sync::{AtomicU32, Ordering, const_fn_unless_loom};
 ///
 /// * on a `#[repr(C)]` struct of Pod fields with no padding, `Wire` is the struct itself
 ///   and the conversions are copies;
+/// * on such a struct with C-like enum fields (marked `#[event(enum)]`, their types
+///   implementing [`FieldEnum`]), `Wire` is a generated Pod twin
+///   holding each enum as its integer, and [`Event::from_wire`] rejects a value no variant
+///   has;
 /// * on an enum, `Wire` is a generated Pod struct holding a `u32` tag and the largest
 ///   variant's bytes, and [`Event::from_wire`] rejects a tag no variant has.
 #[diagnostic::on_unimplemented(
@@ -35,27 +39,105 @@ pub trait Event: Copy + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`UnknownTag`] if the wire value carries a tag that no variant has (only possible
-    /// for enums, and only for wire values that did not come from [`Event::to_wire`]).
-    fn from_wire(wire: &Self::Wire) -> Result<Self, UnknownTag>;
+    /// [`WireError`] if the wire value holds what no value of the event has: an enum
+    /// event's tag no variant has, or a C-like enum field's value no variant has. Only
+    /// wire values that did not come from [`Event::to_wire`] can (bytes from another
+    /// process or the network, or built by hand).
+    fn from_wire(wire: &Self::Wire) -> Result<Self, WireError>;
 }
 
-/// A wire value whose tag matches no variant of the event it was decoded as.
+/// Why a wire value does not decode as its event. Never a panic, never undefined
+/// behaviour: the value is refused, and a generated subscriber counts it
+/// ([`SubscriberStats::invalid`](crate::SubscriberStats::invalid)) and reports it to its
+/// handler's `on_invalid`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct UnknownTag {
-    /// [`Event::NAME`] of the event being decoded.
-    pub event: &'static str,
-    /// The tag found.
-    pub tag: u32,
+pub enum WireError {
+    /// An enum event's tag matches none of its variants.
+    UnknownTag {
+        /// [`Event::NAME`] of the event being decoded.
+        event: &'static str,
+        /// The tag found.
+        tag: u32,
+    },
+    /// A C-like enum field holds a value none of its enum's variants has.
+    InvalidEnum {
+        /// [`Event::NAME`] of the event (or enum event variant's) being decoded.
+        event: &'static str,
+        /// The field.
+        field: &'static str,
+        /// [`FieldEnum::NAME`] of the field's enum.
+        enumeration: &'static str,
+        /// The value found.
+        value: u32,
+    },
 }
 
-impl fmt::Display for UnknownTag {
+impl fmt::Display for WireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wire value of `{}` has unknown tag {}", self.event, self.tag)
+        match self {
+            Self::UnknownTag { event, tag } => write!(f, "wire value of `{event}` has unknown tag {tag}"),
+            Self::InvalidEnum { event, field, enumeration, value } => write!(
+                f,
+                "wire value of `{event}` has {value} in field `{field}`, which no variant of `{enumeration}` has"
+            ),
+        }
     }
 }
 
-impl core::error::Error for UnknownTag {}
+impl core::error::Error for WireError {}
+
+/// A C-like enum that can be a field of an event: `#[repr(u8)]`, `#[repr(u16)]` or
+/// `#[repr(u32)]`, unit variants only. Implemented by `#[derive(hardwire::FieldEnum)]`
+/// (or by the `[enums.Name]` table of a TOML topology).
+///
+/// Implement it with the derive, which also gives the enum the (hidden) conversions an
+/// event's wire form uses.
+///
+/// An event stores the enum as its integer ([`FieldEnum::Repr`]) on the wire, so the wire
+/// form stays plain old data; decoding checks the integer with [`FieldEnum::from_repr`],
+/// so a value no variant has is refused ([`WireError::InvalidEnum`]) and can never be
+/// observed as the enum.
+pub trait FieldEnum: Copy + Send + Sync + 'static {
+    /// The enum's name as declared.
+    const NAME: &'static str;
+    /// Its `repr` integer: `u8`, `u16` or `u32`.
+    type Repr: EnumRepr;
+    /// The integer of a variant (its discriminant).
+    fn to_repr(self) -> Self::Repr;
+    /// The variant whose discriminant is `repr`, if there is one.
+    fn from_repr(repr: Self::Repr) -> Option<Self>;
+}
+
+/// The integer types a [`FieldEnum`] may be represented by. Sealed.
+pub trait EnumRepr: bytemuck::Pod + Eq + Send + Sync + sealed::Sealed {
+    /// The value, widened (for [`WireError::InvalidEnum`]).
+    fn widen(self) -> u32;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+    impl Sealed for u32 {}
+}
+
+impl EnumRepr for u8 {
+    fn widen(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl EnumRepr for u16 {
+    fn widen(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl EnumRepr for u32 {
+    fn widen(self) -> u32 {
+        self
+    }
+}
 
 /// Why a generated bus refused to hand out a handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -98,7 +98,7 @@ pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooL
 pub use error::{
     AlreadyTaken, AsyncRecvError, AsyncRecvUntilError, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError,
 };
-pub use event::{Event, TakeError, UnknownTag};
+pub use event::{EnumRepr, Event, FieldEnum, TakeError, WireError};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};
 #[cfg(feature = "async")]

@@ -124,7 +124,8 @@ pub trait SingleProducer {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an event: it is not plain old data (`bytemuck::Pod`)",
     label = "not plain old data",
-    note = "event fields are integers, floats, fixed-size arrays of them, or other `#[derive(Event)]` structs"
+    note = "event fields are integers, floats, fixed-size arrays of them, or other `#[derive(Event)]` structs",
+    note = "a C-like enum is a field too: `#[derive(hardwire::FieldEnum)]` with `#[repr(u8)]` on the enum, and `#[event(enum)]` on the field"
 )]
 pub trait EventField {}
 
@@ -132,6 +133,65 @@ impl<T: Pod> EventField for T {}
 
 /// Compiles only if `T` is plain old data; the derive calls it once per field.
 pub const fn assert_event_field<T: EventField>() {}
+
+/// A type that can be an `#[event(enum)]` field: a [`FieldEnum`](crate::FieldEnum).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an `#[event(enum)]` field: it does not implement `hardwire::FieldEnum`",
+    label = "not a field enum",
+    note = "derive it on a C-like enum: `#[derive(Clone, Copy, hardwire::FieldEnum)]` with `#[repr(u8)]`, `#[repr(u16)]` or `#[repr(u32)]`; a plain-data field needs no `#[event(enum)]`"
+)]
+pub trait EnumField {}
+
+impl<T: crate::FieldEnum> EnumField for T {}
+
+/// Compiles only if `T` is a [`FieldEnum`](crate::FieldEnum); the derive calls it once per
+/// `#[event(enum)]` field.
+pub const fn assert_enum_field<T: EnumField>() {}
+
+/// How an `#[event(enum)]` field travels: a [`FieldEnum`](crate::FieldEnum) as its integer
+/// (implemented by `#[derive(FieldEnum)]` for the enum), anything Pod as itself. The
+/// derive of an event names a marked field's wire type through this trait, so a field
+/// marked by mistake (a `u32`) gives the one error of `assert_enum_field` rather than one
+/// per use of a type that does not exist.
+pub trait WireField: Copy {
+    /// The field's type on the wire.
+    type Wire: Pod;
+    /// The wire value of `self`.
+    fn to_wire_field(self) -> Self::Wire;
+    /// The field a wire value holds, checked.
+    ///
+    /// # Errors
+    ///
+    /// [`WireError::InvalidEnum`](crate::WireError) for an enum value no variant has.
+    fn from_wire_field(wire: Self::Wire, event: &'static str, field: &'static str) -> Result<Self, crate::WireError>;
+}
+
+impl<T: Pod> WireField for T {
+    type Wire = T;
+    #[inline(always)]
+    fn to_wire_field(self) -> T {
+        self
+    }
+    #[inline(always)]
+    fn from_wire_field(wire: T, _: &'static str, _: &'static str) -> Result<T, crate::WireError> {
+        Ok(wire)
+    }
+}
+
+/// Decodes an `#[event(enum)]` field: the variant, or [`WireError::InvalidEnum`](crate::WireError).
+///
+/// # Errors
+///
+/// When `repr` is no variant's discriminant.
+#[inline(always)]
+pub fn decode_enum<E: crate::FieldEnum>(
+    repr: E::Repr,
+    event: &'static str,
+    field: &'static str,
+) -> Result<E, crate::WireError> {
+    use crate::EnumRepr as _;
+    E::from_repr(repr).ok_or(crate::WireError::InvalidEnum { event, field, enumeration: E::NAME, value: repr.widen() })
+}
 
 /// Compiles only if all-zero bytes are a valid `T`; a generated `Bus` asserts it of every
 /// field before it implements `Zeroable` itself.

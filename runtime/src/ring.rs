@@ -188,6 +188,7 @@ pub struct Record {
     pub(crate) lagged: AtomicU64,
     pub(crate) skipped: AtomicU64,
     pub(crate) torn_reads: AtomicU64,
+    pub(crate) invalid: AtomicU64,
 }
 
 impl Record {
@@ -201,6 +202,7 @@ impl Record {
                 lagged: AtomicU64::new(0),
                 skipped: AtomicU64::new(0),
                 torn_reads: AtomicU64::new(0),
+                invalid: AtomicU64::new(0),
             }
         }
     }
@@ -219,6 +221,7 @@ impl Record {
             lagged: self.lagged.load(Ordering::Relaxed),
             skipped: self.skipped.load(Ordering::Relaxed),
             torn_reads: self.torn_reads.load(Ordering::Relaxed),
+            invalid: self.invalid.load(Ordering::Relaxed),
         }
     }
 }
@@ -885,7 +888,7 @@ fn claim_record(record: &Record, tentative: u64) -> bool {
 /// Finishes registering a claimed record; returns the subscriber's first sequence.
 fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     let record = &ring.records()[index];
-    for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads] {
+    for counter in [&record.received, &record.lagged, &record.skipped, &record.torn_reads, &record.invalid] {
         counter.store(0, Ordering::Relaxed);
     }
     if <R::Overflow as Overflow>::LOSSLESS && !mutant::NO_REGISTER_HANDSHAKE {
@@ -936,6 +939,7 @@ pub(crate) fn store_counts(record: &Record, counts: &SubscriberStats) {
     record.lagged.store(counts.lagged, Ordering::Relaxed);
     record.skipped.store(counts.skipped, Ordering::Relaxed);
     record.torn_reads.store(counts.torn_reads, Ordering::Relaxed);
+    record.invalid.store(counts.invalid, Ordering::Relaxed);
 }
 
 /// Frees a subscriber's record; on a backpressure ring, wakes publishers it held back.

@@ -116,6 +116,11 @@ pub struct SubscriberStats {
     /// Reads that raced a writer, were detected by the seqlock re-check and discarded.
     /// Diagnostic: non-zero means the ring is contended, never that data was wrong.
     pub torn_reads: u64,
+    /// Events received (counted in `received` too) that did not decode as their topic's
+    /// events and were discarded: an enum event's unknown tag, or a C-like enum field
+    /// holding a value no variant has ([`WireError`](crate::WireError)). Only values that
+    /// did not come from a typed publisher can be invalid.
+    pub invalid: u64,
 }
 
 impl fmt::Display for SubscriberStats {
@@ -124,7 +129,11 @@ impl fmt::Display for SubscriberStats {
             f,
             "received {}, lagged {}, skipped {}, torn reads rejected {}",
             self.received, self.lagged, self.skipped, self.torn_reads
-        )
+        )?;
+        if self.invalid != 0 {
+            write!(f, ", invalid {}", self.invalid)?;
+        }
+        Ok(())
     }
 }
 
@@ -173,6 +182,9 @@ impl fmt::Display for SubscriberStatus {
                 }
                 if self.stats.skipped != 0 {
                     write!(f, ", skipped {}", self.stats.skipped)?;
+                }
+                if self.stats.invalid != 0 {
+                    write!(f, ", invalid {}", self.stats.invalid)?;
                 }
                 if presence == Presence::Parked { f.write_str(" (no handle held)") } else { Ok(()) }
             }

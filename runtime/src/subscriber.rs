@@ -614,6 +614,14 @@ where
         self.reader.flush(&*self.ring);
     }
 
+    /// Counts the event just received as invalid ([`SubscriberStats::invalid`]): a generated
+    /// subscriber calls it for a wire value that did not decode as its topic's events.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __reject(&mut self) {
+        self.reader.counts.invalid += 1;
+    }
+
     /// The ring this handle reads from.
     #[must_use]
     pub fn ring(&self) -> &P::Target {

@@ -25,7 +25,7 @@ fn a_lapped_subscriber_learns_exactly_what_it_missed_and_keeps_every_event_still
     // missed exactly 0..12.
     assert_eq!(subscriber.try_recv(), Err(TryRecvError::Lagged { missed: 12 }));
     assert_eq!(subscriber.drain().collect::<Vec<_>>(), (12..20).collect::<Vec<_>>());
-    assert_eq!(subscriber.stats(), SubscriberStats { received: 8, lagged: 12, skipped: 0, torn_reads: 0 });
+    assert_eq!(subscriber.stats(), SubscriberStats { received: 8, lagged: 12, skipped: 0, torn_reads: 0, invalid: 0 });
 }
 
 #[test]

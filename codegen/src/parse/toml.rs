@@ -5,12 +5,13 @@ use ::toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
 use crate::model::{
-    Delivery, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl,
-    Subscription, TopicDecl, Topology,
+    Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size,
+    SubscriberDecl, Subscription, TopicDecl, Topology,
 };
 use crate::names::{check_identifier, describe_bad_name, suggestion};
 
-const TOP_LEVEL_KEYS: &[&str] = &["events", "topics", "subscribers"];
+const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers"];
+const ENUM_KEYS: &[&str] = &["repr", "variants", "doc"];
 const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
 const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "doc"];
 const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "optional", "doc"];
@@ -31,6 +32,16 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
     for (key, value) in root.get_ref() {
         let key_loc = loc(key);
         match key.get_ref().as_ref() {
+            "enums" => {
+                let rejected = each_entry(value, "enums", "[enums.Name]", &mut d, |name, table, d| {
+                    let text = name.text.clone();
+                    match enumeration(name, table, d) {
+                        Some(decl) => topology.enums.push(decl),
+                        None => topology.rejected.push(text),
+                    }
+                });
+                topology.rejected.extend(rejected);
+            }
             "events" => {
                 let rejected = each_entry(value, "events", "[events.Name]", &mut d, |name, table, d| {
                     let text = name.text.clone();
@@ -60,7 +71,8 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
                         topology.declares_topics |= meant == "topics";
                         format!("; did you mean `{meant}`?")
                     }
-                    None => "; a topology has `[events.*]`, `[topics.*]` and `[subscribers.*]` tables".to_owned(),
+                    None => "; a topology has `[enums.*]`, `[events.*]`, `[topics.*]` and `[subscribers.*]` tables"
+                        .to_owned(),
                 };
                 d.error(&key_loc, format!("unknown top-level key `{other}`{hint}"));
             }
@@ -221,6 +233,59 @@ fn integer(value: &Value<'_>, key: &str, d: &mut Diagnostics) -> Option<i64> {
         d.error(&loc(value), format!("`{key}`: integer out of range (TOML integers are 64-bit signed)"));
     }
     parsed
+}
+
+/// `[enums.Name]`: `variants = ["A", "B"]` (numbered from 0) or `variants = { A = 1, B = 2 }`,
+/// and `repr`.
+fn enumeration(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EnumDecl> {
+    let owner = format!("enum `{}`", name.text);
+    unknown_keys(table, ENUM_KEYS, &owner, d);
+    let docs = docs(table, d);
+    let repr = match get(table, "repr") {
+        Some(value) => {
+            let text = string(value, "repr", d)?;
+            if !crate::field_enum::REPRS.contains(&text) {
+                d.error(
+                    &loc(value),
+                    format!("`repr` of {owner} must be one of \"u8\", \"u16\" or \"u32\", found \"{text}\""),
+                );
+                return None;
+            }
+            Setting { value: text.to_owned(), loc: loc(value) }
+        }
+        None => Setting { value: "u8".to_owned(), loc: name.loc.clone() },
+    };
+    let Some(value) = get(table, "variants") else {
+        d.error(
+            &name.loc,
+            format!("{owner} needs its variants: `variants = [\"A\", \"B\"]` (numbered from 0) or `variants = {{ A = 1, B = 2 }}`"),
+        );
+        return None;
+    };
+    let mut variants = Vec::new();
+    if let Some(table) = value.get_ref().as_table() {
+        for (key, value) in table {
+            let variant = Name { text: key.get_ref().to_string(), loc: loc(key) };
+            let discriminant = integer(value, &format!("variant `{}`", variant.text), d)?;
+            variants.push((variant, Some(Setting { value: discriminant, loc: loc(value) })));
+        }
+    } else if value.get_ref().as_array().is_some() {
+        variants = names(value, "variants", d)?.into_iter().map(|variant| (variant, None)).collect();
+    } else {
+        d.error(
+            &loc(value),
+            format!(
+                "`variants` of {owner} must be an array of names or a table of names and values, found {}; write `variants = [\"A\", \"B\"]` or `variants = {{ A = 1, B = 2 }}`",
+                value.get_ref().type_str()
+            ),
+        );
+        return None;
+    }
+    if variants.is_empty() {
+        d.error(&loc(value), format!("{owner} has no variants; list at least one"));
+        return None;
+    }
+    Some(EnumDecl { name, docs, repr, variants })
 }
 
 fn event(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EventDecl> {

@@ -296,6 +296,14 @@ pub mod market {
                 self.inner.publish(event.into_wire());
                 self.tap(event);
             }
+            /// Publishes a wire value as it is, for bytes that come from outside a typed
+            /// publisher (another process, the network, tests); taps are not called.
+            /// Subscribers decode it checked: a value that is no event of this topic is
+            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+            #[doc(hidden)]
+            pub fn __publish_wire(&mut self, wire: Wire) {
+                self.inner.publish(wire);
+            }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
@@ -562,6 +570,14 @@ pub mod market {
                 self.inner.publish(event.into_wire());
                 self.tap(event);
             }
+            /// Publishes a wire value as it is, for bytes that come from outside a typed
+            /// publisher (another process, the network, tests); taps are not called.
+            /// Subscribers decode it checked: a value that is no event of this topic is
+            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+            #[doc(hidden)]
+            pub fn __publish_wire(&mut self, wire: Wire) {
+                self.inner.publish(wire);
+            }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
@@ -705,6 +721,14 @@ pub mod market {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `mean_reversion`, which reads `market_data` and publishes to `orders` through `out`. Implement one method per event; a missing or extra method does not compile.
     pub trait MeanReversion {
@@ -718,6 +742,14 @@ pub mod market {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `trade_log`, which reads `market_data`. Implement one method per event; a missing or extra method does not compile.
     pub trait TradeLog {
@@ -729,6 +761,14 @@ pub mod market {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `gateway`, which reads `orders`. Implement one method per event; a missing or extra method does not compile.
     pub trait Gateway {
@@ -739,6 +779,14 @@ pub mod market {
         #[inline]
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
+        }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
         }
     }
     /// The handle of subscriber `momentum`: drains its topics into a [`Momentum`](super::Momentum) handler.
@@ -837,7 +885,10 @@ pub mod market {
                                 ::core::result::Result::Ok(
                                     super::MarketData::Quote(event),
                                 ) => handler.on_quote(&event, &mut self.outputs),
-                                _ => {}
+                                ::core::result::Result::Err(error) => {
+                                    self.market_data.__reject();
+                                    handler.on_invalid(super::Topic::MarketData, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -903,10 +954,11 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -920,10 +972,11 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -938,10 +991,11 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } }
+                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
+                as ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -971,10 +1025,11 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } } #[doc =
+                self.market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -984,10 +1039,11 @@ pub mod market {
                 pub async fn recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } }
+                .recv_async_until(shutdown). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1012,6 +1068,7 @@ pub mod market {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.market_data.stats());
                 total
@@ -1130,7 +1187,10 @@ pub mod market {
                                 ::core::result::Result::Ok(
                                     super::MarketData::Quote(event),
                                 ) => handler.on_quote(&event, &mut self.outputs),
-                                _ => {}
+                                ::core::result::Result::Err(error) => {
+                                    self.market_data.__reject();
+                                    handler.on_invalid(super::Topic::MarketData, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -1196,10 +1256,11 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -1213,10 +1274,11 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::MarketData as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -1231,10 +1293,11 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } }
+                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
+                as ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1264,10 +1327,11 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } } #[doc =
+                self.market_data.recv_async(). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1277,10 +1341,11 @@ pub mod market {
                 pub async fn recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } }
+                .recv_async_until(shutdown). await ?; match < super::MarketData as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .market_data.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1305,6 +1370,7 @@ pub mod market {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.market_data.stats());
                 total
@@ -1423,7 +1489,11 @@ pub mod market {
                                 ::core::result::Result::Ok(
                                     super::MarketData::Trade(event),
                                 ) => handler.on_trade(&event),
-                                _ => {}
+                                ::core::result::Result::Err(error) => {
+                                    self.market_data.__reject();
+                                    handler.on_invalid(super::Topic::MarketData, error);
+                                }
+                                ::core::result::Result::Ok(_) => {}
                             }
                         }
                         ::core::result::Result::Err(
@@ -1495,7 +1565,8 @@ pub mod market {
                                 self::MarketData::Trade(event),
                             );
                         }
-                        _ => {}
+                        ::core::result::Result::Ok(_) => {}
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -1515,7 +1586,8 @@ pub mod market {
                                 self::MarketData::Trade(event),
                             );
                         }
-                        _ => {}
+                        ::core::result::Result::Ok(_) => {}
+                        ::core::result::Result::Err(_) => self.market_data.__reject(),
                     }
                 }
             }
@@ -1533,8 +1605,9 @@ pub mod market {
                 wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
                 as ::hardwire::Event > ::from_wire(& wire) {
                 ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
-                }
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
+                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
+                self.market_data.__reject(), } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1567,8 +1640,9 @@ pub mod market {
                 .market_data.recv_async(). await ?; match < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) {
                 ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
-                } #[doc =
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
+                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
+                self.market_data.__reject(), } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1581,8 +1655,9 @@ pub mod market {
                 .recv_async_until(shutdown). await ?; match < super::MarketData as
                 ::hardwire::Event > ::from_wire(& wire) {
                 ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); } _ => {} } }
-                }
+                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
+                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
+                self.market_data.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1607,6 +1682,7 @@ pub mod market {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.market_data.stats());
                 total
@@ -1689,10 +1765,14 @@ pub mod market {
                     match self.orders.try_recv() {
                         ::core::result::Result::Ok(wire) => {
                             progress += 1;
-                            if let ::core::result::Result::Ok(event) = <Order as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                handler.on_order(&event);
+                            match <Order as ::hardwire::Event>::from_wire(&wire) {
+                                ::core::result::Result::Ok(event) => {
+                                    handler.on_order(&event)
+                                }
+                                ::core::result::Result::Err(error) => {
+                                    self.orders.__reject();
+                                    handler.on_invalid(super::Topic::Orders, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -1757,10 +1837,13 @@ pub mod market {
             ) -> ::core::result::Result<super::Orders, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.orders.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <Order as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(super::Orders::Order(event));
+                    match <Order as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Orders::Order(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.orders.__reject(),
                     }
                 }
             }
@@ -1774,10 +1857,13 @@ pub mod market {
             ) -> ::core::result::Result<super::Orders, ::hardwire::RecvError> {
                 loop {
                     let wire = self.orders.recv()?;
-                    if let ::core::result::Result::Ok(event) = <Order as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(super::Orders::Order(event));
+                    match <Order as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Orders::Order(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.orders.__reject(),
                     }
                 }
             }
@@ -1792,10 +1878,11 @@ pub mod market {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.orders.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < Order as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Orders::Order(event)); } } }
+                wire = self.orders.recv_timeout(left) ?; match < Order as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Orders::Order(event)),
+                ::core::result::Result::Err(_) => self.orders.__reject(), } } }
             }
             /// The events of topic `orders` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_orders(
@@ -1825,9 +1912,10 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_orders_async(& mut self) -> ::core::result::Result <
                 super::Orders, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .orders.recv_async(). await ?; if let ::core::result::Result::Ok(event) =
-                < Order as ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Orders::Order(event)); } } } #[doc =
+                .orders.recv_async(). await ?; match < Order as ::hardwire::Event >
+                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Orders::Order(event)),
+                ::core::result::Result::Err(_) => self.orders.__reject(), } } } #[doc =
                 " [`Subscriber::recv_orders_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1837,10 +1925,10 @@ pub mod market {
                 pub async fn recv_orders_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Orders,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.orders
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < Order as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Orders::Order(event)); } } }
+                .recv_async_until(shutdown). await ?; match < Order as ::hardwire::Event
+                > ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Orders::Order(event)),
+                ::core::result::Result::Err(_) => self.orders.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1865,6 +1953,7 @@ pub mod market {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.orders.stats());
                 total

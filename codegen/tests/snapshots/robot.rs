@@ -329,6 +329,14 @@ pub mod robot {
                 self.inner.publish(event.into_wire());
                 self.tap(event);
             }
+            /// Publishes a wire value as it is, for bytes that come from outside a typed
+            /// publisher (another process, the network, tests); taps are not called.
+            /// Subscribers decode it checked: a value that is no event of this topic is
+            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+            #[doc(hidden)]
+            pub fn __publish_wire(&mut self, wire: Wire) {
+                self.inner.publish(wire);
+            }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
@@ -596,6 +604,14 @@ pub mod robot {
             pub fn publish<E: Carries>(&mut self, event: E) {
                 self.inner.publish(event.into_wire());
                 self.tap(event);
+            }
+            /// Publishes a wire value as it is, for bytes that come from outside a typed
+            /// publisher (another process, the network, tests); taps are not called.
+            /// Subscribers decode it checked: a value that is no event of this topic is
+            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+            #[doc(hidden)]
+            pub fn __publish_wire(&mut self, wire: Wire) {
+                self.inner.publish(wire);
             }
             /// Publishes every event of `events`, in order.
             #[inline]
@@ -932,6 +948,14 @@ pub mod robot {
                 self.inner.publish(event.into_wire());
                 self.tap(event);
             }
+            /// Publishes a wire value as it is, for bytes that come from outside a typed
+            /// publisher (another process, the network, tests); taps are not called.
+            /// Subscribers decode it checked: a value that is no event of this topic is
+            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
+            #[doc(hidden)]
+            pub fn __publish_wire(&mut self, wire: Wire) {
+                self.inner.publish(wire);
+            }
             /// Publishes every event of `events`, in order.
             #[inline]
             pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
@@ -1241,6 +1265,14 @@ pub mod robot {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `planner`, which reads `obstacles` and publishes to `commands` through `out`. Implement one method per event; a missing or extra method does not compile.
     pub trait Planner {
@@ -1251,6 +1283,14 @@ pub mod robot {
         #[inline]
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
+        }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
         }
     }
     /// Handler of subscriber `actuator`, which reads `commands`. Implement one method per event; a missing or extra method does not compile.
@@ -1263,6 +1303,14 @@ pub mod robot {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `console`, which reads `alarms`. Implement one method per event; a missing or extra method does not compile.
     pub trait Console {
@@ -1274,6 +1322,14 @@ pub mod robot {
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
         }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
+        }
     }
     /// Handler of subscriber `black_box`, which reads `alarms`. Implement one method per event; a missing or extra method does not compile.
     pub trait BlackBox {
@@ -1284,6 +1340,14 @@ pub mod robot {
         #[inline]
         fn on_lagged(&mut self, topic: Topic, missed: u64) {
             let _ = (topic, missed);
+        }
+        /// Called for an event of `topic` that did not decode (counted in the handle's
+        /// `stats().invalid` and discarded): an enum tag or a C-like enum field value
+        /// that no variant has, which only bytes from outside a typed publisher can
+        /// hold. Does nothing unless overridden.
+        #[inline]
+        fn on_invalid(&mut self, topic: Topic, error: ::hardwire::WireError) {
+            let _ = (topic, error);
         }
     }
     /// The handle of subscriber `filter`: drains its topics into a [`Filter`](super::Filter) handler.
@@ -1379,7 +1443,10 @@ pub mod robot {
                                 ::core::result::Result::Ok(
                                     super::Sensors::Odometry(event),
                                 ) => handler.on_odometry(&event, &mut self.outputs),
-                                _ => {}
+                                ::core::result::Result::Err(error) => {
+                                    self.sensors.__reject();
+                                    handler.on_invalid(super::Topic::Sensors, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -1444,10 +1511,11 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.sensors.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::Sensors as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.sensors.__reject(),
                     }
                 }
             }
@@ -1461,10 +1529,11 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
                 loop {
                     let wire = self.sensors.recv()?;
-                    if let ::core::result::Result::Ok(event) = <super::Sensors as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(event);
+                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(event);
+                        }
+                        ::core::result::Result::Err(_) => self.sensors.__reject(),
                     }
                 }
             }
@@ -1479,9 +1548,11 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.sensors.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < super::Sensors as ::hardwire::Event
-                > ::from_wire(& wire) { return ::core::result::Result::Ok(event); } } }
+                wire = self.sensors.recv_timeout(left) ?; match < super::Sensors as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .sensors.__reject(), } } }
             }
             /// The events of topic `sensors` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_sensors(
@@ -1511,9 +1582,11 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
                 super::Sensors, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .sensors.recv_async(). await ?; if let ::core::result::Result::Ok(event)
-                = < super::Sensors as ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(event); } } } #[doc =
+                .sensors.recv_async(). await ?; match < super::Sensors as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .sensors.__reject(), } } } #[doc =
                 " [`Subscriber::recv_sensors_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1523,9 +1596,11 @@ pub mod robot {
                 pub async fn recv_sensors_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Sensors,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.sensors
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < super::Sensors as ::hardwire::Event
-                > ::from_wire(& wire) { return ::core::result::Result::Ok(event); } } }
+                .recv_async_until(shutdown). await ?; match < super::Sensors as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
+                .sensors.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1550,6 +1625,7 @@ pub mod robot {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.sensors.stats());
                 total
@@ -1659,10 +1735,14 @@ pub mod robot {
                     match self.obstacles.try_recv() {
                         ::core::result::Result::Ok(wire) => {
                             progress += 1;
-                            if let ::core::result::Result::Ok(event) = <Obstacle as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                handler.on_obstacle(&event, &mut self.outputs);
+                            match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
+                                ::core::result::Result::Ok(event) => {
+                                    handler.on_obstacle(&event, &mut self.outputs)
+                                }
+                                ::core::result::Result::Err(error) => {
+                                    self.obstacles.__reject();
+                                    handler.on_invalid(super::Topic::Obstacles, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -1728,12 +1808,13 @@ pub mod robot {
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.obstacles.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <Obstacle as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(
-                            super::Obstacles::Obstacle(event),
-                        );
+                    match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Obstacles::Obstacle(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.obstacles.__reject(),
                     }
                 }
             }
@@ -1747,12 +1828,13 @@ pub mod robot {
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::RecvError> {
                 loop {
                     let wire = self.obstacles.recv()?;
-                    if let ::core::result::Result::Ok(event) = <Obstacle as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(
-                            super::Obstacles::Obstacle(event),
-                        );
+                    match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Obstacles::Obstacle(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.obstacles.__reject(),
                     }
                 }
             }
@@ -1767,10 +1849,11 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.obstacles.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
+                wire = self.obstacles.recv_timeout(left) ?; match < Obstacle as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
+                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } }
             }
             /// The events of topic `obstacles` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_obstacles(
@@ -1800,11 +1883,11 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_obstacles_async(& mut self) -> ::core::result::Result <
                 super::Obstacles, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .obstacles.recv_async(). await ?; if let
-                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
-                #[doc =
+                .obstacles.recv_async(). await ?; match < Obstacle as ::hardwire::Event >
+                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
+                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } } #[doc
+                =
                 " [`Subscriber::recv_obstacles_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1814,10 +1897,11 @@ pub mod robot {
                 pub async fn recv_obstacles_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Obstacles,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.obstacles
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < Obstacle as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)); } } }
+                .recv_async_until(shutdown). await ?; match < Obstacle as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
+                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1842,6 +1926,7 @@ pub mod robot {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.obstacles.stats());
                 total
@@ -1928,10 +2013,14 @@ pub mod robot {
                     match self.commands.try_recv() {
                         ::core::result::Result::Ok(wire) => {
                             progress += 1;
-                            if let ::core::result::Result::Ok(event) = <Velocity as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                handler.on_velocity(&event);
+                            match <Velocity as ::hardwire::Event>::from_wire(&wire) {
+                                ::core::result::Result::Ok(event) => {
+                                    handler.on_velocity(&event)
+                                }
+                                ::core::result::Result::Err(error) => {
+                                    self.commands.__reject();
+                                    handler.on_invalid(super::Topic::Commands, error);
+                                }
                             }
                         }
                         ::core::result::Result::Err(
@@ -1996,12 +2085,13 @@ pub mod robot {
             ) -> ::core::result::Result<super::Commands, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.commands.try_recv()?;
-                    if let ::core::result::Result::Ok(event) = <Velocity as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(
-                            super::Commands::Velocity(event),
-                        );
+                    match <Velocity as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Commands::Velocity(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.commands.__reject(),
                     }
                 }
             }
@@ -2015,12 +2105,13 @@ pub mod robot {
             ) -> ::core::result::Result<super::Commands, ::hardwire::RecvError> {
                 loop {
                     let wire = self.commands.recv()?;
-                    if let ::core::result::Result::Ok(event) = <Velocity as ::hardwire::Event>::from_wire(
-                        &wire,
-                    ) {
-                        return ::core::result::Result::Ok(
-                            super::Commands::Velocity(event),
-                        );
+                    match <Velocity as ::hardwire::Event>::from_wire(&wire) {
+                        ::core::result::Result::Ok(event) => {
+                            return ::core::result::Result::Ok(
+                                super::Commands::Velocity(event),
+                            );
+                        }
+                        ::core::result::Result::Err(_) => self.commands.__reject(),
                     }
                 }
             }
@@ -2035,10 +2126,11 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.commands.recv_timeout(left) ?; if let
-                ::core::result::Result::Ok(event) = < Velocity as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } }
+                wire = self.commands.recv_timeout(left) ?; match < Velocity as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)),
+                ::core::result::Result::Err(_) => self.commands.__reject(), } } }
             }
             /// The events of topic `commands` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_commands(
@@ -2068,10 +2160,10 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_commands_async(& mut self) -> ::core::result::Result <
                 super::Commands, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .commands.recv_async(). await ?; if let ::core::result::Result::Ok(event)
-                = < Velocity as ::hardwire::Event > ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } } #[doc
-                =
+                .commands.recv_async(). await ?; match < Velocity as ::hardwire::Event >
+                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)),
+                ::core::result::Result::Err(_) => self.commands.__reject(), } } } #[doc =
                 " [`Subscriber::recv_commands_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -2081,10 +2173,11 @@ pub mod robot {
                 pub async fn recv_commands_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Commands,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.commands
-                .recv_async_until(shutdown). await ?; if let
-                ::core::result::Result::Ok(event) = < Velocity as ::hardwire::Event >
-                ::from_wire(& wire) { return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)); } } }
+                .recv_async_until(shutdown). await ?; match < Velocity as
+                ::hardwire::Event > ::from_wire(& wire) {
+                ::core::result::Result::Ok(event) => return
+                ::core::result::Result::Ok(super::Commands::Velocity(event)),
+                ::core::result::Result::Err(_) => self.commands.__reject(), } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -2109,6 +2202,7 @@ pub mod robot {
                     total.lagged += stats.lagged;
                     total.skipped += stats.skipped;
                     total.torn_reads += stats.torn_reads;
+                    total.invalid += stats.invalid;
                 };
                 add(self.commands.stats());
                 total

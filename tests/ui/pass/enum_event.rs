@@ -37,6 +37,6 @@ fn main() {
     let mut wire = Command::Stop.to_wire();
     let bytes: &mut [u8] = bytemuck::bytes_of_mut(&mut wire);
     bytes[0] = 9;
-    assert_eq!(Command::from_wire(&wire), Err(hardwire::UnknownTag { event: "Command", tag: 9 }));
+    assert_eq!(Command::from_wire(&wire), Err(hardwire::WireError::UnknownTag { event: "Command", tag: 9 }));
     assert_eq!(std::mem::size_of::<<<Command as Event>::Wire as Payload>::Words>(), 24);
 }
