@@ -82,9 +82,13 @@ fn a_file_that_cannot_be_read_is_exit_status_2() {
     assert!(stderr(&output).starts_with("error: cannot read `no/such/file.toml`"), "{}", stderr(&output));
 }
 
+#[path = "fixtures/rust_sizes.rs"]
+mod rust_sizes;
+
 #[test]
 fn footprint_is_what_the_compiler_says() {
     for (file, bytes) in [
+        ("cli/tests/fixtures/rust_sizes.rs", rust_sizes::sizes::Bus::MEMORY_BYTES),
         ("schema-examples/market.toml", market::Bus::MEMORY_BYTES),
         ("schema-examples/robot.toml", robot::Bus::MEMORY_BYTES),
         ("schema-examples/game.toml", game::Bus::MEMORY_BYTES),

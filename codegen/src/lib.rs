@@ -28,6 +28,7 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod plan;
+mod rust_layout;
 
 use std::path::Path;
 
@@ -222,6 +223,15 @@ pub fn rust_buses(label: &str, text: &str) -> Result<Vec<RustBus>, String> {
     })?;
     let mut found = Vec::new();
     collect_buses(label, &file.items, &mut found);
+    // Sizes the file determines (for `footprint`): events that are types of this file.
+    let layouts = rust_layout::layouts(&file);
+    for bus in &mut found {
+        let RustBusForm::Items(Ok(plan)) = &mut bus.form else { continue };
+        for event in plan.events.iter_mut().filter(|event| event.fields.is_none() && event.wire_size.is_none()) {
+            let name = event.ty.segments.last().map(|last| last.ident.to_string());
+            event.wire_size = name.and_then(|name| layouts.get(&name)).map(|&(size, _)| size);
+        }
+    }
     Ok(found)
 }
 

@@ -61,7 +61,9 @@ pub struct Event {
     /// `Some(fields)` for an event the macro declares, in layout order, with the padding
     /// fields it inserted.
     pub fields: Option<Vec<Field>>,
-    /// The size, when known without the compiler and without `fields` (byte payloads).
+    /// The size, when known without the compiler and without `fields`: byte payloads, and
+    /// (for the command-line tool) events a Rust file declares with a layout the file
+    /// determines.
     pub wire_size: Option<usize>,
     /// Where rustc should point if the type is not an `Event` (a `rust = "..."` event).
     pub check_span: Span,
