@@ -12,7 +12,7 @@ use syn::{Data, DeriveInput, Fields};
 use crate::diag::{Diagnostic, Diagnostics, to_compile_errors};
 
 /// The integer types a field enum may be represented by.
-pub(crate) const REPRS: [&str; 3] = ["u8", "u16", "u32"];
+pub const REPRS: [&str; 3] = ["u8", "u16", "u32"];
 
 /// Expands `#[derive(FieldEnum)]`. Never panics: bad input becomes `compile_error!`s.
 #[must_use]

@@ -92,6 +92,7 @@ pub mod slot;
 mod stats;
 mod subscriber;
 mod sync;
+mod taps;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
@@ -104,39 +105,8 @@ pub use publisher::{MultiPublisher, Publisher};
 #[cfg(feature = "async")]
 pub use registry::{Async, AsyncRegistry};
 #[cfg(feature = "std")]
-pub use registry::{HandlerGuard, HandlerId, Immediate, Kind, Registry, Taps, panic_message};
+pub use registry::{HandlerGuard, HandlerId, Immediate, Kind, Registry, panic_message};
 
-/// Without `std` there is no handler registry, so a generated bus's topics cannot be
-/// tapped: this `Taps` holds nothing and notifies no one.
-#[cfg(not(feature = "std"))]
-#[derive(Debug, Default)]
-pub struct Taps<E: 'static>(core::marker::PhantomData<fn(&E)>);
-
-#[cfg(not(feature = "std"))]
-impl<E: 'static> Taps<E> {
-    /// No taps.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self(core::marker::PhantomData)
-    }
-
-    /// Always `true`: taps need the `std` feature.
-    #[must_use]
-    #[inline(always)]
-    pub fn is_empty(&self) -> bool {
-        true
-    }
-
-    /// Calls no one (taps need the `std` feature); returns 0.
-    #[inline(always)]
-    pub fn notify(&self, _event: &E) -> usize {
-        0
-    }
-}
-
-// SAFETY: a zero-sized `PhantomData`: every (empty) bit pattern is `Taps::new()`.
-#[cfg(not(feature = "std"))]
-unsafe impl<E: 'static> bytemuck::Zeroable for Taps<E> {}
 #[cfg(not(loom))]
 pub use ring::ring_memory_bytes;
 pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
@@ -146,6 +116,7 @@ pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus
 #[cfg(all(feature = "async", not(loom)))]
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
+pub use taps::Taps;
 #[cfg(all(feature = "async", not(loom)))]
 pub use wait::wait_any_async;
 pub use wait::{Idle, WaitStrategy, wait_any};

@@ -7,14 +7,14 @@
 //! loom's atomics cannot be built in a `const` context, so constructors that are
 //! `const fn` in normal builds are plain `fn`s under loom ([`const_fn_unless_loom!`]).
 
-#[cfg(all(feature = "std", not(loom)))]
-pub(crate) use core::sync::atomic::AtomicUsize;
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
-#[cfg(all(feature = "std", loom))]
-pub(crate) use loom::sync::atomic::AtomicUsize;
+#[cfg(all(feature = "std", not(loom)))]
+pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, fence};
+#[cfg(all(feature = "std", loom))]
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicUsize};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
