@@ -44,6 +44,7 @@ pub enum RecvError {
     Timeout,
 }
 
+#[cfg(feature = "async")]
 /// Why [`Subscriber::recv_async`](crate::Subscriber::recv_async) returned no event: only
 /// what can happen while a task awaits an event with no deadline and no shutdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,6 +59,7 @@ pub enum AsyncRecvError {
     Closed,
 }
 
+#[cfg(feature = "async")]
 /// Why [`Subscriber::recv_async_until`](crate::Subscriber::recv_async_until) returned no
 /// event: [`AsyncRecvError`]'s cases, and the shutdown it was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,6 +76,7 @@ pub enum AsyncRecvUntilError {
     Shutdown,
 }
 
+#[cfg(feature = "async")]
 impl From<AsyncRecvError> for RecvError {
     fn from(err: AsyncRecvError) -> Self {
         match err {
@@ -83,6 +86,7 @@ impl From<AsyncRecvError> for RecvError {
     }
 }
 
+#[cfg(feature = "async")]
 impl From<AsyncRecvError> for AsyncRecvUntilError {
     fn from(err: AsyncRecvError) -> Self {
         match err {
@@ -92,6 +96,7 @@ impl From<AsyncRecvError> for AsyncRecvUntilError {
     }
 }
 
+#[cfg(feature = "async")]
 impl From<AsyncRecvUntilError> for RecvError {
     fn from(err: AsyncRecvUntilError) -> Self {
         match err {
@@ -115,19 +120,23 @@ impl TryRecvError {
     }
 }
 
+#[cfg(feature = "async")]
 impl fmt::Display for AsyncRecvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&RecvError::from(*self), f)
     }
 }
 
+#[cfg(feature = "async")]
 impl fmt::Display for AsyncRecvUntilError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&RecvError::from(*self), f)
     }
 }
 
+#[cfg(feature = "async")]
 impl core::error::Error for AsyncRecvError {}
+#[cfg(feature = "async")]
 impl core::error::Error for AsyncRecvUntilError {}
 
 impl From<TryRecvError> for RecvError {

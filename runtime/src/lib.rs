@@ -96,9 +96,9 @@ mod taps;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
-pub use error::{
-    AlreadyTaken, AsyncRecvError, AsyncRecvUntilError, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError,
-};
+pub use error::{AlreadyTaken, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError};
+#[cfg(feature = "async")]
+pub use error::{AsyncRecvError, AsyncRecvUntilError};
 pub use event::{EnumRepr, Event, FieldEnum, TakeError, WireError};
 pub use payload::{CACHE_LINE, Payload, Words, slot_words, used_words};
 pub use publisher::{MultiPublisher, Publisher};

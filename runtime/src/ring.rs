@@ -14,6 +14,42 @@
 //! ([`Ring::with_start_sequence`]); at and above [`SEQUENCE_LIMIT`] nothing can be
 //! published, and publishers panic rather than wrap.
 //!
+//! # Claiming
+//!
+//! Who writes which sequence, and when (the code: `Publisher::publish` and `commit_one`,
+//! `MultiPublisher::publish`/`publish_batch`/`try_publish`/`write_claimed`/
+//! `claimed_past_limit` in `publisher.rs`, [`gate_limit`] and [`has_room`] here, and
+//! `Reader::next` in `subscriber.rs`):
+//!
+//! * **A single producer** owns the sequence space: it writes `next` into its slot, then
+//!   stores `head = next + 1` (`Release`). Nothing is claimed that is not written at once.
+//! * **Multiple producers** claim first, write after. `publish` claims with
+//!   `head.fetch_add(1, Relaxed)` — the claim only has to be unique; the slot's stamp carries
+//!   the data ordering. `publish_batch` claims `count` consecutive sequences with one
+//!   compare-and-swap, so a batch is never interleaved and never claims past
+//!   [`SEQUENCE_LIMIT`]. `try_publish`, `publish_until`, `publish_timeout` and
+//!   `publish_async` on a `Backpressure` ring claim with a compare-and-swap only once the
+//!   gate has room for the sequence, so a full ring never consumes one.
+//! * **The previous lap.** Two producers can hold claims on one slot at once, one lap
+//!   apart (`seq` and `seq + CAP`), when the earlier is preempted mid-write. The slot
+//!   protocol needs one writer per slot at a time (`slot.rs`), so a producer that claimed
+//!   `seq >= start + CAP` first waits until the slot holds the committed `seq - CAP`
+//!   (an `Acquire` load of the stamp, pairing with that writer's `Release` commit); the
+//!   first lap has no previous writer. The wait is a few spins, then yields: it lasts as
+//!   long as the other producer's write. loom model L2 and the mutants `NO_LAP_WAIT` and
+//!   `RELAXED_LAP_WAIT` check it.
+//! * **Past the gate** (`Backpressure`). A `fetch_add` claim at or past the cached limit
+//!   cannot be given back (later sequences may already be claimed), so the producer waits
+//!   for room for exactly that sequence (`wait_for_room`, woken by the subscriber that
+//!   makes it), then writes. At [`SEQUENCE_LIMIT`] it instead *undoes* its claim
+//!   (`fetch_sub`) and panics, so however many producers keep trying, `head` stays within a
+//!   few of the limit and never wraps (`tests/wrap.rs`).
+//! * **Readers** never skip a claimed sequence: a slot whose stamp shows neither the
+//!   sequence nor a later one reads as not ready, so a reader waits at a claimed but
+//!   unwritten sequence even when later ones are written, which keeps per-producer order
+//!   and makes every claim delivered exactly once. [`Subscriber::pending`] counts claims
+//!   that are not yet read.
+//!
 //! # Lag recovery (`Overwrite`)
 //!
 //! A reader at `seq` that finds its slot stamped by a later sequence `by` was lapped. Every
