@@ -1,0 +1,289 @@
+//! `Bus`, `SharedBus` and `BusStats`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use crate::model::Delivery;
+use crate::plan::{Plan, Topic};
+
+/// `SharedBus`: the bus in an `Arc`, whose handles are `'static` (each holds a clone), for
+/// threads and tasks that outlive a scope. Exists when the runtime has `alloc`.
+pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
+    let subscribers = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
+        let snake = &sub.snake;
+        let line = format!(" The handle of subscriber `{}`, `'static`: see [`Bus::{snake}`].", sub.name);
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            /// As [`Bus`]'s accessor of the same name.
+            pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'static>, ::hardwire::TakeError> {
+                #snake::Subscriber::take(shared_part(self))
+            }
+        }
+    });
+    let publishers =
+        plan.topics.iter().enumerate().filter(|(_, topic)| topic.delivery == Delivery::Ring).map(|(t, topic)| {
+            let f = &topic.snake;
+            let method = format_ident!("{}_publisher", f);
+            let index = syn::Index::from(t);
+            let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
+            quote! {
+                #[doc = #line]
+                ///
+                /// # Errors
+                ///
+                /// As [`Handle::publisher`](#f::Handle::publisher).
+                pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
+                    let bus = shared_part(self);
+                    #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
+                }
+            }
+        });
+    quote! {
+        ::hardwire::__private::if_alloc! {
+            /// The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,
+            /// `tokio::spawn`): every handle taken from it is `'static` and holds a clone of
+            /// the `Arc`, and the bus is freed with the last clone or handle. Subscribers are
+            /// taken by the same names as on [`Bus`], publishers with `<topic>_publisher()`;
+            /// everything else (stats, taps, borrowed handles) is [`Bus`]'s, through `Deref`.
+            #[derive(Clone, Debug)]
+            pub struct SharedBus(::hardwire::__private::Arc<Bus>);
+
+            impl SharedBus {
+                /// A new bus, on the heap ([`Bus::new_boxed`]) and shared.
+                #[must_use]
+                pub fn new() -> Self {
+                    Self(::hardwire::__private::Arc::from(Bus::new_boxed()))
+                }
+
+                #(#subscribers)*
+
+                #(#publishers)*
+            }
+
+            /// The whole bus, as the part every handle of `bus` starts from. (A free function,
+            /// so that no name of it can meet a subscriber's accessor.)
+            fn shared_part(bus: &SharedBus) -> ::hardwire::__private::Part<'static, Bus, Bus> {
+                ::hardwire::__private::Part::owned(&bus.0)
+            }
+
+            impl ::core::default::Default for SharedBus {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            impl ::core::ops::Deref for SharedBus {
+                type Target = Bus;
+
+                fn deref(&self) -> &Bus {
+                    &self.0
+                }
+            }
+        }
+    }
+}
+
+/// The parking route of every ring of this bus (non-zero): a hash of its topic names, so
+/// unrelated buses tend to park on different shards, while the rings of one bus share one
+/// and a multi-topic subscriber can wait for all of its topics at once.
+pub(super) fn wake_route(plan: &Plan) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5; // FNV-1a
+    for byte in plan.topics.iter().flat_map(|topic| topic.name.bytes().chain([0])) {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    hash.max(1)
+}
+
+pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
+    let ring_ids: Vec<usize> = (0..plan.topics.len()).filter(|&t| plan.topics[t].delivery == Delivery::Ring).collect();
+    let rings: Vec<&Topic> = ring_ids.iter().map(|&t| &plan.topics[t]).collect();
+    let ring_fields = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(#f: #f::Ring)
+    });
+    // What `new` builds each ring with, and what `prepare` applies to a zeroed one: the same.
+    let route = wake_route(plan);
+    let ring_setups: Vec<(&Ident, usize)> =
+        ring_ids.iter().map(|&t| (&plan.topics[t].snake, plan.reserved_records(t))).collect();
+    let ring_inits = ring_setups.iter().map(|(f, reserved)| quote!(#f: #f::Ring::__for_bus(#reserved, #route)));
+    let ring_prepares = ring_setups.iter().map(|(f, reserved)| quote!(self.#f.__prepare_for_bus(#reserved, #route);));
+    let zeroable = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(::hardwire::__private::assert_zeroable::<#f::Ring>();)
+    });
+    // Every topic's taps, in one tuple (no field names that could meet a topic's).
+    let tap_types: Vec<TokenStream> = plan
+        .topics
+        .iter()
+        .map(|topic| {
+            let f = &topic.snake;
+            quote!(#f::Taps)
+        })
+        .collect();
+    let tap_zeroable = tap_types.iter().map(|ty| quote!(::hardwire::__private::assert_zeroable::<#ty>();));
+    let handles = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).count();
+    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| {
+        let f = &topic.snake;
+        let index = syn::Index::from(t);
+        match topic.delivery {
+            Delivery::Ring => {
+                let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
+                quote! {
+                    #[doc = #line]
+                    #[must_use]
+                    pub fn #f(&self) -> #f::Handle<'_> {
+                        #f::Handle::new(&self.#f, &self.taps.#index)
+                    }
+                }
+            }
+            Delivery::Inline => {
+                let line = format!(" Topic `{}` (inline): its taps, and dispatchers that call them.", topic.name);
+                quote! {
+                    #[doc = #line]
+                    #[must_use]
+                    pub fn #f(&self) -> #f::Handle<'_> {
+                        #f::Handle::new(&self.taps.#index)
+                    }
+                }
+            }
+        }
+    });
+    let subscriber_accessors = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
+        let snake = &sub.snake;
+        let line = format!(" The handle of subscriber `{}`. Taken once.", sub.name);
+        let errors = if sub.publishes.is_empty() {
+            " [`TakeError`](::hardwire::TakeError) if it was taken before."
+        } else {
+            " [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken."
+        };
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            #[doc = #errors]
+            pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'_>, ::hardwire::TakeError> {
+                #snake::Subscriber::take(::hardwire::__private::Part::borrowed(self))
+            }
+        }
+    });
+    let shared = emit_shared_bus(plan);
+    let stats_fields = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        let n = topic.subscribers.len();
+        let line = format!(" Topic `{}`.", topic.name);
+        quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
+    });
+    let stats_values = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(#f: #f::topic_stats(&self.#f))
+    });
+    let ring_count = rings.len();
+    let stats_lines = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(self.#f.summary())
+    });
+    let debug_fields = rings.iter().map(|topic| {
+        let (f, name) = (&topic.snake, &topic.name);
+        quote!(.field(#name, &self.#f))
+    });
+    quote! {
+        /// The bus: one ring per ring topic, and the handles of its publishers and
+        /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
+        pub struct Bus {
+            #(#ring_fields,)*
+            taken: [::hardwire::__private::Once; #handles],
+            taps: (#(#tap_types,)*),
+        }
+
+        impl Bus {
+            /// The bus's exact memory footprint in bytes.
+            pub const MEMORY_BYTES: usize = ::core::mem::size_of::<Self>();
+
+            /// An empty bus, with no heap: usable in a `static`.
+            #[must_use]
+            pub const fn new() -> Self {
+                Self {
+                    #(#ring_inits,)*
+                    taken: [const { ::hardwire::__private::Once::new() }; #handles],
+                    taps: (#(#tap_types::new(),)*),
+                }
+            }
+
+            ::hardwire::__private::bus_new_boxed!();
+
+            /// What `new` sets beyond all-zero bytes, applied to a zeroed bus in place:
+            /// the declared subscribers' reserved records and the rings' wake route.
+            #[allow(dead_code)] // only `new_boxed` calls it, which needs the runtime's `alloc`
+            fn prepare(&mut self) {
+                #(#ring_prepares)*
+            }
+
+            #(#accessors)*
+
+            #(#subscriber_accessors)*
+
+            /// Counters of every ring topic and of each of its subscribers.
+            #[must_use]
+            pub fn stats(&self) -> BusStats {
+                BusStats { #(#stats_values,)* }
+            }
+        }
+
+        #shared
+
+        impl ::core::default::Default for Bus {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl ::core::fmt::Debug for Bus {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Bus")#(#debug_fields)*.finish_non_exhaustive()
+            }
+        }
+
+        const _: () = {
+            #(#zeroable)*
+            #(#tap_zeroable)*
+            ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
+        };
+        /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
+        /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
+        /// makes it equal to `Bus::new()` with `prepare`).
+        unsafe impl ::hardwire::__private::Zeroable for Bus {}
+
+        /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
+        /// (no trailing newline).
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct BusStats {
+            #(#stats_fields,)*
+        }
+
+        impl BusStats {
+            /// Every ring topic's counters, in declaration order, as one type: for reports
+            /// that treat all topics alike.
+            pub fn topics(&self) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
+                let topics: [::hardwire::TopicSummary<'_>; #ring_count] = [#(#stats_lines),*];
+                topics.into_iter()
+            }
+        }
+
+        impl ::core::fmt::Display for BusStats {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                for (i, topic) in self.topics().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    ::core::write!(f, "{topic}")?;
+                }
+                ::core::result::Result::Ok(())
+            }
+        }
+    }
+}

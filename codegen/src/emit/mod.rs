@@ -1,0 +1,178 @@
+//! Code generation: [`Plan`] → the bus module's tokens.
+//!
+//! The generated module, for topics `t` (`T` in UpperCamelCase) and subscribers `s` (`S`):
+//!
+//! * events declared in TOML, as `#[derive(hardwire::Event)]` structs;
+//! * `Topic`: one variant per topic;
+//! * per topic, `T`: an enum of its events (its wire form is the ring's payload), and a
+//!   module `t` with the sealed `Carries` trait (the types `publish` accepts), and either the
+//!   ring type, `Handle` and `Publisher` (ring topics) or `Dispatcher` (inline topics);
+//! * per subscriber, the handler trait `S` (one `on_<event>` method per subscribed event),
+//!   and a module `s` with its `Subscriber` handle (and `Outputs`, for a stage);
+//! * `Bus`, owning every ring, and `BusStats`.
+//!
+//! Everything generated refers to the runtime through `::hardwire::` paths, and to the
+//! user's items through the paths they wrote (nested modules `use super::*`).
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{Attribute, Ident, Item, Visibility};
+
+use crate::model::{Delivery, Overflow, Producers};
+use crate::plan::{Plan, Topic};
+
+mod bus;
+mod event;
+mod handler;
+mod inline_topic;
+mod ring_topic;
+mod subscriber;
+mod topic;
+
+use bus::emit_bus;
+use event::{emit_enum, emit_event};
+use handler::emit_handler;
+use inline_topic::emit_inline_topic;
+use ring_topic::emit_ring_topic;
+use subscriber::emit_subscriber;
+use topic::{emit_topic, emit_topic_enum, enum_debug_and_eq};
+
+/// The module the bus is generated into.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// Its attributes (docs, `cfg`, ...).
+    pub attrs: Vec<Attribute>,
+    /// Its visibility.
+    pub vis: Visibility,
+    /// Its name.
+    pub ident: Ident,
+    /// The user's items in it, passed through.
+    pub items: Vec<Item>,
+    /// The topology file, relative to `CARGO_MANIFEST_DIR`, for a TOML-form bus.
+    pub topology_file: Option<String>,
+}
+
+/// The whole bus module.
+#[must_use]
+pub fn emit(plan: &Plan, module: &Module) -> TokenStream {
+    let Module { attrs, vis, ident, items, topology_file } = module;
+    let rebuild = topology_file.as_ref().map(|file| {
+        let path = format!("/{file}");
+        quote! {
+            // Rebuilds the crate whenever the topology file changes.
+            const _: &[u8] = ::core::include_bytes!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #path));
+        }
+    });
+    let enums = plan.enums.iter().map(|e| emit_enum(e, topology_file.as_deref()));
+    let events = plan.events.iter().map(|event| emit_event(event, topology_file.as_deref()));
+    let topic_enum = emit_topic_enum(plan);
+    let topics = (0..plan.topics.len()).map(|t| emit_topic(plan, t));
+    let handlers = (0..plan.subscribers.len()).map(|s| emit_handler(plan, s));
+    let subscribers = (0..plan.subscribers.len()).filter(|&s| plan.reads_rings(s)).map(|s| emit_subscriber(plan, s));
+    let bus = emit_bus(plan);
+    quote! {
+        #(#attrs)*
+        #vis mod #ident {
+            #(#items)*
+            #rebuild
+            #(#enums)*
+            #(#events)*
+            #topic_enum
+            #(#topics)*
+            #(#handlers)*
+            #(#subscribers)*
+            #bus
+        }
+    }
+}
+
+/// `#[doc]` attributes, one per line, each starting with a space as `///` comments do.
+pub(super) fn docs<'a>(lines: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    lines.into_iter().map(|line| doc(line)).collect()
+}
+
+pub(super) fn doc(line: &str) -> TokenStream {
+    let line = if line.is_empty() || line.starts_with(' ') { line.to_owned() } else { format!(" {line}") };
+    quote!(#[doc = #line])
+}
+
+/// A user path as seen from a module nested in the bus module.
+pub(super) fn nested(path: &syn::Path) -> TokenStream {
+    match path.segments.first().map(|s| s.ident.to_string()) {
+        Some(first) if first == "super" && path.leading_colon.is_none() => quote!(super::#path),
+        Some(first) if first == "self" && path.leading_colon.is_none() => {
+            let rest = path.segments.iter().skip(1);
+            quote!(super #(::#rest)*)
+        }
+        _ => quote!(#path),
+    }
+}
+
+pub(super) fn event_ident(plan: &Plan, e: usize) -> Ident {
+    format_ident!("{}", plan.events[e].name)
+}
+
+pub(super) fn settings(topic: &Topic) -> String {
+    match topic.delivery {
+        Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),
+        Delivery::Ring => format!(
+            "a ring of {} slots, {}, {}",
+            topic.capacity,
+            match topic.overflow {
+                Overflow::Overwrite => "overwrite (lossy: slow subscribers are told what they missed)",
+                Overflow::Backpressure => "backpressure (lossless: publishers wait for the slowest subscriber)",
+            },
+            match topic.producers {
+                Producers::Single => "single producer",
+                Producers::Multi => "multiple producers",
+            }
+        ),
+    }
+}
+
+/// `tokens` as a user would write them in a message: `[u8;4usize]`, `crate::Sensor`.
+pub(super) fn compact(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
+}
+
+/// A compile-time check that `ty` implements `bound`, whose failure reads `message` (which
+/// names a TOML location: a diagnostic message is the only place rustc can show one) with
+/// `note`, at `span`. A trait of its own carries the message, implemented for every `bound`.
+pub(super) fn located_check(
+    span: proc_macro2::Span,
+    message: &str,
+    note: &str,
+    bound: TokenStream,
+    ty: &impl ToTokens,
+) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = {
+            #[diagnostic::on_unimplemented(message = #message, label = "declared in the topology file", note = #note)]
+            trait Declared {}
+            impl<T: #bound> Declared for T {}
+            const fn declared<T: Declared>() {}
+            declared::<#ty>();
+        };
+    }
+}
+
+/// The type that travels through topic `t`'s ring: its one event's wire form, or the wire
+/// form of its event enum.
+pub(super) fn wire_type(plan: &Plan, t: usize) -> TokenStream {
+    let topic = &plan.topics[t];
+    match topic.events.as_slice() {
+        [only] => {
+            let ty = nested(&plan.events[*only].ty);
+            quote!(<#ty as ::hardwire::Event>::Wire)
+        }
+        _ => {
+            let camel = &topic.camel;
+            quote!(<super::#camel as ::hardwire::Event>::Wire)
+        }
+    }
+}
+
+/// The variant names of `events`' enum: each event's type name.
+pub(super) fn event_idents(plan: &Plan, events: &[usize]) -> Vec<Ident> {
+    events.iter().map(|&e| event_ident(plan, e)).collect()
+}

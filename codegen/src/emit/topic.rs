@@ -1,0 +1,135 @@
+//! `Topic`, each topic's event enum and module.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::Ident;
+
+use super::*;
+use crate::model::Delivery;
+use crate::plan::Plan;
+
+pub(super) fn emit_topic_enum(plan: &Plan) -> TokenStream {
+    let variants = plan.topics.iter().map(|topic| {
+        let camel = &topic.camel;
+        let line = doc(&format!("Topic `{}`.", topic.name));
+        quote!(#line #camel)
+    });
+    let all = plan.topics.iter().map(|topic| &topic.camel);
+    let names = plan.topics.iter().map(|topic| {
+        let (camel, name) = (&topic.camel, &topic.name);
+        quote!(Self::#camel => #name)
+    });
+    let count = plan.topics.len();
+    quote! {
+        /// Every topic of this bus: what `on_lagged` reports, and what stats are keyed by.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Topic {
+            #(#variants,)*
+        }
+
+        impl Topic {
+            /// Every topic, in declaration order.
+            pub const ALL: [Self; #count] = [#(Self::#all),*];
+
+            /// The topic's name as declared.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(#names,)*
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
+    let topic = &plan.topics[t];
+    let (camel, snake) = (&topic.camel, &topic.snake);
+    let variants = topic.events.iter().map(|&e| {
+        let (ident, ty) = (event_ident(plan, e), &plan.events[e].ty);
+        let line = format!(" `{}`.", plan.events[e].name);
+        quote!(#[doc = #line] #ident(#ty))
+    });
+    let enum_doc =
+        format!(" Every event of topic `{}`: what its subscribers' `try_recv_{}` return.", topic.name, topic.name);
+    let topic_docs = if topic.docs.is_empty() { TokenStream::new() } else { docs(&topic.docs) };
+    let module_doc = format!(" Topic `{}`: {}.", topic.name, settings(topic));
+    let carried: Vec<String> = topic.events.iter().map(|&e| format!("`{}`", plan.events[e].name)).collect();
+    let unimplemented = format!("`{{Self}}` is not an event of topic `{}`", topic.name);
+    let label = format!("topic `{}` does not carry this type", topic.name);
+    let note = format!("topic `{}` carries {}, or its event enum `{}`", topic.name, carried.join(", "), camel);
+    let (trait_items, rest) = match topic.delivery {
+        Delivery::Ring => emit_ring_topic(plan, t),
+        Delivery::Inline => emit_inline_topic(plan, t),
+    };
+    let printable = emit_enum_debug_and_eq(plan, t);
+    quote! {
+        #[doc = #enum_doc]
+        #topic_docs
+        #[derive(Clone, Copy, ::hardwire::Event)]
+        pub enum #camel {
+            #(#variants,)*
+        }
+
+        #printable
+
+        #[doc = #module_doc]
+        #topic_docs
+        pub mod #snake {
+            #[allow(unused_imports)] // paths in the topology are relative to the bus module
+            use super::*;
+
+            mod sealed {
+                pub trait Sealed {}
+            }
+
+            #[diagnostic::on_unimplemented(message = #unimplemented, label = #label, note = #note)]
+            #[doc = " The types this topic accepts: its events, and its event enum. Sealed."]
+            pub trait Carries: ::core::marker::Copy + sealed::Sealed {
+                #trait_items
+            }
+
+            #rest
+        }
+    }
+}
+
+/// `Debug` and `PartialEq` for topic `t`'s event enum, as `derive` would write them, but each
+/// bounded by `for<'x> &'x Event: Trait` on every event type: a bound over a higher-ranked
+/// lifetime is not a trivial bound, so the impl simply does not apply when an event (say a
+/// `rust = ".."` type) lacks the trait, and only a use of it is an error, naming that event.
+pub(super) fn emit_enum_debug_and_eq(plan: &Plan, t: usize) -> TokenStream {
+    let events = &plan.topics[t].events;
+    let tys: Vec<TokenStream> = events.iter().map(|&e| plan.events[e].ty.to_token_stream()).collect();
+    enum_debug_and_eq(&plan.topics[t].camel, &event_idents(plan, events), &tys)
+}
+
+/// [`emit_enum_debug_and_eq`] for enum `camel` whose variants `idents` wrap `tys`.
+pub(super) fn enum_debug_and_eq(camel: &Ident, idents: &[Ident], tys: &[TokenStream]) -> TokenStream {
+    let names = idents.iter().map(Ident::to_string);
+    let mismatch = (idents.len() > 1).then(|| quote!(_ => false,));
+    quote! {
+        impl ::core::fmt::Debug for #camel
+        where
+            #(for<'x> &'x #tys: ::core::fmt::Debug,)*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(Self::#idents(event) => f.debug_tuple(#names).field(&event).finish(),)*
+                }
+            }
+        }
+
+        impl ::core::cmp::PartialEq for #camel
+        where
+            #(for<'x> &'x #tys: ::core::cmp::PartialEq,)*
+        {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #((Self::#idents(a), Self::#idents(b)) => a == b,)*
+                    #mismatch
+                }
+            }
+        }
+    }
+}
