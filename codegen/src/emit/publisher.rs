@@ -186,7 +186,7 @@ pub(super) fn holding_back(ring: &TokenStream) -> TokenStream {
         /// fails): that subscriber's name and where it stands — `Parked` means no handle of
         /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
         #[must_use]
-        pub pub(super) fn holding_back(&self) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+        pub fn holding_back(&self) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
             topic_stats(#ring).holding_back()
         }
     }
