@@ -126,66 +126,18 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
         .collect();
     let tap_zeroable = tap_types.iter().map(|ty| quote!(::hardwire::__private::assert_zeroable::<#ty>();));
     let handles = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).count();
-    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| {
-        let f = &topic.snake;
-        let index = syn::Index::from(t);
-        match topic.delivery {
-            Delivery::Ring => {
-                let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
-                quote! {
-                    #[doc = #line]
-                    #[must_use]
-                    pub fn #f(&self) -> #f::Handle<'_> {
-                        #f::Handle::new(&self.#f, &self.taps.#index)
-                    }
-                }
-            }
-            Delivery::Inline => {
-                let line = format!(" Topic `{}` (inline): its taps, and dispatchers that call them.", topic.name);
-                quote! {
-                    #[doc = #line]
-                    #[must_use]
-                    pub fn #f(&self) -> #f::Handle<'_> {
-                        #f::Handle::new(&self.taps.#index)
-                    }
-                }
-            }
-        }
-    });
-    let subscriber_accessors = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
-        let snake = &sub.snake;
-        let line = format!(" The handle of subscriber `{}`. Taken once.", sub.name);
-        let errors = if sub.publishes.is_empty() {
-            " [`TakeError`](::hardwire::TakeError) if it was taken before."
-        } else {
-            " [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken."
-        };
-        quote! {
-            #[doc = #line]
-            ///
-            /// # Errors
-            ///
-            #[doc = #errors]
-            pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'_>, ::hardwire::TakeError> {
-                #snake::Subscriber::take(::hardwire::__private::Part::borrowed(self))
-            }
-        }
-    });
+    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| topic_accessor(t, topic));
+    let subscriber_accessors = plan
+        .subscribers
+        .iter()
+        .enumerate()
+        .filter(|&(s, _)| plan.reads_rings(s))
+        .map(|(_, sub)| subscriber_accessor(sub));
     let shared = emit_shared_bus(plan);
-    let stats_fields = rings.iter().map(|topic| {
-        let f = &topic.snake;
-        let n = topic.subscribers.len();
-        let line = format!(" Topic `{}`.", topic.name);
-        quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
-    });
+    let bus_stats = emit_bus_stats(&rings);
     let stats_values = rings.iter().map(|topic| {
         let f = &topic.snake;
         quote!(#f: #f::topic_stats(&self.#f))
-    });
-    let ring_count = rings.len();
-    let stats_lines = rings.iter().map(|topic| {
-        let f = &topic.snake;
-        quote!(self.#f.summary())
     });
     let debug_fields = rings.iter().map(|topic| {
         let (f, name) = (&topic.snake, &topic.name);
@@ -258,32 +210,99 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
         /// makes it equal to `Bus::new()` with `prepare`).
         unsafe impl ::hardwire::__private::Zeroable for Bus {}
 
-        /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
-        /// (no trailing newline).
-        #[derive(Clone, Copy, Debug, PartialEq)]
-        pub struct BusStats {
-            #(#stats_fields,)*
-        }
+        #bus_stats
+    }
+}
 
-        impl BusStats {
-            /// Every ring topic's counters, in declaration order, as one type: for reports
-            /// that treat all topics alike.
-            pub fn topics(&self) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
-                let topics: [::hardwire::TopicSummary<'_>; #ring_count] = [#(#stats_lines),*];
-                topics.into_iter()
-            }
-        }
-
-        impl ::core::fmt::Display for BusStats {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                for (i, topic) in self.topics().enumerate() {
-                    if i > 0 {
-                        f.write_str("\n")?;
-                    }
-                    ::core::write!(f, "{topic}")?;
+/// `Bus::<topic>()`: a topic's handle.
+fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
+    let f = &topic.snake;
+    let index = syn::Index::from(t);
+    match topic.delivery {
+        Delivery::Ring => {
+            let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
+            quote! {
+                #[doc = #line]
+                #[must_use]
+                pub fn #f(&self) -> #f::Handle<'_> {
+                    #f::Handle::new(&self.#f, &self.taps.#index)
                 }
-                ::core::result::Result::Ok(())
             }
         }
+        Delivery::Inline => {
+            let line = format!(" Topic `{}` (inline): its taps, and dispatchers that call them.", topic.name);
+            quote! {
+                #[doc = #line]
+                #[must_use]
+                pub fn #f(&self) -> #f::Handle<'_> {
+                    #f::Handle::new(&self.taps.#index)
+                }
+            }
+        }
+    }
+}
+
+/// `Bus::<subscriber>()`: a subscriber's handle.
+fn subscriber_accessor(sub: &crate::plan::Subscriber) -> TokenStream {
+    let snake = &sub.snake;
+    let line = format!(" The handle of subscriber `{}`. Taken once.", sub.name);
+    let errors = if sub.publishes.is_empty() {
+        " [`TakeError`](::hardwire::TakeError) if it was taken before."
+    } else {
+        " [`TakeError`](::hardwire::TakeError) if it was taken before, or if the publisher of a topic this stage publishes to was taken."
+    };
+    quote! {
+        #[doc = #line]
+        ///
+        /// # Errors
+        ///
+        #[doc = #errors]
+        pub fn #snake(&self) -> ::core::result::Result<#snake::Subscriber<'_>, ::hardwire::TakeError> {
+            #snake::Subscriber::take(::hardwire::__private::Part::borrowed(self))
+        }
+    }
+}
+
+/// `BusStats`: every ring topic's counters.
+fn emit_bus_stats(rings: &[&Topic]) -> TokenStream {
+    let stats_fields = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        let n = topic.subscribers.len();
+        let line = format!(" Topic `{}`.", topic.name);
+        quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
+    });
+    let ring_count = rings.len();
+    let stats_lines = rings.iter().map(|topic| {
+        let f = &topic.snake;
+        quote!(self.#f.summary())
+    });
+    quote! {
+    /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
+    /// (no trailing newline).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct BusStats {
+        #(#stats_fields,)*
+    }
+
+    impl BusStats {
+        /// Every ring topic's counters, in declaration order, as one type: for reports
+        /// that treat all topics alike.
+        pub fn topics(&self) -> impl ::core::iter::Iterator<Item = ::hardwire::TopicSummary<'_>> {
+            let topics: [::hardwire::TopicSummary<'_>; #ring_count] = [#(#stats_lines),*];
+            topics.into_iter()
+        }
+    }
+
+    impl ::core::fmt::Display for BusStats {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            for (i, topic) in self.topics().enumerate() {
+                if i > 0 {
+                    f.write_str("\n")?;
+                }
+                ::core::write!(f, "{topic}")?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
     }
 }

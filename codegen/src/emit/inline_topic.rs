@@ -5,6 +5,7 @@ use quote::{format_ident, quote};
 use syn::Ident;
 
 use super::*;
+use crate::model::Size;
 use crate::plan::{Plan, Subscriber};
 
 /// An inline topic's `Carries` items, and the rest of its module.
@@ -13,54 +14,10 @@ pub(super) fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStr
     let camel = &topic.camel;
     let subscribers: Vec<&Subscriber> = topic.subscribers.iter().map(|&s| &plan.subscribers[s]).collect();
     let params: Vec<Ident> = (0..subscribers.len()).map(|i| format_ident!("H{}", i)).collect();
-    let emit_bytes = plan.topics[t].bytes.map(|size| {
-        let ty = format_ident!("{}", size.type_name());
-        quote! {
-            /// Calls every subscribed handler with a copy of `bytes`.
-            ///
-            /// # Errors
-            ///
-            /// [`TooLong`](::hardwire::TooLong) if `bytes` exceeds the topic's size class;
-            /// no handler is called then.
-            #[inline]
-            pub fn emit_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<(), ::hardwire::TooLong> {
-                self.emit(::hardwire::#ty::new(bytes)?);
-                ::core::result::Result::Ok(())
-            }
-        }
-    });
+    let emit_bytes = plan.topics[t].bytes.map(emit_bytes);
     let fields: Vec<&Ident> = subscribers.iter().map(|s| &s.snake).collect();
-    let traits: Vec<TokenStream> = subscribers
-        .iter()
-        .map(|s| {
-            let camel = &s.camel;
-            quote!(super::#camel)
-        })
-        .collect();
-    let bounds = quote!(#(#params: #traits + ?Sized),*);
-    let dispatch = topic.events.iter().map(|&e| {
-        let ty = nested(&plan.events[e].ty);
-        let method = &plan.events[e].method;
-        let calls = subscribers
-            .iter()
-            .zip(&fields)
-            .filter(|(s, _)| s.subscriptions.iter().any(|sub| sub.topic == t && sub.events.contains(&e)))
-            .map(|(_, field)| quote!(to.#field.#method(&self);));
-        let ident = event_ident(plan, e);
-        quote! {
-            impl sealed::Sealed for #ty {}
-            impl Carries for #ty {
-                #[inline(always)]
-                fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>) {
-                    #(#calls)*
-                }
-                #[inline(always)]
-                fn into_event(self) -> super::#camel {
-                    super::#camel::#ident(self)
-                }
-            }
-        }
-    });
+    let bounds = bounds(&subscribers, &params);
+    let dispatch = topic.events.iter().map(|&e| dispatch_impl(plan, t, e, &subscribers, &params));
     let arms = topic.events.iter().map(|&e| {
         let ident = event_ident(plan, e);
         quote!(super::#camel::#ident(event) => event.dispatch(to),)
@@ -169,4 +126,59 @@ pub(super) fn emit_inline_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStr
             }
     };
     (trait_items, rest)
+}
+
+/// `Dispatcher::emit_bytes` of a byte topic of size class `size`.
+fn emit_bytes(size: Size) -> TokenStream {
+    let ty = format_ident!("{}", size.type_name());
+    quote! {
+        /// Calls every subscribed handler with a copy of `bytes`.
+        ///
+        /// # Errors
+        ///
+        /// [`TooLong`](::hardwire::TooLong) if `bytes` exceeds the topic's size class;
+        /// no handler is called then.
+        #[inline]
+        pub fn emit_bytes(&mut self, bytes: &[u8]) -> ::core::result::Result<(), ::hardwire::TooLong> {
+            self.emit(::hardwire::#ty::new(bytes)?);
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+/// `Carries` for event `e` of inline topic `t`: a call to each subscribed handler.
+fn dispatch_impl(plan: &Plan, t: usize, e: usize, subscribers: &[&Subscriber], params: &[Ident]) -> TokenStream {
+    let camel = &plan.topics[t].camel;
+    let fields: Vec<&Ident> = subscribers.iter().map(|s| &s.snake).collect();
+    let bounds = bounds(subscribers, params);
+    let ty = nested(&plan.events[e].ty);
+    let method = &plan.events[e].method;
+    let calls = subscribers
+        .iter()
+        .zip(&fields)
+        .filter(|(s, _)| s.subscriptions.iter().any(|sub| sub.topic == t && sub.events.contains(&e)))
+        .map(|(_, field)| quote!(to.#field.#method(&self);));
+    let ident = event_ident(plan, e);
+    quote! {
+        impl sealed::Sealed for #ty {}
+        impl Carries for #ty {
+            #[inline(always)]
+            fn dispatch<#bounds>(self, to: &mut Dispatcher<'_, #(#params),*>) {
+                #(#calls)*
+            }
+            #[inline(always)]
+            fn into_event(self) -> super::#camel {
+                super::#camel::#ident(self)
+            }
+        }
+    }
+}
+
+/// `H0: super::First + ?Sized, H1: ..`: the dispatcher's handler parameters.
+fn bounds(subscribers: &[&Subscriber], params: &[Ident]) -> TokenStream {
+    let traits = subscribers.iter().map(|s| {
+        let camel = &s.camel;
+        quote!(super::#camel)
+    });
+    quote!(#(#params: #traits + ?Sized),*)
 }

@@ -13,7 +13,6 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);
     let reads: Vec<&crate::plan::Subscription> =
         subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].delivery == Delivery::Ring).collect();
-    let record = |t: usize| plan.record_index(t, s);
     let taken_index = (0..s).filter(|&x| plan.reads_rings(x)).count();
     let field = |t: usize| plan.topics[t].snake.clone();
     let fields = reads.iter().map(|sub| {
@@ -23,16 +22,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
     let out_arg = is_stage.then(|| quote!(, &mut self.outputs));
-    // A declared subscriber resumes its reserved records; an optional one joins at the head.
-    let attach = if subscriber.optional { quote!(with_record) } else { quote!(resume) };
-    let registers = reads.iter().map(|sub| {
-        let f = field(sub.topic);
-        let index = record(sub.topic);
-        quote! {
-            let #f = ::hardwire::Subscriber::#attach(bus.project(|bus| &bus.#f), #index)
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;
-        }
-    });
+    let registers = registers(plan, s, &reads);
     let field_names: Vec<Ident> = reads.iter().map(|sub| field(sub.topic)).collect();
     let Outputs {
         item: outputs,
@@ -233,4 +223,23 @@ fn misc_methods(
         total
     }
     }
+}
+
+/// What `open` does per topic: attach to the subscriber's ring record. A declared
+/// subscriber resumes its reserved record; an optional one joins at the head.
+fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec<TokenStream> {
+    let subscriber = &plan.subscribers[s];
+    let name = &subscriber.name;
+    let attach = if subscriber.optional { quote!(with_record) } else { quote!(resume) };
+    reads
+        .iter()
+        .map(|sub| {
+            let f = &plan.topics[sub.topic].snake;
+            let index = plan.record_index(sub.topic, s);
+            quote! {
+                let #f = ::hardwire::Subscriber::#attach(bus.project(|bus| &bus.#f), #index)
+                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;
+            }
+        })
+        .collect()
 }
