@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod diag;
+mod layout;
 #[doc = include_str!("../DIAGNOSTICS.md")]
 pub mod diagnostics {}
 pub mod emit;

@@ -143,7 +143,7 @@ fn repr_c(fields: &syn::Fields, known: &HashMap<String, (usize, usize)>) -> Opti
 }
 
 fn field_layout(ty: &syn::Type, known: &HashMap<String, (usize, usize)>) -> Option<(usize, usize)> {
-    if let Some(layout) = crate::check::layout(ty) {
+    if let Some(layout) = crate::layout::layout(ty) {
         return Some(layout);
     }
     match ty {

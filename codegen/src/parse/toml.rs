@@ -386,7 +386,7 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
                 continue;
             }
         };
-        if let Some(problem) = crate::check::pod_problem(&ty, written) {
+        if let Some(problem) = crate::layout::pod_problem(&ty, written) {
             d.error(&here, format!("field `{field}` of event `{event}` {problem}"));
             continue;
         }
