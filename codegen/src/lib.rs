@@ -22,9 +22,8 @@ pub mod diag;
 mod layout;
 #[doc = include_str!("../DIAGNOSTICS.md")]
 pub mod diagnostics {}
+mod derive;
 pub mod emit;
-pub mod event;
-pub mod field_enum;
 pub mod model;
 pub mod names;
 pub mod parse;
@@ -42,13 +41,18 @@ use crate::plan::Plan;
 /// Expands `#[derive(hardwire::Event)]`.
 #[must_use]
 pub fn derive_event(input: TokenStream) -> TokenStream {
-    event::derive(input)
+    derive::derive(input)
 }
+
+/// The `repr` integers a field enum may have (`#[derive(FieldEnum)]`, TOML `[enums.Name]`
+/// `repr`), which the runtime's sealed `EnumRepr` must match (a test holds them together).
+#[doc(hidden)]
+pub const FIELD_ENUM_REPRS: [&str; 3] = derive::field_enum::REPRS;
 
 /// Expands `#[derive(hardwire::FieldEnum)]`.
 #[must_use]
 pub fn derive_field_enum(input: TokenStream) -> TokenStream {
-    field_enum::derive(input)
+    derive::field_enum::derive(input)
 }
 
 /// Expands `#[hardwire::bus]` / `#[hardwire::bus(topology = "file.toml")]` on a module.

@@ -103,12 +103,14 @@ fn item_layout(item: &syn::Item, known: &HashMap<String, (usize, usize)>) -> Opt
             repr_c(&s.fields, known)
         }
         syn::Item::Enum(e) if derives(&e.attrs, "FieldEnum") => {
-            let size =
-                match reprs(&e.attrs).iter().find_map(|r| crate::field_enum::REPRS.iter().position(|x| x == r))? {
-                    0 => 1,
-                    1 => 2,
-                    _ => 4,
-                };
+            let size = match reprs(&e.attrs)
+                .iter()
+                .find_map(|r| crate::derive::field_enum::REPRS.iter().position(|x| x == r))?
+            {
+                0 => 1,
+                1 => 2,
+                _ => 4,
+            };
             Some((size, size))
         }
         syn::Item::Enum(e) => {

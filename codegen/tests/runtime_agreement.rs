@@ -29,5 +29,5 @@ fn field_enum_reprs_are_the_runtimes() {
     is_repr::<u8>();
     is_repr::<u16>();
     is_repr::<u32>();
-    assert_eq!(hardwire_codegen::field_enum::REPRS, ["u8", "u16", "u32"]);
+    assert_eq!(hardwire_codegen::FIELD_ENUM_REPRS, ["u8", "u16", "u32"]);
 }

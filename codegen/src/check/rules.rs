@@ -150,7 +150,7 @@ pub(super) fn single_producer_stages(
                 format!(
                     "topic `{}` has a single producer but stages {} all publish to it; set `producers = \"multi\"`",
                     topic.name,
-                    subscribers_named(&topic.stages, &subscribers)
+                    subscribers_named(&topic.stages, subscribers)
                 ),
             );
         }

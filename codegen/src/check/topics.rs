@@ -35,7 +35,7 @@ pub(super) fn resolve(
                 format!("topic `{}` carries no events; list them: `events = [\"EventName\", ..]`", topic.name.text),
             );
         }
-        topic_events(topology, topic, &event_index, &mut carried, d);
+        topic_events(topology, topic, event_index, &mut carried, d);
         let capacity = topic_settings(topic, d);
         topics.push(plan::Topic {
             name: snake(&topic.name.text),

@@ -244,7 +244,7 @@ fn enumeration(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<E
     let repr = match get(table, "repr") {
         Some(value) => {
             let text = string(value, "repr", d)?;
-            if !crate::field_enum::REPRS.contains(&text) {
+            if !crate::derive::field_enum::REPRS.contains(&text) {
                 d.error(
                     &loc(value),
                     format!("`repr` of {owner} must be one of \"u8\", \"u16\" or \"u32\", found \"{text}\""),
