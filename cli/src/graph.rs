@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use clap::ValueEnum;
-use hardwire_codegen::model::{Delivery, Overflow, Producers};
+use hardwire_codegen::model::{Choice, Delivery, Overflow, Producers};
 use hardwire_codegen::plan::{Plan, Topic};
 
 /// Output format.
@@ -35,12 +35,10 @@ fn topic_lines(plan: &Plan, topic: &Topic) -> Vec<String> {
     let settings = match topic.delivery {
         Delivery::Inline => "inline: direct calls".to_owned(),
         Delivery::Ring => format!(
-            "ring of {} · {} · {}",
+            "ring of {} · {} ({}) · {}",
             topic.capacity,
-            match topic.overflow {
-                Overflow::Overwrite => "overwrite (lossy)",
-                Overflow::Backpressure => "backpressure (lossless)",
-            },
+            topic.overflow.spelling(),
+            if topic.overflow == Overflow::Overwrite { "lossy" } else { "lossless" },
             match topic.producers {
                 Producers::Single => "1 producer",
                 Producers::Multi => "many producers",

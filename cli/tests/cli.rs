@@ -218,6 +218,7 @@ fn every_subcommand_has_help() {
 /// runtime) and the runtime's (`SizeClass`) are one table written twice: they must agree.
 #[test]
 fn the_macro_and_the_runtime_agree_on_size_classes() {
+    use hardwire_codegen::model::Choice;
     let macro_side: Vec<(&str, usize)> =
         hardwire_codegen::model::Size::CHOICES.iter().map(|&(name, size)| (name, size.capacity())).collect();
     let runtime_side: Vec<(&str, usize)> =

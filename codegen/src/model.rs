@@ -85,6 +85,52 @@ pub struct FieldDecl {
     pub loc: Loc,
 }
 
+/// A setting whose value is one of a few words: the one place its spellings, its default
+/// and what each value means are written. Both front ends read settings through
+/// [`choose`], the generator's docs and the command-line tool's graph through
+/// [`Choice::describe`].
+pub trait Choice: Copy + PartialEq + 'static {
+    /// The key it is written under, in TOML and in the Rust form's attribute.
+    const KEY: &'static str;
+    /// Every value with its spelling; the first is the default unless
+    /// [`Choice::default_value`] says otherwise.
+    const CHOICES: &'static [(&'static str, Self)];
+
+    /// The value when the key is not written.
+    #[must_use]
+    fn default_value() -> Self {
+        Self::CHOICES[0].1
+    }
+
+    /// The spelling of this value.
+    #[must_use]
+    fn spelling(self) -> &'static str {
+        Self::CHOICES.iter().find(|(_, value)| *value == self).map_or("", |(name, _)| name)
+    }
+
+    /// What this value means, in a few words.
+    fn describe(self) -> &'static str;
+}
+
+/// The value `text` spells for setting `T`; else the message to report (its key, the valid
+/// spellings, and a hint: the same word in the right case, or a close one).
+///
+/// # Errors
+///
+/// The message, when `text` is no spelling of a value.
+pub fn choose<T: Choice>(text: &str) -> Result<T, String> {
+    if let Some(&(_, value)) = T::CHOICES.iter().find(|(name, _)| *name == text) {
+        return Ok(value);
+    }
+    let names: Vec<&str> = T::CHOICES.iter().map(|(name, _)| *name).collect();
+    let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(text)) {
+        Some(name) => format!("; did you mean `{name}`? (values are case-sensitive)"),
+        None => crate::names::suggestion(text, names.iter().copied()),
+    };
+    let listed = names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+    Err(format!("`{}` must be one of {listed}; found `{text}`{hint}", T::KEY))
+}
+
 /// `overflow`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overflow {
@@ -92,6 +138,19 @@ pub enum Overflow {
     Overwrite,
     /// Lossless.
     Backpressure,
+}
+
+impl Choice for Overflow {
+    const KEY: &'static str = "overflow";
+    const CHOICES: &'static [(&'static str, Self)] =
+        &[("overwrite", Self::Overwrite), ("backpressure", Self::Backpressure)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Overwrite => "lossy: slow subscribers are told what they missed",
+            Self::Backpressure => "lossless: publishers wait for the slowest subscriber",
+        }
+    }
 }
 
 /// `producers`.
@@ -103,6 +162,18 @@ pub enum Producers {
     Multi,
 }
 
+impl Choice for Producers {
+    const KEY: &'static str = "producers";
+    const CHOICES: &'static [(&'static str, Self)] = &[("single", Self::Single), ("multi", Self::Multi)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Single => "single producer",
+            Self::Multi => "multiple producers",
+        }
+    }
+}
+
 /// `delivery`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
@@ -112,6 +183,18 @@ pub enum Delivery {
     Inline,
 }
 
+impl Choice for Delivery {
+    const KEY: &'static str = "delivery";
+    const CHOICES: &'static [(&'static str, Self)] = &[("ring", Self::Ring), ("inline", Self::Inline)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Ring => "a ring, across threads",
+            Self::Inline => "direct calls on the publishing thread",
+        }
+    }
+}
+
 /// `payload`: what a topic carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payload {
@@ -119,6 +202,18 @@ pub enum Payload {
     Events,
     /// Byte strings of up to `size` bytes (`hardwire::Bytes<N>`).
     Bytes,
+}
+
+impl Choice for Payload {
+    const KEY: &'static str = "payload";
+    const CHOICES: &'static [(&'static str, Self)] = &[("events", Self::Events), ("bytes", Self::Bytes)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Events => "the events listed in `events`",
+            Self::Bytes => "byte strings of up to `size` bytes",
+        }
+    }
 }
 
 /// `size`: a byte topic's size class.
@@ -136,11 +231,30 @@ pub enum Size {
     XL,
 }
 
-impl Size {
-    /// Every class and its name as written, smallest first.
-    pub const CHOICES: [(&'static str, Size); 5] =
-        [("XS", Size::XS), ("S", Size::S), ("M", Size::M), ("L", Size::L), ("XL", Size::XL)];
+impl Choice for Size {
+    const KEY: &'static str = "size";
+    /// Smallest first.
+    const CHOICES: &'static [(&'static str, Self)] =
+        &[("XS", Self::XS), ("S", Self::S), ("M", Self::M), ("L", Self::L), ("XL", Self::XL)];
 
+    /// `M`, where a value must stand in for a missing one (a byte topic without `size`,
+    /// which is reported).
+    fn default_value() -> Self {
+        Self::M
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::XS => "64 bytes",
+            Self::S => "256 bytes",
+            Self::M => "1 KiB",
+            Self::L => "4 KiB",
+            Self::XL => "16 KiB",
+        }
+    }
+}
+
+impl Size {
     /// The most bytes a payload of this class holds.
     #[must_use]
     pub const fn capacity(self) -> usize {

@@ -1,25 +1,10 @@
 //! The generator restates a few of the runtime's constants (it cannot depend on the runtime:
-//! a proc-macro's library links into every build). These tests hold the two to each other.
-
-use hardwire_codegen::model::Size;
-use hardwire_runtime::SizeClass;
+//! a proc-macro's library links into every build). These tests hold the two to each other
+//! (the byte size classes: `cli/tests/cli.rs`).
 
 #[test]
 fn max_capacity_agrees() {
     assert_eq!(hardwire_codegen::check::MAX_CAPACITY, hardwire_runtime::MAX_CAPACITY as u64);
-}
-
-#[test]
-fn byte_size_classes_agree() {
-    assert_eq!(Size::CHOICES.len(), SizeClass::ALL.len());
-    for ((name, size), class) in Size::CHOICES.iter().zip(SizeClass::ALL) {
-        assert_eq!(*name, class.name());
-        assert_eq!(size.capacity(), class.capacity(), "{name}");
-        // The type the generated code names is the runtime's type of that capacity.
-        assert_eq!(size.type_name(), format!("Bytes{}", class.name()));
-    }
-    assert_eq!(hardwire_runtime::BytesXS::CAPACITY, Size::XS.capacity());
-    assert_eq!(hardwire_runtime::BytesXL::CAPACITY, Size::XL.capacity());
 }
 
 #[test]

@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident, Item, Visibility};
 
-use crate::model::{Delivery, Overflow, Producers};
+use crate::model::{Choice, Delivery};
 use crate::plan::{Plan, Topic};
 
 mod bus;
@@ -122,16 +122,11 @@ pub(super) fn settings(topic: &Topic) -> String {
     match topic.delivery {
         Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),
         Delivery::Ring => format!(
-            "a ring of {} slots, {}, {}",
+            "a ring of {} slots, {} ({}), {}",
             topic.capacity,
-            match topic.overflow {
-                Overflow::Overwrite => "overwrite (lossy: slow subscribers are told what they missed)",
-                Overflow::Backpressure => "backpressure (lossless: publishers wait for the slowest subscriber)",
-            },
-            match topic.producers {
-                Producers::Single => "single producer",
-                Producers::Multi => "multiple producers",
-            }
+            topic.overflow.spelling(),
+            topic.overflow.describe(),
+            topic.producers.describe()
         ),
     }
 }

@@ -8,8 +8,8 @@ use syn::{Attribute, Ident, Item, ItemMod, LitInt, LitStr, Token};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::model::{
-    Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl, Subscription,
-    TopicDecl, Topology,
+    Choice, Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl,
+    Subscription, TopicDecl, Topology, choose,
 };
 use crate::names::suggestion;
 
@@ -252,10 +252,10 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
         events: names,
         events_loc,
         capacity: None,
-        overflow: Setting { value: Overflow::Overwrite, loc: name.loc.clone() },
-        producers: Setting { value: Producers::Single, loc: name.loc.clone() },
-        delivery: Setting { value: Delivery::Ring, loc: name.loc.clone() },
-        payload: Setting { value: Payload::Events, loc: name.loc.clone() },
+        overflow: Setting { value: Overflow::default_value(), loc: name.loc.clone() },
+        producers: Setting { value: Producers::default_value(), loc: name.loc.clone() },
+        delivery: Setting { value: Delivery::default_value(), loc: name.loc.clone() },
+        payload: Setting { value: Payload::default_value(), loc: name.loc.clone() },
         size: None,
         name,
         malformed: Vec::new(),
@@ -280,43 +280,34 @@ fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostic
                 }
                 "overflow" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    if let Some(value) = choice(
-                        &lit,
-                        "overflow",
-                        &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
-                        d,
-                    ) {
+                    if let Some(value) = choice(&lit, d) {
                         decl.overflow = Setting { value, loc: rust_loc(lit.span()) };
                     }
                 }
                 "producers" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    if let Some(value) =
-                        choice(&lit, "producers", &[("single", Producers::Single), ("multi", Producers::Multi)], d)
-                    {
+                    if let Some(value) = choice(&lit, d) {
                         decl.producers = Setting { value, loc: rust_loc(lit.span()) };
                     }
                 }
                 "delivery" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    if let Some(value) =
-                        choice(&lit, "delivery", &[("ring", Delivery::Ring), ("inline", Delivery::Inline)], d)
-                    {
+                    if let Some(value) = choice(&lit, d) {
                         decl.delivery = Setting { value, loc: rust_loc(lit.span()) };
                     }
                 }
                 "payload" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    match choice(&lit, "payload", &[("events", Payload::Events), ("bytes", Payload::Bytes)], d) {
+                    match choice(&lit, d) {
                         Some(value) => decl.payload = Setting { value, loc: rust_loc(lit.span()) },
-                        None => decl.malformed.push("payload"),
+                        None => decl.malformed.push(Payload::KEY),
                     }
                 }
                 "size" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    match choice(&lit, "size", &Size::CHOICES, d) {
+                    match choice(&lit, d) {
                         Some(value) => decl.size = Some(Setting { value, loc: rust_loc(lit.span()) }),
-                        None => decl.malformed.push("size"),
+                        None => decl.malformed.push(Size::KEY),
                     }
                 }
                 other => {
@@ -344,18 +335,9 @@ fn quoted(items: &[&str]) -> String {
     items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
 }
 
-fn choice<T: Copy>(lit: &LitStr, key: &str, options: &[(&str, T)], d: &mut Diagnostics) -> Option<T> {
-    let text = lit.value();
-    if let Some(&(_, value)) = options.iter().find(|(name, _)| *name == text) {
-        return Some(value);
-    }
-    let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
-    let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(&text)) {
-        Some(name) => format!("; did you mean `{name}`? (values are case-sensitive)"),
-        None => suggestion(&text, names.iter().copied()),
-    };
-    d.push(Diagnostic::rust(lit.span(), format!("`{key}` must be one of {}; found `{text}`{hint}", quoted(&names))));
-    None
+/// An enumerated setting written as a string literal ([`Choice`]); a wrong one is reported.
+fn choice<T: Choice>(lit: &LitStr, d: &mut Diagnostics) -> Option<T> {
+    choose::<T>(&lit.value()).map_err(|message| d.push(Diagnostic::rust(lit.span(), message))).ok()
 }
 
 /// An event named by its type in a Rust-form topic.

@@ -5,10 +5,10 @@ use ::toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
 use crate::model::{
-    Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size,
-    SubscriberDecl, Subscription, TopicDecl, Topology,
+    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size,
+    SubscriberDecl, Subscription, TopicDecl, Topology, choose,
 };
-use crate::names::{check_identifier, describe_bad_name, suggestion};
+use crate::names::{check_identifier, describe_bad_name};
 
 const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers"];
 const ENUM_KEYS: &[&str] = &["repr", "variants", "doc"];
@@ -395,37 +395,29 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
     Some(out)
 }
 
-/// An enumerated string setting, case-sensitive, with a suggestion. A value that is not one
-/// of `options` is reported and its key added to `malformed`, so checks that need the
-/// setting skip the owner rather than report a cascade.
-fn choice<T: Copy>(
+/// An enumerated string setting ([`Choice`]), or its default. A value that is not one of its
+/// spellings is reported and its key added to `malformed`, so checks that need the setting
+/// skip the owner rather than report a cascade.
+fn choice<T: Choice>(
     table: &DeTable<'_>,
-    key: &'static str,
-    options: &[(&str, T)],
-    default: T,
     owner: &Loc,
     malformed: &mut Vec<&'static str>,
     d: &mut Diagnostics,
 ) -> Setting<T> {
-    let Some(value) = get(table, key) else {
-        return Setting { value: default, loc: owner.clone() };
+    let Some(value) = get(table, T::KEY) else {
+        return Setting { value: T::default_value(), loc: owner.clone() };
     };
     let here = loc(value);
-    let Some(text) = string(value, key, d) else {
-        malformed.push(key);
-        return Setting { value: default, loc: here };
+    let Some(text) = string(value, T::KEY, d) else {
+        malformed.push(T::KEY);
+        return Setting { value: T::default_value(), loc: here };
     };
-    match options.iter().find(|(name, _)| *name == text) {
-        Some(&(_, chosen)) => Setting { value: chosen, loc: here },
-        None => {
-            let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
-            let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(text)) {
-                Some(name) => format!("; did you mean `{name}`? (values are case-sensitive)"),
-                None => suggestion(text, names.iter().copied()),
-            };
-            d.error(&here, format!("`{key}` must be one of {}; found `{text}`{hint}", list(&names)));
-            malformed.push(key);
-            Setting { value: default, loc: here }
+    match choose::<T>(text) {
+        Ok(chosen) => Setting { value: chosen, loc: here },
+        Err(message) => {
+            d.error(&here, message);
+            malformed.push(T::KEY);
+            Setting { value: T::default_value(), loc: here }
         }
     }
 }
@@ -453,44 +445,12 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     });
     let owner = &name.loc;
     // Read in this order, which is the order their problems are reported in.
-    let payload = choice(
-        table,
-        "payload",
-        &[("events", Payload::Events), ("bytes", Payload::Bytes)],
-        Payload::Events,
-        owner,
-        &mut malformed,
-        d,
-    );
-    let size = get(table, "size").map(|_| choice(table, "size", &Size::CHOICES, Size::M, owner, &mut malformed, d));
+    let payload = choice::<Payload>(table, owner, &mut malformed, d);
+    let size = get(table, Size::KEY).map(|_| choice::<Size>(table, owner, &mut malformed, d));
     let docs = docs(table, d);
-    let overflow = choice(
-        table,
-        "overflow",
-        &[("overwrite", Overflow::Overwrite), ("backpressure", Overflow::Backpressure)],
-        Overflow::Overwrite,
-        owner,
-        &mut malformed,
-        d,
-    );
-    let producers = choice(
-        table,
-        "producers",
-        &[("single", Producers::Single), ("multi", Producers::Multi)],
-        Producers::Single,
-        owner,
-        &mut malformed,
-        d,
-    );
-    let delivery = choice(
-        table,
-        "delivery",
-        &[("ring", Delivery::Ring), ("inline", Delivery::Inline)],
-        Delivery::Ring,
-        owner,
-        &mut malformed,
-        d,
-    );
+    let overflow = choice::<Overflow>(table, owner, &mut malformed, d);
+    let producers = choice::<Producers>(table, owner, &mut malformed, d);
+    let delivery = choice::<Delivery>(table, owner, &mut malformed, d);
     TopicDecl { docs, events, events_loc, capacity, overflow, producers, delivery, payload, size, name, malformed }
 }
 
