@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use hardwire_codegen::model::Delivery;
 use hardwire_codegen::plan::Plan;
 use hardwire_runtime::{ring_memory_bytes, slot_words};
 
@@ -22,12 +21,12 @@ pub fn render(plan: &Plan) -> String {
     let mut any_ring = false;
     for (t, topic) in plan.topics.iter().enumerate() {
         let subscribers = topic.subscribers.len().to_string();
-        if topic.delivery == Delivery::Inline {
+        let Some(ring) = topic.ring() else {
             row([&topic.name, "inline", "-", "-", &subscribers, "0"]);
             continue;
-        }
+        };
         any_ring = true;
-        let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
+        let capacity = ring.capacity;
         match plan.wire_size(t) {
             Some(payload) => {
                 let bytes = ring_memory_bytes(payload, capacity, topic.subscribers.len().max(1));

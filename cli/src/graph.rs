@@ -9,8 +9,8 @@
 use std::fmt::Write;
 
 use clap::ValueEnum;
-use hardwire_codegen::model::{Choice, Delivery, Overflow, Producers};
-use hardwire_codegen::plan::{Plan, Topic};
+use hardwire_codegen::model::{Choice, Overflow, Producers};
+use hardwire_codegen::plan::{Delivery, Plan, Topic};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -32,14 +32,14 @@ pub fn render(plan: &Plan, format: Format) -> String {
 
 /// What a topic box says, one item per line.
 fn topic_lines(plan: &Plan, topic: &Topic) -> Vec<String> {
-    let settings = match topic.delivery {
+    let settings = match &topic.delivery {
         Delivery::Inline => "inline: direct calls".to_owned(),
-        Delivery::Ring => format!(
+        Delivery::Ring(ring) => format!(
             "ring of {} · {} ({}) · {}",
-            topic.capacity,
-            topic.overflow.spelling(),
-            if topic.overflow == Overflow::Overwrite { "lossy" } else { "lossless" },
-            match topic.producers {
+            ring.capacity,
+            ring.overflow.spelling(),
+            if ring.overflow == Overflow::Overwrite { "lossy" } else { "lossless" },
+            match ring.producers {
                 Producers::Single => "1 producer",
                 Producers::Multi => "many producers",
             }
@@ -63,7 +63,10 @@ fn edge_label(plan: &Plan, t: usize, s: usize) -> Option<String> {
 /// multi-producer ones whatever stages publish there too (a single-producer topic's one
 /// publisher belongs to its stage).
 fn external_producers(plan: &Plan) -> impl Iterator<Item = usize> + '_ {
-    (0..plan.topics.len()).filter(|&t| plan.topics[t].stages.is_empty() || plan.topics[t].producers == Producers::Multi)
+    (0..plan.topics.len()).filter(|&t| {
+        let topic = &plan.topics[t];
+        topic.stages.is_empty() || topic.ring().is_some_and(|ring| ring.producers == Producers::Multi)
+    })
 }
 
 fn dot_quote(text: &str) -> String {
@@ -94,10 +97,10 @@ fn dot(plan: &Plan) -> String {
         let _ = writeln!(w, "    p_{t} [label=\"publisher\", shape=plaintext];");
     }
     for (t, topic) in plan.topics.iter().enumerate() {
-        let fill = match (topic.delivery, topic.overflow) {
-            (Delivery::Inline, _) => "#fff4d6",
-            (Delivery::Ring, Overflow::Overwrite) => "#e6f0ff",
-            (Delivery::Ring, Overflow::Backpressure) => "#e3f5e1",
+        let fill = match topic.ring().map(|ring| ring.overflow) {
+            None => "#fff4d6",
+            Some(Overflow::Overwrite) => "#e6f0ff",
+            Some(Overflow::Backpressure) => "#e3f5e1",
         };
         let label = topic_lines(plan, topic).join("\n");
         let _ = writeln!(

@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::model::{Delivery, Overflow, Producers, Size};
+use crate::model::{Overflow, Producers, Size};
 
 /// A validated topology.
 #[derive(Clone, Debug)]
@@ -105,24 +105,68 @@ pub struct Topic {
     pub docs: Vec<String>,
     /// Indices into [`Plan::events`], in declaration order (the wire tags).
     pub events: Vec<usize>,
-    /// Slots (0 for inline topics).
-    pub capacity: u64,
-    /// `overflow`.
-    pub overflow: Overflow,
-    /// `producers`.
-    pub producers: Producers,
-    /// `delivery`.
+    /// How it is delivered: through a ring (with the ring's settings), or inline.
     pub delivery: Delivery,
     /// `Some(size)` for a byte topic (`payload = "bytes"`), which carries one event: the
     /// runtime's `Bytes` type of that size class.
     pub bytes: Option<Size>,
-    /// Subscribers, in declaration order; the position is the subscriber's ring record.
+    /// Subscribers, in declaration order.
     pub subscribers: Vec<usize>,
     /// Stage subscribers that publish to this topic.
     pub stages: Vec<usize>,
+}
+
+impl Topic {
+    /// The ring of a ring topic; `None` for an inline topic.
+    #[must_use]
+    pub fn ring(&self) -> Option<&RingPlan> {
+        match &self.delivery {
+            Delivery::Ring(ring) => Some(ring),
+            Delivery::Inline => None,
+        }
+    }
+}
+
+/// How a topic is delivered.
+#[derive(Clone, Debug)]
+pub enum Delivery {
+    /// Through a ring, across threads.
+    Ring(RingPlan),
+    /// By direct calls on the publishing thread.
+    Inline,
+}
+
+/// A ring topic's ring, decided.
+#[derive(Clone, Debug)]
+pub struct RingPlan {
+    /// Slots.
+    pub capacity: usize,
+    /// `overflow`.
+    pub overflow: Overflow,
+    /// `producers`.
+    pub producers: Producers,
+    /// Records reserved from the start: one per subscriber that is not optional, which
+    /// come first (records `0..reserved`), then the optional ones, each group in
+    /// declaration order.
+    pub reserved: usize,
+    /// Each subscriber's record, in the order of [`Topic::subscribers`].
+    pub records: Vec<usize>,
     /// `file.toml:LINE:COL: ` of the capacity (empty for the Rust form), for messages
     /// that only a compile-time assertion can give.
     pub capacity_prefix: String,
+}
+
+impl RingPlan {
+    /// Subscriber `s`'s record in this ring (`topic` is the ring's topic).
+    ///
+    /// # Panics
+    ///
+    /// If `s` does not read `topic` (a generator bug).
+    #[must_use]
+    pub fn record_of(&self, topic: &Topic, s: usize) -> usize {
+        let position = topic.subscribers.iter().position(|&x| x == s);
+        self.records[position.expect("subscriber reads the topic")]
+    }
 }
 
 /// One topic a subscriber reads, and which of its events it is given.
@@ -155,6 +199,8 @@ pub struct Subscriber {
     /// Declared `optional`: joins its topics when taken, leaves them when dropped, and so
     /// gates only while held. Otherwise its ring records are reserved from the start.
     pub optional: bool,
+    /// Its place in the bus's handle flags, if it reads a ring topic (and so has a handle).
+    pub handle: Option<usize>,
 }
 
 impl Plan {
@@ -189,32 +235,34 @@ impl Plan {
     /// length of the bus's `taken` flags.
     #[must_use]
     pub fn handle_count(&self) -> usize {
-        (0..self.subscribers.len()).filter(|&s| self.reads_rings(s)).count()
+        self.subscribers.iter().filter(|sub| sub.handle.is_some()).count()
     }
 
-    /// Subscriber `s`'s record in topic `t`'s ring: the subscribers that are not optional
-    /// come first (records `0..reserved_records(t)`, reserved from the start), then the
-    /// optional ones, each group in declaration order.
-    #[must_use]
-    pub fn record_index(&self, t: usize, s: usize) -> usize {
-        let topic = &self.topics[t];
-        let optional = self.subscribers[s].optional;
-        let before =
-            topic.subscribers.iter().take_while(|&&x| x != s).filter(|&&x| self.subscribers[x].optional == optional);
-        let offset = if optional { self.reserved_records(t) } else { 0 };
-        offset + before.count()
-    }
-
-    /// How many of topic `t`'s ring records are reserved from the start: one per subscriber
-    /// that is not optional.
-    #[must_use]
-    pub fn reserved_records(&self, t: usize) -> usize {
-        self.topics[t].subscribers.iter().filter(|&&s| !self.subscribers[s].optional).count()
-    }
-
-    /// Whether subscriber `s` reads any ring topic (and so gets a handle on the bus).
-    #[must_use]
-    pub fn reads_rings(&self, s: usize) -> bool {
-        self.subscribers[s].subscriptions.iter().any(|sub| self.topics[sub.topic].delivery == Delivery::Ring)
+    /// Decides what depends on both topics and subscribers: each ring record (declared
+    /// subscribers first, then optional ones) and each subscriber's handle flag.
+    pub(crate) fn assign_places(&mut self) {
+        let Plan { topics, subscribers, .. } = self;
+        for topic in topics.iter_mut() {
+            let Delivery::Ring(ring) = &mut topic.delivery else { continue };
+            let declared = topic.subscribers.iter().filter(|&&s| !subscribers[s].optional).count();
+            let (mut next_declared, mut next_optional) = (0, declared);
+            ring.reserved = declared;
+            ring.records = topic
+                .subscribers
+                .iter()
+                .map(|&s| {
+                    let next = if subscribers[s].optional { &mut next_optional } else { &mut next_declared };
+                    *next += 1;
+                    *next - 1
+                })
+                .collect();
+        }
+        let mut handles = 0;
+        for sub in subscribers.iter_mut() {
+            if sub.subscriptions.iter().any(|read| topics[read.topic].ring().is_some()) {
+                sub.handle = Some(handles);
+                handles += 1;
+            }
+        }
     }
 }

@@ -142,7 +142,8 @@ pub(super) fn single_producer_stages(
     d: &mut Diagnostics,
 ) {
     for topic in topics {
-        if topic.producers == Producers::Single && topic.stages.len() > 1 {
+        let single = topic.ring().is_some_and(|ring| ring.producers == Producers::Single);
+        if single && topic.stages.len() > 1 {
             let t =
                 topology.topics.iter().find(|decl| decl.name.text == topic.name).map(|decl| decl.producers.loc.clone());
             d.error(
@@ -174,7 +175,7 @@ pub(super) fn cycles(
         subscribers[s]
             .publishes
             .iter()
-            .filter(|&&t| topics[t].overflow == Overflow::Backpressure)
+            .filter(|&&t| topics[t].ring().is_some_and(|ring| ring.overflow == Overflow::Backpressure))
             .flat_map(|&t| topics[t].subscribers.iter().map(move |&r| (t, r)))
             .collect()
     };

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{ident, names_of};
 use crate::diag::Diagnostics;
-use crate::model::{Delivery, Name, SubscriberDecl, Topology};
+use crate::model::{Name, SubscriberDecl, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan;
 
@@ -53,6 +53,7 @@ pub(super) fn resolve(
             handled,
             publishes,
             optional: subscriber.optional,
+            handle: None,
         });
     }
 
@@ -143,7 +144,7 @@ fn stage_outputs(
             Some(&t) if publishes.contains(&t) => {
                 d.error(&output.loc, format!("subscriber `{who}` lists `{}` in `publishes` twice", output.text));
             }
-            Some(&t) if topics[t].delivery == Delivery::Inline => d.error(
+            Some(&t) if topics[t].ring().is_none() => d.error(
                 &output.loc,
                 format!(
                     "stage `{who}` cannot publish to inline topic `{}`: stages publish to ring topics (`delivery = \"ring\"`); emit inline topics with their `Dispatcher`",
@@ -174,7 +175,7 @@ fn stage_inputs(
 ) {
     let who = &subscriber.name.text;
     for subscription in subscriptions {
-        if topics[subscription.topic].delivery == Delivery::Inline {
+        if topics[subscription.topic].ring().is_none() {
             d.error(
                     &subscriber.name.loc,
                     format!(

@@ -37,25 +37,33 @@ pub(super) fn resolve(
         }
         topic_events(topology, topic, event_index, &mut carried, d);
         let capacity = topic_settings(topic, d);
+        let delivery = match topic.delivery.value {
+            Delivery::Inline => plan::Delivery::Inline,
+            Delivery::Ring => plan::Delivery::Ring(plan::RingPlan {
+                capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+                overflow: topic.overflow.value,
+                producers: topic.producers.value,
+                // Decided once the subscribers are known (`Plan::assign_places`).
+                reserved: 0,
+                records: Vec::new(),
+                capacity_prefix: match (&topic.capacity, file) {
+                    (Some(setting), Some(file)) => {
+                        Diagnostic { loc: setting.loc.clone(), message: String::new() }.render(Some(file))
+                    }
+                    _ => String::new(),
+                },
+            }),
+        };
         topics.push(plan::Topic {
             name: snake(&topic.name.text),
             snake: ident(&snake(&topic.name.text)),
             camel: ident(&upper_camel(&topic.name.text)),
             docs: topic.docs.clone(),
             events: carried,
-            capacity,
-            overflow: topic.overflow.value,
-            producers: topic.producers.value,
-            delivery: topic.delivery.value,
+            delivery,
             bytes,
             subscribers: Vec::new(),
             stages: Vec::new(),
-            capacity_prefix: match (&topic.capacity, file) {
-                (Some(setting), Some(file)) => {
-                    Diagnostic { loc: setting.loc.clone(), message: String::new() }.render(Some(file))
-                }
-                _ => String::new(),
-            },
         });
     }
     topics

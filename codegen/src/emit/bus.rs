@@ -4,13 +4,12 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use crate::model::Delivery;
-use crate::plan::{Plan, Topic};
+use crate::plan::{self, Plan, Topic};
 
 /// `SharedBus`: the bus in an `Arc`, whose handles are `'static` (each holds a clone), for
 /// threads and tasks that outlive a scope. Exists when the runtime has `alloc`.
 pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
-    let subscribers = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).map(|(_, sub)| {
+    let subscribers = plan.subscribers.iter().filter(|sub| sub.handle.is_some()).map(|sub| {
         let snake = &sub.snake;
         let line = format!(" The handle of subscriber `{}`, `'static`: see [`Bus::{snake}`].", sub.name);
         quote! {
@@ -24,24 +23,23 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
             }
         }
     });
-    let publishers =
-        plan.topics.iter().enumerate().filter(|(_, topic)| topic.delivery == Delivery::Ring).map(|(t, topic)| {
-            let f = &topic.snake;
-            let method = format_ident!("{}_publisher", f);
-            let index = syn::Index::from(t);
-            let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
-            quote! {
-                #[doc = #line]
-                ///
-                /// # Errors
-                ///
-                /// As [`Handle::publisher`](#f::Handle::publisher).
-                pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
-                    let bus = shared_part(self);
-                    #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
-                }
+    let publishers = plan.topics.iter().enumerate().filter(|(_, topic)| topic.ring().is_some()).map(|(t, topic)| {
+        let f = &topic.snake;
+        let method = format_ident!("{}_publisher", f);
+        let index = syn::Index::from(t);
+        let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
+        quote! {
+            #[doc = #line]
+            ///
+            /// # Errors
+            ///
+            /// As [`Handle::publisher`](#f::Handle::publisher).
+            pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
+                let bus = shared_part(self);
+                #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
             }
-        });
+        }
+    });
     quote! {
         ::hardwire::__private::if_alloc! {
             /// The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,
@@ -99,8 +97,7 @@ pub(super) fn wake_route(plan: &Plan) -> u32 {
 }
 
 pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
-    let ring_ids: Vec<usize> = (0..plan.topics.len()).filter(|&t| plan.topics[t].delivery == Delivery::Ring).collect();
-    let rings: Vec<&Topic> = ring_ids.iter().map(|&t| &plan.topics[t]).collect();
+    let rings: Vec<&Topic> = plan.topics.iter().filter(|topic| topic.ring().is_some()).collect();
     let ring_fields = rings.iter().map(|topic| {
         let f = &topic.snake;
         quote!(#f: #f::Ring)
@@ -108,7 +105,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     // What `new` builds each ring with, and what `prepare` applies to a zeroed one: the same.
     let route = wake_route(plan);
     let ring_setups: Vec<(&Ident, usize)> =
-        ring_ids.iter().map(|&t| (&plan.topics[t].snake, plan.reserved_records(t))).collect();
+        rings.iter().filter_map(|topic| topic.ring().map(|ring| (&topic.snake, ring.reserved))).collect();
     let ring_inits = ring_setups.iter().map(|(f, reserved)| quote!(#f: #f::Ring::__for_bus(#reserved, #route)));
     let ring_prepares = ring_setups.iter().map(|(f, reserved)| quote!(self.#f.__prepare_for_bus(#reserved, #route);));
     let zeroable = rings.iter().map(|topic| {
@@ -125,14 +122,9 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
         })
         .collect();
     let tap_zeroable = tap_types.iter().map(|ty| quote!(::hardwire::__private::assert_zeroable::<#ty>();));
-    let handles = plan.subscribers.iter().enumerate().filter(|&(s, _)| plan.reads_rings(s)).count();
+    let handles = plan.handle_count();
     let accessors = plan.topics.iter().enumerate().map(|(t, topic)| topic_accessor(t, topic));
-    let subscriber_accessors = plan
-        .subscribers
-        .iter()
-        .enumerate()
-        .filter(|&(s, _)| plan.reads_rings(s))
-        .map(|(_, sub)| subscriber_accessor(sub));
+    let subscriber_accessors = plan.subscribers.iter().filter(|sub| sub.handle.is_some()).map(subscriber_accessor);
     let shared = emit_shared_bus(plan);
     let bus_stats = emit_bus_stats(&rings);
     let stats_values = rings.iter().map(|topic| {
@@ -219,7 +211,7 @@ fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
     let f = &topic.snake;
     let index = syn::Index::from(t);
     match topic.delivery {
-        Delivery::Ring => {
+        plan::Delivery::Ring(_) => {
             let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
             quote! {
                 #[doc = #line]
@@ -229,7 +221,7 @@ fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
                 }
             }
         }
-        Delivery::Inline => {
+        plan::Delivery::Inline => {
             let line = format!(" Topic `{}` (inline): its taps, and dispatchers that call them.", topic.name);
             quote! {
                 #[doc = #line]

@@ -18,8 +18,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident, Item, Visibility};
 
-use crate::model::{Choice, Delivery};
-use crate::plan::{Plan, Topic};
+use crate::model::Choice;
+use crate::plan::{Delivery, Plan, Topic};
 
 mod bus;
 mod event;
@@ -74,7 +74,8 @@ pub fn emit(plan: &Plan, module: &Module) -> TokenStream {
     let topic_enum = emit_topic_enum(plan);
     let topics = (0..plan.topics.len()).map(|t| emit_topic(plan, t));
     let handlers = (0..plan.subscribers.len()).map(|s| emit_handler(plan, s));
-    let subscribers = (0..plan.subscribers.len()).filter(|&s| plan.reads_rings(s)).map(|s| emit_subscriber(plan, s));
+    let subscribers =
+        (0..plan.subscribers.len()).filter(|&s| plan.subscribers[s].handle.is_some()).map(|s| emit_subscriber(plan, s));
     let bus = emit_bus(plan);
     quote! {
         #(#attrs)*
@@ -119,14 +120,14 @@ pub(super) fn event_ident(plan: &Plan, e: usize) -> Ident {
 }
 
 pub(super) fn settings(topic: &Topic) -> String {
-    match topic.delivery {
+    match &topic.delivery {
         Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),
-        Delivery::Ring => format!(
+        Delivery::Ring(ring) => format!(
             "a ring of {} slots, {} ({}), {}",
-            topic.capacity,
-            topic.overflow.spelling(),
-            topic.overflow.describe(),
-            topic.producers.describe()
+            ring.capacity,
+            ring.overflow.spelling(),
+            ring.overflow.describe(),
+            ring.producers.describe()
         ),
     }
 }

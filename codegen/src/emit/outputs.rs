@@ -35,7 +35,7 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
     let claims = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
         let (f, topic_name) = (&topic.snake, &topic.name);
-        let multi = topic.producers == Producers::Multi;
+        let multi = topic.ring().is_some_and(|ring| ring.producers == Producers::Multi);
         quote! {
             let #f = ::hardwire::__private::PublisherClaim::new(bus.project(|bus| &bus.#f), #multi).map_err(|_| {
                 ::hardwire::TakeError::OutputTaken { subscriber: #name, topic: #topic_name }

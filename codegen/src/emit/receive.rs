@@ -21,7 +21,7 @@ pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Opt
     let field = |t: usize| plan.topics[t].snake.clone();
     let topic = &plan.topics[sub.topic];
     let (f, topic_camel) = (field(sub.topic), &topic.camel);
-    let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
+    let capacity = topic.ring().map_or(0, |ring| ring.capacity);
     let deliver = if topic.events.len() == 1 {
         let e = topic.events[0];
         let (ty, method) = (nested(&plan.events[e].ty), &plan.events[e].method);

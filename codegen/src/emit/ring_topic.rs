@@ -5,26 +5,28 @@ use quote::quote;
 
 use super::*;
 use crate::model::{Overflow, Producers};
-use crate::plan::Plan;
+use crate::plan::{Plan, RingPlan};
 
 /// What the pieces of a ring topic's module are built from.
 pub(super) struct RingTopic<'p> {
     pub(super) plan: &'p Plan,
     pub(super) t: usize,
     pub(super) topic: &'p Topic,
+    pub(super) ring: &'p RingPlan,
     pub(super) multi: bool,
     pub(super) lossless: bool,
 }
 
 /// A ring topic's `Carries` items, and the rest of its module.
-pub(super) fn emit_ring_topic(plan: &Plan, t: usize) -> (TokenStream, TokenStream) {
+pub(super) fn emit_ring_topic(plan: &Plan, t: usize, ring: &RingPlan) -> (TokenStream, TokenStream) {
     let topic = &plan.topics[t];
     let rt = RingTopic {
         plan,
         t,
         topic,
-        multi: topic.producers == Producers::Multi,
-        lossless: topic.overflow == Overflow::Backpressure,
+        ring,
+        multi: ring.producers == Producers::Multi,
+        lossless: ring.overflow == Overflow::Backpressure,
     };
     let camel = &topic.camel;
     let trait_items = quote! {
@@ -101,15 +103,15 @@ impl RingTopic<'_> {
         let (plan, t, topic) = (self.plan, self.t, self.topic);
         let (camel, name) = (&topic.camel, &topic.name);
         let wire = wire_type(plan, t);
-        let capacity = usize::try_from(topic.capacity).unwrap_or(usize::MAX);
+        let capacity = self.ring.capacity;
         let subs = topic.subscribers.len().max(1);
-        let overflow = match topic.overflow {
+        let overflow = match self.ring.overflow {
             Overflow::Overwrite => quote!(::hardwire::Overwrite),
             Overflow::Backpressure => quote!(::hardwire::Backpressure),
         };
         let declared = topic.subscribers.len();
         let records = topic.subscribers.iter().map(|&s| {
-            let (sub_name, record) = (&plan.subscribers[s].name, plan.record_index(t, s));
+            let (sub_name, record) = (&plan.subscribers[s].name, self.ring.record_of(topic, s));
             quote!((#sub_name, #record))
         });
         let topic_stats = quote! {
@@ -127,7 +129,7 @@ impl RingTopic<'_> {
         };
         let memory_message = format!(
             "{}topic `{name}`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`",
-            topic.capacity_prefix
+            self.ring.capacity_prefix
         );
         quote! {
                 /// Handlers added at run time that see every event published to this topic

@@ -5,15 +5,14 @@ use quote::quote;
 use syn::Ident;
 
 use super::*;
-use crate::model::Delivery;
 use crate::plan::Plan;
 
 pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let subscriber = &plan.subscribers[s];
     let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);
     let reads: Vec<&crate::plan::Subscription> =
-        subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].delivery == Delivery::Ring).collect();
-    let taken_index = (0..s).filter(|&x| plan.reads_rings(x)).count();
+        subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].ring().is_some()).collect();
+    let taken_index = subscriber.handle.unwrap_or(0);
     let field = |t: usize| plan.topics[t].snake.clone();
     let fields = reads.iter().map(|sub| {
         let (f, topic_snake) = (field(sub.topic), &plan.topics[sub.topic].snake);
@@ -235,7 +234,8 @@ fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec
         .iter()
         .map(|sub| {
             let f = &plan.topics[sub.topic].snake;
-            let index = plan.record_index(sub.topic, s);
+            let topic = &plan.topics[sub.topic];
+            let index = topic.ring().map_or(0, |ring| ring.record_of(topic, s));
             quote! {
                 let #f = ::hardwire::Subscriber::#attach(bus.project(|bus| &bus.#f), #index)
                     .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;

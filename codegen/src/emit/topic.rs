@@ -5,7 +5,6 @@ use quote::{ToTokens, quote};
 use syn::Ident;
 
 use super::*;
-use crate::model::Delivery;
 use crate::plan::Plan;
 
 pub(super) fn emit_topic_enum(plan: &Plan) -> TokenStream {
@@ -58,9 +57,9 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
     let unimplemented = format!("`{{Self}}` is not an event of topic `{}`", topic.name);
     let label = format!("topic `{}` does not carry this type", topic.name);
     let note = format!("topic `{}` carries {}, or its event enum `{}`", topic.name, carried.join(", "), camel);
-    let (trait_items, rest) = match topic.delivery {
-        Delivery::Ring => emit_ring_topic(plan, t),
-        Delivery::Inline => emit_inline_topic(plan, t),
+    let (trait_items, rest) = match &topic.delivery {
+        crate::plan::Delivery::Ring(ring) => emit_ring_topic(plan, t, ring),
+        crate::plan::Delivery::Inline => emit_inline_topic(plan, t),
     };
     let printable = emit_enum_debug_and_eq(plan, t);
     quote! {
