@@ -222,3 +222,56 @@ mod tests {
         assert_eq!(d.render(Some(&f)), "t.toml:1:6: a NUL byte is not allowed in a topology file");
     }
 }
+
+/// Every problem one run of the pipeline finds, and the topology file (if any) they point
+/// into — as serde_derive's `Ctxt`: each stage adds what it finds, and the whole is rendered
+/// once, as compile errors (the macros) or as `file:LINE:COL: message` lines (the
+/// command-line tool).
+#[derive(Debug, Default)]
+pub struct Ctxt<'f> {
+    problems: Vec<Diagnostic>,
+    file: Option<&'f TomlFile>,
+}
+
+impl<'f> Ctxt<'f> {
+    /// A context for problems located in `file` (a TOML topology), or in Rust tokens.
+    #[must_use]
+    pub fn new(file: Option<&'f TomlFile>) -> Self {
+        Self { problems: Vec::new(), file }
+    }
+
+    /// Adds problems, after those already found.
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = Diagnostic>) {
+        self.problems.extend(problems);
+    }
+
+    /// Whether no problem was found.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The topology file, if the problems point into one.
+    #[must_use]
+    pub fn file(&self) -> Option<&'f TomlFile> {
+        self.file
+    }
+
+    /// Every problem as a `compile_error!` at its place.
+    #[must_use]
+    pub fn to_compile_errors(&self) -> TokenStream {
+        to_compile_errors(&self.problems, self.file)
+    }
+
+    /// Every problem as text (`file:LINE:COL: message` for a TOML location).
+    #[must_use]
+    pub fn messages(&self) -> Vec<String> {
+        self.problems.iter().map(|d| d.render(self.file)).collect()
+    }
+
+    /// The problems, for tools that show each one's source line.
+    #[must_use]
+    pub fn into_problems(self) -> Vec<Diagnostic> {
+        self.problems
+    }
+}

@@ -34,7 +34,7 @@ use std::path::Path;
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::diag::{Diagnostic, Loc, TomlFile, to_compile_errors};
+use crate::diag::{Ctxt, Diagnostic, Loc, TomlFile, to_compile_errors};
 use crate::emit::Module;
 use crate::plan::Plan;
 
@@ -73,54 +73,50 @@ pub fn bus(attr: TokenStream, item: TokenStream, manifest_dir: Option<&Path>) ->
         Some(path) => toml_form(path, &module, manifest_dir),
         None => rust_form(&module),
     };
-    match expanded {
-        Ok(tokens) => tokens,
-        Err((diagnostics, file)) => {
-            // The module still exists (empty), so that code using it reports no cascade of
-            // `unresolved import`s on top of the topology's own errors.
-            let syn::ItemMod { attrs, vis, ident, .. } = &module;
-            let mut tokens = to_compile_errors(&diagnostics, file.as_ref());
-            tokens.extend(quote::quote!(#(#attrs)* #vis mod #ident {}));
-            tokens
-        }
-    }
+    expanded.unwrap_or_else(|mut errors| {
+        // The module still exists (empty), so that code using it reports no cascade of
+        // `unresolved import`s on top of the topology's own errors.
+        let syn::ItemMod { attrs, vis, ident, .. } = &module;
+        errors.extend(quote::quote!(#(#attrs)* #vis mod #ident {}));
+        errors
+    })
 }
-
-type Failure = (Vec<Diagnostic>, Option<TomlFile>);
 
 fn module_info(module: &syn::ItemMod, items: Vec<syn::Item>, topology_file: Option<String>) -> Module {
     Module { attrs: module.attrs.clone(), vis: module.vis.clone(), ident: module.ident.clone(), items, topology_file }
 }
 
-/// Validates what parsed even when parsing found problems, so that every mistake is
-/// reported at once; returns the plan only if nothing at all was wrong.
-fn validate(
-    topology: &model::Topology,
-    mut problems: Vec<Diagnostic>,
-    file: Option<&TomlFile>,
-    origin: &Loc,
-) -> Result<Plan, Vec<Diagnostic>> {
-    match check::check(topology, file, origin) {
-        Ok(plan) if problems.is_empty() => Ok(plan),
-        Ok(_) => Err(problems),
+/// Validates what parsed even when parsing found problems (already in `cx`), so that every
+/// mistake is reported at once; returns the plan only if nothing at all was wrong.
+fn validate(topology: &model::Topology, cx: &mut Ctxt<'_>, origin: &Loc) -> Option<Plan> {
+    match check::check(topology, cx.file(), origin) {
+        Ok(plan) => cx.is_clean().then_some(plan),
         Err(more) => {
-            problems.extend(more);
-            Err(problems)
+            cx.extend(more);
+            None
         }
     }
 }
 
-fn rust_form(module: &syn::ItemMod) -> Result<TokenStream, Failure> {
+/// A Rust-form bus's expansion, or its problems as compile errors.
+fn rust_form(module: &syn::ItemMod) -> Result<TokenStream, TokenStream> {
     let (topology, items, problems) = parse::rust::topology(module);
-    let plan = validate(&topology, problems, None, &Loc::Rust(module.ident.span())).map_err(|d| (d, None))?;
+    let mut cx = Ctxt::new(None);
+    cx.extend(problems);
+    let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span())).ok_or_else(|| cx.to_compile_errors())?;
     Ok(emit::emit(&plan, &module_info(module, items, None)))
 }
 
-fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Path>) -> Result<TokenStream, Failure> {
+/// A TOML-form bus's expansion, or its problems as compile errors.
+fn toml_form(
+    path: &syn::LitStr,
+    module: &syn::ItemMod,
+    manifest_dir: Option<&Path>,
+) -> Result<TokenStream, TokenStream> {
     let label = path.value();
     let unreadable = |message: String| {
         let file = TomlFile::from_text(&label, String::new(), path.span());
-        (vec![Diagnostic::toml(0..0, message)], Some(file))
+        to_compile_errors(&[Diagnostic::toml(0..0, message)], Some(&file))
     };
     let Some(dir) = manifest_dir else {
         return Err(unreadable(
@@ -130,29 +126,31 @@ fn toml_form(path: &syn::LitStr, module: &syn::ItemMod, manifest_dir: Option<&Pa
     let bytes = std::fs::read(dir.join(&label)).map_err(|err| {
         unreadable(format!("cannot read topology file (path is relative to CARGO_MANIFEST_DIR): {}", io_message(&err)))
     })?;
-    let file = TomlFile::new(&label, &bytes, path.span()).map_err(|failure| {
-        let (file, diagnostic) = *failure;
-        (vec![diagnostic], Some(file))
-    })?;
-    let (items, problems) = match parse::rust::passthrough(module, &label) {
-        Ok(items) => (items, Vec::new()),
-        Err(problems) => (Vec::new(), problems),
+    let file =
+        read_file(&label, &bytes, path.span()).map_err(|(file, problem)| to_compile_errors(&[problem], Some(&file)))?;
+    let mut cx = Ctxt::new(Some(&file));
+    let items = match parse::rust::passthrough(module, &label) {
+        Ok(items) => items,
+        Err(problems) => {
+            cx.extend(problems);
+            Vec::new()
+        }
     };
-    match plan_file(&file, problems) {
-        Ok(plan) => Ok(emit::emit(&plan, &module_info(module, items, Some(label)))),
-        Err(diagnostics) => Err((diagnostics, Some(file))),
-    }
+    let plan = plan_file(&file, &mut cx).ok_or_else(|| cx.to_compile_errors())?;
+    Ok(emit::emit(&plan, &module_info(module, items, Some(label))))
 }
 
-/// Parses and validates a topology file, after `problems` found elsewhere (in the module
-/// the attribute is on); every problem is returned, the earlier ones first.
-fn plan_file(file: &TomlFile, mut problems: Vec<Diagnostic>) -> Result<Plan, Vec<Diagnostic>> {
-    let (topology, toml_problems) = parse::toml::parse(file);
-    problems.extend(toml_problems);
-    let Some(topology) = topology else {
-        return Err(problems);
-    };
-    validate(&topology, problems, Some(file), &Loc::Toml(0..0))
+/// Topology file `label`, or (a bad encoding) the file as far as it decoded and the problem.
+fn read_file(label: &str, bytes: &[u8], anchor: Span) -> Result<TomlFile, (TomlFile, Diagnostic)> {
+    TomlFile::new(label, bytes, anchor).map_err(|failure| *failure)
+}
+
+/// Parses and validates `file`, after the problems already in `cx` (found in the module the
+/// attribute is on); the plan only if nothing at all was wrong.
+fn plan_file(file: &TomlFile, cx: &mut Ctxt<'_>) -> Option<Plan> {
+    let (topology, problems) = parse::toml::parse(file);
+    cx.extend(problems);
+    validate(&topology?, cx, &Loc::Toml(0..0))
 }
 
 /// An I/O error's description without the platform's error number.
@@ -171,9 +169,11 @@ fn io_message(err: &std::io::Error) -> String {
 ///
 /// Every diagnostic, rendered.
 pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>> {
-    check_toml(label, bytes)
-        .map(|(plan, _)| plan)
-        .map_err(|(diagnostics, file)| diagnostics.iter().map(|d| d.render(Some(&file))).collect())
+    check_toml(label, bytes).map(|(plan, _)| plan).map_err(|(problems, file)| {
+        let mut cx = Ctxt::new(Some(&file));
+        cx.extend(problems);
+        cx.messages()
+    })
 }
 
 /// [`parse_and_validate`], keeping the diagnostics' byte ranges and the file they point
@@ -183,16 +183,14 @@ pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>
 ///
 /// Every diagnostic (each [`Loc::Toml`]), with the file as read.
 pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Diagnostic>, TomlFile)> {
-    let file = match TomlFile::new(label, bytes, Span::call_site()) {
-        Ok(file) => file,
-        Err(failure) => {
-            let (file, diagnostic) = *failure;
-            return Err((vec![diagnostic], file));
+    let file = read_file(label, bytes, Span::call_site()).map_err(|(file, problem)| (vec![problem], file))?;
+    let mut cx = Ctxt::new(Some(&file));
+    match plan_file(&file, &mut cx) {
+        Some(plan) => Ok((plan, file)),
+        None => {
+            let problems = cx.into_problems();
+            Err((problems, file))
         }
-    };
-    match plan_file(&file, Vec::new()) {
-        Ok(plan) => Ok((plan, file)),
-        Err(diagnostics) => Err((diagnostics, file)),
     }
 }
 
@@ -279,9 +277,10 @@ fn rust_bus_form(label: &str, attr: &syn::Attribute, module: &syn::ItemMod) -> R
             Some(path) => RustBusForm::Topology(path.value()),
             None => {
                 let (topology, _, problems) = parse::rust::topology(module);
-                RustBusForm::Items(
-                    validate(&topology, problems, None, &Loc::Rust(module.ident.span())).map_err(|d| render(&d)),
-                )
+                let mut cx = Ctxt::new(None);
+                cx.extend(problems);
+                let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span()));
+                RustBusForm::Items(plan.ok_or_else(|| render(&cx.into_problems())))
             }
         },
     }
