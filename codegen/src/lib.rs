@@ -140,11 +140,6 @@ fn toml_form(
     Ok(emit::emit(&plan, &module_info(module, items, Some(label))))
 }
 
-/// Topology file `label`, or (a bad encoding) the file as far as it decoded and the problem.
-fn read_file(label: &str, bytes: &[u8], anchor: Span) -> Result<TomlFile, (TomlFile, Diagnostic)> {
-    TomlFile::new(label, bytes, anchor).map_err(|failure| *failure)
-}
-
 /// Parses and validates `file`, after the problems already in `cx` (found in the module the
 /// attribute is on); the plan only if nothing at all was wrong.
 fn plan_file(file: &TomlFile, cx: &mut Ctxt<'_>) -> Option<Plan> {
@@ -183,7 +178,10 @@ pub fn parse_and_validate(label: &str, bytes: &[u8]) -> Result<Plan, Vec<String>
 ///
 /// Every diagnostic (each [`Loc::Toml`]), with the file as read.
 pub fn check_toml(label: &str, bytes: &[u8]) -> Result<(Plan, TomlFile), (Vec<Diagnostic>, TomlFile)> {
-    let file = read_file(label, bytes, Span::call_site()).map_err(|(file, problem)| (vec![problem], file))?;
+    let file = TomlFile::new(label, bytes, Span::call_site()).map_err(|failure| {
+        let (file, problem) = *failure;
+        (vec![problem], file)
+    })?;
     let mut cx = Ctxt::new(Some(&file));
     match plan_file(&file, &mut cx) {
         Some(plan) => Ok((plan, file)),
