@@ -126,8 +126,10 @@ fn toml_form(
     let bytes = std::fs::read(dir.join(&label)).map_err(|err| {
         unreadable(format!("cannot read topology file (path is relative to CARGO_MANIFEST_DIR): {}", io_message(&err)))
     })?;
-    let file =
-        read_file(&label, &bytes, path.span()).map_err(|(file, problem)| to_compile_errors(&[problem], Some(&file)))?;
+    let file = TomlFile::new(&label, &bytes, path.span()).map_err(|failure| {
+        let (file, problem) = *failure;
+        to_compile_errors(&[problem], Some(&file))
+    })?;
     let mut cx = Ctxt::new(Some(&file));
     let items = match parse::rust::passthrough(module, &label) {
         Ok(items) => items,
