@@ -1,4 +1,6 @@
 //! The two front ends: Rust attributes and TOML topology files.
 
 pub mod rust;
+mod rust_decls;
 pub mod toml;
+mod toml_values;
