@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole side-by-side comparison (benches/peers.rs) in one run: hardwire beside
+# The whole side-by-side comparison (benches/peers/) in one run: hardwire beside
 # photon-ring, disruptor, crossbeam-channel, std's sync_channel, bus, rtrb and registry-io,
 # and beside the hardware floor. Prints the Markdown summary (also written to
 # benches/target/hardwire-bench/summary.md) that the README's performance section quotes.
