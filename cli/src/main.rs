@@ -19,8 +19,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
-use hardwire_codegen::diag::{Loc, TomlFile};
 use hardwire_codegen::plan::Plan;
+use hardwire_codegen::{Loc, TomlFile};
 
 /// Check, draw, expand and size hardwire topology files.
 #[derive(Debug, Parser)]
@@ -232,7 +232,7 @@ fn check(path: &Path, bus: Option<&str>, color: Color) -> ExitCode {
     }
 }
 
-fn report(diagnostics: &[hardwire_codegen::diag::Diagnostic], file: &TomlFile, color: Color) {
+fn report(diagnostics: &[hardwire_codegen::Diagnostic], file: &TomlFile, color: Color) {
     let choice = match color {
         Color::Always => termcolor::ColorChoice::Always,
         Color::Never => termcolor::ColorChoice::Never,
@@ -270,11 +270,11 @@ fn expand(path: &Path, bus: Option<&str>, module: Option<&str>) -> ExitCode {
     let module = module.map_or_else(|| loaded.module.clone().unwrap_or_else(|| module_name(path)), str::to_owned);
     let (expanded, header) = match &loaded.file {
         Some(file) => (
-            hardwire_codegen::expand_plan(&loaded.plan, &file.label, &module),
+            hardwire_codegen::expand(&loaded.plan, Some(&file.label), &module),
             format!("#[hardwire::bus(topology = \"{}\")] pub mod {module} {{}}", file.label),
         ),
         None => (
-            hardwire_codegen::expand_rust_plan(&loaded.plan, &module),
+            hardwire_codegen::expand(&loaded.plan, None, &module),
             format!("#[hardwire::bus] pub mod {module} {{ .. }}` in `{}", path.display()),
         ),
     };

@@ -161,12 +161,6 @@ impl Diagnostics {
         self.push(Diagnostic { loc: loc.clone(), message: message.into() });
     }
 
-    /// Whether nothing was recorded.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// `Ok(value)` if nothing was recorded, else every diagnostic.
     ///
     /// # Errors

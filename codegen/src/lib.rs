@@ -10,23 +10,30 @@
 //! ```
 //!
 //! Both front ends produce the same [`model::Topology`], so the Rust and TOML forms of one
-//! topology generate identical code. Every problem is collected as a located
-//! [`diag::Diagnostic`]; nothing here panics on any input. [`diagnostics`] lists every
-//! message the macros can produce.
+//! topology generate identical code. Every problem is collected as a located [`Diagnostic`];
+//! nothing here panics on any input. [`diagnostics`] lists every message the macros can
+//! produce.
+//!
+//! The API is small: the macros' entry points ([`bus`], [`derive_event`],
+//! [`derive_field_enum`]); for the command-line tool and the tests, checking a TOML file
+//! ([`check_toml`], [`parse_and_validate`]) or the buses of a Rust file ([`rust_buses`]),
+//! and expanding a checked [`plan::Plan`] ([`expand`], [`expand_toml`]). A plan and the
+//! [`model`] types it holds describe a topology for `graph` and `footprint`; the stages
+//! themselves (`parse`, `check`, `emit`, the derives) are private.
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod check;
-pub mod diag;
+mod check;
+mod diag;
 mod layout;
 #[doc = include_str!("../DIAGNOSTICS.md")]
 pub mod diagnostics {}
 mod derive;
-pub mod emit;
+mod emit;
 pub mod model;
-pub mod names;
-pub mod parse;
+mod names;
+mod parse;
 pub mod plan;
 mod rust_layout;
 
@@ -34,9 +41,14 @@ use std::path::Path;
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::diag::{Ctxt, Diagnostic, Loc, TomlFile, to_compile_errors};
+use crate::diag::{Ctxt, to_compile_errors};
+pub use crate::diag::{Diagnostic, Loc, TomlFile};
 use crate::emit::Module;
 use crate::plan::Plan;
+
+/// The largest capacity a topic may have; a test holds it to the runtime's `MAX_CAPACITY`.
+#[doc(hidden)]
+pub const MAX_CAPACITY: u64 = check::MAX_CAPACITY;
 
 /// Expands `#[derive(hardwire::Event)]`.
 #[must_use]
@@ -299,26 +311,17 @@ pub fn expand_toml(label: &str, bytes: &[u8], module: &str) -> Result<TokenStrea
     Ok(emit_module(&plan, Some(label), module))
 }
 
-/// The code `#[hardwire::bus(topology = "<label>")] pub mod <module> {}` generates for a
-/// plan already checked (by [`check_toml`]), without parsing the file again.
+/// The code a checked plan generates as `pub mod <module>`: the expansion of
+/// `#[hardwire::bus(topology = "<file>")] pub mod <module> {}` when `topology_file` is the
+/// file it was read from ([`check_toml`]), or of a Rust-form bus ([`RustBusForm::Items`];
+/// the module's own items, such as its `use`s, left out).
 ///
 /// # Errors
 ///
 /// A message if `module` is not a Rust identifier.
-pub fn expand_plan(plan: &Plan, label: &str, module: &str) -> Result<TokenStream, String> {
+pub fn expand(plan: &Plan, topology_file: Option<&str>, module: &str) -> Result<TokenStream, String> {
     names::check_identifier(module).map_err(|why| module_name_error(module, why))?;
-    Ok(emit_module(plan, Some(label), module))
-}
-
-/// The code a Rust-form bus ([`RustBusForm::Items`]) generates as `pub mod <module>` (the
-/// module's own items, such as its `use`s, left out).
-///
-/// # Errors
-///
-/// A message if `module` is not a Rust identifier.
-pub fn expand_rust_plan(plan: &Plan, module: &str) -> Result<TokenStream, String> {
-    names::check_identifier(module).map_err(|why| module_name_error(module, why))?;
-    Ok(emit_module(plan, None, module))
+    Ok(emit_module(plan, topology_file, module))
 }
 
 /// `pub mod <module> {}` for `plan`, read from the topology file `label` if any; `module` is

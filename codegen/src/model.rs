@@ -1,6 +1,6 @@
 //! The topology as declared: what both front ends (Rust attributes, TOML) produce, with a
-//! location on everything, before any validation. [`crate::check`] turns it into a
-//! resolved [`crate::plan::Plan`].
+//! location on everything, before any validation, which turns it into a resolved
+//! [`crate::plan::Plan`].
 
 use crate::diag::Loc;
 

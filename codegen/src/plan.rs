@@ -1,5 +1,6 @@
-//! The resolved topology [`crate::check`] produces and [`crate::emit`] consumes: every name
-//! resolved to an index, every generated identifier decided, every setting validated.
+//! The resolved topology that validation produces and code generation prints: every name
+//! resolved to an index, every generated identifier decided, every setting validated, every
+//! ring record and handle place assigned.
 //!
 //! Identifiers here carry `Span::call_site()` (except where a span must point at user
 //! input), so the Rust and TOML forms of one topology emit identical tokens.

@@ -4,7 +4,7 @@
 
 #[test]
 fn max_capacity_agrees() {
-    assert_eq!(hardwire_codegen::check::MAX_CAPACITY, hardwire_runtime::MAX_CAPACITY as u64);
+    assert_eq!(hardwire_codegen::MAX_CAPACITY, hardwire_runtime::MAX_CAPACITY as u64);
 }
 
 #[test]
