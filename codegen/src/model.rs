@@ -22,6 +22,57 @@ pub struct Setting<T> {
     pub loc: Loc,
 }
 
+/// A key of a topic's or subscriber's declaration (TOML key, or argument of `#[topic(..)]`
+/// and `#[subscriber(..)]`): what a declaration's `malformed` list holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// `events`.
+    Events,
+    /// `capacity`.
+    Capacity,
+    /// `overflow`.
+    Overflow,
+    /// `producers`.
+    Producers,
+    /// `delivery`.
+    Delivery,
+    /// `payload`.
+    Payload,
+    /// `size`.
+    Size,
+    /// `doc`.
+    Doc,
+    /// `topics`.
+    Topics,
+    /// `publishes`.
+    Publishes,
+    /// `optional`.
+    Optional,
+}
+
+impl Key {
+    /// Every key, with its spelling.
+    const ALL: [(&'static str, Key); 11] = [
+        ("events", Key::Events),
+        ("capacity", Key::Capacity),
+        ("overflow", Key::Overflow),
+        ("producers", Key::Producers),
+        ("delivery", Key::Delivery),
+        ("payload", Key::Payload),
+        ("size", Key::Size),
+        ("doc", Key::Doc),
+        ("topics", Key::Topics),
+        ("publishes", Key::Publishes),
+        ("optional", Key::Optional),
+    ];
+
+    /// The key spelled `text`, if it is one.
+    #[must_use]
+    pub fn from_spelling(text: &str) -> Option<Key> {
+        Self::ALL.iter().find(|(spelling, _)| *spelling == text).map(|&(_, key)| key)
+    }
+}
+
 /// A whole topology.
 #[derive(Clone, Debug, Default)]
 pub struct Topology {
@@ -305,7 +356,7 @@ pub struct TopicDecl {
     pub size: Option<Setting<Size>>,
     /// Keys written (or misspelt) with a value that could not be used, already reported:
     /// validation does not also report them missing.
-    pub malformed: Vec<&'static str>,
+    pub malformed: Vec<Key>,
 }
 
 /// One topic a subscriber listens to, optionally restricted to some of its events.
@@ -335,5 +386,5 @@ pub struct SubscriberDecl {
     /// `optional = true`: it gates its lossless topics only while a handle of it is held.
     pub optional: bool,
     /// As [`TopicDecl::malformed`].
-    pub malformed: Vec<&'static str>,
+    pub malformed: Vec<Key>,
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{ident, names_of};
 use crate::diag::Diagnostics;
-use crate::model::{Name, SubscriberDecl, Topology};
+use crate::model::{Key, Name, SubscriberDecl, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan;
 
@@ -72,7 +72,7 @@ fn subscriptions(
     d: &mut Diagnostics,
 ) -> Vec<plan::Subscription> {
     let who = &subscriber.name.text;
-    if subscriber.subscriptions.is_empty() && !subscriber.malformed.contains(&"topics") {
+    if subscriber.subscriptions.is_empty() && !subscriber.malformed.contains(&Key::Topics) {
         d.error(
             &subscriber.subscriptions_loc,
             format!("subscriber `{who}` subscribes to nothing; list its topics: `topics = [\"topic\"]`"),

@@ -7,7 +7,7 @@ use proc_macro2::Span;
 
 use super::{MAX_CAPACITY, ident};
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
-use crate::model::{Delivery, Overflow, Payload, Producers, Size, TopicDecl, Topology};
+use crate::model::{Delivery, Key, Overflow, Payload, Producers, Size, TopicDecl, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan;
 
@@ -27,9 +27,9 @@ pub(super) fn resolve(
         if let Some(size) = bytes {
             carried.push(events.len());
             events.push(bytes_event(&topic.name.text, size));
-        } else if topic.payload.value == Payload::Bytes || topic.malformed.contains(&"payload") {
+        } else if topic.payload.value == Payload::Bytes || topic.malformed.contains(&Key::Payload) {
             // Reported by `check_payload`, or where the bad `payload` was written.
-        } else if topic.events.is_empty() && !topic.malformed.contains(&"events") {
+        } else if topic.events.is_empty() && !topic.malformed.contains(&Key::Events) {
             d.error(
                 &topic.events_loc,
                 format!("topic `{}` carries no events; list them: `events = [\"EventName\", ..]`", topic.name.text),
@@ -113,10 +113,10 @@ fn or_declare(suggestion: String, name: &str) -> String {
 /// Rule `payload`: `payload` and `size` agree; the size class of a well-formed byte topic.
 fn payload(topic: &TopicDecl, topology: &Topology, d: &mut Diagnostics) -> Option<Size> {
     let name = &topic.name.text;
-    if topic.malformed.contains(&"payload") {
+    if topic.malformed.contains(&Key::Payload) {
         return None; // reported where written
     }
-    let size = if topic.malformed.contains(&"size") { &None } else { &topic.size };
+    let size = if topic.malformed.contains(&Key::Size) { &None } else { &topic.size };
     match (topic.payload.value, size) {
         (Payload::Events, None) => None,
         (Payload::Events, Some(size)) => {
@@ -146,7 +146,7 @@ fn payload(topic: &TopicDecl, topology: &Topology, d: &mut Diagnostics) -> Optio
             }
             match size {
                 Some(size) => Some(size.value),
-                None if topic.malformed.contains(&"size") => None, // reported where written
+                None if topic.malformed.contains(&Key::Size) => None, // reported where written
                 None => {
                     d.error(
                         &topic.payload.loc,
@@ -199,7 +199,7 @@ fn topic_settings(topic: &TopicDecl, d: &mut Diagnostics) -> u64 {
             0
         }
         Delivery::Ring => match &topic.capacity {
-            None if topic.malformed.contains(&"capacity") => 0, // reported where written
+            None if topic.malformed.contains(&Key::Capacity) => 0, // reported where written
             None => {
                 d.error(
                     &topic.name.loc,

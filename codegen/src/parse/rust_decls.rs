@@ -5,7 +5,7 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{
-    Choice, Delivery, EventDecl, EventSource, Name, Overflow, Payload, Producers, Setting, Size, SubscriberDecl,
+    Choice, Delivery, EventDecl, EventSource, Key, Name, Overflow, Payload, Producers, Setting, SubscriberDecl,
     Subscription, TopicDecl, choose,
 };
 use crate::names::suggestion;
@@ -70,7 +70,7 @@ pub(super) fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut
                     match lit.base10_parse::<i64>() {
                         Ok(value) => decl.capacity = Some(Setting { value, loc: rust_loc(lit.span()) }),
                         Err(_) => {
-                            decl.malformed.push("capacity");
+                            decl.malformed.push(Key::Capacity);
                             d.push(Diagnostic::rust(lit.span(), "`capacity`: integer out of range"));
                         }
                     }
@@ -97,20 +97,20 @@ pub(super) fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut
                     let lit: LitStr = meta.value()?.parse()?;
                     match choice(&lit, d) {
                         Some(value) => decl.payload = Setting { value, loc: rust_loc(lit.span()) },
-                        None => decl.malformed.push(Payload::KEY),
+                        None => decl.malformed.push(Key::Payload),
                     }
                 }
                 "size" => {
                     let lit: LitStr = meta.value()?.parse()?;
                     match choice(&lit, d) {
                         Some(value) => decl.size = Some(Setting { value, loc: rust_loc(lit.span()) }),
-                        None => decl.malformed.push(Size::KEY),
+                        None => decl.malformed.push(Key::Size),
                     }
                 }
                 other => {
                     let hint = match crate::names::did_you_mean(other, TOPIC_ARGS.iter().copied()) {
                         Some(meant) => {
-                            decl.malformed.push(meant);
+                            decl.malformed.extend(Key::from_spelling(meant));
                             format!("; did you mean `{meant}`?")
                         }
                         None => format!("; expected one of {}", quoted(TOPIC_ARGS)),

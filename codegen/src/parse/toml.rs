@@ -4,8 +4,8 @@ use ::toml::de::DeTable;
 
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
 use crate::model::{
-    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Name, Overflow, Payload, Producers, Setting, Size,
-    SubscriberDecl, Subscription, TopicDecl, Topology,
+    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Key, Name, Overflow, Payload, Producers, Setting,
+    Size, SubscriberDecl, Subscription, TopicDecl, Topology,
 };
 use crate::names::{check_identifier, describe_bad_name};
 
@@ -234,11 +234,12 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
 
 fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     let owner = format!("topic `{}`", name.text);
-    let mut malformed = unknown_keys(table, TOPIC_KEYS, &owner, d);
+    let mut malformed: Vec<Key> =
+        unknown_keys(table, TOPIC_KEYS, &owner, d).into_iter().filter_map(Key::from_spelling).collect();
     let (events, events_loc) = match get(table, "events") {
         Some(value) => (
             names(value, "events", d).unwrap_or_else(|| {
-                malformed.push("events");
+                malformed.push(Key::Events);
                 Vec::new()
             }),
             loc(value),
@@ -249,7 +250,7 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
         let here = loc(value);
         let capacity = integer(value, "capacity", d).map(|capacity| Setting { value: capacity, loc: here });
         if capacity.is_none() {
-            malformed.push("capacity");
+            malformed.push(Key::Capacity);
         }
         capacity
     });
@@ -266,12 +267,13 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
 
 fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> SubscriberDecl {
     let owner = format!("subscriber `{}`", name.text);
-    let mut malformed = unknown_keys(table, SUBSCRIBER_KEYS, &owner, d);
+    let mut malformed: Vec<Key> =
+        unknown_keys(table, SUBSCRIBER_KEYS, &owner, d).into_iter().filter_map(Key::from_spelling).collect();
     let (subscriptions, subscriptions_loc) = match get(table, "topics") {
         Some(value) => (
             names(value, "topics", d)
                 .unwrap_or_else(|| {
-                    malformed.push("topics");
+                    malformed.push(Key::Topics);
                     Vec::new()
                 })
                 .into_iter()

@@ -5,7 +5,7 @@ use ::toml::Spanned;
 use ::toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc, TomlFile};
-use crate::model::{Choice, Name, Setting, choose};
+use crate::model::{Choice, Key, Name, Setting, choose};
 use crate::names::{check_identifier, describe_bad_name};
 
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
@@ -186,7 +186,7 @@ pub(super) fn too_complex(text: &str) -> bool {
 pub(super) fn choice<T: Choice>(
     table: &DeTable<'_>,
     owner: &Loc,
-    malformed: &mut Vec<&'static str>,
+    malformed: &mut Vec<Key>,
     d: &mut Diagnostics,
 ) -> Setting<T> {
     let Some(value) = get(table, T::KEY) else {
@@ -194,14 +194,14 @@ pub(super) fn choice<T: Choice>(
     };
     let here = loc(value);
     let Some(text) = string(value, T::KEY, d) else {
-        malformed.push(T::KEY);
+        malformed.extend(Key::from_spelling(T::KEY));
         return Setting { value: T::default_value(), loc: here };
     };
     match choose::<T>(text) {
         Ok(chosen) => Setting { value: chosen, loc: here },
         Err(message) => {
             d.error(&here, message);
-            malformed.push(T::KEY);
+            malformed.extend(Key::from_spelling(T::KEY));
             Setting { value: T::default_value(), loc: here }
         }
     }
