@@ -123,6 +123,25 @@ pub struct SubscriberStats {
     pub invalid: u64,
 }
 
+/// Adds every counter: the total over several subscribers (or a generated subscriber's
+/// topics).
+///
+/// ```
+/// use hardwire_runtime::SubscriberStats;
+/// let mut total = SubscriberStats { received: 2, ..Default::default() };
+/// total += SubscriberStats { received: 3, lagged: 1, ..Default::default() };
+/// assert_eq!((total.received, total.lagged), (5, 1));
+/// ```
+impl core::ops::AddAssign for SubscriberStats {
+    fn add_assign(&mut self, other: Self) {
+        self.received += other.received;
+        self.lagged += other.lagged;
+        self.skipped += other.skipped;
+        self.torn_reads += other.torn_reads;
+        self.invalid += other.invalid;
+    }
+}
+
 impl fmt::Display for SubscriberStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -104,13 +104,19 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
     let (f, camel) = (field(sub.topic), &topic.camel);
     // What its receive methods return: the topic's enum, or the narrowed one.
     let topic_camel = if narrowed(plan, sub) { quote!(self::#camel) } else { quote!(super::#camel) };
-    let decode = if topic.events.len() == 1 {
+    // One decoding, which every receive method calls: the event, or `None` for an event of
+    // the topic this subscriber does not read, or an invalid wire value (counted).
+    let decode_fn = format_ident!("decode_{}", f);
+    let decode_body = if topic.events.len() == 1 {
         let e = topic.events[0];
         let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
         quote! {
             match <#ty as ::hardwire::Event>::from_wire(&wire) {
-                ::core::result::Result::Ok(event) => return ::core::result::Result::Ok(super::#camel::#ident(event)),
-                ::core::result::Result::Err(_) => self.#f.__reject(),
+                ::core::result::Result::Ok(event) => ::core::option::Option::Some(super::#camel::#ident(event)),
+                ::core::result::Result::Err(_) => {
+                    self.#f.__reject();
+                    ::core::option::Option::None
+                }
             }
         }
     } else if narrowed(plan, sub) {
@@ -118,23 +124,39 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
         quote! {
             match <super::#camel as ::hardwire::Event>::from_wire(&wire) {
                 #(::core::result::Result::Ok(super::#camel::#idents(event)) => {
-                    return ::core::result::Result::Ok(self::#camel::#idents(event));
+                    ::core::option::Option::Some(self::#camel::#idents(event))
                 })*
-                ::core::result::Result::Ok(_) => {}
-                ::core::result::Result::Err(_) => self.#f.__reject(),
+                ::core::result::Result::Ok(_) => ::core::option::Option::None,
+                ::core::result::Result::Err(_) => {
+                    self.#f.__reject();
+                    ::core::option::Option::None
+                }
             }
         }
     } else {
         quote! {
-            match <super::#camel as ::hardwire::Event>::from_wire(&wire) {
-                ::core::result::Result::Ok(event) => return ::core::result::Result::Ok(event),
-                ::core::result::Result::Err(_) => self.#f.__reject(),
+            let decoded = <super::#camel as ::hardwire::Event>::from_wire(&wire);
+            if decoded.is_err() {
+                self.#f.__reject();
             }
+            decoded.ok()
+        }
+    };
+    let decode_method = quote! {
+        #[inline(always)]
+        fn #decode_fn(&mut self, wire: super::#f::Wire) -> ::core::option::Option<#topic_camel> {
+            #decode_body
+        }
+    };
+    let decode = quote! {
+        if let ::core::option::Option::Some(event) = self.#decode_fn(wire) {
+            return ::core::result::Result::Ok(event);
         }
     };
     let (sync, asynchronous) =
         (sync_methods(&topic.name, &f, &topic_camel, &decode), async_methods(&topic.name, &f, &topic_camel, &decode));
     quote! {
+        #decode_method
         #sync
         #asynchronous
     }

@@ -47,7 +47,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     });
     let stats = reads.iter().map(|sub| {
         let f = field(sub.topic);
-        quote!(add(self.#f.stats());)
+        quote!(total += self.#f.stats();)
     });
     let run_methods = run_methods(camel, polls, &wait, &field_names);
     let misc_methods = misc_methods(strategies, stats);
@@ -211,13 +211,6 @@ fn misc_methods(
     #[must_use]
     pub fn stats(&self) -> ::hardwire::SubscriberStats {
         let mut total = ::hardwire::SubscriberStats::default();
-        let mut add = |stats: ::hardwire::SubscriberStats| {
-            total.received += stats.received;
-            total.lagged += stats.lagged;
-            total.skipped += stats.skipped;
-            total.torn_reads += stats.torn_reads;
-            total.invalid += stats.invalid;
-        };
         #(#stats)*
         total
     }

@@ -943,6 +943,17 @@ pub mod market {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.market_data]). await; } } }
             }
+            #[inline(always)]
+            fn decode_market_data(
+                &mut self,
+                wire: super::market_data::Wire,
+            ) -> ::core::option::Option<super::MarketData> {
+                let decoded = <super::MarketData as ::hardwire::Event>::from_wire(&wire);
+                if decoded.is_err() {
+                    self.market_data.__reject();
+                }
+                decoded.ok()
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -954,11 +965,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -972,11 +982,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -991,11 +1000,9 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
-                as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } }
+                wire = self.market_data.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1025,11 +1032,9 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } } #[doc =
+                self.market_data.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1039,11 +1044,9 @@ pub mod market {
                 pub async fn recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1063,14 +1066,7 @@ pub mod market {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.market_data.stats());
+                total += self.market_data.stats();
                 total
             }
             /// This stage's publishers, for publishing outside a handler call.
@@ -1245,6 +1241,17 @@ pub mod market {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.market_data]). await; } } }
             }
+            #[inline(always)]
+            fn decode_market_data(
+                &mut self,
+                wire: super::market_data::Wire,
+            ) -> ::core::option::Option<super::MarketData> {
+                let decoded = <super::MarketData as ::hardwire::Event>::from_wire(&wire);
+                if decoded.is_err() {
+                    self.market_data.__reject();
+                }
+                decoded.ok()
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1256,11 +1263,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1274,11 +1280,10 @@ pub mod market {
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1293,11 +1298,9 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
-                as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } }
+                wire = self.market_data.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1327,11 +1330,9 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } } #[doc =
+                self.market_data.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1341,11 +1342,9 @@ pub mod market {
                 pub async fn recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .market_data.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1365,14 +1364,7 @@ pub mod market {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.market_data.stats());
+                total += self.market_data.stats();
                 total
             }
             /// This stage's publishers, for publishing outside a handler call.
@@ -1548,6 +1540,22 @@ pub mod market {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.market_data]). await; } } }
             }
+            #[inline(always)]
+            fn decode_market_data(
+                &mut self,
+                wire: super::market_data::Wire,
+            ) -> ::core::option::Option<self::MarketData> {
+                match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
+                        ::core::option::Option::Some(self::MarketData::Trade(event))
+                    }
+                    ::core::result::Result::Ok(_) => ::core::option::Option::None,
+                    ::core::result::Result::Err(_) => {
+                        self.market_data.__reject();
+                        ::core::option::Option::None
+                    }
+                }
+            }
             /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1559,14 +1567,10 @@ pub mod market {
             ) -> ::core::result::Result<self::MarketData, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.market_data.try_recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
-                            return ::core::result::Result::Ok(
-                                self::MarketData::Trade(event),
-                            );
-                        }
-                        ::core::result::Result::Ok(_) => {}
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1580,14 +1584,10 @@ pub mod market {
             ) -> ::core::result::Result<self::MarketData, ::hardwire::RecvError> {
                 loop {
                     let wire = self.market_data.recv()?;
-                    match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
-                            return ::core::result::Result::Ok(
-                                self::MarketData::Trade(event),
-                            );
-                        }
-                        ::core::result::Result::Ok(_) => {}
-                        ::core::result::Result::Err(_) => self.market_data.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_market_data(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1602,12 +1602,9 @@ pub mod market {
                 let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
                 let left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; match < super::MarketData
-                as ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
-                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
-                self.market_data.__reject(), } } }
+                wire = self.market_data.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_market_data(
@@ -1637,12 +1634,9 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
                 < self::MarketData, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
-                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
-                self.market_data.__reject(), } } } #[doc =
+                .market_data.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1652,12 +1646,9 @@ pub mod market {
                 pub async fn recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < self::MarketData,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; match < super::MarketData as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(super::MarketData::Trade(event)) => { return
-                ::core::result::Result::Ok(self::MarketData::Trade(event)); }
-                ::core::result::Result::Ok(_) => {} ::core::result::Result::Err(_) =>
-                self.market_data.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1677,14 +1668,7 @@ pub mod market {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.market_data.stats());
+                total += self.market_data.stats();
                 total
             }
         }
@@ -1826,6 +1810,21 @@ pub mod market {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.orders]). await; } } }
             }
+            #[inline(always)]
+            fn decode_orders(
+                &mut self,
+                wire: super::orders::Wire,
+            ) -> ::core::option::Option<super::Orders> {
+                match <Order as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => {
+                        ::core::option::Option::Some(super::Orders::Order(event))
+                    }
+                    ::core::result::Result::Err(_) => {
+                        self.orders.__reject();
+                        ::core::option::Option::None
+                    }
+                }
+            }
             /// The next event of topic `orders` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1837,13 +1836,9 @@ pub mod market {
             ) -> ::core::result::Result<super::Orders, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.orders.try_recv()?;
-                    match <Order as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Orders::Order(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.orders.__reject(),
+                    if let ::core::option::Option::Some(event) = self.decode_orders(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1857,13 +1852,9 @@ pub mod market {
             ) -> ::core::result::Result<super::Orders, ::hardwire::RecvError> {
                 loop {
                     let wire = self.orders.recv()?;
-                    match <Order as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Orders::Order(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.orders.__reject(),
+                    if let ::core::option::Option::Some(event) = self.decode_orders(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1878,11 +1869,9 @@ pub mod market {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.orders.recv_timeout(left) ?; match < Order as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Orders::Order(event)),
-                ::core::result::Result::Err(_) => self.orders.__reject(), } } }
+                wire = self.orders.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_orders(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `orders` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_orders(
@@ -1912,10 +1901,9 @@ pub mod market {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_orders_async(& mut self) -> ::core::result::Result <
                 super::Orders, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .orders.recv_async(). await ?; match < Order as ::hardwire::Event >
-                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Orders::Order(event)),
-                ::core::result::Result::Err(_) => self.orders.__reject(), } } } #[doc =
+                .orders.recv_async(). await ?; if let ::core::option::Option::Some(event)
+                = self.decode_orders(wire) { return ::core::result::Result::Ok(event); }
+                } } #[doc =
                 " [`Subscriber::recv_orders_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1925,10 +1913,9 @@ pub mod market {
                 pub async fn recv_orders_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Orders,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.orders
-                .recv_async_until(shutdown). await ?; match < Order as ::hardwire::Event
-                > ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Orders::Order(event)),
-                ::core::result::Result::Err(_) => self.orders.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_orders(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1948,14 +1935,7 @@ pub mod market {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.orders.stats());
+                total += self.orders.stats();
                 total
             }
         }

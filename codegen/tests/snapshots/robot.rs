@@ -1500,6 +1500,17 @@ pub mod robot {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.sensors]). await; } } }
             }
+            #[inline(always)]
+            fn decode_sensors(
+                &mut self,
+                wire: super::sensors::Wire,
+            ) -> ::core::option::Option<super::Sensors> {
+                let decoded = <super::Sensors as ::hardwire::Event>::from_wire(&wire);
+                if decoded.is_err() {
+                    self.sensors.__reject();
+                }
+                decoded.ok()
+            }
             /// The next event of topic `sensors` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1511,11 +1522,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.sensors.try_recv()?;
-                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.sensors.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_sensors(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1529,11 +1539,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
                 loop {
                     let wire = self.sensors.recv()?;
-                    match <super::Sensors as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(event);
-                        }
-                        ::core::result::Result::Err(_) => self.sensors.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_sensors(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1548,11 +1557,9 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.sensors.recv_timeout(left) ?; match < super::Sensors as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .sensors.__reject(), } } }
+                wire = self.sensors.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `sensors` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_sensors(
@@ -1582,11 +1589,9 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
                 super::Sensors, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .sensors.recv_async(). await ?; match < super::Sensors as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .sensors.__reject(), } } } #[doc =
+                .sensors.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
+                ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_sensors_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1596,11 +1601,9 @@ pub mod robot {
                 pub async fn recv_sensors_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Sensors,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.sensors
-                .recv_async_until(shutdown). await ?; match < super::Sensors as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(event), ::core::result::Result::Err(_) => self
-                .sensors.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1620,14 +1623,7 @@ pub mod robot {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.sensors.stats());
+                total += self.sensors.stats();
                 total
             }
             /// This stage's publishers, for publishing outside a handler call.
@@ -1797,6 +1793,21 @@ pub mod robot {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.obstacles]). await; } } }
             }
+            #[inline(always)]
+            fn decode_obstacles(
+                &mut self,
+                wire: super::obstacles::Wire,
+            ) -> ::core::option::Option<super::Obstacles> {
+                match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => {
+                        ::core::option::Option::Some(super::Obstacles::Obstacle(event))
+                    }
+                    ::core::result::Result::Err(_) => {
+                        self.obstacles.__reject();
+                        ::core::option::Option::None
+                    }
+                }
+            }
             /// The next event of topic `obstacles` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -1808,13 +1819,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.obstacles.try_recv()?;
-                    match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Obstacles::Obstacle(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.obstacles.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_obstacles(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1828,13 +1836,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::RecvError> {
                 loop {
                     let wire = self.obstacles.recv()?;
-                    match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Obstacles::Obstacle(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.obstacles.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_obstacles(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -1849,11 +1854,9 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.obstacles.recv_timeout(left) ?; match < Obstacle as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
-                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } }
+                wire = self.obstacles.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `obstacles` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_obstacles(
@@ -1883,11 +1886,9 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_obstacles_async(& mut self) -> ::core::result::Result <
                 super::Obstacles, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .obstacles.recv_async(). await ?; match < Obstacle as ::hardwire::Event >
-                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
-                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } } #[doc
-                =
+                .obstacles.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
+                return ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_obstacles_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -1897,11 +1898,9 @@ pub mod robot {
                 pub async fn recv_obstacles_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Obstacles,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.obstacles
-                .recv_async_until(shutdown). await ?; match < Obstacle as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Obstacles::Obstacle(event)),
-                ::core::result::Result::Err(_) => self.obstacles.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
+                return ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -1921,14 +1920,7 @@ pub mod robot {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.obstacles.stats());
+                total += self.obstacles.stats();
                 total
             }
             /// This stage's publishers, for publishing outside a handler call.
@@ -2074,6 +2066,21 @@ pub mod robot {
                 ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
                 self.commands]). await; } } }
             }
+            #[inline(always)]
+            fn decode_commands(
+                &mut self,
+                wire: super::commands::Wire,
+            ) -> ::core::option::Option<super::Commands> {
+                match <Velocity as ::hardwire::Event>::from_wire(&wire) {
+                    ::core::result::Result::Ok(event) => {
+                        ::core::option::Option::Some(super::Commands::Velocity(event))
+                    }
+                    ::core::result::Result::Err(_) => {
+                        self.commands.__reject();
+                        ::core::option::Option::None
+                    }
+                }
+            }
             /// The next event of topic `commands` this subscriber reads, channel-style, instead of `poll`.
             ///
             /// # Errors
@@ -2085,13 +2092,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Commands, ::hardwire::TryRecvError> {
                 loop {
                     let wire = self.commands.try_recv()?;
-                    match <Velocity as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Commands::Velocity(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.commands.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_commands(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -2105,13 +2109,10 @@ pub mod robot {
             ) -> ::core::result::Result<super::Commands, ::hardwire::RecvError> {
                 loop {
                     let wire = self.commands.recv()?;
-                    match <Velocity as ::hardwire::Event>::from_wire(&wire) {
-                        ::core::result::Result::Ok(event) => {
-                            return ::core::result::Result::Ok(
-                                super::Commands::Velocity(event),
-                            );
-                        }
-                        ::core::result::Result::Err(_) => self.commands.__reject(),
+                    if let ::core::option::Option::Some(event) = self
+                        .decode_commands(wire)
+                    {
+                        return ::core::result::Result::Ok(event);
                     }
                 }
             }
@@ -2126,11 +2127,9 @@ pub mod robot {
                 deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
                 left = deadline
                 .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.commands.recv_timeout(left) ?; match < Velocity as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)),
-                ::core::result::Result::Err(_) => self.commands.__reject(), } } }
+                wire = self.commands.recv_timeout(left) ?; if let
+                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The events of topic `commands` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
             pub fn drain_commands(
@@ -2160,10 +2159,9 @@ pub mod robot {
                 r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
                 pub async fn recv_commands_async(& mut self) -> ::core::result::Result <
                 super::Commands, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .commands.recv_async(). await ?; match < Velocity as ::hardwire::Event >
-                ::from_wire(& wire) { ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)),
-                ::core::result::Result::Err(_) => self.commands.__reject(), } } } #[doc =
+                .commands.recv_async(). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
+                ::core::result::Result::Ok(event); } } } #[doc =
                 " [`Subscriber::recv_commands_async`], unless `shutdown` is triggered first (feature `async`)."]
                 #[doc =
                 r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
@@ -2173,11 +2171,9 @@ pub mod robot {
                 pub async fn recv_commands_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Commands,
                 ::hardwire::AsyncRecvUntilError > { loop { let wire = self.commands
-                .recv_async_until(shutdown). await ?; match < Velocity as
-                ::hardwire::Event > ::from_wire(& wire) {
-                ::core::result::Result::Ok(event) => return
-                ::core::result::Result::Ok(super::Commands::Velocity(event)),
-                ::core::result::Result::Err(_) => self.commands.__reject(), } } }
+                .recv_async_until(shutdown). await ?; if let
+                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
+                ::core::result::Result::Ok(event); } } }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
@@ -2197,14 +2193,7 @@ pub mod robot {
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
                 let mut total = ::hardwire::SubscriberStats::default();
-                let mut add = |stats: ::hardwire::SubscriberStats| {
-                    total.received += stats.received;
-                    total.lagged += stats.lagged;
-                    total.skipped += stats.skipped;
-                    total.torn_reads += stats.torn_reads;
-                    total.invalid += stats.invalid;
-                };
-                add(self.commands.stats());
+                total += self.commands.stats();
                 total
             }
         }
