@@ -93,6 +93,7 @@ mod stats;
 mod subscriber;
 mod sync;
 mod taps;
+mod topic;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
@@ -109,7 +110,7 @@ pub use registry::{HandlerGuard, HandlerId, Immediate, Kind, Registry, panic_mes
 
 #[cfg(not(loom))]
 pub use ring::ring_memory_bytes;
-pub use ring::{AnyRing, Backpressure, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
+pub use ring::{AnyRing, Backpressure, Lossless, MAX_CAPACITY, MAX_SUBSCRIBERS, Overflow, Overwrite, Ring};
 pub use shutdown::Shutdown;
 pub use slot::{SEQUENCE_LIMIT, Slot, SlotRead};
 pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus, TopicStats, TopicSummary};
@@ -117,6 +118,7 @@ pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
 pub use taps::Taps;
+pub use topic::{Carries, TopicPublisher};
 #[cfg(all(feature = "async", not(loom)))]
 pub use wait::wait_any_async;
 pub use wait::{Idle, WaitStrategy, wait_any};

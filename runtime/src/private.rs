@@ -5,6 +5,7 @@ use core::ops::Deref;
 
 pub use crate::__hardwire_if_alloc as if_alloc;
 pub use crate::part::Part;
+pub use crate::topic::{ByteTopic, LosslessInner, RingTopic, TopicInner};
 #[cfg(feature = "alloc")]
 pub use alloc::sync::Arc;
 
@@ -114,7 +115,7 @@ impl<P: Deref<Target: crate::AnyRing>> Drop for PublisherClaim<P> {
 /// Implemented by nothing: the bound of a single-producer publisher's `clone`, so that
 /// cloning one is an error that says what to declare instead.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be cloned: its topic has a single producer",
+    message = "this publisher cannot be cloned: its topic has a single producer",
     label = "this topic is `producers = \"single\"`",
     note = "declare the topic `producers = \"multi\"` (TOML) or `#[topic(.., producers = \"multi\")]` (Rust) for a publisher that can be cloned to every producing thread"
 )]

@@ -9,7 +9,7 @@ use core::ops::Deref;
 
 use crate::error::{AlreadyTaken, Full, Stopped};
 use crate::mutant;
-use crate::ring::{self, AnyRing, Backpressure, Overflow};
+use crate::ring::{self, AnyRing, Lossless, Overflow};
 use crate::shutdown::Shutdown;
 use crate::slot::SEQUENCE_LIMIT;
 use crate::sync::{Ordering, spin_hint};
@@ -82,7 +82,7 @@ fn publish_head<R: AnyRing + ?Sized>(ring: &R, next: u64) {
 /// The single producer's `try_publish` on a backpressure ring, over the handle's parts so
 /// that an async wait can borrow the ring beside them. Returns whether it published.
 #[inline(always)]
-fn try_commit_one<R: AnyRing<Overflow = Backpressure> + ?Sized>(
+fn try_commit_one<R: AnyRing<Overflow: Lossless> + ?Sized>(
     ring: &R,
     next: &mut u64,
     limit: &mut u64,
@@ -270,7 +270,7 @@ where
 impl<P> Publisher<P>
 where
     P: Deref,
-    P::Target: AnyRing<Overflow = Backpressure>,
+    P::Target: AnyRing<Overflow: Lossless>,
 {
     /// Publishes `event` if the ring has room now; otherwise gives it back.
     ///
@@ -621,7 +621,7 @@ where
 impl<P> MultiPublisher<P>
 where
     P: Deref + Clone,
-    P::Target: AnyRing<Overflow = Backpressure>,
+    P::Target: AnyRing<Overflow: Lossless>,
 {
     /// Publishes `event` if the ring has room now; otherwise gives it back. Claims with a
     /// compare-and-swap, so a full ring never consumes a sequence.

@@ -163,6 +163,17 @@ pub struct Backpressure;
 impl sealed::Sealed for Overwrite {}
 impl sealed::Sealed for Backpressure {}
 
+/// The lossless overflow mode, [`Backpressure`]: what publishing that waits for room
+/// (`try_publish`, `publish_until`, `publish_timeout`, `publish_async`) needs. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "this publish waits for room, which only a lossless ring has; this one is `{Self}` (lossy)",
+    label = "a lossy ring never waits for room",
+    note = "`try_publish`, `publish_until`, `publish_timeout` and `publish_async` exist for `Backpressure` rings (a topic declared `overflow = \"backpressure\"`); on a lossy one `publish` never waits"
+)]
+pub trait Lossless: Overflow {}
+
+impl Lossless for Backpressure {}
+
 impl Overflow for Overwrite {
     const LOSSLESS: bool = false;
     const NAME: &'static str = "overwrite";

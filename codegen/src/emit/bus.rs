@@ -36,7 +36,7 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
             /// As [`Handle::publisher`](#f::Handle::publisher).
             pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
                 let bus = shared_part(self);
-                #f::Publisher::new(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
+                #f::take_publisher(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
             }
         }
     });

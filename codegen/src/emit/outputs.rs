@@ -45,7 +45,7 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
     let output_builds = subscriber.publishes.iter().map(|&t| {
         let f = &plan.topics[t].snake;
         let index = syn::Index::from(t);
-        quote!(#f: super::#f::Publisher::claimed(#f, bus.project(|bus| &bus.taps.#index)),)
+        quote!(#f: super::#f::claimed_publisher(#f, bus.project(|bus| &bus.taps.#index)),)
     });
     let outputs = is_stage.then(|| {
         let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");

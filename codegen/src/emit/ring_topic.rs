@@ -1,4 +1,5 @@
-//! A ring topic's module: its `Carries` impls, ring type, `Handle` and `Publisher`.
+//! A ring topic's module: its `Carries` impls, ring type, `Handle` and `Publisher` (the
+//! runtime's generic `TopicPublisher`, which the topic's event enum describes).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -14,41 +15,23 @@ pub(super) struct RingTopic<'p> {
     pub(super) topic: &'p Topic,
     pub(super) ring: &'p RingPlan,
     pub(super) multi: bool,
-    pub(super) lossless: bool,
 }
 
-/// A ring topic's `Carries` items, and the rest of its module.
-pub(super) fn emit_ring_topic(plan: &Plan, t: usize, ring: &RingPlan) -> (TokenStream, TokenStream) {
+/// A ring topic's module body.
+pub(super) fn emit_ring_topic(plan: &Plan, t: usize, ring: &RingPlan) -> TokenStream {
     let topic = &plan.topics[t];
-    let rt = RingTopic {
-        plan,
-        t,
-        topic,
-        ring,
-        multi: ring.producers == Producers::Multi,
-        lossless: ring.overflow == Overflow::Backpressure,
-    };
-    let camel = &topic.camel;
-    let trait_items = quote! {
-        /// This type's wire form, as the ring stores it.
-        #[doc(hidden)]
-        fn into_wire(self) -> Wire;
-        /// This type as the topic's event enum, as taps see it.
-        #[doc(hidden)]
-        fn into_event(self) -> super::#camel;
-    };
+    let rt = RingTopic { plan, t, topic, ring, multi: ring.producers == Producers::Multi };
     let (carries, types, handle, publisher) = (rt.carries(), rt.types(), rt.handle(), rt.publisher());
-    let rest = quote! {
-            #carries
-            #types
-            #handle
-            #publisher
-    };
-    (trait_items, rest)
+    quote! {
+        #carries
+        #types
+        #handle
+        #publisher
+    }
 }
 
 impl RingTopic<'_> {
-    /// `Carries` for each event and for the event enum.
+    /// `hardwire::Carries` for each event and for the event enum: what the publisher takes.
     fn carries(&self) -> TokenStream {
         let (plan, topic) = (self.plan, self.topic);
         let camel = &topic.camel;
@@ -62,8 +45,7 @@ impl RingTopic<'_> {
                 quote!(::hardwire::Event::to_wire(&super::#camel::#ident(self)))
             };
             quote! {
-                impl sealed::Sealed for #ty {}
-                impl Carries for #ty {
+                impl ::hardwire::Carries<super::#camel> for #ty {
                     #[inline(always)]
                     fn into_wire(self) -> Wire {
                         #into
@@ -84,8 +66,7 @@ impl RingTopic<'_> {
         quote! {
                 #(#carries)*
 
-                impl sealed::Sealed for super::#camel {}
-                impl Carries for super::#camel {
+                impl ::hardwire::Carries<super::#camel> for super::#camel {
                     #[inline(always)]
                     fn into_wire(self) -> Wire {
                         #enum_into
@@ -193,7 +174,7 @@ impl RingTopic<'_> {
                     /// topic's publisher was taken before (by you, or by a stage that publishes
                     /// here), or the topic is closed.
                     pub fn publisher(&self) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                        Publisher::new(::hardwire::__private::Part::borrowed(self.ring), ::hardwire::__private::Part::borrowed(self.taps))
+                        take_publisher(::hardwire::__private::Part::borrowed(self.ring), ::hardwire::__private::Part::borrowed(self.taps))
                     }
 
                     /// The ring's counters.

@@ -53,13 +53,30 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         format!(" Every event of topic `{}`: what its subscribers' `try_recv_{}` return.", topic.name, topic.name);
     let topic_docs = if topic.docs.is_empty() { TokenStream::new() } else { docs(&topic.docs) };
     let module_doc = format!(" Topic `{}`: {}.", topic.name, settings(topic));
-    let carried: Vec<String> = topic.events.iter().map(|&e| format!("`{}`", plan.events[e].name)).collect();
-    let unimplemented = format!("`{{Self}}` is not an event of topic `{}`", topic.name);
-    let label = format!("topic `{}` does not carry this type", topic.name);
-    let note = format!("topic `{}` carries {}, or its event enum `{}`", topic.name, carried.join(", "), camel);
-    let (trait_items, rest) = match &topic.delivery {
+    // A ring topic's publisher is the runtime's generic one, which takes `hardwire::Carries`;
+    // an inline topic's dispatcher takes the topic's own sealed `Carries`.
+    let body = match &topic.delivery {
         crate::plan::Delivery::Ring(ring) => emit_ring_topic(plan, t, ring),
-        crate::plan::Delivery::Inline => emit_inline_topic(plan, t),
+        crate::plan::Delivery::Inline => {
+            let (trait_items, rest) = emit_inline_topic(plan, t);
+            let carried: Vec<String> = topic.events.iter().map(|&e| format!("`{}`", plan.events[e].name)).collect();
+            let unimplemented = format!("`{{Self}}` is not an event of topic `{}`", topic.name);
+            let label = format!("topic `{}` does not carry this type", topic.name);
+            let note = format!("topic `{}` carries {}, or its event enum `{}`", topic.name, carried.join(", "), camel);
+            quote! {
+                mod sealed {
+                    pub trait Sealed {}
+                }
+
+                #[diagnostic::on_unimplemented(message = #unimplemented, label = #label, note = #note)]
+                #[doc = " The types this topic accepts: its events, and its event enum. Sealed."]
+                pub trait Carries: ::core::marker::Copy + sealed::Sealed {
+                    #trait_items
+                }
+
+                #rest
+            }
+        }
     };
     let printable = emit_enum_debug_and_eq(plan, t);
     quote! {
@@ -78,17 +95,7 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
             #[allow(unused_imports)] // paths in the topology are relative to the bus module
             use super::*;
 
-            mod sealed {
-                pub trait Sealed {}
-            }
-
-            #[diagnostic::on_unimplemented(message = #unimplemented, label = #label, note = #note)]
-            #[doc = " The types this topic accepts: its events, and its event enum. Sealed."]
-            pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-                #trait_items
-            }
-
-            #rest
+            #body
         }
     }
 }

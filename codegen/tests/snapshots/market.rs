@@ -124,25 +124,7 @@ pub mod market {
     pub mod market_data {
         #[allow(unused_imports)]
         use super::*;
-        mod sealed {
-            pub trait Sealed {}
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` is not an event of topic `market_data`",
-            label = "topic `market_data` does not carry this type",
-            note = "topic `market_data` carries `Trade`, `Quote`, or its event enum `MarketData`"
-        )]
-        /// The types this topic accepts: its events, and its event enum. Sealed.
-        pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-            /// This type's wire form, as the ring stores it.
-            #[doc(hidden)]
-            fn into_wire(self) -> Wire;
-            /// This type as the topic's event enum, as taps see it.
-            #[doc(hidden)]
-            fn into_event(self) -> super::MarketData;
-        }
-        impl sealed::Sealed for Trade {}
-        impl Carries for Trade {
+        impl ::hardwire::Carries<super::MarketData> for Trade {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::MarketData::Trade(self))
@@ -152,8 +134,7 @@ pub mod market {
                 super::MarketData::Trade(self)
             }
         }
-        impl sealed::Sealed for Quote {}
-        impl Carries for Quote {
+        impl ::hardwire::Carries<super::MarketData> for Quote {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::MarketData::Quote(self))
@@ -163,8 +144,7 @@ pub mod market {
                 super::MarketData::Quote(self)
             }
         }
-        impl sealed::Sealed for super::MarketData {}
-        impl Carries for super::MarketData {
+        impl ::hardwire::Carries<super::MarketData> for super::MarketData {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
@@ -229,7 +209,7 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(
+                take_publisher(
                     ::hardwire::__private::Part::borrowed(self.ring),
                     ::hardwire::__private::Part::borrowed(self.taps),
                 )
@@ -254,124 +234,47 @@ pub mod market {
                 topic_stats(self.ring).holding_back()
             }
         }
+        impl ::hardwire::__private::RingTopic for super::MarketData {
+            const NAME: &'static str = "market_data";
+            type Bus = super::Bus;
+            type Ring = Ring;
+            fn holding_back(
+                ring: &Ring,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(ring).holding_back()
+            }
+        }
         /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
         ///
         /// `publish` accepts exactly this topic's events (and its event enum): anything
-        /// else does not compile.
-        #[derive(Debug)]
-        pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<
+        /// else does not compile. Its methods: [`TopicPublisher`](::hardwire::TopicPublisher).
+        pub type Publisher<'a> = ::hardwire::TopicPublisher<
+            'a,
+            super::MarketData,
+            ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+        >;
+        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
+        pub(super) fn take_publisher<'a>(
+            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+            ::hardwire::Publisher::new(ring)
+                .map(|inner| Publisher::__from_parts(inner, taps))
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                    name: "market_data",
+                })
+        }
+        /// The publisher of a claim a stage made.
+        pub(super) fn claimed_publisher<'a>(
+            claim: ::hardwire::__private::PublisherClaim<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >,
             taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        }
-        impl<'a> Publisher<'a> {
-            pub(super) fn new(
-                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner, taps })
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "market_data",
-                    })
-            }
-            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
-            pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<
-                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                >,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> Self {
-                let ring = claim.into_ring();
-                Self {
-                    inner: ::hardwire::Publisher::__claimed(ring),
-                    taps,
-                }
-            }
-            /// Publishes `event` to every subscriber of the topic.
-            /// Never waits: a subscriber a full lap behind is told how many events it missed.
-            #[inline]
-            pub fn publish<E: Carries>(&mut self, event: E) {
-                self.inner.publish(event.into_wire());
-                self.tap(event);
-            }
-            /// Publishes a wire value as it is, for bytes that come from outside a typed
-            /// publisher (another process, the network, tests); taps are not called.
-            /// Subscribers decode it checked: a value that is no event of this topic is
-            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
-            #[doc(hidden)]
-            pub fn __publish_wire(&mut self, wire: Wire) {
-                self.inner.publish(wire);
-            }
-            /// Publishes every event of `events`, in order.
-            #[inline]
-            pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
-                self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
-                if !self.taps.is_empty() {
-                    for &event in events {
-                        self.taps.notify(&event.into_event());
-                    }
-                }
-            }
-            /// Publishes every event `events` yields, in order (with a single producer, the
-            /// subscribers see them arrive as one batch, as with `publish_batch`).
-            #[inline]
-            pub fn publish_iter<E: Carries>(
-                &mut self,
-                events: impl ::core::iter::IntoIterator<Item = E>,
-            ) {
-                if self.taps.is_empty() {
-                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
-                } else {
-                    for event in events {
-                        self.publish(event);
-                    }
-                }
-            }
-            #[inline(always)]
-            fn tap<E: Carries>(&self, event: E) {
-                if !self.taps.is_empty() {
-                    self.taps.notify(&event.into_event());
-                }
-            }
-            /// The ring this publisher publishes to.
-            #[must_use]
-            pub fn ring(&self) -> &Ring {
-                self.inner.ring()
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.inner.ring()).holding_back()
-            }
-            /// Not available: this topic has a single producer. Declare it
-            /// `producers = "multi"` for a publisher that can be cloned.
-            #[doc(hidden)]
-            #[allow(clippy::should_implement_trait)]
-            pub fn clone(&self) -> Self
-            where
-                Self: ::hardwire::__private::SingleProducer,
-            {
-                ::core::unreachable!("no type implements SingleProducer")
-            }
-            /// The strategy `publish` waits with on a full backpressure ring.
-            pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.inner.set_wait_strategy(strategy);
-            }
-            /// [`Publisher::set_wait_strategy`], by value.
-            #[must_use]
-            pub fn with_wait_strategy(
-                mut self,
-                strategy: ::hardwire::WaitStrategy,
-            ) -> Self {
-                self.set_wait_strategy(strategy);
-                self
-            }
+        ) -> Publisher<'a> {
+            Publisher::__from_parts(
+                ::hardwire::Publisher::__claimed(claim.into_ring()),
+                taps,
+            )
         }
     }
     /// Every event of topic `orders`: what its subscribers' `try_recv_orders` return.
@@ -406,25 +309,7 @@ pub mod market {
     pub mod orders {
         #[allow(unused_imports)]
         use super::*;
-        mod sealed {
-            pub trait Sealed {}
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` is not an event of topic `orders`",
-            label = "topic `orders` does not carry this type",
-            note = "topic `orders` carries `Order`, or its event enum `Orders`"
-        )]
-        /// The types this topic accepts: its events, and its event enum. Sealed.
-        pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-            /// This type's wire form, as the ring stores it.
-            #[doc(hidden)]
-            fn into_wire(self) -> Wire;
-            /// This type as the topic's event enum, as taps see it.
-            #[doc(hidden)]
-            fn into_event(self) -> super::Orders;
-        }
-        impl sealed::Sealed for Order {}
-        impl Carries for Order {
+        impl ::hardwire::Carries<super::Orders> for Order {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
@@ -434,8 +319,7 @@ pub mod market {
                 super::Orders::Order(self)
             }
         }
-        impl sealed::Sealed for super::Orders {}
-        impl Carries for super::Orders {
+        impl ::hardwire::Carries<super::Orders> for super::Orders {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 match self {
@@ -503,7 +387,7 @@ pub mod market {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(
+                take_publisher(
                     ::hardwire::__private::Part::borrowed(self.ring),
                     ::hardwire::__private::Part::borrowed(self.taps),
                 )
@@ -528,185 +412,47 @@ pub mod market {
                 topic_stats(self.ring).holding_back()
             }
         }
+        impl ::hardwire::__private::RingTopic for super::Orders {
+            const NAME: &'static str = "orders";
+            type Bus = super::Bus;
+            type Ring = Ring;
+            fn holding_back(
+                ring: &Ring,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(ring).holding_back()
+            }
+        }
         /// Publishes to topic `orders`. Clone it for every producing thread.
         ///
         /// `publish` accepts exactly this topic's events (and its event enum): anything
-        /// else does not compile.
-        #[derive(Clone, Debug)]
-        pub struct Publisher<'a> {
-            inner: ::hardwire::MultiPublisher<
+        /// else does not compile. Its methods: [`TopicPublisher`](::hardwire::TopicPublisher).
+        pub type Publisher<'a> = ::hardwire::TopicPublisher<
+            'a,
+            super::Orders,
+            ::hardwire::MultiPublisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+        >;
+        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
+        pub(super) fn take_publisher<'a>(
+            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+            ::hardwire::MultiPublisher::new(ring)
+                .map(|inner| Publisher::__from_parts(inner, taps))
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                    name: "orders",
+                })
+        }
+        /// The publisher of a claim a stage made.
+        pub(super) fn claimed_publisher<'a>(
+            claim: ::hardwire::__private::PublisherClaim<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >,
             taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        }
-        impl<'a> Publisher<'a> {
-            pub(super) fn new(
-                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                ::hardwire::MultiPublisher::new(ring)
-                    .map(|inner| Self { inner, taps })
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "orders",
-                    })
-            }
-            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
-            pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<
-                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                >,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> Self {
-                let ring = claim.into_ring();
-                Self {
-                    inner: ::hardwire::MultiPublisher::__claimed(ring),
-                    taps,
-                }
-            }
-            /// Publishes `event` to every subscriber of the topic.
-            /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
-            #[inline]
-            pub fn publish<E: Carries>(&mut self, event: E) {
-                self.inner.publish(event.into_wire());
-                self.tap(event);
-            }
-            /// Publishes a wire value as it is, for bytes that come from outside a typed
-            /// publisher (another process, the network, tests); taps are not called.
-            /// Subscribers decode it checked: a value that is no event of this topic is
-            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
-            #[doc(hidden)]
-            pub fn __publish_wire(&mut self, wire: Wire) {
-                self.inner.publish(wire);
-            }
-            /// Publishes every event of `events`, in order.
-            #[inline]
-            pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
-                for event in events {
-                    self.inner.publish(event.into_wire());
-                }
-                if !self.taps.is_empty() {
-                    for &event in events {
-                        self.taps.notify(&event.into_event());
-                    }
-                }
-            }
-            /// Publishes every event `events` yields, in order (with a single producer, the
-            /// subscribers see them arrive as one batch, as with `publish_batch`).
-            #[inline]
-            pub fn publish_iter<E: Carries>(
-                &mut self,
-                events: impl ::core::iter::IntoIterator<Item = E>,
-            ) {
-                if self.taps.is_empty() {
-                    for event in events {
-                        self.inner.publish(event.into_wire());
-                    }
-                } else {
-                    for event in events {
-                        self.publish(event);
-                    }
-                }
-            }
-            #[inline(always)]
-            fn tap<E: Carries>(&self, event: E) {
-                if !self.taps.is_empty() {
-                    self.taps.notify(&event.into_event());
-                }
-            }
-            /// Publishes `event` if the ring has room now; otherwise gives it back.
-            ///
-            /// # Errors
-            ///
-            /// [`Full`](::hardwire::Full) with the event when the slowest subscriber is a
-            /// full lap behind.
-            #[inline]
-            pub fn try_publish<E: Carries>(
-                &mut self,
-                event: E,
-            ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
-                self.inner
-                    .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
-            ///
-            /// # Errors
-            ///
-            /// [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered
-            /// while the ring was full.
-            pub fn publish_until<E: Carries>(
-                &mut self,
-                event: E,
-                shutdown: &::hardwire::Shutdown,
-            ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
-                self.inner
-                    .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
-                #[doc =
-                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
-                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
-                ::core::time::Duration,) -> ::core::result::Result < (),
-                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
-                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
-                .tap(event); ::core::result::Result::Ok(()) }
-            }
-            ::hardwire::__private::if_async! {
-                #[doc =
-                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
-                #[doc =
-                r" task is woken when a subscriber makes room. Dropping the future before it"]
-                #[doc = r" completes drops the event unpublished."] pub async fn
-                publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
-                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
-                #[doc =
-                r" is full (feature `async`): the waiting task is woken by the trigger."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
-                #[doc = r" while the ring was full."] pub async fn publish_async_until <
-                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
-                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
-                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
-                ::hardwire::Stopped(event)) ?; self.tap(event);
-                ::core::result::Result::Ok(()) }
-            }
-            /// The ring this publisher publishes to.
-            #[must_use]
-            pub fn ring(&self) -> &Ring {
-                self.inner.ring()
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.inner.ring()).holding_back()
-            }
-            /// The strategy `publish` waits with on a full backpressure ring.
-            pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.inner.set_wait_strategy(strategy);
-            }
-            /// [`Publisher::set_wait_strategy`], by value.
-            #[must_use]
-            pub fn with_wait_strategy(
-                mut self,
-                strategy: ::hardwire::WaitStrategy,
-            ) -> Self {
-                self.set_wait_strategy(strategy);
-                self
-            }
+        ) -> Publisher<'a> {
+            Publisher::__from_parts(
+                ::hardwire::MultiPublisher::__claimed(claim.into_ring()),
+                taps,
+            )
         }
     }
     /// Handler of subscriber `momentum`, which reads `market_data` and publishes to `orders` through `out`. Implement one method per event; a missing or extra method does not compile.
@@ -846,7 +592,7 @@ pub mod market {
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::claimed(
+                        orders: super::orders::claimed_publisher(
                             orders,
                             bus.project(|bus| &bus.taps.1),
                         ),
@@ -1144,7 +890,7 @@ pub mod market {
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::Publisher::claimed(
+                        orders: super::orders::claimed_publisher(
                             orders,
                             bus.project(|bus| &bus.taps.1),
                         ),
@@ -2084,13 +1830,13 @@ pub mod market {
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
         market_data_publisher(& self) -> ::core::result::Result < market_data::Publisher
         < 'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        market_data::Publisher::new(bus.project(| bus | & bus.market_data), bus.project(|
+        market_data::take_publisher(bus.project(| bus | & bus.market_data), bus.project(|
         bus | & bus.taps.0)) } #[doc =
         " A publisher of topic `orders`, `'static`: as `bus.orders().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn orders_publisher(&
         self) -> ::core::result::Result < orders::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = shared_part(self); orders::Publisher::new(bus
+        ::hardwire::TakeError > { let bus = shared_part(self); orders::take_publisher(bus
         .project(| bus | & bus.orders), bus.project(| bus | & bus.taps.1)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn

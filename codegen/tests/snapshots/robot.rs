@@ -161,25 +161,7 @@ pub mod robot {
     pub mod sensors {
         #[allow(unused_imports)]
         use super::*;
-        mod sealed {
-            pub trait Sealed {}
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` is not an event of topic `sensors`",
-            label = "topic `sensors` does not carry this type",
-            note = "topic `sensors` carries `Scan`, `Odometry`, or its event enum `Sensors`"
-        )]
-        /// The types this topic accepts: its events, and its event enum. Sealed.
-        pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-            /// This type's wire form, as the ring stores it.
-            #[doc(hidden)]
-            fn into_wire(self) -> Wire;
-            /// This type as the topic's event enum, as taps see it.
-            #[doc(hidden)]
-            fn into_event(self) -> super::Sensors;
-        }
-        impl sealed::Sealed for Scan {}
-        impl Carries for Scan {
+        impl ::hardwire::Carries<super::Sensors> for Scan {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::Sensors::Scan(self))
@@ -189,8 +171,7 @@ pub mod robot {
                 super::Sensors::Scan(self)
             }
         }
-        impl sealed::Sealed for Odometry {}
-        impl Carries for Odometry {
+        impl ::hardwire::Carries<super::Sensors> for Odometry {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&super::Sensors::Odometry(self))
@@ -200,8 +181,7 @@ pub mod robot {
                 super::Sensors::Odometry(self)
             }
         }
-        impl sealed::Sealed for super::Sensors {}
-        impl Carries for super::Sensors {
+        impl ::hardwire::Carries<super::Sensors> for super::Sensors {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
@@ -262,7 +242,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(
+                take_publisher(
                     ::hardwire::__private::Part::borrowed(self.ring),
                     ::hardwire::__private::Part::borrowed(self.taps),
                 )
@@ -287,124 +267,47 @@ pub mod robot {
                 topic_stats(self.ring).holding_back()
             }
         }
+        impl ::hardwire::__private::RingTopic for super::Sensors {
+            const NAME: &'static str = "sensors";
+            type Bus = super::Bus;
+            type Ring = Ring;
+            fn holding_back(
+                ring: &Ring,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(ring).holding_back()
+            }
+        }
         /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
         ///
         /// `publish` accepts exactly this topic's events (and its event enum): anything
-        /// else does not compile.
-        #[derive(Debug)]
-        pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<
+        /// else does not compile. Its methods: [`TopicPublisher`](::hardwire::TopicPublisher).
+        pub type Publisher<'a> = ::hardwire::TopicPublisher<
+            'a,
+            super::Sensors,
+            ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+        >;
+        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
+        pub(super) fn take_publisher<'a>(
+            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+            ::hardwire::Publisher::new(ring)
+                .map(|inner| Publisher::__from_parts(inner, taps))
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                    name: "sensors",
+                })
+        }
+        /// The publisher of a claim a stage made.
+        pub(super) fn claimed_publisher<'a>(
+            claim: ::hardwire::__private::PublisherClaim<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >,
             taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        }
-        impl<'a> Publisher<'a> {
-            pub(super) fn new(
-                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner, taps })
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "sensors",
-                    })
-            }
-            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
-            pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<
-                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                >,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> Self {
-                let ring = claim.into_ring();
-                Self {
-                    inner: ::hardwire::Publisher::__claimed(ring),
-                    taps,
-                }
-            }
-            /// Publishes `event` to every subscriber of the topic.
-            /// Never waits: a subscriber a full lap behind is told how many events it missed.
-            #[inline]
-            pub fn publish<E: Carries>(&mut self, event: E) {
-                self.inner.publish(event.into_wire());
-                self.tap(event);
-            }
-            /// Publishes a wire value as it is, for bytes that come from outside a typed
-            /// publisher (another process, the network, tests); taps are not called.
-            /// Subscribers decode it checked: a value that is no event of this topic is
-            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
-            #[doc(hidden)]
-            pub fn __publish_wire(&mut self, wire: Wire) {
-                self.inner.publish(wire);
-            }
-            /// Publishes every event of `events`, in order.
-            #[inline]
-            pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
-                self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
-                if !self.taps.is_empty() {
-                    for &event in events {
-                        self.taps.notify(&event.into_event());
-                    }
-                }
-            }
-            /// Publishes every event `events` yields, in order (with a single producer, the
-            /// subscribers see them arrive as one batch, as with `publish_batch`).
-            #[inline]
-            pub fn publish_iter<E: Carries>(
-                &mut self,
-                events: impl ::core::iter::IntoIterator<Item = E>,
-            ) {
-                if self.taps.is_empty() {
-                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
-                } else {
-                    for event in events {
-                        self.publish(event);
-                    }
-                }
-            }
-            #[inline(always)]
-            fn tap<E: Carries>(&self, event: E) {
-                if !self.taps.is_empty() {
-                    self.taps.notify(&event.into_event());
-                }
-            }
-            /// The ring this publisher publishes to.
-            #[must_use]
-            pub fn ring(&self) -> &Ring {
-                self.inner.ring()
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.inner.ring()).holding_back()
-            }
-            /// Not available: this topic has a single producer. Declare it
-            /// `producers = "multi"` for a publisher that can be cloned.
-            #[doc(hidden)]
-            #[allow(clippy::should_implement_trait)]
-            pub fn clone(&self) -> Self
-            where
-                Self: ::hardwire::__private::SingleProducer,
-            {
-                ::core::unreachable!("no type implements SingleProducer")
-            }
-            /// The strategy `publish` waits with on a full backpressure ring.
-            pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.inner.set_wait_strategy(strategy);
-            }
-            /// [`Publisher::set_wait_strategy`], by value.
-            #[must_use]
-            pub fn with_wait_strategy(
-                mut self,
-                strategy: ::hardwire::WaitStrategy,
-            ) -> Self {
-                self.set_wait_strategy(strategy);
-                self
-            }
+        ) -> Publisher<'a> {
+            Publisher::__from_parts(
+                ::hardwire::Publisher::__claimed(claim.into_ring()),
+                taps,
+            )
         }
     }
     /// Every event of topic `obstacles`: what its subscribers' `try_recv_obstacles` return.
@@ -439,25 +342,7 @@ pub mod robot {
     pub mod obstacles {
         #[allow(unused_imports)]
         use super::*;
-        mod sealed {
-            pub trait Sealed {}
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` is not an event of topic `obstacles`",
-            label = "topic `obstacles` does not carry this type",
-            note = "topic `obstacles` carries `Obstacle`, or its event enum `Obstacles`"
-        )]
-        /// The types this topic accepts: its events, and its event enum. Sealed.
-        pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-            /// This type's wire form, as the ring stores it.
-            #[doc(hidden)]
-            fn into_wire(self) -> Wire;
-            /// This type as the topic's event enum, as taps see it.
-            #[doc(hidden)]
-            fn into_event(self) -> super::Obstacles;
-        }
-        impl sealed::Sealed for Obstacle {}
-        impl Carries for Obstacle {
+        impl ::hardwire::Carries<super::Obstacles> for Obstacle {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
@@ -467,8 +352,7 @@ pub mod robot {
                 super::Obstacles::Obstacle(self)
             }
         }
-        impl sealed::Sealed for super::Obstacles {}
-        impl Carries for super::Obstacles {
+        impl ::hardwire::Carries<super::Obstacles> for super::Obstacles {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 match self {
@@ -538,7 +422,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(
+                take_publisher(
                     ::hardwire::__private::Part::borrowed(self.ring),
                     ::hardwire::__private::Part::borrowed(self.taps),
                 )
@@ -563,191 +447,47 @@ pub mod robot {
                 topic_stats(self.ring).holding_back()
             }
         }
+        impl ::hardwire::__private::RingTopic for super::Obstacles {
+            const NAME: &'static str = "obstacles";
+            type Bus = super::Bus;
+            type Ring = Ring;
+            fn holding_back(
+                ring: &Ring,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(ring).holding_back()
+            }
+        }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
         ///
         /// `publish` accepts exactly this topic's events (and its event enum): anything
-        /// else does not compile.
-        #[derive(Debug)]
-        pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<
+        /// else does not compile. Its methods: [`TopicPublisher`](::hardwire::TopicPublisher).
+        pub type Publisher<'a> = ::hardwire::TopicPublisher<
+            'a,
+            super::Obstacles,
+            ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+        >;
+        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
+        pub(super) fn take_publisher<'a>(
+            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+            ::hardwire::Publisher::new(ring)
+                .map(|inner| Publisher::__from_parts(inner, taps))
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                    name: "obstacles",
+                })
+        }
+        /// The publisher of a claim a stage made.
+        pub(super) fn claimed_publisher<'a>(
+            claim: ::hardwire::__private::PublisherClaim<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >,
             taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        }
-        impl<'a> Publisher<'a> {
-            pub(super) fn new(
-                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner, taps })
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "obstacles",
-                    })
-            }
-            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
-            pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<
-                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                >,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> Self {
-                let ring = claim.into_ring();
-                Self {
-                    inner: ::hardwire::Publisher::__claimed(ring),
-                    taps,
-                }
-            }
-            /// Publishes `event` to every subscriber of the topic.
-            /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
-            #[inline]
-            pub fn publish<E: Carries>(&mut self, event: E) {
-                self.inner.publish(event.into_wire());
-                self.tap(event);
-            }
-            /// Publishes a wire value as it is, for bytes that come from outside a typed
-            /// publisher (another process, the network, tests); taps are not called.
-            /// Subscribers decode it checked: a value that is no event of this topic is
-            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
-            #[doc(hidden)]
-            pub fn __publish_wire(&mut self, wire: Wire) {
-                self.inner.publish(wire);
-            }
-            /// Publishes every event of `events`, in order.
-            #[inline]
-            pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
-                self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
-                if !self.taps.is_empty() {
-                    for &event in events {
-                        self.taps.notify(&event.into_event());
-                    }
-                }
-            }
-            /// Publishes every event `events` yields, in order (with a single producer, the
-            /// subscribers see them arrive as one batch, as with `publish_batch`).
-            #[inline]
-            pub fn publish_iter<E: Carries>(
-                &mut self,
-                events: impl ::core::iter::IntoIterator<Item = E>,
-            ) {
-                if self.taps.is_empty() {
-                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
-                } else {
-                    for event in events {
-                        self.publish(event);
-                    }
-                }
-            }
-            #[inline(always)]
-            fn tap<E: Carries>(&self, event: E) {
-                if !self.taps.is_empty() {
-                    self.taps.notify(&event.into_event());
-                }
-            }
-            /// Publishes `event` if the ring has room now; otherwise gives it back.
-            ///
-            /// # Errors
-            ///
-            /// [`Full`](::hardwire::Full) with the event when the slowest subscriber is a
-            /// full lap behind.
-            #[inline]
-            pub fn try_publish<E: Carries>(
-                &mut self,
-                event: E,
-            ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
-                self.inner
-                    .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
-            ///
-            /// # Errors
-            ///
-            /// [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered
-            /// while the ring was full.
-            pub fn publish_until<E: Carries>(
-                &mut self,
-                event: E,
-                shutdown: &::hardwire::Shutdown,
-            ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
-                self.inner
-                    .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
-                #[doc =
-                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
-                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
-                ::core::time::Duration,) -> ::core::result::Result < (),
-                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
-                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
-                .tap(event); ::core::result::Result::Ok(()) }
-            }
-            ::hardwire::__private::if_async! {
-                #[doc =
-                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
-                #[doc =
-                r" task is woken when a subscriber makes room. Dropping the future before it"]
-                #[doc = r" completes drops the event unpublished."] pub async fn
-                publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
-                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
-                #[doc =
-                r" is full (feature `async`): the waiting task is woken by the trigger."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
-                #[doc = r" while the ring was full."] pub async fn publish_async_until <
-                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
-                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
-                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
-                ::hardwire::Stopped(event)) ?; self.tap(event);
-                ::core::result::Result::Ok(()) }
-            }
-            /// The ring this publisher publishes to.
-            #[must_use]
-            pub fn ring(&self) -> &Ring {
-                self.inner.ring()
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.inner.ring()).holding_back()
-            }
-            /// Not available: this topic has a single producer. Declare it
-            /// `producers = "multi"` for a publisher that can be cloned.
-            #[doc(hidden)]
-            #[allow(clippy::should_implement_trait)]
-            pub fn clone(&self) -> Self
-            where
-                Self: ::hardwire::__private::SingleProducer,
-            {
-                ::core::unreachable!("no type implements SingleProducer")
-            }
-            /// The strategy `publish` waits with on a full backpressure ring.
-            pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.inner.set_wait_strategy(strategy);
-            }
-            /// [`Publisher::set_wait_strategy`], by value.
-            #[must_use]
-            pub fn with_wait_strategy(
-                mut self,
-                strategy: ::hardwire::WaitStrategy,
-            ) -> Self {
-                self.set_wait_strategy(strategy);
-                self
-            }
+        ) -> Publisher<'a> {
+            Publisher::__from_parts(
+                ::hardwire::Publisher::__claimed(claim.into_ring()),
+                taps,
+            )
         }
     }
     /// Every event of topic `commands`: what its subscribers' `try_recv_commands` return.
@@ -782,25 +522,7 @@ pub mod robot {
     pub mod commands {
         #[allow(unused_imports)]
         use super::*;
-        mod sealed {
-            pub trait Sealed {}
-        }
-        #[diagnostic::on_unimplemented(
-            message = "`{Self}` is not an event of topic `commands`",
-            label = "topic `commands` does not carry this type",
-            note = "topic `commands` carries `Velocity`, or its event enum `Commands`"
-        )]
-        /// The types this topic accepts: its events, and its event enum. Sealed.
-        pub trait Carries: ::core::marker::Copy + sealed::Sealed {
-            /// This type's wire form, as the ring stores it.
-            #[doc(hidden)]
-            fn into_wire(self) -> Wire;
-            /// This type as the topic's event enum, as taps see it.
-            #[doc(hidden)]
-            fn into_event(self) -> super::Commands;
-        }
-        impl sealed::Sealed for Velocity {}
-        impl Carries for Velocity {
+        impl ::hardwire::Carries<super::Commands> for Velocity {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 ::hardwire::Event::to_wire(&self)
@@ -810,8 +532,7 @@ pub mod robot {
                 super::Commands::Velocity(self)
             }
         }
-        impl sealed::Sealed for super::Commands {}
-        impl Carries for super::Commands {
+        impl ::hardwire::Carries<super::Commands> for super::Commands {
             #[inline(always)]
             fn into_wire(self) -> Wire {
                 match self {
@@ -881,7 +602,7 @@ pub mod robot {
             pub fn publisher(
                 &self,
             ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                Publisher::new(
+                take_publisher(
                     ::hardwire::__private::Part::borrowed(self.ring),
                     ::hardwire::__private::Part::borrowed(self.taps),
                 )
@@ -906,191 +627,47 @@ pub mod robot {
                 topic_stats(self.ring).holding_back()
             }
         }
+        impl ::hardwire::__private::RingTopic for super::Commands {
+            const NAME: &'static str = "commands";
+            type Bus = super::Bus;
+            type Ring = Ring;
+            fn holding_back(
+                ring: &Ring,
+            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
+                topic_stats(ring).holding_back()
+            }
+        }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
         ///
         /// `publish` accepts exactly this topic's events (and its event enum): anything
-        /// else does not compile.
-        #[derive(Debug)]
-        pub struct Publisher<'a> {
-            inner: ::hardwire::Publisher<
+        /// else does not compile. Its methods: [`TopicPublisher`](::hardwire::TopicPublisher).
+        pub type Publisher<'a> = ::hardwire::TopicPublisher<
+            'a,
+            super::Commands,
+            ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
+        >;
+        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
+        pub(super) fn take_publisher<'a>(
+            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
+        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
+            ::hardwire::Publisher::new(ring)
+                .map(|inner| Publisher::__from_parts(inner, taps))
+                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
+                    name: "commands",
+                })
+        }
+        /// The publisher of a claim a stage made.
+        pub(super) fn claimed_publisher<'a>(
+            claim: ::hardwire::__private::PublisherClaim<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >,
             taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        }
-        impl<'a> Publisher<'a> {
-            pub(super) fn new(
-                ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                ::hardwire::Publisher::new(ring)
-                    .map(|inner| Self { inner, taps })
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "commands",
-                    })
-            }
-            /// A publisher from a claim a stage made ([`PublisherClaim`](::hardwire::__private::PublisherClaim)).
-            pub(super) fn claimed(
-                claim: ::hardwire::__private::PublisherClaim<
-                    ::hardwire::__private::Part<'a, Ring, super::Bus>,
-                >,
-                taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-            ) -> Self {
-                let ring = claim.into_ring();
-                Self {
-                    inner: ::hardwire::Publisher::__claimed(ring),
-                    taps,
-                }
-            }
-            /// Publishes `event` to every subscriber of the topic.
-            /// Waits while the slowest subscriber is a full lap behind (see `try_publish`).
-            #[inline]
-            pub fn publish<E: Carries>(&mut self, event: E) {
-                self.inner.publish(event.into_wire());
-                self.tap(event);
-            }
-            /// Publishes a wire value as it is, for bytes that come from outside a typed
-            /// publisher (another process, the network, tests); taps are not called.
-            /// Subscribers decode it checked: a value that is no event of this topic is
-            /// counted `invalid` and given to `on_invalid`, never delivered as an event.
-            #[doc(hidden)]
-            pub fn __publish_wire(&mut self, wire: Wire) {
-                self.inner.publish(wire);
-            }
-            /// Publishes every event of `events`, in order.
-            #[inline]
-            pub fn publish_batch<E: Carries>(&mut self, events: &[E]) {
-                self.inner.publish_iter(events.iter().map(|event| event.into_wire()));
-                if !self.taps.is_empty() {
-                    for &event in events {
-                        self.taps.notify(&event.into_event());
-                    }
-                }
-            }
-            /// Publishes every event `events` yields, in order (with a single producer, the
-            /// subscribers see them arrive as one batch, as with `publish_batch`).
-            #[inline]
-            pub fn publish_iter<E: Carries>(
-                &mut self,
-                events: impl ::core::iter::IntoIterator<Item = E>,
-            ) {
-                if self.taps.is_empty() {
-                    self.inner.publish_iter(events.into_iter().map(Carries::into_wire));
-                } else {
-                    for event in events {
-                        self.publish(event);
-                    }
-                }
-            }
-            #[inline(always)]
-            fn tap<E: Carries>(&self, event: E) {
-                if !self.taps.is_empty() {
-                    self.taps.notify(&event.into_event());
-                }
-            }
-            /// Publishes `event` if the ring has room now; otherwise gives it back.
-            ///
-            /// # Errors
-            ///
-            /// [`Full`](::hardwire::Full) with the event when the slowest subscriber is a
-            /// full lap behind.
-            #[inline]
-            pub fn try_publish<E: Carries>(
-                &mut self,
-                event: E,
-            ) -> ::core::result::Result<(), ::hardwire::Full<E>> {
-                self.inner
-                    .try_publish(event.into_wire())
-                    .map_err(|_| ::hardwire::Full(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            /// Publishes `event`, waiting for room unless `shutdown` is triggered first.
-            ///
-            /// # Errors
-            ///
-            /// [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered
-            /// while the ring was full.
-            pub fn publish_until<E: Carries>(
-                &mut self,
-                event: E,
-                shutdown: &::hardwire::Shutdown,
-            ) -> ::core::result::Result<(), ::hardwire::Stopped<E>> {
-                self.inner
-                    .publish_until(event.into_wire(), shutdown)
-                    .map_err(|_| ::hardwire::Stopped(event))?;
-                self.tap(event);
-                ::core::result::Result::Ok(())
-            }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                r" Publishes `event`, waiting at most `timeout` for room (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if the ring stayed full for"]
-                #[doc =
-                r" `timeout`; `holding_back()` names the subscriber it waited for."] pub
-                fn publish_timeout < E : Carries > (& mut self, event : E, timeout :
-                ::core::time::Duration,) -> ::core::result::Result < (),
-                ::hardwire::Stopped < E >> { self.inner.publish_timeout(event
-                .into_wire(), timeout).map_err(| _ | ::hardwire::Stopped(event)) ?; self
-                .tap(event); ::core::result::Result::Ok(()) }
-            }
-            ::hardwire::__private::if_async! {
-                #[doc =
-                r" Publishes `event`, waiting asynchronously for room (feature `async`): the"]
-                #[doc =
-                r" task is woken when a subscriber makes room. Dropping the future before it"]
-                #[doc = r" completes drops the event unpublished."] pub async fn
-                publish_async < E : Carries > (& mut self, event : E) { self.inner
-                .publish_async(event.into_wire()). await; self.tap(event); } #[doc =
-                r" [`Publisher::publish_async`], unless `shutdown` is triggered while the topic"]
-                #[doc =
-                r" is full (feature `async`): the waiting task is woken by the trigger."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" [`Stopped`](::hardwire::Stopped) with the event if `shutdown` was triggered"]
-                #[doc = r" while the ring was full."] pub async fn publish_async_until <
-                E : Carries > (& mut self, event : E, shutdown : & ::hardwire::Shutdown,)
-                -> ::core::result::Result < (), ::hardwire::Stopped < E >> { self.inner
-                .publish_async_until(event.into_wire(), shutdown). await .map_err(| _ |
-                ::hardwire::Stopped(event)) ?; self.tap(event);
-                ::core::result::Result::Ok(()) }
-            }
-            /// The ring this publisher publishes to.
-            #[must_use]
-            pub fn ring(&self) -> &Ring {
-                self.inner.ring()
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.inner.ring()).holding_back()
-            }
-            /// Not available: this topic has a single producer. Declare it
-            /// `producers = "multi"` for a publisher that can be cloned.
-            #[doc(hidden)]
-            #[allow(clippy::should_implement_trait)]
-            pub fn clone(&self) -> Self
-            where
-                Self: ::hardwire::__private::SingleProducer,
-            {
-                ::core::unreachable!("no type implements SingleProducer")
-            }
-            /// The strategy `publish` waits with on a full backpressure ring.
-            pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.inner.set_wait_strategy(strategy);
-            }
-            /// [`Publisher::set_wait_strategy`], by value.
-            #[must_use]
-            pub fn with_wait_strategy(
-                mut self,
-                strategy: ::hardwire::WaitStrategy,
-            ) -> Self {
-                self.set_wait_strategy(strategy);
-                self
-            }
+        ) -> Publisher<'a> {
+            Publisher::__from_parts(
+                ::hardwire::Publisher::__claimed(claim.into_ring()),
+                taps,
+            )
         }
     }
     /// Every event of topic `alarms`: what its subscribers' `try_recv_alarms` return.
@@ -1407,7 +984,7 @@ pub mod robot {
                 ::core::result::Result::Ok(Self {
                     sensors,
                     outputs: Outputs {
-                        obstacles: super::obstacles::Publisher::claimed(
+                        obstacles: super::obstacles::claimed_publisher(
                             obstacles,
                             bus.project(|bus| &bus.taps.1),
                         ),
@@ -1701,7 +1278,7 @@ pub mod robot {
                 ::core::result::Result::Ok(Self {
                     obstacles,
                     outputs: Outputs {
-                        commands: super::commands::Publisher::claimed(
+                        commands: super::commands::claimed_publisher(
                             commands,
                             bus.project(|bus| &bus.taps.2),
                         ),
@@ -2342,21 +1919,21 @@ pub mod robot {
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn sensors_publisher(&
         self) -> ::core::result::Result < sensors::Publisher < 'static >,
         ::hardwire::TakeError > { let bus = shared_part(self);
-        sensors::Publisher::new(bus.project(| bus | & bus.sensors), bus.project(| bus | &
+        sensors::take_publisher(bus.project(| bus | & bus.sensors), bus.project(| bus | &
         bus.taps.0)) } #[doc =
         " A publisher of topic `obstacles`, `'static`: as `bus.obstacles().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
         obstacles_publisher(& self) -> ::core::result::Result < obstacles::Publisher <
         'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        obstacles::Publisher::new(bus.project(| bus | & bus.obstacles), bus.project(| bus
+        obstacles::take_publisher(bus.project(| bus | & bus.obstacles), bus.project(| bus
         | & bus.taps.1)) } #[doc =
         " A publisher of topic `commands`, `'static`: as `bus.commands().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn commands_publisher(&
         self) -> ::core::result::Result < commands::Publisher < 'static >,
         ::hardwire::TakeError > { let bus = shared_part(self);
-        commands::Publisher::new(bus.project(| bus | & bus.commands), bus.project(| bus |
+        commands::take_publisher(bus.project(| bus | & bus.commands), bus.project(| bus |
         & bus.taps.2)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
