@@ -73,6 +73,8 @@ fn field_layout(ty: &syn::Type, enums: &[plan::Enum]) -> Option<(usize, usize)> 
     layout(ty).or_else(|| enum_of(ty, enums).map(|e| (e.size(), e.size())))
 }
 
+/// An event declaration resolved: its type path, and (declared in TOML) its fields, laid
+/// out and padded.
 pub(super) fn resolve_event(
     event: &EventDecl,
     enums: &[plan::Enum],

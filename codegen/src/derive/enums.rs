@@ -19,6 +19,7 @@ enum Body<'a> {
     Fields(Ident, &'a syn::FieldsNamed),
 }
 
+/// `#[derive(Event)]` on an enum.
 pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnostics) -> TokenStream {
     let name = ident.to_string();
     if data.variants.is_empty() {

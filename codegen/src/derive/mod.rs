@@ -1,8 +1,8 @@
-//! The derives. `#[derive(Event)]`: a Pod struct becomes its own wire form; a struct with C-like enum
-//! fields (`#[event(enum)]`) gets a Pod twin holding each enum as its integer; an enum gets
-//! a generated Pod wire form (a `u32` tag and the largest variant's bytes); each with
-//! conversions both ways, decoding checked. `#[derive(FieldEnum)]`: a C-like enum such a
-//! field can hold.
+//! The derives. `#[derive(Event)]`: a Pod struct becomes its own wire form; a struct with
+//! C-like enum fields (`#[event(enum)]`) gets a Pod twin holding each enum as its integer;
+//! an enum gets a generated Pod wire form (a `u32` tag and the largest variant's bytes);
+//! each with conversions both ways, decoding checked. `#[derive(FieldEnum)]`: a C-like enum
+//! such a field can hold.
 //!
 //! What the compiler alone can know is asserted in the generated code, each assertion
 //! spanned at the field it is about: every field type is Pod (`EventField`), and there is
@@ -17,7 +17,6 @@ use syn::{Data, DeriveInput};
 
 use crate::diag::{Diagnostic, Diagnostics, to_compile_errors};
 
-/// Expands `#[derive(Event)]`. Never panics: bad input becomes `compile_error!`s.
 mod enums;
 pub(crate) mod field_enum;
 mod fields;
@@ -26,6 +25,7 @@ mod structs;
 use enums::derive_enum;
 use structs::derive_struct;
 
+/// Expands `#[derive(Event)]`. Never panics: bad input becomes `compile_error!`s.
 #[must_use]
 pub fn derive(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {

@@ -9,6 +9,7 @@ use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_a
 use super::pod_impls;
 use crate::diag::Diagnostics;
 
+/// `#[derive(Event)]` on a struct.
 pub(super) fn derive_struct(ident: &Ident, fields: &Fields, d: &mut Diagnostics) -> TokenStream {
     let name = ident.to_string();
     let infos = field_infos(fields, d);

@@ -96,6 +96,8 @@ pub(super) fn wake_route(plan: &Plan) -> u32 {
     hash.max(1)
 }
 
+/// `Bus` (its rings, handle flags and taps; `new`, `new_boxed`, the accessors), `SharedBus`
+/// and `BusStats`.
 pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     let rings: Vec<&Topic> = plan.topics.iter().filter(|topic| topic.ring().is_some()).collect();
     let ring_fields = rings.iter().map(|topic| {

@@ -29,6 +29,8 @@ pub(super) fn emit_enum(e: &crate::plan::Enum, file: Option<&str>) -> TokenStrea
     }
 }
 
+/// An event the topology declares (`fields`): its struct; or, for a `rust = ".."` event, the
+/// check that the type is an event, located at the declaration.
 pub(super) fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> TokenStream {
     let ty = &event.ty;
     match &event.fields {

@@ -14,6 +14,8 @@ pub(super) fn outputs_param(subscriber: &Subscriber) -> Option<TokenStream> {
     })
 }
 
+/// Subscriber `s`'s handler trait: one `on_<event>` per event it reads, `on_lagged`,
+/// `on_invalid`.
 pub(super) fn emit_handler(plan: &Plan, s: usize) -> TokenStream {
     let subscriber = &plan.subscribers[s];
     let camel = &subscriber.camel;

@@ -7,6 +7,7 @@ use syn::Ident;
 use super::*;
 use crate::plan::Plan;
 
+/// Subscriber `s`'s module: its `Subscriber` handle (and a stage's `Outputs`).
 pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let subscriber = &plan.subscribers[s];
     let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);

@@ -7,6 +7,7 @@ use syn::Ident;
 use super::*;
 use crate::plan::Plan;
 
+/// `Topic`: one variant per topic, with its name.
 pub(super) fn emit_topic_enum(plan: &Plan) -> TokenStream {
     let variants = plan.topics.iter().map(|topic| {
         let camel = &topic.camel;
@@ -41,6 +42,7 @@ pub(super) fn emit_topic_enum(plan: &Plan) -> TokenStream {
     }
 }
 
+/// Topic `t`'s event enum and module (a ring topic's or an inline topic's).
 pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
     let topic = &plan.topics[t];
     let (camel, snake) = (&topic.camel, &topic.snake);

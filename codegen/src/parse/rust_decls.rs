@@ -25,6 +25,7 @@ pub(super) fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<(
     Ok(())
 }
 
+/// A `#[topic(..)]` tuple struct: its events (added to `events`) and settings.
 pub(super) fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut Diagnostics) -> Option<TopicDecl> {
     let name = name(&item.ident);
     if !item.generics.params.is_empty() {
@@ -161,6 +162,7 @@ fn event_type(ty: &syn::Type, d: &mut Diagnostics) -> Option<EventDecl> {
     Some(EventDecl { name: name(&last.ident), docs: Vec::new(), source: EventSource::Rust(path.path.clone()) })
 }
 
+/// A `#[subscriber(..)]` trait: its topics, event filters and settings.
 pub(super) fn subscriber(item: &syn::ItemTrait, d: &mut Diagnostics) -> Option<SubscriberDecl> {
     let trait_name = name(&item.ident);
     if !item.generics.params.is_empty() {

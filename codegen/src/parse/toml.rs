@@ -136,6 +136,7 @@ fn enumeration(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<E
     Some(EnumDecl { name, docs, repr, variants })
 }
 
+/// `[events.Name]`: `fields` or `rust`.
 fn event(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<EventDecl> {
     let owner = format!("event `{}`", name.text);
     unknown_keys(table, EVENT_KEYS, &owner, d);
@@ -232,6 +233,7 @@ fn fields(event: &str, value: &Value<'_>, d: &mut Diagnostics) -> Option<Vec<Fie
     Some(out)
 }
 
+/// `[topics.name]`: its events and settings.
 fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     let owner = format!("topic `{}`", name.text);
     let mut malformed: Vec<Key> =
@@ -265,6 +267,7 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     TopicDecl { docs, events, events_loc, capacity, overflow, producers, delivery, payload, size, name, malformed }
 }
 
+/// `[subscribers.name]`: its topics, event filter, outputs and settings.
 fn subscriber(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> SubscriberDecl {
     let owner = format!("subscriber `{}`", name.text);
     let mut malformed: Vec<Key> =
