@@ -10,9 +10,11 @@ use proc_macro::TokenStream;
 /// `hardwire::Payload`) for a `#[repr(C)]` struct of Pod fields without padding, or for an
 /// enum of unit variants, one-event tuple variants and named-field variants.
 ///
-/// A struct is its own wire form. An enum's wire form is a `u32` tag (the variant, in
-/// declaration order), 4 reserved bytes and the largest variant's bytes; decoding an unknown
-/// tag gives `Err(UnknownTag)`, never a panic.
+/// A struct is its own wire form; one with C-like enum fields marked `#[event(enum)]` (see
+/// [`FieldEnum`](derive@FieldEnum)) gets a Pod twin that holds each enum as its integer. An
+/// enum's wire form is a `u32` tag (the variant, in declaration order), 4 reserved bytes and
+/// the largest variant's bytes. Decoding an unknown tag or enum value gives
+/// `Err(WireError::..)`, never a panic and never an invalid value.
 ///
 /// ```
 /// use hardwire::Event;
