@@ -82,14 +82,14 @@ impl<T> Snapshot<T> {
         #[cfg(not(loom))]
         return self.current.load_full();
         #[cfg(loom)]
-        return self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        return crate::sync::lock(&self.current).clone();
     }
 
     fn swap(&self, next: Option<Arc<T>>) -> Option<Arc<T>> {
         #[cfg(not(loom))]
         return self.current.swap(next);
         #[cfg(loom)]
-        return core::mem::replace(&mut *self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner), next);
+        return core::mem::replace(&mut *crate::sync::lock(&self.current), next);
     }
 }
 
@@ -273,13 +273,13 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     /// Every entry of the old snapshot that the new one lacks is recorded as retired, so
     /// that [`Registry::unregister_and_wait`] can find a handler however it left.
     fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E, K>>)) -> Option<Arc<Vec<Entry<E, K>>>> {
-        let _writer = self.write.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = crate::sync::lock(&self.write);
         let current = self.snapshot.load_full();
         let old: &[Entry<E, K>] = current.as_deref().map_or(&[], Vec::as_slice);
         let mut entries: Vec<Entry<E, K>> = old.iter().filter(|e| e.is_live()).cloned().collect();
         edit(&mut entries);
         {
-            let mut retired = self.retired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut retired = crate::sync::lock(&self.retired);
             retired.retain(|(_, handler)| handler.strong_count() > 0);
             let forgotten = if mutant::NO_RETIRE { old.len() } else { 0 };
             for gone in old.iter().skip(forgotten).filter(|e| !entries.iter().any(|kept| kept.id == e.id)) {
@@ -323,7 +323,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
         // notify can reach it — however many snapshots ago the running notifies loaded
         // theirs. A retired handler nobody references any more cannot be running.
         let handler = {
-            let retired = self.retired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let retired = crate::sync::lock(&self.retired);
             retired.iter().find(|(retired_id, _)| *retired_id == id).and_then(|(_, handler)| handler.upgrade())
         };
         if let Some(handler) = handler {
@@ -376,7 +376,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     /// inside [`Registry::notify`] (replacing any earlier hook). [`panic_message`] reads the
     /// usual payloads.
     pub fn set_on_panic(&self, hook: impl Fn(HandlerId, &(dyn Any + Send)) + Send + Sync + 'static) {
-        *self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(hook));
+        *crate::sync::lock(&self.on_panic) = Some(Arc::new(hook));
     }
 
     /// Whether this notify may call `entry`: always, except a once-handler already called
@@ -389,7 +389,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     #[cold]
     fn report_panic(&self, id: HandlerId, payload: &(dyn Any + Send)) {
         self.panics.fetch_add(1, Ordering::Relaxed);
-        let hook = self.on_panic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let hook = crate::sync::lock(&self.on_panic).clone();
         if let Some(hook) = hook {
             // A panicking hook must not escape `notify` either.
             let _ = catch_unwind(AssertUnwindSafe(|| hook(id, payload)));

@@ -21,6 +21,15 @@ pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(all(feature = "std", not(loom)))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
+/// Locks `mutex`, recovering the data if a thread panicked while holding it. Every lock in
+/// the runtime guards state that each critical section leaves consistent (none runs user
+/// code that could unwind half-way through an update), so a poisoned lock carries no broken
+/// invariant, and refusing to go on would turn one panic into many.
+#[cfg(feature = "std")]
+pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// One step of a spin loop.
 ///
 /// Under loom this must yield to the model scheduler, or a model with a spinning thread

@@ -396,7 +396,7 @@ mod parking {
     /// Locks a shard. Nothing runs user code under a shard lock, so poisoning can only
     /// come from a panic inside this module; the `()` it guards cannot be left invalid.
     pub(super) fn lock(lock: &Mutex<()>) -> crate::sync::MutexGuard<'_, ()> {
-        lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(lock)
     }
 
     pub(super) fn wake_all() {
@@ -551,7 +551,7 @@ pub(crate) mod asynchronous {
     /// Locks a list. Nothing runs user code under it (that is the point of this module),
     /// so poisoning can only come from a panic here; the entries stay valid either way.
     fn lock(shard: &Shard) -> std::sync::MutexGuard<'_, Vec<Entry>> {
-        shard.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&shard.entries)
     }
 
     /// P4 above, after P3 found a waiter (which may also be a parked thread).
