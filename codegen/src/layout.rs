@@ -6,27 +6,35 @@
 /// arrays of them); `None` for anything else, which the generated compile-time assertion
 /// then checks instead.
 pub(crate) fn layout(ty: &syn::Type) -> Option<(usize, usize)> {
+    layout_with(ty, &|_| None)
+}
+
+/// [`layout`], and for a path that is not a primitive, what `known` says of it (the layouts
+/// of other types, where the caller knows them), in arrays too.
+pub(crate) fn layout_with(
+    ty: &syn::Type,
+    known: &dyn Fn(&syn::Path) -> Option<(usize, usize)>,
+) -> Option<(usize, usize)> {
     match ty {
         syn::Type::Path(path) if path.qself.is_none() => {
-            let name = path.path.get_ident()?.to_string();
-            let size = match name.as_str() {
-                "u8" | "i8" => 1,
-                "u16" | "i16" => 2,
-                "u32" | "i32" | "f32" => 4,
-                "u64" | "i64" | "f64" => 8,
-                _ => return None, // u128's alignment and usize's size differ by target
+            let size = match path.path.get_ident().map(ToString::to_string).as_deref() {
+                Some("u8" | "i8") => 1,
+                Some("u16" | "i16") => 2,
+                Some("u32" | "i32" | "f32") => 4,
+                Some("u64" | "i64" | "f64") => 8,
+                _ => return known(&path.path), // u128's alignment and usize's size differ by target
             };
             Some((size, size))
         }
         syn::Type::Array(array) => {
-            let (size, align) = layout(&array.elem)?;
+            let (size, align) = layout_with(&array.elem, known)?;
             let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(len), .. }) = &array.len else {
                 return None;
             };
             Some((size.checked_mul(len.base10_parse::<usize>().ok()?)?, align))
         }
-        syn::Type::Paren(inner) => layout(&inner.elem),
-        syn::Type::Group(inner) => layout(&inner.elem),
+        syn::Type::Paren(inner) => layout_with(&inner.elem, known),
+        syn::Type::Group(inner) => layout_with(&inner.elem, known),
         _ => None,
     }
 }

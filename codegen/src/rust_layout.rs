@@ -144,25 +144,11 @@ fn repr_c(fields: &syn::Fields, known: &HashMap<String, (usize, usize)>) -> Opti
     Some((offset.next_multiple_of(align), align))
 }
 
+/// A field type's layout: a primitive, a type of this file whose layout is known (by its
+/// name, without generic arguments), or an array of them.
 fn field_layout(ty: &syn::Type, known: &HashMap<String, (usize, usize)>) -> Option<(usize, usize)> {
-    if let Some(layout) = crate::layout::layout(ty) {
-        return Some(layout);
-    }
-    match ty {
-        syn::Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last()?;
-            if !last.arguments.is_none() {
-                return None;
-            }
-            known.get(&last.ident.to_string()).copied()
-        }
-        syn::Type::Array(array) => {
-            let (size, align) = field_layout(&array.elem, known)?;
-            let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(len), .. }) = &array.len else { return None };
-            Some((size.checked_mul(len.base10_parse::<usize>().ok()?)?, align))
-        }
-        syn::Type::Paren(inner) => field_layout(&inner.elem, known),
-        syn::Type::Group(inner) => field_layout(&inner.elem, known),
-        _ => None,
-    }
+    crate::layout::layout_with(ty, &|path| {
+        let last = path.segments.last()?;
+        if last.arguments.is_none() { known.get(&last.ident.to_string()).copied() } else { None }
+    })
 }

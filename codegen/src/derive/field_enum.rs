@@ -23,12 +23,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
     };
     let mut d = Diagnostics::default();
     let ident = &input.ident;
-    if !input.generics.params.is_empty() {
-        d.push(Diagnostic::rust(
-            input.generics.span(),
-            format!("`#[derive(FieldEnum)]` does not support generic parameters: `{ident}` must be one concrete enum"),
-        ));
-    }
+    super::reject_generics(&input, "FieldEnum", "enum", &mut d);
     let Data::Enum(data) = &input.data else {
         d.push(Diagnostic::rust(
             ident.span(),

@@ -25,6 +25,20 @@ mod structs;
 use enums::derive_enum;
 use structs::derive_struct;
 
+/// A derive's input must be one concrete type: reports generic parameters, for
+/// `#[derive(<derive>)]`, whose input must be one concrete `<what>`.
+pub(super) fn reject_generics(input: &DeriveInput, derive: &str, what: &str, d: &mut Diagnostics) {
+    if !input.generics.params.is_empty() {
+        d.push(Diagnostic::rust(
+            input.generics.span(),
+            format!(
+                "`#[derive({derive})]` does not support generic parameters: `{}` must be one concrete {what}",
+                input.ident
+            ),
+        ));
+    }
+}
+
 /// Expands `#[derive(Event)]`. Never panics: bad input becomes `compile_error!`s.
 #[must_use]
 pub fn derive(input: TokenStream) -> TokenStream {
@@ -33,15 +47,7 @@ pub fn derive(input: TokenStream) -> TokenStream {
         Err(err) => return err.to_compile_error(),
     };
     let mut d = Diagnostics::default();
-    if !input.generics.params.is_empty() {
-        d.push(Diagnostic::rust(
-            input.generics.span(),
-            format!(
-                "`#[derive(Event)]` does not support generic parameters: `{}` must be one concrete Pod type",
-                input.ident
-            ),
-        ));
-    }
+    reject_generics(&input, "Event", "Pod type", &mut d);
     let expanded = match &input.data {
         Data::Struct(data) => {
             check_repr(&input, &mut d);
