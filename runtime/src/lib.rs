@@ -94,6 +94,7 @@ mod subscriber;
 mod sync;
 mod taps;
 mod topic;
+mod topic_subscriber;
 mod wait;
 
 pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
@@ -118,7 +119,8 @@ pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
 pub use taps::Taps;
-pub use topic::{Carries, TopicPublisher};
+pub use topic::{Carries, TopicHandle, TopicPublisher};
+pub use topic_subscriber::TopicSubscriber;
 #[cfg(all(feature = "async", not(loom)))]
 pub use wait::wait_any_async;
 pub use wait::{Idle, WaitStrategy, wait_any};

@@ -5,7 +5,8 @@ use core::ops::Deref;
 
 pub use crate::__hardwire_if_alloc as if_alloc;
 pub use crate::part::Part;
-pub use crate::topic::{ByteTopic, LosslessInner, RingTopic, TopicInner};
+pub use crate::topic::{ByteTopic, LosslessInner, RingTopic, TakeInner, TopicInner};
+pub use crate::topic_subscriber::{Polled, Receives, SubscriberState, attach};
 #[cfg(feature = "alloc")]
 pub use alloc::sync::Arc;
 
@@ -92,6 +93,20 @@ impl<P: Deref<Target: crate::AnyRing>> PublisherClaim<P> {
     pub fn new(ring: P, multi: bool) -> Result<Self, crate::AlreadyTaken> {
         crate::ring::take_publisher(&*ring, multi)?;
         Ok(Self { ring: Some(ring), multi })
+    }
+
+    /// [`PublisherClaim::new`] for stage `subscriber`'s output `topic`.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::OutputTaken`](crate::TakeError::OutputTaken) naming both.
+    pub fn output(
+        ring: P,
+        multi: bool,
+        subscriber: &'static str,
+        topic: &'static str,
+    ) -> Result<Self, crate::TakeError> {
+        Self::new(ring, multi).map_err(|_| crate::TakeError::OutputTaken { subscriber, topic })
     }
 
     /// Keeps the claim, for a handle built from the returned pointer.

@@ -142,6 +142,17 @@ impl core::ops::AddAssign for SubscriberStats {
     }
 }
 
+/// The counters of several subscriptions, added up (a generated subscriber's `stats()` over
+/// its topics).
+impl core::iter::Sum for SubscriberStats {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::default(), |mut total, each| {
+            total += each;
+            total
+        })
+    }
+}
+
 impl fmt::Display for SubscriberStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -11,12 +11,14 @@
 
 use core::fmt;
 
+use crate::__private::PublisherClaim;
 use crate::error::{Full, Stopped};
+use crate::event::{TakeError, WireError};
 use crate::part::Part;
 use crate::publisher::{MultiPublisher, Publisher};
 use crate::ring::{AnyRing, Lossless};
 use crate::shutdown::Shutdown;
-use crate::stats::SubscriberStatus;
+use crate::stats::{RingStats, SubscriberStatus};
 use crate::taps::Taps;
 use crate::wait::WaitStrategy;
 
@@ -36,8 +38,27 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     type Bus: 'static;
     /// The topic's ring.
     type Ring: AnyRing + 'static;
+    /// The runtime publisher its [`TopicPublisher`] wraps: [`Publisher`] or
+    /// [`MultiPublisher`] of a [`Part`] of the ring.
+    type Inner<'a>: TakeInner<'a, Self>;
     /// The subscriber a full ring waits for, and where it stands.
     fn holding_back(ring: &Self::Ring) -> Option<(&'static str, SubscriberStatus)>;
+    /// This event's wire form, as the ring stores it.
+    fn encode(&self) -> WireOf<Self>;
+    /// The event `wire` holds, checked.
+    ///
+    /// # Errors
+    ///
+    /// [`WireError`] for a wire value that is no event of the topic.
+    fn decode(wire: &WireOf<Self>) -> Result<Self, WireError>;
+}
+
+/// A topic's event enum is what its publisher takes, as well as each of its events.
+impl<E: RingTopic> Carries<E> for E {
+    #[inline(always)]
+    fn into_event(self) -> E {
+        self
+    }
 }
 
 /// The types a topic's publisher accepts: the events its declaration lists, and its event
@@ -48,12 +69,16 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     note = "a topic's publisher takes the events its declaration lists, or its event enum `{E}`"
 )]
 pub trait Carries<E: RingTopic>: Copy {
-    /// This value's wire form, as the ring stores it.
-    #[doc(hidden)]
-    fn into_wire(self) -> WireOf<E>;
     /// This value as the topic's event enum, as taps see it.
     #[doc(hidden)]
     fn into_event(self) -> E;
+    /// This value's wire form, as the ring stores it: its event enum's (the enum is built
+    /// and matched again inline, so this costs what encoding the event itself costs).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn into_wire(self) -> WireOf<E> {
+        self.into_event().encode()
+    }
 }
 
 /// A byte topic (`payload = "bytes"`): the size class its payloads have. Not part of the API.
@@ -86,6 +111,16 @@ pub trait TopicInner<E: RingTopic>: Sized {
     fn ring(&self) -> &E::Ring;
     /// The strategy a full lossless ring is waited for with.
     fn set_wait_strategy(&mut self, strategy: WaitStrategy);
+}
+
+/// How a [`TopicInner`] is made from a ring whose publisher claim was made (by
+/// [`PublisherClaim`]). Not part of the API.
+#[doc(hidden)]
+pub trait TakeInner<'a, E: RingTopic>: TopicInner<E> {
+    /// Whether this is the multi-producer publisher.
+    const MULTI: bool;
+    /// The publisher of `ring`, whose claim is made.
+    fn claimed(ring: PartOf<'a, E::Ring, E>) -> Self;
 }
 
 /// The waiting publishes of a lossless topic's publisher. Not part of the API.
@@ -125,7 +160,14 @@ pub trait LosslessInner<E: RingTopic>: TopicInner<E> {
 /// [`TopicInner`] and [`LosslessInner`] for the single- and the multi-producer publisher,
 /// by delegation to their inherent methods.
 macro_rules! inner_impls {
-    ($handle:ident, |$publisher:ident, $wires:ident| $publish_all:block) => {
+    ($handle:ident, $multi:literal, |$publisher:ident, $wires:ident| $publish_all:block) => {
+        impl<'a, E: RingTopic> TakeInner<'a, E> for $handle<PartOf<'a, E::Ring, E>> {
+            const MULTI: bool = $multi;
+            fn claimed(ring: PartOf<'a, E::Ring, E>) -> Self {
+                $handle::__claimed(ring)
+            }
+        }
+
         impl<'a, E: RingTopic> TopicInner<E> for $handle<PartOf<'a, E::Ring, E>> {
             #[inline(always)]
             fn publish(&mut self, wire: WireOf<E>) {
@@ -182,8 +224,8 @@ macro_rules! inner_impls {
 
 // A single producer publishes a batch under one commit; each of several producers' claims is
 // its own `fetch_add`, so for them a batch is a loop.
-inner_impls!(Publisher, |publisher, wires| { Publisher::publish_iter(publisher, wires) });
-inner_impls!(MultiPublisher, |publisher, wires| {
+inner_impls!(Publisher, false, |publisher, wires| { Publisher::publish_iter(publisher, wires) });
+inner_impls!(MultiPublisher, true, |publisher, wires| {
     for wire in wires {
         MultiPublisher::publish(publisher, wire);
     }
@@ -197,12 +239,24 @@ pub struct TopicPublisher<'a, E: RingTopic, I> {
     taps: PartOf<'a, Taps<E>, E>,
 }
 
-impl<'a, E: RingTopic, I> TopicPublisher<'a, E, I> {
-    /// A topic's publisher from the runtime publisher it wraps and the topic's taps.
-    /// Generated code calls it.
+impl<'a, E: RingTopic, I: TakeInner<'a, E>> TopicPublisher<'a, E, I> {
+    /// Takes the topic's publisher (from a topic handle, or a `SharedBus`). Generated code
+    /// calls it.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::AlreadyTaken`] when a single-producer topic's publisher was taken before,
+    /// or the topic is closed.
     #[doc(hidden)]
-    pub fn __from_parts(inner: I, taps: PartOf<'a, Taps<E>, E>) -> Self {
-        Self { inner, taps }
+    pub fn __take(ring: PartOf<'a, E::Ring, E>, taps: PartOf<'a, Taps<E>, E>) -> Result<Self, TakeError> {
+        let claim = PublisherClaim::new(ring, I::MULTI).map_err(|_| TakeError::AlreadyTaken { name: E::NAME })?;
+        Ok(Self::__claimed(claim, taps))
+    }
+
+    /// The publisher of a claim a stage made. Generated code calls it.
+    #[doc(hidden)]
+    pub fn __claimed(claim: PublisherClaim<PartOf<'a, E::Ring, E>>, taps: PartOf<'a, Taps<E>, E>) -> Self {
+        Self { inner: I::claimed(claim.into_ring()), taps }
     }
 }
 
@@ -413,5 +467,71 @@ impl<E: RingTopic, I: Clone> Clone for TopicPublisher<'_, E, I> {
 impl<E: RingTopic, I: fmt::Debug> fmt::Debug for TopicPublisher<'_, E, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TopicPublisher").field("topic", &E::NAME).field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+/// The handle of a ring topic of a generated bus, from the bus's accessor: `topic::Handle<'a>`
+/// is this type. It takes the topic's publisher, and reads its taps and counters.
+pub struct TopicHandle<'a, E: RingTopic> {
+    ring: &'a E::Ring,
+    taps: &'a Taps<E>,
+}
+
+impl<'a, E: RingTopic> TopicHandle<'a, E> {
+    /// The handle of the topic with this ring and taps. Generated code calls it.
+    #[doc(hidden)]
+    pub const fn __new(ring: &'a E::Ring, taps: &'a Taps<E>) -> Self {
+        Self { ring, taps }
+    }
+
+    /// This topic's taps: register handlers on `taps().registry()`.
+    #[must_use]
+    pub fn taps(&self) -> &'a Taps<E> {
+        self.taps
+    }
+
+    /// Takes the topic's publisher: once for a single-producer topic, and a multi-producer
+    /// topic's publisher is cloned for every producing thread.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::AlreadyTaken`] when a single-producer topic's publisher was taken
+    /// before (by you, or by a stage that publishes here), or the topic is closed.
+    pub fn publisher(&self) -> Result<TopicPublisher<'a, E, E::Inner<'a>>, TakeError> {
+        TopicPublisher::__take(Part::borrowed(self.ring), Part::borrowed(self.taps))
+    }
+
+    /// The ring's counters.
+    #[must_use]
+    pub fn stats(&self) -> RingStats {
+        self.ring.stats()
+    }
+
+    /// The ring itself.
+    #[must_use]
+    pub fn ring(&self) -> &'a E::Ring {
+        self.ring
+    }
+
+    /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
+    /// fails): that subscriber's name and where it stands — `Parked` means no handle of it is
+    /// held. See [`TopicStats::holding_back`](crate::TopicStats::holding_back).
+    #[must_use]
+    pub fn holding_back(&self) -> Option<(&'static str, SubscriberStatus)> {
+        E::holding_back(self.ring)
+    }
+}
+
+impl<E: RingTopic> Clone for TopicHandle<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E: RingTopic> Copy for TopicHandle<'_, E> {}
+
+impl<E: RingTopic> fmt::Debug for TopicHandle<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TopicHandle").field("topic", &E::NAME).field("stats", &self.stats()).finish_non_exhaustive()
     }
 }

@@ -33,10 +33,10 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
             ///
             /// # Errors
             ///
-            /// As [`Handle::publisher`](#f::Handle::publisher).
+            /// As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher).
             pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
                 let bus = shared_part(self);
-                #f::take_publisher(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
+                #f::Publisher::__take(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
             }
         }
     });
@@ -219,7 +219,7 @@ fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
                 #[doc = #line]
                 #[must_use]
                 pub fn #f(&self) -> #f::Handle<'_> {
-                    #f::Handle::new(&self.#f, &self.taps.#index)
+                    #f::Handle::__new(&self.#f, &self.taps.#index)
                 }
             }
         }

@@ -37,7 +37,6 @@ use event::{emit_enum, emit_event};
 use handler::emit_handler;
 use inline_topic::emit_inline_topic;
 use outputs::{Outputs, outputs};
-use publisher::holding_back;
 use receive::{narrowed, narrowed_enum, poll_topic, receive_methods};
 use ring_topic::emit_ring_topic;
 use subscriber::emit_subscriber;

@@ -37,15 +37,13 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
         let (f, topic_name) = (&topic.snake, &topic.name);
         let multi = topic.ring().is_some_and(|ring| ring.producers == Producers::Multi);
         quote! {
-            let #f = ::hardwire::__private::PublisherClaim::new(bus.project(|bus| &bus.#f), #multi).map_err(|_| {
-                ::hardwire::TakeError::OutputTaken { subscriber: #name, topic: #topic_name }
-            })?;
+            let #f = ::hardwire::__private::PublisherClaim::output(bus.project(|bus| &bus.#f), #multi, #name, #topic_name)?;
         }
     });
     let output_builds = subscriber.publishes.iter().map(|&t| {
         let f = &plan.topics[t].snake;
         let index = syn::Index::from(t);
-        quote!(#f: super::#f::claimed_publisher(#f, bus.project(|bus| &bus.taps.#index)),)
+        quote!(#f: super::#f::Publisher::__claimed(#f, bus.project(|bus| &bus.taps.#index)),)
     });
     let outputs = is_stage.then(|| {
         let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");

@@ -15,60 +15,39 @@ pub(super) fn narrowed(plan: &Plan, sub: &Subscription) -> bool {
     sub.events.len() < plan.topics[sub.topic].events.len()
 }
 
+/// What subscription `sub` receives: the topic's event enum, or the narrowed enum declared
+/// in the subscriber's module under the same name.
+pub(super) fn received_type(plan: &Plan, sub: &Subscription) -> TokenStream {
+    let camel = &plan.topics[sub.topic].camel;
+    if narrowed(plan, sub) { quote!(self::#camel) } else { quote!(super::#camel) }
+}
+
 /// One topic's part of `poll`: up to a ring's capacity of events to the handler (`i` is the
-/// topic's place in the handle's `closed` flags; `out_arg` passes a stage's outputs).
+/// topic's place in the handle's `closed` flags; `out_arg` passes a stage's outputs). `poll`
+/// imports `Polled` (its body names nothing else unqualified, so no user item can clash).
 pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Option<&TokenStream>) -> TokenStream {
-    let field = |t: usize| plan.topics[t].snake.clone();
     let topic = &plan.topics[sub.topic];
-    let (f, topic_camel) = (field(sub.topic), &topic.camel);
+    let (f, topic_camel) = (&topic.snake, &topic.camel);
     let capacity = topic.ring().map_or(0, |ring| ring.capacity);
-    let deliver = if topic.events.len() == 1 {
-        let e = topic.events[0];
-        let (ty, method) = (nested(&plan.events[e].ty), &plan.events[e].method);
-        quote! {
-            match <#ty as ::hardwire::Event>::from_wire(&wire) {
-                ::core::result::Result::Ok(event) => handler.#method(&event #out_arg),
-                ::core::result::Result::Err(error) => {
-                    self.#f.__reject();
-                    handler.on_invalid(super::Topic::#topic_camel, error);
-                }
-            }
-        }
-    } else {
-        let arms = sub.events.iter().map(|&e| {
-            let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
-            quote!(::core::result::Result::Ok(super::#topic_camel::#ident(event)) => handler.#method(&event #out_arg),)
-        });
-        // Events of the topic this subscriber is not given.
-        let others = narrowed(plan, sub).then(|| quote!(::core::result::Result::Ok(_) => {}));
-        quote! {
-            match <super::#topic_camel as ::hardwire::Event>::from_wire(&wire) {
-                #(#arms)*
-                ::core::result::Result::Err(error) => {
-                    self.#f.__reject();
-                    handler.on_invalid(super::Topic::#topic_camel, error);
-                }
-                #others
-            }
-        }
-    };
+    let received = received_type(plan, sub);
+    let arms = sub.events.iter().map(|&e| {
+        let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
+        quote!(Polled::Event(#received::#ident(event)) => handler.#method(&event #out_arg),)
+    });
     quote! {
         for _ in 0..#capacity {
-            match self.#f.try_recv() {
-                ::core::result::Result::Ok(wire) => {
-                    progress += 1;
-                    #deliver
-                }
-                ::core::result::Result::Err(::hardwire::TryRecvError::Lagged { missed }) => {
-                    progress += 1;
-                    handler.on_lagged(super::Topic::#topic_camel, missed);
-                }
-                ::core::result::Result::Err(::hardwire::TryRecvError::Closed) => {
-                    self.closed[#i] = true;
+            match self.#f.poll_next() {
+                #(#arms)*
+                Polled::Skipped => {}
+                Polled::Invalid(error) => handler.on_invalid(super::Topic::#topic_camel, error),
+                Polled::Lagged(missed) => handler.on_lagged(super::Topic::#topic_camel, missed),
+                Polled::Closed => {
+                    self.state.closed[#i] = true;
                     break;
                 }
-                ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => break,
+                Polled::Empty => break,
             }
+            progress += 1;
         }
     }
 }
@@ -76,7 +55,7 @@ pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Opt
 /// The enum of the events of a topic that subscriber `name` reads only some of.
 pub(super) fn narrowed_enum(plan: &Plan, name: &str, sub: &Subscription) -> TokenStream {
     let topic = &plan.topics[sub.topic];
-    let camel = &topic.camel;
+    let (camel, snake) = (&topic.camel, &topic.snake);
     let idents = event_idents(plan, &sub.events);
     let tys: Vec<TokenStream> = sub.events.iter().map(|&e| nested(&plan.events[e].ty)).collect();
     let doc_line = format!(
@@ -93,114 +72,64 @@ pub(super) fn narrowed_enum(plan: &Plan, name: &str, sub: &Subscription) -> Toke
         }
 
         #printable
+
+        impl ::hardwire::__private::Receives<super::#camel> for #camel {
+            #[inline(always)]
+            fn receive(
+                wire: &super::#snake::Wire,
+            ) -> ::core::result::Result<::core::option::Option<Self>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(match <super::#camel as ::hardwire::Event>::from_wire(wire)? {
+                    #(super::#camel::#idents(event) => ::core::option::Option::Some(Self::#idents(event)),)*
+                    #[allow(unreachable_patterns)]
+                    _ => ::core::option::Option::None,
+                })
+            }
+        }
     }
 }
 
 /// The receive methods of one topic: `try_recv_<topic>`, `recv_<topic>`,
-/// `recv_<topic>_timeout`, `drain_<topic>`, and the async ones.
+/// `recv_<topic>_timeout`, `drain_<topic>`, and the async ones, each the runtime
+/// `TopicSubscriber`'s method of the same name (whose docs say what each error means).
 pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
-    let field = |t: usize| plan.topics[t].snake.clone();
     let topic = &plan.topics[sub.topic];
-    let (f, camel) = (field(sub.topic), &topic.camel);
-    // What its receive methods return: the topic's enum, or the narrowed one.
-    let topic_camel = if narrowed(plan, sub) { quote!(self::#camel) } else { quote!(super::#camel) };
-    // One decoding, which every receive method calls: the event, or `None` for an event of
-    // the topic this subscriber does not read, or an invalid wire value (counted).
-    let decode_fn = format_ident!("decode_{}", f);
-    let decode_body = if topic.events.len() == 1 {
-        let e = topic.events[0];
-        let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
-        quote! {
-            match <#ty as ::hardwire::Event>::from_wire(&wire) {
-                ::core::result::Result::Ok(event) => ::core::option::Option::Some(super::#camel::#ident(event)),
-                ::core::result::Result::Err(_) => {
-                    self.#f.__reject();
-                    ::core::option::Option::None
-                }
-            }
-        }
-    } else if narrowed(plan, sub) {
-        let idents = event_idents(plan, &sub.events);
-        quote! {
-            match <super::#camel as ::hardwire::Event>::from_wire(&wire) {
-                #(::core::result::Result::Ok(super::#camel::#idents(event)) => {
-                    ::core::option::Option::Some(self::#camel::#idents(event))
-                })*
-                ::core::result::Result::Ok(_) => ::core::option::Option::None,
-                ::core::result::Result::Err(_) => {
-                    self.#f.__reject();
-                    ::core::option::Option::None
-                }
-            }
-        }
-    } else {
-        quote! {
-            let decoded = <super::#camel as ::hardwire::Event>::from_wire(&wire);
-            if decoded.is_err() {
-                self.#f.__reject();
-            }
-            decoded.ok()
-        }
+    let (f, name) = (&topic.snake, &topic.name);
+    let received = received_type(plan, sub);
+    let [try_recv, recv, recv_timeout, drain, recv_async, recv_async_until] =
+        ["try_recv_{}", "recv_{}", "recv_{}_timeout", "drain_{}", "recv_{}_async", "recv_{}_async_until"]
+            .map(|pattern| format_ident!("{}", pattern.replace("{}", &f.to_string())));
+    let doc = |what: &str, method: &str| {
+        format!(" {what} ([`TopicSubscriber::{method}`](::hardwire::TopicSubscriber::{method}) of topic `{name}`).")
     };
-    let decode_method = quote! {
-        #[inline(always)]
-        fn #decode_fn(&mut self, wire: super::#f::Wire) -> ::core::option::Option<#topic_camel> {
-            #decode_body
-        }
-    };
-    let decode = quote! {
-        if let ::core::option::Option::Some(event) = self.#decode_fn(wire) {
-            return ::core::result::Result::Ok(event);
-        }
-    };
-    let (sync, asynchronous) =
-        (sync_methods(&topic.name, &f, &topic_camel, &decode), async_methods(&topic.name, &f, &topic_camel, &decode));
+    let try_recv_doc = doc("The next event, if one is ready: `poll`'s alternative", "try_recv");
+    let recv_doc = doc("The next event, waiting with the handle's wait strategy", "recv");
+    let timeout_doc = doc("The next event, waiting at most `timeout` (feature `std`)", "recv_timeout");
+    let drain_doc = doc("The events ready now; laps are skipped (counted in `stats()`)", "drain");
+    let async_doc = doc("The next event, awaited (feature `async`; cancel-safe)", "recv_async");
+    let until_doc = doc("The next event, awaited unless `shutdown` is triggered first", "recv_async_until");
     quote! {
-        #decode_method
-        #sync
-        #asynchronous
-    }
-}
-
-/// The blocking and non-blocking receive methods of topic `name` (field `f`), each
-/// decoding a wire value with `decode` into `topic_camel`.
-fn sync_methods(name: &str, f: &Ident, topic_camel: &TokenStream, decode: &TokenStream) -> TokenStream {
-    let method = format_ident!("try_recv_{}", f);
-    let doc_line =
-        format!(" The next event of topic `{name}` this subscriber reads, channel-style, instead of `poll`.");
-    let (recv, recv_timeout, drain) =
-        (format_ident!("recv_{}", f), format_ident!("recv_{}_timeout", f), format_ident!("drain_{}", f));
-    let recv_doc = format!(
-        " The next event of topic `{name}` this subscriber reads, waiting for it with the handle's wait strategy."
-    );
-    let timeout_doc = format!(" [`Subscriber::{recv}`], giving up after `timeout` (feature `std`).");
-    let drain_doc = format!(
-        " The events of topic `{name}` this subscriber reads that are ready now; laps are skipped (counted in `stats()`)."
-    );
-    quote! {
-        #[doc = #doc_line]
+        #[doc = #try_recv_doc]
         ///
         /// # Errors
         ///
-        /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+        /// `Empty`, `Lagged` or `Closed`.
         #[inline]
-        pub fn #method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::TryRecvError> {
-            loop {
-                let wire = self.#f.try_recv()?;
-                #decode
-            }
+        pub fn #try_recv(&mut self) -> ::core::result::Result<#received, ::hardwire::TryRecvError> {
+            self.#f.try_recv()
         }
 
         #[doc = #recv_doc]
         ///
         /// # Errors
         ///
-        /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
-        pub fn #recv(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
-            loop {
-                let wire = self.#f.recv()?;
-                #decode
-            }
+        /// `Lagged` or `Closed`.
+        pub fn #recv(&mut self) -> ::core::result::Result<#received, ::hardwire::RecvError> {
+            self.#f.recv()
+        }
+
+        #[doc = #drain_doc]
+        pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = #received> + '_ {
+            self.#f.drain()
         }
 
         ::hardwire::__private::if_std! {
@@ -208,73 +137,32 @@ fn sync_methods(name: &str, f: &Ident, topic_camel: &TokenStream, decode: &Token
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):
             /// `Lagged`, `Closed` or `Timeout`.
-            pub fn #recv_timeout(
-                &mut self,
-                timeout: ::core::time::Duration,
-            ) -> ::core::result::Result<#topic_camel, ::hardwire::RecvError> {
-                let deadline = ::hardwire::__private::Instant::now() + timeout;
-                loop {
-                    let left = deadline.saturating_duration_since(::hardwire::__private::Instant::now());
-                    let wire = self.#f.recv_timeout(left)?;
-                    #decode
-                }
+            pub fn #recv_timeout(&mut self, timeout: ::core::time::Duration) -> ::core::result::Result<#received, ::hardwire::RecvError> {
+                self.#f.recv_timeout(timeout)
             }
         }
 
-        #[doc = #drain_doc]
-        pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = #topic_camel> + '_ {
-            ::core::iter::from_fn(move || loop {
-                match self.#method() {
-                    ::core::result::Result::Ok(event) => return ::core::option::Option::Some(event),
-                    ::core::result::Result::Err(::hardwire::TryRecvError::Lagged { .. }) => {}
-                    ::core::result::Result::Err(_) => return ::core::option::Option::None,
-                }
-            })
-        }
-    }
-}
-
-/// The async receive methods of topic `name` (field `f`), as [`sync_methods`].
-fn async_methods(name: &str, f: &Ident, topic_camel: &TokenStream, decode: &TokenStream) -> TokenStream {
-    let async_method = format_ident!("recv_{}_async", f);
-    let async_doc =
-        format!(" The next event of topic `{name}` this subscriber reads, waiting asynchronously (feature `async`).");
-    let async_until = format_ident!("recv_{}_async_until", f);
-    let async_until_doc =
-        format!(" [`Subscriber::{async_method}`], unless `shutdown` is triggered first (feature `async`).");
-    quote! {
         ::hardwire::__private::if_async! {
             #[doc = #async_doc]
-            /// Cancel-safe: dropping the future loses no event.
             ///
             /// # Errors
             ///
-            /// `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async).
-            pub async fn #async_method(&mut self) -> ::core::result::Result<#topic_camel, ::hardwire::AsyncRecvError> {
-                loop {
-                    let wire = self.#f.recv_async().await?;
-                    #decode
-                }
+            /// `Lagged` or `Closed`.
+            pub async fn #recv_async(&mut self) -> ::core::result::Result<#received, ::hardwire::AsyncRecvError> {
+                self.#f.recv_async().await
             }
 
-            #[doc = #async_until_doc]
-            /// A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger).
-            /// Cancel-safe.
+            #[doc = #until_doc]
             ///
             /// # Errors
             ///
-            /// `Lagged`, `Closed` or `Shutdown`, as
-            /// [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until).
-            pub async fn #async_until(
+            /// `Lagged`, `Closed` or `Shutdown`.
+            pub async fn #recv_async_until(
                 &mut self,
                 shutdown: &::hardwire::Shutdown,
-            ) -> ::core::result::Result<#topic_camel, ::hardwire::AsyncRecvUntilError> {
-                loop {
-                    let wire = self.#f.recv_async_until(shutdown).await?;
-                    #decode
-                }
+            ) -> ::core::result::Result<#received, ::hardwire::AsyncRecvUntilError> {
+                self.#f.recv_async_until(shutdown).await
             }
         }
     }

@@ -1,5 +1,6 @@
 //! A ring topic's module: its `Carries` impls, ring type, `Handle` and `Publisher` (the
-//! runtime's generic `TopicPublisher`, which the topic's event enum describes).
+//! runtime's generic `TopicHandle` and `TopicPublisher`, which the topic's event enum
+//! describes, with how the ring stores its events).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -31,25 +32,15 @@ pub(super) fn emit_ring_topic(plan: &Plan, t: usize, ring: &RingPlan) -> TokenSt
 }
 
 impl RingTopic<'_> {
-    /// `hardwire::Carries` for each event and for the event enum: what the publisher takes.
+    /// `hardwire::Carries` for each event (the runtime has it for the event enum): what the
+    /// publisher takes.
     fn carries(&self) -> TokenStream {
         let (plan, topic) = (self.plan, self.topic);
         let camel = &topic.camel;
-        let single = topic.events.len() == 1;
         let carries = topic.events.iter().map(|&e| {
-            let ty = nested(&plan.events[e].ty);
-            let ident = event_ident(plan, e);
-            let into = if single {
-                quote!(::hardwire::Event::to_wire(&self))
-            } else {
-                quote!(::hardwire::Event::to_wire(&super::#camel::#ident(self)))
-            };
+            let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
             quote! {
                 impl ::hardwire::Carries<super::#camel> for #ty {
-                    #[inline(always)]
-                    fn into_wire(self) -> Wire {
-                        #into
-                    }
                     #[inline(always)]
                     fn into_event(self) -> super::#camel {
                         super::#camel::#ident(self)
@@ -57,26 +48,7 @@ impl RingTopic<'_> {
                 }
             }
         });
-        let enum_into = if single {
-            let ident = event_ident(plan, topic.events[0]);
-            quote!(match self { super::#camel::#ident(event) => ::hardwire::Event::to_wire(&event) })
-        } else {
-            quote!(::hardwire::Event::to_wire(&self))
-        };
-        quote! {
-                #(#carries)*
-
-                impl ::hardwire::Carries<super::#camel> for super::#camel {
-                    #[inline(always)]
-                    fn into_wire(self) -> Wire {
-                        #enum_into
-                    }
-                    #[inline(always)]
-                    fn into_event(self) -> super::#camel {
-                        self
-                    }
-                }
-        }
+        quote!(#(#carries)*)
     }
 
     /// `Taps`, `Wire`, `Ring`, the topic's stats, and the ring's size check.
@@ -143,54 +115,45 @@ impl RingTopic<'_> {
         )
     }
 
-    /// The topic's `Handle`: its publisher, counters and taps.
+    /// The topic's `Handle`: the runtime's generic `TopicHandle`.
     fn handle(&self) -> TokenStream {
-        let publisher_doc = self.publisher_doc();
-        let handle_holding_back = holding_back(&quote!(self.ring));
+        let camel = &self.topic.camel;
         quote! {
-                /// Topic handle, from the bus: its publisher and its counters.
-                #[derive(Clone, Copy, Debug)]
-                pub struct Handle<'a> {
-                    ring: &'a Ring,
-                    taps: &'a Taps,
+                /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+                /// [`TopicHandle`](::hardwire::TopicHandle).
+                pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::#camel>;
+        }
+    }
+
+    /// How the ring stores the topic's events: a single event's own wire form, or the
+    /// event enum's (tagged).
+    pub(super) fn codec(&self) -> TokenStream {
+        let (plan, topic) = (self.plan, self.topic);
+        if let [only] = topic.events.as_slice() {
+            let (ty, ident) = (nested(&plan.events[*only].ty), event_ident(plan, *only));
+            quote! {
+                #[inline(always)]
+                fn encode(&self) -> Wire {
+                    match self {
+                        Self::#ident(event) => ::hardwire::Event::to_wire(event),
+                    }
                 }
-
-                impl<'a> Handle<'a> {
-                    pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                        Self { ring, taps }
-                    }
-
-                    /// This topic's taps: register handlers on `taps().registry()`.
-                    #[must_use]
-                    pub fn taps(&self) -> &'a Taps {
-                        self.taps
-                    }
-
-                    #[doc = #publisher_doc]
-                    ///
-                    /// # Errors
-                    ///
-                    /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-                    /// topic's publisher was taken before (by you, or by a stage that publishes
-                    /// here), or the topic is closed.
-                    pub fn publisher(&self) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                        take_publisher(::hardwire::__private::Part::borrowed(self.ring), ::hardwire::__private::Part::borrowed(self.taps))
-                    }
-
-                    /// The ring's counters.
-                    #[must_use]
-                    pub fn stats(&self) -> ::hardwire::RingStats {
-                        self.ring.stats()
-                    }
-
-                    /// The ring itself.
-                    #[must_use]
-                    pub fn ring(&self) -> &'a Ring {
-                        self.ring
-                    }
-
-                    #handle_holding_back
+                #[inline(always)]
+                fn decode(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                    <#ty as ::hardwire::Event>::from_wire(wire).map(Self::#ident)
                 }
+            }
+        } else {
+            quote! {
+                #[inline(always)]
+                fn encode(&self) -> Wire {
+                    ::hardwire::Event::to_wire(self)
+                }
+                #[inline(always)]
+                fn decode(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                    <Self as ::hardwire::Event>::from_wire(wire)
+                }
+            }
         }
     }
 }

@@ -16,8 +16,10 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let taken_index = subscriber.handle.unwrap_or(0);
     let field = |t: usize| plan.topics[t].snake.clone();
     let fields = reads.iter().map(|sub| {
-        let (f, topic_snake) = (field(sub.topic), &plan.topics[sub.topic].snake);
-        quote!(#f: ::hardwire::Subscriber<::hardwire::__private::Part<'a, super::#topic_snake::Ring, super::Bus>>)
+        let (f, topic_camel) = (field(sub.topic), &plan.topics[sub.topic].camel);
+        // A narrowed subscriber decodes into its own enum; the others into the topic's.
+        let narrowed = narrowed(plan, sub).then(|| quote!(, self::#topic_camel));
+        quote!(#f: ::hardwire::TopicSubscriber<'a, super::#topic_camel #narrowed>)
     });
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
@@ -32,26 +34,15 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         accessor: outputs_accessor,
     } = outputs(plan, subscriber);
     let polls = reads.iter().enumerate().map(|(i, sub)| poll_topic(plan, i, sub, out_arg.as_ref()));
-    let wait = if count == 1 {
-        let f = field(reads[0].topic);
-        quote!(self.#f.wait_ready(::core::option::Option::Some(shutdown));)
-    } else {
-        // One wait on every topic: any of their publishers wakes it.
-        quote!(::hardwire::wait_any(self.strategy, ::core::option::Option::Some(shutdown), &[#(&self.#field_names),*]);)
-    };
-    let departs = field_names.iter().map(|f| quote!(self.#f.__depart(self.leaving);));
+    let departs = field_names.iter().map(|f| quote!(self.#f.__depart(true);));
     let narrowed_enums = reads.iter().filter(|sub| narrowed(plan, sub)).map(|sub| narrowed_enum(plan, name, sub));
     let try_recvs = reads.iter().map(|sub| receive_methods(plan, sub));
     let strategies = reads.iter().map(|sub| {
         let f = field(sub.topic);
         quote!(self.#f.set_wait_strategy(strategy);)
     });
-    let stats = reads.iter().map(|sub| {
-        let f = field(sub.topic);
-        quote!(total += self.#f.stats();)
-    });
-    let run_methods = run_methods(camel, polls, &wait, &field_names);
-    let misc_methods = misc_methods(strategies, stats);
+    let run_methods = run_methods(camel, polls, &field_names);
+    let misc_methods = misc_methods(strategies, &field_names);
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
     let lifecycle_doc = if subscriber.optional {
@@ -75,34 +66,19 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             pub struct Subscriber<'a> {
                 #(#fields,)*
                 #outputs_field
-                closed: [bool; #count],
-                strategy: ::hardwire::WaitStrategy,
-                claim: ::hardwire::__private::Part<'a, ::hardwire::__private::Once, super::Bus>,
-                leaving: bool,
+                // Last: its drop releases the claim after the readers parked their records.
+                state: ::hardwire::__private::SubscriberState<'a, super::Bus, #count>,
             }
 
             impl<'a> Subscriber<'a> {
                 pub(super) fn take(
                     bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
                 ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                    bus.taken[#taken_index].take(#name)?;
-                    // A take that fails half-way gives its claim back.
-                    Self::open(&bus).inspect_err(|_| bus.taken[#taken_index].release())
-                }
-
-                fn open(
-                    bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-                ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
+                    // Claimed first: a take that fails later drops it, which gives it back.
+                    let state = ::hardwire::__private::SubscriberState::take(bus.project(|bus| &bus.taken[#taken_index]), #name)?;
                     #(#registers)*
                     #(#output_claims)*
-                    ::core::result::Result::Ok(Self {
-                        #(#field_names,)*
-                        #outputs_init
-                        closed: [false; #count],
-                        strategy: ::hardwire::WaitStrategy::backoff(),
-                        claim: bus.project(|bus| &bus.taken[#taken_index]),
-                        leaving: false,
-                    })
+                    ::core::result::Result::Ok(Self { #(#field_names,)* #outputs_init state })
                 }
 
                 /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -110,7 +86,8 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
                 /// instead keeps its place.
                 pub fn leave(mut self) {
-                    self.leaving = true;
+                    #(#departs)*
+                    self.state.leave();
                 }
 
                 #run_methods
@@ -122,51 +99,30 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 #outputs_accessor
             }
 
-            impl ::core::ops::Drop for Subscriber<'_> {
-                /// Parks every ring record (or, after `leave`, frees them) before the
-                /// handle's claim is released, so the next take resumes exactly here.
-                fn drop(&mut self) {
-                    #(#departs)*
-                    if self.leaving {
-                        self.claim.leave();
-                    } else {
-                        self.claim.release();
-                    }
-                }
-            }
         }
     }
 }
 
 /// `poll`, `run` and `run_async`: the handle feeding a `camel` handler.
-fn run_methods(
-    camel: &Ident,
-    polls: impl Iterator<Item = TokenStream>,
-    wait: &TokenStream,
-    field_names: &[Ident],
-) -> TokenStream {
+fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, field_names: &[Ident]) -> TokenStream {
     quote! {
     /// Delivers every event that is ready (at most a ring's capacity per topic)
     /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
     /// many events and lag reports it consumed.
     pub fn poll<H: super::#camel + ?Sized>(&mut self, handler: &mut H) -> usize {
+        use ::hardwire::__private::Polled;
         let mut progress = 0;
         #(#polls)*
         progress
     }
 
     /// Polls until `shutdown` is triggered or every topic is closed and drained,
-    /// waiting with the handle's wait strategy when nothing is ready.
+    /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+    /// of its topics wakes it).
     pub fn run<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
-        while !shutdown.is_triggered() {
-            if self.poll(handler) > 0 {
-                continue;
-            } else if self.closed.iter().all(|closed| *closed) {
-                return;
-            } else {
-                #wait
-            }
-        }
+        while !shutdown.is_triggered()
+            && ::hardwire::__private::SubscriberState::proceed(self.poll(handler), &self.state, shutdown, &[#(&self.#field_names),*])
+        {}
     }
 
     ::hardwire::__private::if_async! {
@@ -175,30 +131,26 @@ fn run_methods(
         /// of its topics (or the trigger) when nothing is ready. The handler runs
         /// inside the task.
         pub async fn run_async<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
-            while !shutdown.is_triggered() {
-                if self.poll(handler) > 0 {
-                    continue;
-                } else if self.closed.iter().all(|closed| *closed) {
-                    return;
-                } else {
-                    ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [#(&self.#field_names),*]).await;
-                }
-            }
+            while !shutdown.is_triggered()
+                && ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler), &self.state, shutdown, [#(&self.#field_names),*]).await
+            {}
         }
     }
     }
 }
 
 /// The wait strategy's setters and `stats()`, from each topic's share of them.
-fn misc_methods(
-    strategies: impl Iterator<Item = TokenStream>,
-    stats: impl Iterator<Item = TokenStream>,
-) -> TokenStream {
+fn misc_methods(strategies: impl Iterator<Item = TokenStream>, field_names: &[Ident]) -> TokenStream {
+    let stats = if field_names.is_empty() {
+        quote!(::hardwire::SubscriberStats::default())
+    } else {
+        quote!([#(self.#field_names.stats()),*].into_iter().sum())
+    };
     quote! {
     /// The strategy `run` waits with (default: backoff, then park).
     pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
         #(#strategies)*
-        self.strategy = strategy;
+        self.state.strategy = strategy;
     }
 
     /// [`Subscriber::set_wait_strategy`], by value.
@@ -211,9 +163,7 @@ fn misc_methods(
     /// This subscriber's counters, summed over its topics.
     #[must_use]
     pub fn stats(&self) -> ::hardwire::SubscriberStats {
-        let mut total = ::hardwire::SubscriberStats::default();
-        #(#stats)*
-        total
+        #stats
     }
     }
 }
@@ -222,17 +172,15 @@ fn misc_methods(
 /// subscriber resumes its reserved record; an optional one joins at the head.
 fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec<TokenStream> {
     let subscriber = &plan.subscribers[s];
-    let name = &subscriber.name;
-    let attach = if subscriber.optional { quote!(with_record) } else { quote!(resume) };
+    let (name, resume) = (&subscriber.name, !subscriber.optional);
     reads
         .iter()
         .map(|sub| {
-            let f = &plan.topics[sub.topic].snake;
             let topic = &plan.topics[sub.topic];
+            let f = &topic.snake;
             let index = topic.ring().map_or(0, |ring| ring.record_of(topic, s));
             quote! {
-                let #f = ::hardwire::Subscriber::#attach(bus.project(|bus| &bus.#f), #index)
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken { name: #name })?;
+                let #f = ::hardwire::__private::attach(bus.project(|bus| &bus.#f), #index, #resume, #name)?;
             }
         })
         .collect()

@@ -126,32 +126,14 @@ pub mod market {
         use super::*;
         impl ::hardwire::Carries<super::MarketData> for Trade {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&super::MarketData::Trade(self))
-            }
-            #[inline(always)]
             fn into_event(self) -> super::MarketData {
                 super::MarketData::Trade(self)
             }
         }
         impl ::hardwire::Carries<super::MarketData> for Quote {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&super::MarketData::Quote(self))
-            }
-            #[inline(always)]
             fn into_event(self) -> super::MarketData {
                 super::MarketData::Quote(self)
-            }
-        }
-        impl ::hardwire::Carries<super::MarketData> for super::MarketData {
-            #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&self)
-            }
-            #[inline(always)]
-            fn into_event(self) -> super::MarketData {
-                self
             }
         }
         /// Handlers added at run time that see every event published to this topic
@@ -184,64 +166,30 @@ pub mod market {
             ::hardwire::__private::ring_fits:: < Wire > (4096usize, 3usize),
             "schema-examples/market.toml:20:12: topic `market_data`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
-        /// Topic handle, from the bus: its publisher and its counters.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Handle<'a> {
-            ring: &'a Ring,
-            taps: &'a Taps,
-        }
-        impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                Self { ring, taps }
-            }
-            /// This topic's taps: register handlers on `taps().registry()`.
-            #[must_use]
-            pub fn taps(&self) -> &'a Taps {
-                self.taps
-            }
-            /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
-            ///
-            /// # Errors
-            ///
-            /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-            /// topic's publisher was taken before (by you, or by a stage that publishes
-            /// here), or the topic is closed.
-            pub fn publisher(
-                &self,
-            ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                take_publisher(
-                    ::hardwire::__private::Part::borrowed(self.ring),
-                    ::hardwire::__private::Part::borrowed(self.taps),
-                )
-            }
-            /// The ring's counters.
-            #[must_use]
-            pub fn stats(&self) -> ::hardwire::RingStats {
-                self.ring.stats()
-            }
-            /// The ring itself.
-            #[must_use]
-            pub fn ring(&self) -> &'a Ring {
-                self.ring
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring).holding_back()
-            }
-        }
+        /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+        /// [`TopicHandle`](::hardwire::TopicHandle).
+        pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::MarketData>;
         impl ::hardwire::__private::RingTopic for super::MarketData {
             const NAME: &'static str = "market_data";
             type Bus = super::Bus;
             type Ring = Ring;
+            type Inner<'a> = ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(ring).holding_back()
+            }
+            #[inline(always)]
+            fn encode(&self) -> Wire {
+                ::hardwire::Event::to_wire(self)
+            }
+            #[inline(always)]
+            fn decode(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                <Self as ::hardwire::Event>::from_wire(wire)
             }
         }
         /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
@@ -253,29 +201,6 @@ pub mod market {
             super::MarketData,
             ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
         >;
-        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
-        pub(super) fn take_publisher<'a>(
-            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-            ::hardwire::Publisher::new(ring)
-                .map(|inner| Publisher::__from_parts(inner, taps))
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                    name: "market_data",
-                })
-        }
-        /// The publisher of a claim a stage made.
-        pub(super) fn claimed_publisher<'a>(
-            claim: ::hardwire::__private::PublisherClaim<
-                ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            >,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> Publisher<'a> {
-            Publisher::__from_parts(
-                ::hardwire::Publisher::__claimed(claim.into_ring()),
-                taps,
-            )
-        }
     }
     /// Every event of topic `orders`: what its subscribers' `try_recv_orders` return.
     /// Orders from every strategy to the gateway.
@@ -311,24 +236,8 @@ pub mod market {
         use super::*;
         impl ::hardwire::Carries<super::Orders> for Order {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&self)
-            }
-            #[inline(always)]
             fn into_event(self) -> super::Orders {
                 super::Orders::Order(self)
-            }
-        }
-        impl ::hardwire::Carries<super::Orders> for super::Orders {
-            #[inline(always)]
-            fn into_wire(self) -> Wire {
-                match self {
-                    super::Orders::Order(event) => ::hardwire::Event::to_wire(&event),
-                }
-            }
-            #[inline(always)]
-            fn into_event(self) -> super::Orders {
-                self
             }
         }
         /// Handlers added at run time that see every event published to this topic
@@ -362,64 +271,32 @@ pub mod market {
             ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
             "schema-examples/market.toml:28:12: topic `orders`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
-        /// Topic handle, from the bus: its publisher and its counters.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Handle<'a> {
-            ring: &'a Ring,
-            taps: &'a Taps,
-        }
-        impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                Self { ring, taps }
-            }
-            /// This topic's taps: register handlers on `taps().registry()`.
-            #[must_use]
-            pub fn taps(&self) -> &'a Taps {
-                self.taps
-            }
-            /// Publishes to topic `orders`. Clone it for every producing thread.
-            ///
-            /// # Errors
-            ///
-            /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-            /// topic's publisher was taken before (by you, or by a stage that publishes
-            /// here), or the topic is closed.
-            pub fn publisher(
-                &self,
-            ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                take_publisher(
-                    ::hardwire::__private::Part::borrowed(self.ring),
-                    ::hardwire::__private::Part::borrowed(self.taps),
-                )
-            }
-            /// The ring's counters.
-            #[must_use]
-            pub fn stats(&self) -> ::hardwire::RingStats {
-                self.ring.stats()
-            }
-            /// The ring itself.
-            #[must_use]
-            pub fn ring(&self) -> &'a Ring {
-                self.ring
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring).holding_back()
-            }
-        }
+        /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+        /// [`TopicHandle`](::hardwire::TopicHandle).
+        pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::Orders>;
         impl ::hardwire::__private::RingTopic for super::Orders {
             const NAME: &'static str = "orders";
             type Bus = super::Bus;
             type Ring = Ring;
+            type Inner<'a> = ::hardwire::MultiPublisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(ring).holding_back()
+            }
+            #[inline(always)]
+            fn encode(&self) -> Wire {
+                match self {
+                    Self::Order(event) => ::hardwire::Event::to_wire(event),
+                }
+            }
+            #[inline(always)]
+            fn decode(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                <Order as ::hardwire::Event>::from_wire(wire).map(Self::Order)
             }
         }
         /// Publishes to topic `orders`. Clone it for every producing thread.
@@ -431,29 +308,6 @@ pub mod market {
             super::Orders,
             ::hardwire::MultiPublisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
         >;
-        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
-        pub(super) fn take_publisher<'a>(
-            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-            ::hardwire::MultiPublisher::new(ring)
-                .map(|inner| Publisher::__from_parts(inner, taps))
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                    name: "orders",
-                })
-        }
-        /// The publisher of a claim a stage made.
-        pub(super) fn claimed_publisher<'a>(
-            claim: ::hardwire::__private::PublisherClaim<
-                ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            >,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> Publisher<'a> {
-            Publisher::__from_parts(
-                ::hardwire::MultiPublisher::__claimed(claim.into_ring()),
-                taps,
-            )
-        }
     }
     /// Handler of subscriber `momentum`, which reads `market_data` and publishes to `orders` through `out`. Implement one method per event; a missing or extra method does not compile.
     pub trait Momentum {
@@ -549,58 +403,39 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
-            >,
+            market_data: ::hardwire::TopicSubscriber<'a, super::MarketData>,
             outputs: Outputs<'a>,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[0usize].take("momentum")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[0usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let market_data = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.market_data),
-                        0usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "momentum",
-                    })?;
-                let orders = ::hardwire::__private::PublisherClaim::new(
-                        bus.project(|bus| &bus.orders),
-                        true,
-                    )
-                    .map_err(|_| {
-                        ::hardwire::TakeError::OutputTaken {
-                            subscriber: "momentum",
-                            topic: "orders",
-                        }
-                    })?;
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[0usize]),
+                    "momentum",
+                )?;
+                let market_data = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.market_data),
+                    0usize,
+                    true,
+                    "momentum",
+                )?;
+                let orders = ::hardwire::__private::PublisherClaim::output(
+                    bus.project(|bus| &bus.orders),
+                    true,
+                    "momentum",
+                    "orders",
+                )?;
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::claimed_publisher(
+                        orders: super::orders::Publisher::__claimed(
                             orders,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[0usize]),
-                    leaving: false,
+                    state,
                 })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -608,7 +443,8 @@ pub mod market {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.market_data.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -617,62 +453,49 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <super::MarketData as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                ::core::result::Result::Ok(
-                                    super::MarketData::Trade(event),
-                                ) => handler.on_trade(&event, &mut self.outputs),
-                                ::core::result::Result::Ok(
-                                    super::MarketData::Quote(event),
-                                ) => handler.on_quote(&event, &mut self.outputs),
-                                ::core::result::Result::Err(error) => {
-                                    self.market_data.__reject();
-                                    handler.on_invalid(super::Topic::MarketData, error);
-                                }
-                            }
+                    match self.market_data.poll_next() {
+                        Polled::Event(super::MarketData::Trade(event)) => {
+                            handler.on_trade(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::MarketData, missed);
+                        Polled::Event(super::MarketData::Quote(event)) => {
+                            handler.on_quote(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::MarketData, error)
+                        }
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::MarketData, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::Momentum + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.market_data
-                            .wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.market_data],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -683,121 +506,66 @@ pub mod market {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H :
                 super::Momentum + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.market_data]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.market_data]). await {} }
             }
-            #[inline(always)]
-            fn decode_market_data(
-                &mut self,
-                wire: super::market_data::Wire,
-            ) -> ::core::option::Option<super::MarketData> {
-                let decoded = <super::MarketData as ::hardwire::Event>::from_wire(&wire);
-                if decoded.is_err() {
-                    self.market_data.__reject();
-                }
-                decoded.ok()
-            }
-            /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.market_data.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.try_recv()
             }
-            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.market_data.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
-                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
-                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
-                let left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_market_data() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.market_data.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
+                mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::MarketData, ::hardwire::RecvError > { self.market_data
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
+                self) -> ::core::result::Result < super::MarketData,
+                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
                 #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
+                ::hardwire::AsyncRecvUntilError > { self.market_data
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -811,25 +579,11 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.market_data.stats();
-                total
+                [self.market_data.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
                 &mut self.outputs
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.market_data.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
             }
         }
     }
@@ -847,58 +601,39 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
-            >,
+            market_data: ::hardwire::TopicSubscriber<'a, super::MarketData>,
             outputs: Outputs<'a>,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[1usize].take("mean_reversion")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[1usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let market_data = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.market_data),
-                        1usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "mean_reversion",
-                    })?;
-                let orders = ::hardwire::__private::PublisherClaim::new(
-                        bus.project(|bus| &bus.orders),
-                        true,
-                    )
-                    .map_err(|_| {
-                        ::hardwire::TakeError::OutputTaken {
-                            subscriber: "mean_reversion",
-                            topic: "orders",
-                        }
-                    })?;
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[1usize]),
+                    "mean_reversion",
+                )?;
+                let market_data = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.market_data),
+                    1usize,
+                    true,
+                    "mean_reversion",
+                )?;
+                let orders = ::hardwire::__private::PublisherClaim::output(
+                    bus.project(|bus| &bus.orders),
+                    true,
+                    "mean_reversion",
+                    "orders",
+                )?;
                 ::core::result::Result::Ok(Self {
                     market_data,
                     outputs: Outputs {
-                        orders: super::orders::claimed_publisher(
+                        orders: super::orders::Publisher::__claimed(
                             orders,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[1usize]),
-                    leaving: false,
+                    state,
                 })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -906,7 +641,8 @@ pub mod market {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.market_data.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -915,62 +651,49 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <super::MarketData as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                ::core::result::Result::Ok(
-                                    super::MarketData::Trade(event),
-                                ) => handler.on_trade(&event, &mut self.outputs),
-                                ::core::result::Result::Ok(
-                                    super::MarketData::Quote(event),
-                                ) => handler.on_quote(&event, &mut self.outputs),
-                                ::core::result::Result::Err(error) => {
-                                    self.market_data.__reject();
-                                    handler.on_invalid(super::Topic::MarketData, error);
-                                }
-                            }
+                    match self.market_data.poll_next() {
+                        Polled::Event(super::MarketData::Trade(event)) => {
+                            handler.on_trade(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::MarketData, missed);
+                        Polled::Event(super::MarketData::Quote(event)) => {
+                            handler.on_quote(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::MarketData, error)
+                        }
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::MarketData, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::MeanReversion + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.market_data
-                            .wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.market_data],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -981,121 +704,66 @@ pub mod market {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H :
                 super::MeanReversion + ? Sized > (& mut self, handler : & mut H, shutdown
-                : & ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.market_data]). await; } } }
+                : & ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.market_data]). await {} }
             }
-            #[inline(always)]
-            fn decode_market_data(
-                &mut self,
-                wire: super::market_data::Wire,
-            ) -> ::core::option::Option<super::MarketData> {
-                let decoded = <super::MarketData as ::hardwire::Event>::from_wire(&wire);
-                if decoded.is_err() {
-                    self.market_data.__reject();
-                }
-                decoded.ok()
-            }
-            /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.market_data.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.try_recv()
             }
-            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.market_data.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
-                -> ::core::result::Result < super::MarketData, ::hardwire::RecvError > {
-                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
-                let left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_market_data() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.market_data.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
+                mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::MarketData, ::hardwire::RecvError > { self.market_data
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < super::MarketData, ::hardwire::AsyncRecvError > { loop { let wire =
-                self.market_data.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
+                self) -> ::core::result::Result < super::MarketData,
+                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
                 #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
+                ::hardwire::AsyncRecvUntilError > { self.market_data
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1109,25 +777,11 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.market_data.stats();
-                total
+                [self.market_data.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
                 &mut self.outputs
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.market_data.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
             }
         }
     }
@@ -1161,53 +815,59 @@ pub mod market {
                 }
             }
         }
+        impl ::hardwire::__private::Receives<super::MarketData> for MarketData {
+            #[inline(always)]
+            fn receive(
+                wire: &super::market_data::Wire,
+            ) -> ::core::result::Result<
+                ::core::option::Option<Self>,
+                ::hardwire::WireError,
+            > {
+                ::core::result::Result::Ok(
+                    match <super::MarketData as ::hardwire::Event>::from_wire(wire)? {
+                        super::MarketData::Trade(event) => {
+                            ::core::option::Option::Some(Self::Trade(event))
+                        }
+                        #[allow(unreachable_patterns)]
+                        _ => ::core::option::Option::None,
+                    },
+                )
+            }
+        }
         /// The handle of subscriber `trade_log`: drains its topics into a [`TradeLog`](super::TradeLog) handler.
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::market_data::Ring, super::Bus>,
-            >,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
+            market_data: ::hardwire::TopicSubscriber<
                 'a,
-                ::hardwire::__private::Once,
-                super::Bus,
+                super::MarketData,
+                self::MarketData,
             >,
-            leaving: bool,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[2usize].take("trade_log")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[2usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let market_data = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.market_data),
-                        2usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "trade_log",
-                    })?;
-                ::core::result::Result::Ok(Self {
-                    market_data,
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[2usize]),
-                    leaving: false,
-                })
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[2usize]),
+                    "trade_log",
+                )?;
+                let market_data = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.market_data),
+                    2usize,
+                    true,
+                    "trade_log",
+                )?;
+                ::core::result::Result::Ok(Self { market_data, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.market_data.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1216,60 +876,46 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <super::MarketData as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                ::core::result::Result::Ok(
-                                    super::MarketData::Trade(event),
-                                ) => handler.on_trade(&event),
-                                ::core::result::Result::Err(error) => {
-                                    self.market_data.__reject();
-                                    handler.on_invalid(super::Topic::MarketData, error);
-                                }
-                                ::core::result::Result::Ok(_) => {}
-                            }
+                    match self.market_data.poll_next() {
+                        Polled::Event(self::MarketData::Trade(event)) => {
+                            handler.on_trade(&event)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::MarketData, missed);
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::MarketData, error)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::MarketData, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::TradeLog + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.market_data
-                            .wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.market_data],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1280,126 +926,66 @@ pub mod market {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H :
                 super::TradeLog + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.market_data]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.market_data]). await {} }
             }
-            #[inline(always)]
-            fn decode_market_data(
-                &mut self,
-                wire: super::market_data::Wire,
-            ) -> ::core::option::Option<self::MarketData> {
-                match <super::MarketData as ::hardwire::Event>::from_wire(&wire) {
-                    ::core::result::Result::Ok(super::MarketData::Trade(event)) => {
-                        ::core::option::Option::Some(self::MarketData::Trade(event))
-                    }
-                    ::core::result::Result::Ok(_) => ::core::option::Option::None,
-                    ::core::result::Result::Err(_) => {
-                        self.market_data.__reject();
-                        ::core::option::Option::None
-                    }
-                }
-            }
-            /// The next event of topic `market_data` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<self::MarketData, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.market_data.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.try_recv()
             }
-            /// The next event of topic `market_data` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<self::MarketData, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.market_data.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_market_data(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.market_data.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_market_data`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_market_data_timeout(& mut self, timeout : ::core::time::Duration,)
-                -> ::core::result::Result < self::MarketData, ::hardwire::RecvError > {
-                let deadline = ::hardwire::__private::Instant::now() + timeout; loop {
-                let left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.market_data.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `market_data` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = self::MarketData> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_market_data() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.market_data.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
+                mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                self::MarketData, ::hardwire::RecvError > { self.market_data
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `market_data` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_market_data_async(& mut self) -> ::core::result::Result
-                < self::MarketData, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .market_data.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_market_data_async`], unless `shutdown` is triggered first (feature `async`)."]
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
+                self) -> ::core::result::Result < self::MarketData,
+                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
                 #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_market_data_async_until(& mut self, shutdown : &
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < self::MarketData,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.market_data
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_market_data(wire) {
-                return ::core::result::Result::Ok(event); } } }
+                ::hardwire::AsyncRecvUntilError > { self.market_data
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.market_data.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1413,21 +999,7 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.market_data.stats();
-                total
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.market_data.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
+                [self.market_data.stats()].into_iter().sum()
             }
         }
     }
@@ -1439,49 +1011,32 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            orders: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::orders::Ring, super::Bus>,
-            >,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            orders: ::hardwire::TopicSubscriber<'a, super::Orders>,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[3usize].take("gateway")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[3usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let orders = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.orders),
-                        0usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "gateway",
-                    })?;
-                ::core::result::Result::Ok(Self {
-                    orders,
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[3usize]),
-                    leaving: false,
-                })
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[3usize]),
+                    "gateway",
+                )?;
+                let orders = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.orders),
+                    0usize,
+                    true,
+                    "gateway",
+                )?;
+                ::core::result::Result::Ok(Self { orders, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.orders.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1490,56 +1045,46 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.orders.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <Order as ::hardwire::Event>::from_wire(&wire) {
-                                ::core::result::Result::Ok(event) => {
-                                    handler.on_order(&event)
-                                }
-                                ::core::result::Result::Err(error) => {
-                                    self.orders.__reject();
-                                    handler.on_invalid(super::Topic::Orders, error);
-                                }
-                            }
+                    match self.orders.poll_next() {
+                        Polled::Event(super::Orders::Order(event)) => {
+                            handler.on_order(&event)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::Orders, missed);
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::Orders, error)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::Orders, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::Gateway + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.orders.wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.orders],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1550,123 +1095,65 @@ pub mod market {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H : super::Gateway
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.orders]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.orders]). await {} }
             }
-            #[inline(always)]
-            fn decode_orders(
-                &mut self,
-                wire: super::orders::Wire,
-            ) -> ::core::option::Option<super::Orders> {
-                match <Order as ::hardwire::Event>::from_wire(&wire) {
-                    ::core::result::Result::Ok(event) => {
-                        ::core::option::Option::Some(super::Orders::Order(event))
-                    }
-                    ::core::result::Result::Err(_) => {
-                        self.orders.__reject();
-                        ::core::option::Option::None
-                    }
-                }
-            }
-            /// The next event of topic `orders` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `orders`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_orders(
                 &mut self,
             ) -> ::core::result::Result<super::Orders, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.orders.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self.decode_orders(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.orders.try_recv()
             }
-            /// The next event of topic `orders` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `orders`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_orders(
                 &mut self,
             ) -> ::core::result::Result<super::Orders, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.orders.recv()?;
-                    if let ::core::option::Option::Some(event) = self.decode_orders(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.orders.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_orders`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_orders_timeout(& mut self, timeout : ::core::time::Duration,) ->
-                ::core::result::Result < super::Orders, ::hardwire::RecvError > { let
-                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
-                left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.orders.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_orders(wire) { return
-                ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `orders` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `orders`).
             pub fn drain_orders(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Orders> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_orders() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.orders.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `orders`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_orders_timeout(& mut
+                self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::Orders, ::hardwire::RecvError > { self.orders
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `orders` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_orders_async(& mut self) -> ::core::result::Result <
-                super::Orders, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .orders.recv_async(). await ?; if let ::core::option::Option::Some(event)
-                = self.decode_orders(wire) { return ::core::result::Result::Ok(event); }
-                } } #[doc =
-                " [`Subscriber::recv_orders_async`], unless `shutdown` is triggered first (feature `async`)."]
-                #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_orders_async_until(& mut self, shutdown : &
-                ::hardwire::Shutdown,) -> ::core::result::Result < super::Orders,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.orders
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_orders(wire) { return
-                ::core::result::Result::Ok(event); } } }
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `orders`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_orders_async(& mut self) ->
+                ::core::result::Result < super::Orders, ::hardwire::AsyncRecvError > {
+                self.orders.recv_async(). await } #[doc =
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `orders`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_orders_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < super::Orders,
+                ::hardwire::AsyncRecvUntilError > { self.orders
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.orders.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1680,21 +1167,7 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.orders.stats();
-                total
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.orders.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
+                [self.orders.stats()].into_iter().sum()
             }
         }
     }
@@ -1730,12 +1203,12 @@ pub mod market {
         /// Topic `market_data`: its publisher, counters and taps.
         #[must_use]
         pub fn market_data(&self) -> market_data::Handle<'_> {
-            market_data::Handle::new(&self.market_data, &self.taps.0)
+            market_data::Handle::__new(&self.market_data, &self.taps.0)
         }
         /// Topic `orders`: its publisher, counters and taps.
         #[must_use]
         pub fn orders(&self) -> orders::Handle<'_> {
-            orders::Handle::new(&self.orders, &self.taps.1)
+            orders::Handle::__new(&self.orders, &self.taps.1)
         }
         /// The handle of subscriber `momentum`. Taken once.
         ///
@@ -1827,17 +1300,18 @@ pub mod market {
         { gateway::Subscriber::take(shared_part(self)) } #[doc =
         " A publisher of topic `market_data`, `'static`: as `bus.market_data().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
+        r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         market_data_publisher(& self) -> ::core::result::Result < market_data::Publisher
         < 'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        market_data::take_publisher(bus.project(| bus | & bus.market_data), bus.project(|
-        bus | & bus.taps.0)) } #[doc =
+        market_data::Publisher::__take(bus.project(| bus | & bus.market_data), bus
+        .project(| bus | & bus.taps.0)) } #[doc =
         " A publisher of topic `orders`, `'static`: as `bus.orders().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn orders_publisher(&
-        self) -> ::core::result::Result < orders::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = shared_part(self); orders::take_publisher(bus
-        .project(| bus | & bus.orders), bus.project(| bus | & bus.taps.1)) } } #[doc =
+        r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
+        orders_publisher(& self) -> ::core::result::Result < orders::Publisher < 'static
+        >, ::hardwire::TakeError > { let bus = shared_part(self);
+        orders::Publisher::__take(bus.project(| bus | & bus.orders), bus.project(| bus |
+        & bus.taps.1)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
         shared_part(bus : & SharedBus) -> ::hardwire::__private::Part < 'static, Bus, Bus

@@ -163,32 +163,14 @@ pub mod robot {
         use super::*;
         impl ::hardwire::Carries<super::Sensors> for Scan {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&super::Sensors::Scan(self))
-            }
-            #[inline(always)]
             fn into_event(self) -> super::Sensors {
                 super::Sensors::Scan(self)
             }
         }
         impl ::hardwire::Carries<super::Sensors> for Odometry {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&super::Sensors::Odometry(self))
-            }
-            #[inline(always)]
             fn into_event(self) -> super::Sensors {
                 super::Sensors::Odometry(self)
-            }
-        }
-        impl ::hardwire::Carries<super::Sensors> for super::Sensors {
-            #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&self)
-            }
-            #[inline(always)]
-            fn into_event(self) -> super::Sensors {
-                self
             }
         }
         /// Handlers added at run time that see every event published to this topic
@@ -217,64 +199,30 @@ pub mod robot {
             ::hardwire::__private::ring_fits:: < Wire > (1024usize, 1usize),
             "schema-examples/robot.toml:29:12: topic `sensors`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
-        /// Topic handle, from the bus: its publisher and its counters.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Handle<'a> {
-            ring: &'a Ring,
-            taps: &'a Taps,
-        }
-        impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                Self { ring, taps }
-            }
-            /// This topic's taps: register handlers on `taps().registry()`.
-            #[must_use]
-            pub fn taps(&self) -> &'a Taps {
-                self.taps
-            }
-            /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
-            ///
-            /// # Errors
-            ///
-            /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-            /// topic's publisher was taken before (by you, or by a stage that publishes
-            /// here), or the topic is closed.
-            pub fn publisher(
-                &self,
-            ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                take_publisher(
-                    ::hardwire::__private::Part::borrowed(self.ring),
-                    ::hardwire::__private::Part::borrowed(self.taps),
-                )
-            }
-            /// The ring's counters.
-            #[must_use]
-            pub fn stats(&self) -> ::hardwire::RingStats {
-                self.ring.stats()
-            }
-            /// The ring itself.
-            #[must_use]
-            pub fn ring(&self) -> &'a Ring {
-                self.ring
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring).holding_back()
-            }
-        }
+        /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+        /// [`TopicHandle`](::hardwire::TopicHandle).
+        pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::Sensors>;
         impl ::hardwire::__private::RingTopic for super::Sensors {
             const NAME: &'static str = "sensors";
             type Bus = super::Bus;
             type Ring = Ring;
+            type Inner<'a> = ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(ring).holding_back()
+            }
+            #[inline(always)]
+            fn encode(&self) -> Wire {
+                ::hardwire::Event::to_wire(self)
+            }
+            #[inline(always)]
+            fn decode(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                <Self as ::hardwire::Event>::from_wire(wire)
             }
         }
         /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
@@ -286,29 +234,6 @@ pub mod robot {
             super::Sensors,
             ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
         >;
-        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
-        pub(super) fn take_publisher<'a>(
-            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-            ::hardwire::Publisher::new(ring)
-                .map(|inner| Publisher::__from_parts(inner, taps))
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                    name: "sensors",
-                })
-        }
-        /// The publisher of a claim a stage made.
-        pub(super) fn claimed_publisher<'a>(
-            claim: ::hardwire::__private::PublisherClaim<
-                ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            >,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> Publisher<'a> {
-            Publisher::__from_parts(
-                ::hardwire::Publisher::__claimed(claim.into_ring()),
-                taps,
-            )
-        }
     }
     /// Every event of topic `obstacles`: what its subscribers' `try_recv_obstacles` return.
     /// Filtered estimates: the planner needs every one.
@@ -344,26 +269,8 @@ pub mod robot {
         use super::*;
         impl ::hardwire::Carries<super::Obstacles> for Obstacle {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&self)
-            }
-            #[inline(always)]
             fn into_event(self) -> super::Obstacles {
                 super::Obstacles::Obstacle(self)
-            }
-        }
-        impl ::hardwire::Carries<super::Obstacles> for super::Obstacles {
-            #[inline(always)]
-            fn into_wire(self) -> Wire {
-                match self {
-                    super::Obstacles::Obstacle(event) => {
-                        ::hardwire::Event::to_wire(&event)
-                    }
-                }
-            }
-            #[inline(always)]
-            fn into_event(self) -> super::Obstacles {
-                self
             }
         }
         /// Handlers added at run time that see every event published to this topic
@@ -397,64 +304,32 @@ pub mod robot {
             ::hardwire::__private::ring_fits:: < Wire > (256usize, 1usize),
             "schema-examples/robot.toml:35:12: topic `obstacles`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
-        /// Topic handle, from the bus: its publisher and its counters.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Handle<'a> {
-            ring: &'a Ring,
-            taps: &'a Taps,
-        }
-        impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                Self { ring, taps }
-            }
-            /// This topic's taps: register handlers on `taps().registry()`.
-            #[must_use]
-            pub fn taps(&self) -> &'a Taps {
-                self.taps
-            }
-            /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
-            ///
-            /// # Errors
-            ///
-            /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-            /// topic's publisher was taken before (by you, or by a stage that publishes
-            /// here), or the topic is closed.
-            pub fn publisher(
-                &self,
-            ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                take_publisher(
-                    ::hardwire::__private::Part::borrowed(self.ring),
-                    ::hardwire::__private::Part::borrowed(self.taps),
-                )
-            }
-            /// The ring's counters.
-            #[must_use]
-            pub fn stats(&self) -> ::hardwire::RingStats {
-                self.ring.stats()
-            }
-            /// The ring itself.
-            #[must_use]
-            pub fn ring(&self) -> &'a Ring {
-                self.ring
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring).holding_back()
-            }
-        }
+        /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+        /// [`TopicHandle`](::hardwire::TopicHandle).
+        pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::Obstacles>;
         impl ::hardwire::__private::RingTopic for super::Obstacles {
             const NAME: &'static str = "obstacles";
             type Bus = super::Bus;
             type Ring = Ring;
+            type Inner<'a> = ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(ring).holding_back()
+            }
+            #[inline(always)]
+            fn encode(&self) -> Wire {
+                match self {
+                    Self::Obstacle(event) => ::hardwire::Event::to_wire(event),
+                }
+            }
+            #[inline(always)]
+            fn decode(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                <Obstacle as ::hardwire::Event>::from_wire(wire).map(Self::Obstacle)
             }
         }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
@@ -466,29 +341,6 @@ pub mod robot {
             super::Obstacles,
             ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
         >;
-        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
-        pub(super) fn take_publisher<'a>(
-            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-            ::hardwire::Publisher::new(ring)
-                .map(|inner| Publisher::__from_parts(inner, taps))
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                    name: "obstacles",
-                })
-        }
-        /// The publisher of a claim a stage made.
-        pub(super) fn claimed_publisher<'a>(
-            claim: ::hardwire::__private::PublisherClaim<
-                ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            >,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> Publisher<'a> {
-            Publisher::__from_parts(
-                ::hardwire::Publisher::__claimed(claim.into_ring()),
-                taps,
-            )
-        }
     }
     /// Every event of topic `commands`: what its subscribers' `try_recv_commands` return.
     /// Velocity commands to the motors.
@@ -524,26 +376,8 @@ pub mod robot {
         use super::*;
         impl ::hardwire::Carries<super::Commands> for Velocity {
             #[inline(always)]
-            fn into_wire(self) -> Wire {
-                ::hardwire::Event::to_wire(&self)
-            }
-            #[inline(always)]
             fn into_event(self) -> super::Commands {
                 super::Commands::Velocity(self)
-            }
-        }
-        impl ::hardwire::Carries<super::Commands> for super::Commands {
-            #[inline(always)]
-            fn into_wire(self) -> Wire {
-                match self {
-                    super::Commands::Velocity(event) => {
-                        ::hardwire::Event::to_wire(&event)
-                    }
-                }
-            }
-            #[inline(always)]
-            fn into_event(self) -> super::Commands {
-                self
             }
         }
         /// Handlers added at run time that see every event published to this topic
@@ -577,64 +411,32 @@ pub mod robot {
             ::hardwire::__private::ring_fits:: < Wire > (64usize, 1usize),
             "schema-examples/robot.toml:41:12: topic `commands`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`"
         );
-        /// Topic handle, from the bus: its publisher and its counters.
-        #[derive(Clone, Copy, Debug)]
-        pub struct Handle<'a> {
-            ring: &'a Ring,
-            taps: &'a Taps,
-        }
-        impl<'a> Handle<'a> {
-            pub(super) const fn new(ring: &'a Ring, taps: &'a Taps) -> Self {
-                Self { ring, taps }
-            }
-            /// This topic's taps: register handlers on `taps().registry()`.
-            #[must_use]
-            pub fn taps(&self) -> &'a Taps {
-                self.taps
-            }
-            /// Publishes to topic `commands`. Taken once: this topic has a single producer.
-            ///
-            /// # Errors
-            ///
-            /// [`TakeError::AlreadyTaken`](::hardwire::TakeError) when a single-producer
-            /// topic's publisher was taken before (by you, or by a stage that publishes
-            /// here), or the topic is closed.
-            pub fn publisher(
-                &self,
-            ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-                take_publisher(
-                    ::hardwire::__private::Part::borrowed(self.ring),
-                    ::hardwire::__private::Part::borrowed(self.taps),
-                )
-            }
-            /// The ring's counters.
-            #[must_use]
-            pub fn stats(&self) -> ::hardwire::RingStats {
-                self.ring.stats()
-            }
-            /// The ring itself.
-            #[must_use]
-            pub fn ring(&self) -> &'a Ring {
-                self.ring
-            }
-            /// When this topic's ring is full for a subscriber (`publish` waits, `try_publish`
-            /// fails): that subscriber's name and where it stands — `Parked` means no handle of
-            /// it is held. See [`TopicStats::holding_back`](::hardwire::TopicStats::holding_back).
-            #[must_use]
-            pub fn holding_back(
-                &self,
-            ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
-                topic_stats(self.ring).holding_back()
-            }
-        }
+        /// Topic handle, from the bus: its publisher, counters and taps. Its methods:
+        /// [`TopicHandle`](::hardwire::TopicHandle).
+        pub type Handle<'a> = ::hardwire::TopicHandle<'a, super::Commands>;
         impl ::hardwire::__private::RingTopic for super::Commands {
             const NAME: &'static str = "commands";
             type Bus = super::Bus;
             type Ring = Ring;
+            type Inner<'a> = ::hardwire::Publisher<
+                ::hardwire::__private::Part<'a, Ring, super::Bus>,
+            >;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                 topic_stats(ring).holding_back()
+            }
+            #[inline(always)]
+            fn encode(&self) -> Wire {
+                match self {
+                    Self::Velocity(event) => ::hardwire::Event::to_wire(event),
+                }
+            }
+            #[inline(always)]
+            fn decode(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                <Velocity as ::hardwire::Event>::from_wire(wire).map(Self::Velocity)
             }
         }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
@@ -646,29 +448,6 @@ pub mod robot {
             super::Commands,
             ::hardwire::Publisher<::hardwire::__private::Part<'a, Ring, super::Bus>>,
         >;
-        /// Takes this topic's publisher (from a `Handle`, or a `SharedBus`).
-        pub(super) fn take_publisher<'a>(
-            ring: ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> ::core::result::Result<Publisher<'a>, ::hardwire::TakeError> {
-            ::hardwire::Publisher::new(ring)
-                .map(|inner| Publisher::__from_parts(inner, taps))
-                .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                    name: "commands",
-                })
-        }
-        /// The publisher of a claim a stage made.
-        pub(super) fn claimed_publisher<'a>(
-            claim: ::hardwire::__private::PublisherClaim<
-                ::hardwire::__private::Part<'a, Ring, super::Bus>,
-            >,
-            taps: ::hardwire::__private::Part<'a, Taps, super::Bus>,
-        ) -> Publisher<'a> {
-            Publisher::__from_parts(
-                ::hardwire::Publisher::__claimed(claim.into_ring()),
-                taps,
-            )
-        }
     }
     /// Every event of topic `alarms`: what its subscribers' `try_recv_alarms` return.
     /// Delivered inline: `emit` calls each handler before it returns.
@@ -941,58 +720,39 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            sensors: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::sensors::Ring, super::Bus>,
-            >,
+            sensors: ::hardwire::TopicSubscriber<'a, super::Sensors>,
             outputs: Outputs<'a>,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[0usize].take("filter")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[0usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let sensors = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.sensors),
-                        0usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "filter",
-                    })?;
-                let obstacles = ::hardwire::__private::PublisherClaim::new(
-                        bus.project(|bus| &bus.obstacles),
-                        false,
-                    )
-                    .map_err(|_| {
-                        ::hardwire::TakeError::OutputTaken {
-                            subscriber: "filter",
-                            topic: "obstacles",
-                        }
-                    })?;
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[0usize]),
+                    "filter",
+                )?;
+                let sensors = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.sensors),
+                    0usize,
+                    true,
+                    "filter",
+                )?;
+                let obstacles = ::hardwire::__private::PublisherClaim::output(
+                    bus.project(|bus| &bus.obstacles),
+                    false,
+                    "filter",
+                    "obstacles",
+                )?;
                 ::core::result::Result::Ok(Self {
                     sensors,
                     outputs: Outputs {
-                        obstacles: super::obstacles::claimed_publisher(
+                        obstacles: super::obstacles::Publisher::__claimed(
                             obstacles,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[0usize]),
-                    leaving: false,
+                    state,
                 })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -1000,67 +760,56 @@ pub mod robot {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.sensors.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
             /// many events and lag reports it consumed.
             pub fn poll<H: super::Filter + ?Sized>(&mut self, handler: &mut H) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.sensors.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <super::Sensors as ::hardwire::Event>::from_wire(
-                                &wire,
-                            ) {
-                                ::core::result::Result::Ok(super::Sensors::Scan(event)) => {
-                                    handler.on_scan(&event, &mut self.outputs)
-                                }
-                                ::core::result::Result::Ok(
-                                    super::Sensors::Odometry(event),
-                                ) => handler.on_odometry(&event, &mut self.outputs),
-                                ::core::result::Result::Err(error) => {
-                                    self.sensors.__reject();
-                                    handler.on_invalid(super::Topic::Sensors, error);
-                                }
-                            }
+                    match self.sensors.poll_next() {
+                        Polled::Event(super::Sensors::Scan(event)) => {
+                            handler.on_scan(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::Sensors, missed);
+                        Polled::Event(super::Sensors::Odometry(event)) => {
+                            handler.on_odometry(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::Sensors, error)
+                        }
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::Sensors, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::Filter + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.sensors.wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.sensors],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1071,121 +820,65 @@ pub mod robot {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H : super::Filter
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.sensors]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.sensors]). await {} }
             }
-            #[inline(always)]
-            fn decode_sensors(
-                &mut self,
-                wire: super::sensors::Wire,
-            ) -> ::core::option::Option<super::Sensors> {
-                let decoded = <super::Sensors as ::hardwire::Event>::from_wire(&wire);
-                if decoded.is_err() {
-                    self.sensors.__reject();
-                }
-                decoded.ok()
-            }
-            /// The next event of topic `sensors` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `sensors`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_sensors(
                 &mut self,
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.sensors.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_sensors(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.sensors.try_recv()
             }
-            /// The next event of topic `sensors` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `sensors`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_sensors(
                 &mut self,
             ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.sensors.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_sensors(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.sensors.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_sensors`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_sensors_timeout(& mut self, timeout : ::core::time::Duration,) ->
-                ::core::result::Result < super::Sensors, ::hardwire::RecvError > { let
-                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
-                left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.sensors.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
-                ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `sensors` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `sensors`).
             pub fn drain_sensors(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Sensors> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_sensors() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.sensors.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `sensors`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_sensors_timeout(& mut
+                self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::Sensors, ::hardwire::RecvError > { self.sensors
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `sensors` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_sensors_async(& mut self) -> ::core::result::Result <
-                super::Sensors, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .sensors.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
-                ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_sensors_async`], unless `shutdown` is triggered first (feature `async`)."]
-                #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_sensors_async_until(& mut self, shutdown : &
-                ::hardwire::Shutdown,) -> ::core::result::Result < super::Sensors,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.sensors
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_sensors(wire) { return
-                ::core::result::Result::Ok(event); } } }
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `sensors`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_sensors_async(& mut self) ->
+                ::core::result::Result < super::Sensors, ::hardwire::AsyncRecvError > {
+                self.sensors.recv_async(). await } #[doc =
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `sensors`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_sensors_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < super::Sensors,
+                ::hardwire::AsyncRecvUntilError > { self.sensors
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.sensors.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1199,25 +892,11 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.sensors.stats();
-                total
+                [self.sensors.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
                 &mut self.outputs
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.sensors.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
             }
         }
     }
@@ -1235,58 +914,39 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            obstacles: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::obstacles::Ring, super::Bus>,
-            >,
+            obstacles: ::hardwire::TopicSubscriber<'a, super::Obstacles>,
             outputs: Outputs<'a>,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[1usize].take("planner")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[1usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let obstacles = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.obstacles),
-                        0usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "planner",
-                    })?;
-                let commands = ::hardwire::__private::PublisherClaim::new(
-                        bus.project(|bus| &bus.commands),
-                        false,
-                    )
-                    .map_err(|_| {
-                        ::hardwire::TakeError::OutputTaken {
-                            subscriber: "planner",
-                            topic: "commands",
-                        }
-                    })?;
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[1usize]),
+                    "planner",
+                )?;
+                let obstacles = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.obstacles),
+                    0usize,
+                    true,
+                    "planner",
+                )?;
+                let commands = ::hardwire::__private::PublisherClaim::output(
+                    bus.project(|bus| &bus.commands),
+                    false,
+                    "planner",
+                    "commands",
+                )?;
                 ::core::result::Result::Ok(Self {
                     obstacles,
                     outputs: Outputs {
-                        commands: super::commands::claimed_publisher(
+                        commands: super::commands::Publisher::__claimed(
                             commands,
                             bus.project(|bus| &bus.taps.2),
                         ),
                     },
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[1usize]),
-                    leaving: false,
+                    state,
                 })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -1294,7 +954,8 @@ pub mod robot {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.obstacles.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1303,57 +964,46 @@ pub mod robot {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..256usize {
-                    match self.obstacles.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
-                                ::core::result::Result::Ok(event) => {
-                                    handler.on_obstacle(&event, &mut self.outputs)
-                                }
-                                ::core::result::Result::Err(error) => {
-                                    self.obstacles.__reject();
-                                    handler.on_invalid(super::Topic::Obstacles, error);
-                                }
-                            }
+                    match self.obstacles.poll_next() {
+                        Polled::Event(super::Obstacles::Obstacle(event)) => {
+                            handler.on_obstacle(&event, &mut self.outputs)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::Obstacles, missed);
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::Obstacles, error)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::Obstacles, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::Planner + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.obstacles
-                            .wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.obstacles],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1364,125 +1014,65 @@ pub mod robot {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H : super::Planner
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.obstacles]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.obstacles]). await {} }
             }
-            #[inline(always)]
-            fn decode_obstacles(
-                &mut self,
-                wire: super::obstacles::Wire,
-            ) -> ::core::option::Option<super::Obstacles> {
-                match <Obstacle as ::hardwire::Event>::from_wire(&wire) {
-                    ::core::result::Result::Ok(event) => {
-                        ::core::option::Option::Some(super::Obstacles::Obstacle(event))
-                    }
-                    ::core::result::Result::Err(_) => {
-                        self.obstacles.__reject();
-                        ::core::option::Option::None
-                    }
-                }
-            }
-            /// The next event of topic `obstacles` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `obstacles`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_obstacles(
                 &mut self,
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.obstacles.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_obstacles(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.obstacles.try_recv()
             }
-            /// The next event of topic `obstacles` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `obstacles`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_obstacles(
                 &mut self,
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.obstacles.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_obstacles(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.obstacles.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_obstacles`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_obstacles_timeout(& mut self, timeout : ::core::time::Duration,) ->
-                ::core::result::Result < super::Obstacles, ::hardwire::RecvError > { let
-                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
-                left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.obstacles.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
-                return ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `obstacles` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `obstacles`).
             pub fn drain_obstacles(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Obstacles> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_obstacles() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.obstacles.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `obstacles`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_obstacles_timeout(& mut
+                self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::Obstacles, ::hardwire::RecvError > { self.obstacles
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `obstacles` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_obstacles_async(& mut self) -> ::core::result::Result <
-                super::Obstacles, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .obstacles.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
-                return ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_obstacles_async`], unless `shutdown` is triggered first (feature `async`)."]
-                #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_obstacles_async_until(& mut self, shutdown : &
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `obstacles`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_obstacles_async(& mut self)
+                -> ::core::result::Result < super::Obstacles, ::hardwire::AsyncRecvError
+                > { self.obstacles.recv_async(). await } #[doc =
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `obstacles`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_obstacles_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Obstacles,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.obstacles
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_obstacles(wire) {
-                return ::core::result::Result::Ok(event); } } }
+                ::hardwire::AsyncRecvUntilError > { self.obstacles
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.obstacles.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1496,25 +1086,11 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.obstacles.stats();
-                total
+                [self.obstacles.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
                 &mut self.outputs
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.obstacles.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
             }
         }
     }
@@ -1526,49 +1102,32 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            commands: ::hardwire::Subscriber<
-                ::hardwire::__private::Part<'a, super::commands::Ring, super::Bus>,
-            >,
-            closed: [bool; 1usize],
-            strategy: ::hardwire::WaitStrategy,
-            claim: ::hardwire::__private::Part<
-                'a,
-                ::hardwire::__private::Once,
-                super::Bus,
-            >,
-            leaving: bool,
+            commands: ::hardwire::TopicSubscriber<'a, super::Commands>,
+            state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
             pub(super) fn take(
                 bus: ::hardwire::__private::Part<'a, super::Bus, super::Bus>,
             ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                bus.taken[2usize].take("actuator")?;
-                Self::open(&bus).inspect_err(|_| bus.taken[2usize].release())
-            }
-            fn open(
-                bus: &::hardwire::__private::Part<'a, super::Bus, super::Bus>,
-            ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
-                let commands = ::hardwire::Subscriber::resume(
-                        bus.project(|bus| &bus.commands),
-                        0usize,
-                    )
-                    .map_err(|_| ::hardwire::TakeError::AlreadyTaken {
-                        name: "actuator",
-                    })?;
-                ::core::result::Result::Ok(Self {
-                    commands,
-                    closed: [false; 1usize],
-                    strategy: ::hardwire::WaitStrategy::backoff(),
-                    claim: bus.project(|bus| &bus.taken[2usize]),
-                    leaving: false,
-                })
+                let state = ::hardwire::__private::SubscriberState::take(
+                    bus.project(|bus| &bus.taken[2usize]),
+                    "actuator",
+                )?;
+                let commands = ::hardwire::__private::attach(
+                    bus.project(|bus| &bus.commands),
+                    0usize,
+                    true,
+                    "actuator",
+                )?;
+                ::core::result::Result::Ok(Self { commands, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(mut self) {
-                self.leaving = true;
+                self.commands.__depart(true);
+                self.state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1577,56 +1136,46 @@ pub mod robot {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
+                use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..64usize {
-                    match self.commands.try_recv() {
-                        ::core::result::Result::Ok(wire) => {
-                            progress += 1;
-                            match <Velocity as ::hardwire::Event>::from_wire(&wire) {
-                                ::core::result::Result::Ok(event) => {
-                                    handler.on_velocity(&event)
-                                }
-                                ::core::result::Result::Err(error) => {
-                                    self.commands.__reject();
-                                    handler.on_invalid(super::Topic::Commands, error);
-                                }
-                            }
+                    match self.commands.poll_next() {
+                        Polled::Event(super::Commands::Velocity(event)) => {
+                            handler.on_velocity(&event)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Lagged { missed },
-                        ) => {
-                            progress += 1;
-                            handler.on_lagged(super::Topic::Commands, missed);
+                        Polled::Skipped => {}
+                        Polled::Invalid(error) => {
+                            handler.on_invalid(super::Topic::Commands, error)
                         }
-                        ::core::result::Result::Err(
-                            ::hardwire::TryRecvError::Closed,
-                        ) => {
-                            self.closed[0usize] = true;
+                        Polled::Lagged(missed) => {
+                            handler.on_lagged(super::Topic::Commands, missed)
+                        }
+                        Polled::Closed => {
+                            self.state.closed[0usize] = true;
                             break;
                         }
-                        ::core::result::Result::Err(::hardwire::TryRecvError::Empty) => {
-                            break;
-                        }
+                        Polled::Empty => break,
                     }
+                    progress += 1;
                 }
                 progress
             }
             /// Polls until `shutdown` is triggered or every topic is closed and drained,
-            /// waiting with the handle's wait strategy when nothing is ready.
+            /// waiting with the handle's wait strategy when nothing is ready (a publish to any
+            /// of its topics wakes it).
             pub fn run<H: super::Actuator + ?Sized>(
                 &mut self,
                 handler: &mut H,
                 shutdown: &::hardwire::Shutdown,
             ) {
-                while !shutdown.is_triggered() {
-                    if self.poll(handler) > 0 {
-                        continue;
-                    } else if self.closed.iter().all(|closed| *closed) {
-                        return;
-                    } else {
-                        self.commands.wait_ready(::core::option::Option::Some(shutdown));
-                    }
-                }
+                while !shutdown.is_triggered()
+                    && ::hardwire::__private::SubscriberState::proceed(
+                        self.poll(handler),
+                        &self.state,
+                        shutdown,
+                        &[&self.commands],
+                    )
+                {}
             }
             ::hardwire::__private::if_async! {
                 #[doc =
@@ -1637,125 +1186,65 @@ pub mod robot {
                 r" of its topics (or the trigger) when nothing is ready. The handler runs"]
                 #[doc = r" inside the task."] pub async fn run_async < H :
                 super::Actuator + ? Sized > (& mut self, handler : & mut H, shutdown : &
-                ::hardwire::Shutdown) { while ! shutdown.is_triggered() { if self
-                .poll(handler) > 0 { continue; } else if self.closed.iter().all(| closed
-                | * closed) { return; } else {
-                ::hardwire::wait_any_async(::core::option::Option::Some(shutdown), [&
-                self.commands]). await; } } }
+                ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
+                ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
+                & self.state, shutdown, [& self.commands]). await {} }
             }
-            #[inline(always)]
-            fn decode_commands(
-                &mut self,
-                wire: super::commands::Wire,
-            ) -> ::core::option::Option<super::Commands> {
-                match <Velocity as ::hardwire::Event>::from_wire(&wire) {
-                    ::core::result::Result::Ok(event) => {
-                        ::core::option::Option::Some(super::Commands::Velocity(event))
-                    }
-                    ::core::result::Result::Err(_) => {
-                        self.commands.__reject();
-                        ::core::option::Option::None
-                    }
-                }
-            }
-            /// The next event of topic `commands` this subscriber reads, channel-style, instead of `poll`.
+            /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `commands`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::try_recv`](::hardwire::Subscriber::try_recv).
+            /// `Empty`, `Lagged` or `Closed`.
             #[inline]
             pub fn try_recv_commands(
                 &mut self,
             ) -> ::core::result::Result<super::Commands, ::hardwire::TryRecvError> {
-                loop {
-                    let wire = self.commands.try_recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_commands(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.commands.try_recv()
             }
-            /// The next event of topic `commands` this subscriber reads, waiting for it with the handle's wait strategy.
+            /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `commands`).
             ///
             /// # Errors
             ///
-            /// As [`hardwire::Subscriber::recv`](::hardwire::Subscriber::recv): `Lagged` or `Closed`.
+            /// `Lagged` or `Closed`.
             pub fn recv_commands(
                 &mut self,
             ) -> ::core::result::Result<super::Commands, ::hardwire::RecvError> {
-                loop {
-                    let wire = self.commands.recv()?;
-                    if let ::core::option::Option::Some(event) = self
-                        .decode_commands(wire)
-                    {
-                        return ::core::result::Result::Ok(event);
-                    }
-                }
+                self.commands.recv()
             }
-            ::hardwire::__private::if_std! {
-                #[doc =
-                " [`Subscriber::recv_commands`], giving up after `timeout` (feature `std`)."]
-                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" As [`hardwire::Subscriber::recv_timeout`](::hardwire::Subscriber::recv_timeout):"]
-                #[doc = r" `Lagged`, `Closed` or `Timeout`."] pub fn
-                recv_commands_timeout(& mut self, timeout : ::core::time::Duration,) ->
-                ::core::result::Result < super::Commands, ::hardwire::RecvError > { let
-                deadline = ::hardwire::__private::Instant::now() + timeout; loop { let
-                left = deadline
-                .saturating_duration_since(::hardwire::__private::Instant::now()); let
-                wire = self.commands.recv_timeout(left) ?; if let
-                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
-                ::core::result::Result::Ok(event); } } }
-            }
-            /// The events of topic `commands` this subscriber reads that are ready now; laps are skipped (counted in `stats()`).
+            /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `commands`).
             pub fn drain_commands(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Commands> + '_ {
-                ::core::iter::from_fn(move || {
-                    loop {
-                        match self.try_recv_commands() {
-                            ::core::result::Result::Ok(event) => {
-                                return ::core::option::Option::Some(event);
-                            }
-                            ::core::result::Result::Err(
-                                ::hardwire::TryRecvError::Lagged { .. },
-                            ) => {}
-                            ::core::result::Result::Err(_) => {
-                                return ::core::option::Option::None;
-                            }
-                        }
-                    }
-                })
+                self.commands.drain()
+            }
+            ::hardwire::__private::if_std! {
+                #[doc =
+                " The next event, waiting at most `timeout` (feature `std`) ([`TopicSubscriber::recv_timeout`](::hardwire::TopicSubscriber::recv_timeout) of topic `commands`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_commands_timeout(& mut
+                self, timeout : ::core::time::Duration) -> ::core::result::Result <
+                super::Commands, ::hardwire::RecvError > { self.commands
+                .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
                 #[doc =
-                " The next event of topic `commands` this subscriber reads, waiting asynchronously (feature `async`)."]
-                #[doc = r" Cancel-safe: dropping the future loses no event."] #[doc =
-                r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-                r" `Lagged` or `Closed`, as [`hardwire::Subscriber::recv_async`](::hardwire::Subscriber::recv_async)."]
-                pub async fn recv_commands_async(& mut self) -> ::core::result::Result <
-                super::Commands, ::hardwire::AsyncRecvError > { loop { let wire = self
-                .commands.recv_async(). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
-                ::core::result::Result::Ok(event); } } } #[doc =
-                " [`Subscriber::recv_commands_async`], unless `shutdown` is triggered first (feature `async`)."]
-                #[doc =
-                r" A task awaiting here is woken by [`Shutdown::trigger`](::hardwire::Shutdown::trigger)."]
-                #[doc = r" Cancel-safe."] #[doc = r""] #[doc = r" # Errors"] #[doc = r""]
-                #[doc = r" `Lagged`, `Closed` or `Shutdown`, as"] #[doc =
-                r" [`hardwire::Subscriber::recv_async_until`](::hardwire::Subscriber::recv_async_until)."]
-                pub async fn recv_commands_async_until(& mut self, shutdown : &
-                ::hardwire::Shutdown,) -> ::core::result::Result < super::Commands,
-                ::hardwire::AsyncRecvUntilError > { loop { let wire = self.commands
-                .recv_async_until(shutdown). await ?; if let
-                ::core::option::Option::Some(event) = self.decode_commands(wire) { return
-                ::core::result::Result::Ok(event); } } }
+                " The next event, awaited (feature `async`; cancel-safe) ([`TopicSubscriber::recv_async`](::hardwire::TopicSubscriber::recv_async) of topic `commands`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged` or `Closed`."] pub async fn recv_commands_async(& mut self)
+                -> ::core::result::Result < super::Commands, ::hardwire::AsyncRecvError >
+                { self.commands.recv_async(). await } #[doc =
+                " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `commands`)."]
+                #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
+                r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
+                recv_commands_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
+                -> ::core::result::Result < super::Commands,
+                ::hardwire::AsyncRecvUntilError > { self.commands
+                .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
                 self.commands.set_wait_strategy(strategy);
-                self.strategy = strategy;
+                self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
             #[must_use]
@@ -1769,21 +1258,7 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                let mut total = ::hardwire::SubscriberStats::default();
-                total += self.commands.stats();
-                total
-            }
-        }
-        impl ::core::ops::Drop for Subscriber<'_> {
-            /// Parks every ring record (or, after `leave`, frees them) before the
-            /// handle's claim is released, so the next take resumes exactly here.
-            fn drop(&mut self) {
-                self.commands.__depart(self.leaving);
-                if self.leaving {
-                    self.claim.leave();
-                } else {
-                    self.claim.release();
-                }
+                [self.commands.stats()].into_iter().sum()
             }
         }
     }
@@ -1827,17 +1302,17 @@ pub mod robot {
         /// Topic `sensors`: its publisher, counters and taps.
         #[must_use]
         pub fn sensors(&self) -> sensors::Handle<'_> {
-            sensors::Handle::new(&self.sensors, &self.taps.0)
+            sensors::Handle::__new(&self.sensors, &self.taps.0)
         }
         /// Topic `obstacles`: its publisher, counters and taps.
         #[must_use]
         pub fn obstacles(&self) -> obstacles::Handle<'_> {
-            obstacles::Handle::new(&self.obstacles, &self.taps.1)
+            obstacles::Handle::__new(&self.obstacles, &self.taps.1)
         }
         /// Topic `commands`: its publisher, counters and taps.
         #[must_use]
         pub fn commands(&self) -> commands::Handle<'_> {
-            commands::Handle::new(&self.commands, &self.taps.2)
+            commands::Handle::__new(&self.commands, &self.taps.2)
         }
         /// Topic `alarms` (inline): its taps, and dispatchers that call them.
         #[must_use]
@@ -1916,25 +1391,25 @@ pub mod robot {
         > { actuator::Subscriber::take(shared_part(self)) } #[doc =
         " A publisher of topic `sensors`, `'static`: as `bus.sensors().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn sensors_publisher(&
-        self) -> ::core::result::Result < sensors::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = shared_part(self);
-        sensors::take_publisher(bus.project(| bus | & bus.sensors), bus.project(| bus | &
-        bus.taps.0)) } #[doc =
+        r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
+        sensors_publisher(& self) -> ::core::result::Result < sensors::Publisher <
+        'static >, ::hardwire::TakeError > { let bus = shared_part(self);
+        sensors::Publisher::__take(bus.project(| bus | & bus.sensors), bus.project(| bus
+        | & bus.taps.0)) } #[doc =
         " A publisher of topic `obstacles`, `'static`: as `bus.obstacles().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn
+        r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         obstacles_publisher(& self) -> ::core::result::Result < obstacles::Publisher <
         'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        obstacles::take_publisher(bus.project(| bus | & bus.obstacles), bus.project(| bus
-        | & bus.taps.1)) } #[doc =
+        obstacles::Publisher::__take(bus.project(| bus | & bus.obstacles), bus.project(|
+        bus | & bus.taps.1)) } #[doc =
         " A publisher of topic `commands`, `'static`: as `bus.commands().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
-        r" As [`Handle::publisher`](#f::Handle::publisher)."] pub fn commands_publisher(&
-        self) -> ::core::result::Result < commands::Publisher < 'static >,
-        ::hardwire::TakeError > { let bus = shared_part(self);
-        commands::take_publisher(bus.project(| bus | & bus.commands), bus.project(| bus |
-        & bus.taps.2)) } } #[doc =
+        r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
+        commands_publisher(& self) -> ::core::result::Result < commands::Publisher <
+        'static >, ::hardwire::TakeError > { let bus = shared_part(self);
+        commands::Publisher::__take(bus.project(| bus | & bus.commands), bus.project(|
+        bus | & bus.taps.2)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
         shared_part(bus : & SharedBus) -> ::hardwire::__private::Part < 'static, Bus, Bus
