@@ -15,7 +15,9 @@ cd "$(dirname "$0")/.."
 # another reason (a missing counter, a timeout) has not shown that it guards the line.
 # (Without the re-check a reader accepts either a mix of two writes — "torn read accepted" —
 # or, when the writer finished in between, the whole value of a later sequence, which the
-# probe reports as out of order: both are data accepted that the re-check would refuse.)
+# probe reports as out of order: both are data accepted that the re-check would refuse.
+# On lossless rings the copies are plain, and loom's UnsafeCell beside each slot reports a
+# write that overlaps a read or another write as a "Causality violation": the race itself.)
 #
 # Harnesses: `loom` (tests/loom_ring.rs under --cfg loom), `stress` (tests/stress.rs with the
 # writer's yields widening race windows), `stress-noyield` (without them: a reader's copy
@@ -29,9 +31,12 @@ table=(
   "relaxed_lap_wait       loom            loom_l2 | torn payload accepted"
   "lag_ignores_stamp      loom            loom_l3 | impossible lag count"
   "lag_off_by_one         loom            loom_l3 | out of order or duplicated"
-  "early_position         loom            loom_l4 | lossless subscriber lapped"
+  "early_position         loom            loom_l4 | Causality violation: Concurrent read and write accesses"
   "gate_off_by_one        loom            loom_l4 | lossless subscriber lapped"
   "no_register_handshake  loom            loom_l5 | lossless subscriber lapped"
+  "gate_off_by_one        loom            loom_l8_lossless_copies | Causality violation: Concurrent read and write accesses to .UnsafeCell."
+  "no_lap_wait            loom            loom_l8_lossless_writers | Causality violation: Concurrent write accesses to .UnsafeCell."
+  "relaxed_lap_wait       loom            loom_l8_lossless_writers | Causality violation: Concurrent write accesses to .UnsafeCell."
   "no_close_wake          loom            loom_l6_dropping_the_publisher | deadlock"
   "no_deregister          loom            loom_l6_dropping_a_subscriber | deadlock"
   "no_close_wake          async_wakers    closing_the_ring_wakes | no wake-up after the ring closed"

@@ -76,6 +76,16 @@ const SCENARIOS: &[Scenario] = &[
             ("payload_1024B", Unit::NsPerOp),
         ],
     },
+    Scenario {
+        run: payload_lossless,
+        groups: &[
+            ("lossless_8B", Unit::NsPerOp),
+            ("lossless_24B", Unit::NsPerOp),
+            ("lossless_64B", Unit::NsPerOp),
+            ("lossless_256B", Unit::NsPerOp),
+            ("lossless_1024B", Unit::NsPerOp),
+        ],
+    },
     Scenario { run: three_events, groups: &[("three_events", Unit::NsPerOp)] },
     Scenario { run: one_to_one, groups: &[("cross_thread_1to1", Unit::MessagesPerSecond)] },
     Scenario { run: mpmc_2to1, groups: &[("cross_thread_mpmc_2to1", Unit::MessagesPerSecond)] },

@@ -1,5 +1,5 @@
 //! Single-thread scenarios: publish, publish and receive, fan-out, batches, dispatch,
-//! payload sizes, three event types.
+//! payload sizes (lossy and lossless), three event types.
 
 use super::*;
 
@@ -323,6 +323,62 @@ pub(crate) fn payload_scaling(c: &mut Criterion) {
             b.iter(|| {
                 cb_tx.send(black_box(event)).unwrap();
                 black_box(cb_rx.try_recv().unwrap());
+            })
+        });
+        group.finish();
+    }
+    scenario::<1>(c);
+    scenario::<3>(c);
+    scenario::<8>(c);
+    scenario::<32>(c);
+    scenario::<128>(c);
+}
+
+/// Publish + receive through a lossless ring as the payload grows, the receiver's handler
+/// reading the event where it lies (`&T`): hardwire's backpressure ring lends it in place
+/// (`try_recv_with`); a queue's `pop` hands over a copy, which the handler then reads.
+/// `hardwire-copy` is the same ring received by value.
+pub(crate) fn payload_lossless(c: &mut Criterion) {
+    fn handler<T>(event: &T) {
+        black_box(event);
+    }
+    fn scenario<const WORDS: usize>(c: &mut Criterion)
+    where
+        [u64; WORDS]: hardwire::Payload,
+    {
+        let mut group = c.benchmark_group(format!("lossless_{}B", WORDS * 8));
+        group.throughput(Throughput::Bytes((WORDS * 8) as u64));
+        let event = [7u64; WORDS];
+
+        let ring = Ring::<[u64; WORDS], 1024, Backpressure, 1>::new_boxed();
+        let mut publisher = ring.publisher().unwrap();
+        let mut subscriber = ring.subscribe().unwrap();
+        group.bench_function("hardwire", |b| {
+            b.iter(|| {
+                publisher.publish(black_box(event));
+                subscriber.try_recv_with(handler).unwrap();
+            })
+        });
+        group.bench_function("hardwire-copy", |b| {
+            b.iter(|| {
+                publisher.publish(black_box(event));
+                handler(&subscriber.try_recv().unwrap());
+            })
+        });
+
+        let (mut rtrb_tx, mut rtrb_rx) = rtrb::RingBuffer::<[u64; WORDS]>::new(1024);
+        group.bench_function("rtrb", |b| {
+            b.iter(|| {
+                rtrb_tx.push(black_box(event)).unwrap();
+                handler(&rtrb_rx.pop().unwrap());
+            })
+        });
+
+        let (cb_tx, cb_rx) = crossbeam_channel::bounded::<[u64; WORDS]>(1024);
+        group.bench_function("crossbeam-channel", |b| {
+            b.iter(|| {
+                cb_tx.send(black_box(event)).unwrap();
+                handler(&cb_rx.try_recv().unwrap());
             })
         });
         group.finish();

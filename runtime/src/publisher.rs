@@ -63,10 +63,14 @@ fn wait_for_room<R: AnyRing + ?Sized>(
     )
 }
 
-/// Writes `event` at `seq` (the single producer's next sequence) and publishes it.
+/// Writes `event` at `seq` (the single producer's next sequence) and publishes it. Every
+/// caller has checked `seq` against the handle's limit first (`initial_limit`, then
+/// `gate_limit`), which is what makes the write exclusive on a lossless ring.
 #[inline(always)]
 fn commit_one<R: AnyRing + ?Sized>(ring: &R, next: &mut u64, seq: u64, event: &R::Payload) {
-    ring.slot(seq).store(seq, event);
+    // SAFETY: the single producer is the only writer of every slot (`&mut` handle, taken
+    // once), and `seq` is below the gate limit its caller checked (`ring::store_at`).
+    unsafe { ring::store_at(ring, seq, event) };
     *next = seq + 1;
     publish_head(ring, *next);
 }
@@ -208,7 +212,9 @@ where
                     .make_room(seq, None, Deadline::NEVER)
                     .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
             }
-            publisher.ring.slot(seq).store(seq, &event);
+            // SAFETY: as in `commit_one`: the only writer, and `seq` is below the limit
+            // (`make_room` just above when it was not).
+            unsafe { ring::store_at(&*publisher.ring, seq, &event) };
             publisher.next = seq + 1;
         }
     }
@@ -561,10 +567,11 @@ where
         self
     }
 
-    /// Writes a claimed sequence once its slot's previous lap is committed.
+    /// Writes a claimed sequence once its slot's previous lap is committed. Every caller has
+    /// waited for `seq` to be below the gate limit first.
     #[inline(always)]
     fn write_claimed(&self, seq: u64, event: &PayloadOf<P>) {
-        let slot = self.ring.slot(seq);
+        let slot = self.ring.slot(seq, ring::INSIDE);
         if seq >= self.first_lap_end && !mutant::NO_LAP_WAIT {
             let previous = seq - <P::Target as AnyRing>::CAPACITY as u64;
             // Acquire: pairs with the previous writer's Release commit, so its word stores
@@ -574,7 +581,10 @@ where
                 Self::wait_previous_lap(slot, previous, acquire);
             }
         }
-        slot.store(seq, event);
+        // SAFETY: `seq` was claimed by this handle alone (`fetch_add`), its previous lap is
+        // committed and seen with Acquire (just above; a first-lap slot was never written),
+        // and the caller waited for `seq` to be below the gate limit (`ring::store_at`).
+        unsafe { ring::store_at(&*self.ring, seq, event) };
     }
 
     #[cold]

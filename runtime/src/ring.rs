@@ -125,7 +125,7 @@ use crate::error::{AlreadyTaken, SubscribeError};
 use crate::mutant;
 use crate::payload::Payload;
 use crate::publisher::{MultiPublisher, Publisher};
-use crate::slot::{SEQUENCE_LIMIT, Slot};
+use crate::slot::{SEQUENCE_LIMIT, Slot, SlotRead};
 use crate::stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus};
 use crate::subscriber::Subscriber;
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, array_of, const_fn_unless_loom};
@@ -139,7 +139,15 @@ pub const MAX_SUBSCRIBERS: usize = 1024;
 
 mod sealed {
     pub trait Sealed {}
+
+    /// Proof of being inside the crate: [`AnyRing::slot`](super::AnyRing::slot) takes one,
+    /// so only the runtime reaches a ring's slots (a lossless ring's slots must never be
+    /// read atomically; `slot.rs`, "Exclusive access on lossless rings").
+    #[derive(Clone, Copy)]
+    pub struct Inside(pub(crate) ());
 }
+
+pub(crate) const INSIDE: sealed::Inside = sealed::Inside(());
 
 /// What a ring does when a publisher gets a full lap ahead of a subscriber. Sealed:
 /// [`Overwrite`] or [`Backpressure`].
@@ -637,8 +645,9 @@ pub trait AnyRing: sealed::Sealed + Sync {
     /// The capacity.
     const CAPACITY: usize;
 
+    /// The slot of `seq`; callable only inside the runtime (the `Inside` token).
     #[doc(hidden)]
-    fn slot(&self, seq: u64) -> &Slot<Self::Payload>;
+    fn slot(&self, seq: u64, inside: sealed::Inside) -> &Slot<Self::Payload>;
     #[doc(hidden)]
     fn head(&self) -> &AtomicU64;
     #[doc(hidden)]
@@ -690,7 +699,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     const CAPACITY: usize = CAP;
 
     #[inline(always)]
-    fn slot(&self, seq: u64) -> &Slot<T> {
+    fn slot(&self, seq: u64, _: sealed::Inside) -> &Slot<T> {
         let () = Self::CHECK;
         &self.slots.0[(seq & (CAP as u64 - 1)) as usize]
     }
@@ -713,6 +722,52 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     #[inline(always)]
     fn records(&self) -> &[CachePadded<Record>] {
         &self.records
+    }
+}
+
+/// Writes `event` as `seq`: with one plain copy on a lossless ring, through the seqlock
+/// otherwise (`slot.rs`, "Exclusive access on lossless rings").
+///
+/// # Safety
+///
+/// The caller is the slot's only writer (invariant 2 of `slot.rs`) and, on a lossless ring,
+/// `seq` is below a gate limit it computed with [`gate_limit`]/[`has_room`] (every
+/// subscriber that could read the slot's previous sequence has released it), and, with
+/// multiple producers, it has seen the slot's previous lap committed with Acquire.
+#[inline(always)]
+pub(crate) unsafe fn store_at<R: AnyRing + ?Sized>(ring: &R, seq: u64, event: &R::Payload) {
+    let slot = ring.slot(seq, INSIDE);
+    if <R::Overflow as Overflow>::LOSSLESS {
+        // SAFETY: the caller's gate and single-writer guarantees are the exclusivity
+        // `store_exclusive` needs; lossless slots are only accessed through these helpers.
+        unsafe { slot.store_exclusive(seq, event) };
+    } else {
+        slot.store(seq, event);
+    }
+}
+
+/// Calls `f` with the event at `seq` if it is committed (in place on a lossless ring, a
+/// seqlock copy otherwise); what the slot held instead is the `Err`.
+///
+/// # Safety
+///
+/// On a lossless ring, the caller is a subscriber whose record gates the ring at or before
+/// `seq` (its position is at most `seq + 1`) until after `f` returns.
+#[inline(always)]
+pub(crate) unsafe fn read_at<R: AnyRing + ?Sized, X>(
+    ring: &R,
+    seq: u64,
+    f: impl FnOnce(&R::Payload) -> X,
+) -> Result<X, SlotRead<R::Payload>> {
+    let slot = ring.slot(seq, INSIDE);
+    if <R::Overflow as Overflow>::LOSSLESS {
+        // SAFETY: the caller's record keeps every writer out of the slot until `f` returns.
+        unsafe { slot.with_exclusive(seq, f) }
+    } else {
+        match slot.read(seq) {
+            SlotRead::Ready(event) => Ok(f(&event)),
+            other => Err(other),
+        }
     }
 }
 

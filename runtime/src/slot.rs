@@ -46,15 +46,60 @@
 //! `s1` was read with `Acquire` from that write's `Release` store, which comes after its
 //! word stores.
 //!
+//! # Exclusive access on lossless rings
+//!
+//! On a `Backpressure` ring the seqlock's re-check is not needed, and neither are atomic
+//! words: the ring's gate already keeps every writer out of a slot that a subscriber may
+//! still read. So lossless rings store the payload with one plain copy into the slot's
+//! words and read it in place through a reference, or with one plain copy out
+//! (`Slot::store_exclusive`, `Slot::with_exclusive`, both `pub(crate)` and `unsafe`). The words are `AtomicU64`s, that is `UnsafeCell`s, so
+//! writing them through a pointer derived from `&self` is allowed; what must be proved is
+//! that no access to them is concurrent with a plain write:
+//!
+//! ```text
+//! store_exclusive(seq, v):                with_exclusive(seq, f):
+//!   stamp.store(2seq+1, Relaxed)            s = stamp.load(Acquire)
+//!   copy v into the words (plain)           if s != 2seq+2: classify, no access
+//!   stamp.store(2seq+2, Release)            f(&words as T) (plain reads)
+//! ```
+//!
+//! * **Reader after writer.** A reader touches the words of `seq` only after its Acquire
+//!   load saw `2seq+2`, stored with Release after the plain copy: the copy happens-before
+//!   the reader's accesses.
+//! * **Writer after reader** (the slot's next lap, `seq + cap`). Its publisher writes only
+//!   below its gate limit, computed from every live subscriber record's position with
+//!   Acquire loads (`ring::scan_gates`); a subscriber stores its position past `seq` with
+//!   Release only after its read of `seq` is complete (`subscriber.rs`, `Reader::commit`),
+//!   and a borrow ends before that store. So the read happens-before the next lap's write.
+//!   A subscriber that registers mid-stream starts at the head and is counted by every
+//!   publisher before it can write a slot that subscriber may read (the registration
+//!   handshake, `ring.rs` "Backpressure gating"); a parked record gates like a held one;
+//!   a record is freed (and stops gating) only after its last read.
+//! * **Writer after writer.** One writer per slot at a time (invariant 2); a
+//!   multi-producer publisher also waits with Acquire for the slot's previous lap to be
+//!   committed, so the previous copy happens-before its own.
+//! * **Panics.** A borrow handed to `f` ends when `f` returns or unwinds; either way the
+//!   subscriber's position has not moved past `seq`, so no writer can have entered the
+//!   slot. An unwinding `f` leaves the event unread (it is delivered again).
+//!
+//! The same bytes never get an atomic access on a lossless ring (its slots are reached only
+//! through the ring's crate-private accessor, which routes by overflow mode), so there is no
+//! mixed atomic/plain access either. Under `--cfg loom` the plain copies are made with the
+//! words' atomics inside `with`/`with_mut` of a `loom::cell::UnsafeCell` beside them, which
+//! fails the model on any access not ordered as argued above (`tests/loom_ring.rs` L2, L4,
+//! L5 run lossless rings; the gate mutants make them fail). Miri checks the real copies in
+//! the threaded tests.
+//!
 //! # Invariants (review every change against them)
 //!
-//! 1. Writers and readers touch a slot's words **only** through its `[AtomicU64; N]`, at
-//!    the same width: no mixed-size access, never a non-atomic view. There is no `unsafe`
-//!    in this module.
+//! 1. On an `Overwrite` ring, writers and readers touch a slot's words **only** through its
+//!    `[AtomicU64; N]`, at the same width: no mixed-size access, never a non-atomic view.
+//!    On a `Backpressure` ring they touch them **only** with the exclusive methods above.
 //! 2. One writer per slot at a time. The stamp detects reader/writer races only. Rings
 //!    guarantee it: a single producer by `&mut self`, multiple producers by waiting for
 //!    the slot's previous lap to commit (`Ring`'s multi-producer publish).
-//! 3. A value is built from the words only after the re-check passed.
+//! 3. A value is built from the words only after the re-check passed (seqlock), or after
+//!    the committed stamp was seen (exclusive).
 //! 4. Stamp arithmetic is only done on sequences below [`SEQUENCE_LIMIT`].
 
 use core::marker::PhantomData;
@@ -119,6 +164,9 @@ pub enum SlotRead<T> {
 pub struct Slot<T: Payload> {
     stamp: AtomicU64,
     words: <T::Words as Words>::Atomic,
+    /// loom's record of the exclusive (plain) accesses to `words` (module docs).
+    #[cfg(loom)]
+    access: loom::cell::UnsafeCell<()>,
     _payload: PhantomData<fn() -> T>,
 }
 
@@ -140,6 +188,8 @@ impl<T: Payload> Slot<T> {
                 words: <T::Words as Words>::ATOMIC_ZERO,
                 #[cfg(loom)]
                 words: <T::Words as Words>::atomic_zero(),
+                #[cfg(loom)]
+                access: loom::cell::UnsafeCell::new(()),
                 _payload: PhantomData,
             }
         }
@@ -219,6 +269,111 @@ impl<T: Payload> Slot<T> {
         SlotRead::Ready(bytemuck::pod_read_unaligned(&bytes[..size_of::<T>()]))
     }
 
+    /// Stores `value` as sequence `seq` with one plain copy (lossless rings; module docs,
+    /// "Exclusive access on lossless rings").
+    ///
+    /// # Safety
+    ///
+    /// Nothing else accesses this slot's words from the start of this call until a reader
+    /// has seen the commit with Acquire: every reader of the slot's previous sequence has
+    /// completed its read and made that visible with Release (the ring's gate), every
+    /// earlier write to the slot happens-before this call, and the slot's words are never
+    /// accessed atomically (invariant 1). `seq < SEQUENCE_LIMIT`.
+    #[inline(always)]
+    pub(crate) unsafe fn store_exclusive(&self, seq: u64, value: &T) {
+        debug_assert!(seq < SEQUENCE_LIMIT);
+        self.stamp.store(writing(seq), Ordering::Relaxed);
+        #[cfg(not(loom))]
+        // SAFETY: the words are `size_of::<T::Words>() >= size_of::<T>()` bytes of
+        // `UnsafeCell`s (atomics), so a pointer derived from `&self.words` may write them;
+        // `value` is a `T`, readable for `size_of::<T>()` bytes, and does not overlap the
+        // slot (a `&T` and a `&self` into `UnsafeCell` memory cannot alias it while we
+        // write, by the caller's exclusivity); and no other access is concurrent (caller).
+        unsafe {
+            core::ptr::copy_nonoverlapping(core::ptr::from_ref(value).cast::<u8>(), self.bytes(), size_of::<T>());
+        }
+        #[cfg(loom)]
+        self.access.with_mut(|_| self.copy_in(value));
+        // Release: publishes the copy. Pairs with the Acquire stamp load of readers and
+        // with the previous-lap wait of multi-producer publishers.
+        self.stamp.store(committed(seq), Ordering::Release);
+    }
+
+    /// Calls `f` with the value of `seq` in place, if the slot holds it committed (lossless
+    /// rings); a payload aligned to more than 8 bytes is copied out first. What the slot
+    /// held instead is returned as `Err` (never `Ready`).
+    ///
+    /// # Safety
+    ///
+    /// The caller is a reader of the ring that gates it: no writer enters this slot for a
+    /// later sequence until the caller has stored a position past `seq` with Release, which
+    /// it does only after `f` returned; and the slot's words are never accessed atomically
+    /// (invariant 1).
+    #[inline(always)]
+    pub(crate) unsafe fn with_exclusive<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Result<R, SlotRead<T>> {
+        if seq >= SEQUENCE_LIMIT {
+            return Err(SlotRead::Empty);
+        }
+        // Acquire: pairs with the Release commit of `store_exclusive`, so its copy
+        // happens-before our accesses below.
+        let stamp = self.stamp.load(Ordering::Acquire);
+        if stamp != committed(seq) {
+            return Err(Self::classify(stamp, seq));
+        }
+        #[cfg(not(loom))]
+        {
+            let bytes = self.bytes().cast_const();
+            if core::mem::align_of::<T>() <= 8 {
+                // SAFETY: the words are 8-aligned and hold `size_of::<T>()` initialized
+                // bytes written by `store_exclusive` (or zero), which are a valid `T` (`Pod`);
+                // the caller keeps writers out until after `f` returns, so the shared
+                // reference's memory is not mutated while it lives.
+                Ok(f(unsafe { &*bytes.cast::<T>() }))
+            } else {
+                // SAFETY: as above, read without assuming `T`'s alignment.
+                let value = unsafe { core::ptr::read_unaligned(bytes.cast::<T>()) };
+                Ok(f(&value))
+            }
+        }
+        #[cfg(loom)]
+        {
+            let value = self.access.with(|_| self.copy_out());
+            Ok(f(&value))
+        }
+    }
+
+    /// The words' bytes, for the exclusive accesses.
+    #[cfg(not(loom))]
+    #[inline(always)]
+    fn bytes(&self) -> *mut u8 {
+        core::ptr::from_ref(&self.words).cast::<u8>().cast_mut()
+    }
+
+    /// Under loom, the exclusive copy in, made of the words' atomics (which loom can
+    /// model) while `access` records it as a plain write.
+    #[cfg(loom)]
+    fn copy_in(&self, value: &T) {
+        let mut buf = <T::Words as Words>::ZERO;
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(buf.as_mut_slice());
+        bytes[..size_of::<T>()].copy_from_slice(bytemuck::bytes_of(value));
+        let words = <T::Words as Words>::atomics(&self.words);
+        for (word, &value) in words[..Self::USED].iter().zip(&buf.as_slice()[..Self::USED]) {
+            word.store(value, Ordering::Relaxed);
+        }
+    }
+
+    /// Under loom, the exclusive copy out (see `copy_in`).
+    #[cfg(loom)]
+    fn copy_out(&self) -> T {
+        let mut buf = <T::Words as Words>::ZERO;
+        let words = <T::Words as Words>::atomics(&self.words);
+        for (slot, word) in buf.as_mut_slice()[..Self::USED].iter_mut().zip(&words[..Self::USED]) {
+            *slot = word.load(Ordering::Relaxed);
+        }
+        let bytes: &[u8] = bytemuck::cast_slice(buf.as_slice());
+        bytemuck::pod_read_unaligned(&bytes[..size_of::<T>()])
+    }
+
     /// Whether `seq` is committed in this slot (its stamp is exactly `committed(seq)`).
     ///
     /// `Acquire` when `acquire` is true: a `true` answer then makes that write's words
@@ -256,6 +411,13 @@ impl<T: Payload> Slot<T> {
         }
     }
 }
+
+// SAFETY: under loom only. `Slot` is `Sync` through its atomics, except for loom's
+// `UnsafeCell<()>` beside them, which holds no data: it only records the exclusive accesses
+// so that loom can check they never overlap (module docs), and it is touched only through
+// `with`/`with_mut`, which loom itself checks.
+#[cfg(loom)]
+unsafe impl<T: Payload> Sync for Slot<T> {}
 
 impl<T: Payload> Default for Slot<T> {
     fn default() -> Self {

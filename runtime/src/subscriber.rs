@@ -62,23 +62,35 @@ enum Next<T> {
 impl Reader {
     #[inline(always)]
     fn next<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Next<R::Payload> {
+        self.next_with(ring, |event| *event)
+    }
+
+    /// [`Reader::next`], giving `f` the event (in place on a lossless ring) instead of a
+    /// copy. `f` runs at most once per event; the cursor moves past the event only after `f`
+    /// returned.
+    #[inline(always)]
+    fn next_with<R: AnyRing + ?Sized, X>(&mut self, ring: &R, mut f: impl FnMut(&R::Payload) -> X) -> Next<X> {
         loop {
             let seq = self.cursor;
             if mutant::EARLY_POSITION && <R::Overflow as Overflow>::LOSSLESS {
                 self.record(ring).position.store(seq + 2, Ordering::Release);
             }
-            match ring.slot(seq).read(seq) {
-                SlotRead::Ready(event) => {
+            // SAFETY: this reader's record gates the ring at `seq`: its position is
+            // `cursor + 1` (stored by `commit`, or where it registered or parked), and it moves
+            // past `seq` only in `commit`, after this copy.
+            match unsafe { ring::read_at(ring, seq, &mut f) } {
+                Ok(event) => {
                     self.cursor = seq + 1;
                     self.counts.received += 1;
                     return Next::Event(event);
                 }
-                SlotRead::Empty | SlotRead::Busy => {
+                Err(SlotRead::Ready(_)) => unreachable!("read_at returns a ready event as Ok"),
+                Err(SlotRead::Empty | SlotRead::Busy) => {
                     return if ring::is_drained(ring, seq) { Next::Closed } else { Next::Empty };
                 }
-                SlotRead::Overwritten { by } => return Next::Lapped { by },
+                Err(SlotRead::Overwritten { by }) => return Next::Lapped { by },
                 // A writer raced the copy; read the slot again (it now shows the writer).
-                SlotRead::Torn => self.counts.torn_reads += 1,
+                Err(SlotRead::Torn) => self.counts.torn_reads += 1,
             }
         }
     }
@@ -139,7 +151,16 @@ impl Reader {
 
     #[inline(always)]
     fn try_recv<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Result<R::Payload, TryRecvError> {
-        match self.next(ring) {
+        self.try_recv_with(ring, |event| *event)
+    }
+
+    #[inline(always)]
+    fn try_recv_with<R: AnyRing + ?Sized, X>(
+        &mut self,
+        ring: &R,
+        f: impl FnMut(&R::Payload) -> X,
+    ) -> Result<X, TryRecvError> {
+        match self.next_with(ring, f) {
             Next::Event(event) => {
                 self.commit(ring, 1);
                 Ok(event)
@@ -170,7 +191,7 @@ impl Reader {
     /// Whether the cursor's slot may have changed state or the ring closed, without side
     /// effects (a parked reader re-checks it under the parking lock).
     fn may_progress<R: AnyRing + ?Sized>(ring: &R, seq: u64) -> bool {
-        ring.slot(seq).may_be_ready(seq) || ring.control().closed.load(Ordering::Acquire)
+        ring.slot(seq, ring::INSIDE).may_be_ready(seq) || ring.control().closed.load(Ordering::Acquire)
     }
 }
 
@@ -305,6 +326,35 @@ where
     #[inline]
     pub fn try_recv(&mut self) -> Result<PayloadOf<P>, TryRecvError> {
         self.reader.try_recv(&*self.ring)
+    }
+
+    /// Calls `f` with the next event, if one is ready, and returns what it returns. Never
+    /// blocks. On a `Backpressure` ring `f` reads the event **in place**, in the ring's slot:
+    /// no copy, whatever its size (the ring cannot reuse the slot before `f` returns); on an
+    /// `Overwrite` ring it gets a checked copy, as from [`Subscriber::try_recv`]. If `f`
+    /// panics, the event stays unread and the next receive returns it again.
+    ///
+    /// ```
+    /// use hardwire_runtime::{Backpressure, Ring};
+    ///
+    /// let ring = Ring::<[u64; 128], 4, Backpressure>::new();
+    /// let mut subscriber = ring.subscribe().unwrap();
+    /// let mut publisher = ring.publisher().unwrap();
+    /// publisher.publish([7; 128]);
+    /// // Sums the 1 KiB event where it lies in the ring.
+    /// assert_eq!(subscriber.try_recv_with(|words| words.iter().sum::<u64>()), Ok(7 * 128));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::try_recv`]; `f` is not called then.
+    #[inline]
+    pub fn try_recv_with<X>(&mut self, f: impl FnOnce(&PayloadOf<P>) -> X) -> Result<X, TryRecvError> {
+        let mut f = Some(f);
+        self.reader.try_recv_with(&*self.ring, |event| match f.take() {
+            Some(f) => f(event),
+            None => unreachable!("a reader calls f once, for the one event it returns"),
+        })
     }
 
     /// The next event, waiting for it with the subscriber's [`WaitStrategy`].

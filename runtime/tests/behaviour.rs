@@ -509,3 +509,45 @@ fn a_panicking_publish_iter_leaves_the_ring_consistent() {
     assert_eq!(subscriber.try_recv(), Err(TryRecvError::Closed));
     assert_eq!(ring.published(), 11);
 }
+
+#[test]
+fn a_borrowing_read_sees_the_event_in_place_across_threads_and_a_panic_leaves_it_unread() {
+    // A 1 KiB event through a 4-slot lossless ring, read in place by another thread while
+    // the publisher waits for room: every event arrives whole and in order (Miri, in CI,
+    // checks that the publisher's plain copies never overlap the borrows).
+    let ring = Arc::new(Ring::<[u64; 128], 4, Backpressure>::new());
+    let mut subscriber = Subscriber::new(ring.clone()).unwrap();
+    let mut publisher = Publisher::new(ring).unwrap();
+    let events: u64 = if cfg!(miri) { 20 } else { 2000 };
+    let producer = thread::spawn(move || {
+        for i in 0..events {
+            publisher.publish([i; 128]);
+        }
+    });
+    let mut next = 0;
+    while next < events {
+        match subscriber.try_recv_with(|words| words.iter().all(|&w| w == words[0]).then_some(words[0])) {
+            Ok(first) => {
+                assert_eq!(first, Some(next), "event {next} torn or out of order");
+                next += 1;
+            }
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    producer.join().unwrap();
+    assert_eq!(subscriber.try_recv_with(|_| ()), Err(TryRecvError::Closed));
+
+    let ring = Ring::<u64, 4, Backpressure>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish(1);
+    publisher.publish(2);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        subscriber.try_recv_with(|_| panic!("handler failed"))
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(subscriber.try_recv_with(|&event| event), Ok(1), "the event f panicked on is read again");
+    assert_eq!(subscriber.try_recv(), Ok(2));
+    assert_eq!(subscriber.stats().received, 2);
+}

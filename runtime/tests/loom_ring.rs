@@ -215,6 +215,71 @@ fn loom_l5_a_subscriber_registered_mid_stream_is_never_lapped() {
     });
 }
 
+/// L8a: a lossless ring's plain copies (slot.rs, "Exclusive access on lossless rings"). Two
+/// producers claim three sequences of a 2-slot backpressure ring while a subscriber reads
+/// each event **in place**: the slot's loom `UnsafeCell` fails the model on any write that
+/// overlaps a borrow or another write, so every accepted event is whole, none is lost or
+/// doubled, and each producer's events arrive in order. Mutant: gate_off_by_one (a writer
+/// in a borrowed slot).
+#[test]
+fn loom_l8_lossless_copies_never_overlap() {
+    // Three threads that all spin: exhaustive at one preemption (a few minutes at two).
+    let mut builder = loom::model::Builder::new();
+    builder.max_branches = 100_000;
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(1, |bound| bound.min(1)));
+    builder.check(|| {
+        let ring = Arc::new(Ring::<[u64; 4], 2, Backpressure, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let first = {
+            let mut publisher = publisher.clone();
+            thread::spawn(move || (0..2).for_each(|n| publisher.publish(payload(2 * n))))
+        };
+        let second = {
+            let mut publisher = publisher.clone();
+            thread::spawn(move || publisher.publish(payload(1)))
+        };
+        drop(publisher);
+        let mut seen = Vec::new();
+        loop {
+            match subscriber.try_recv_with(verify) {
+                Ok(id) => seen.push(id),
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Closed) => break,
+                Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+            }
+        }
+        first.join().unwrap();
+        second.join().unwrap();
+        let evens: Vec<u64> = seen.iter().copied().filter(|id| id % 2 == 0).collect();
+        assert_eq!(evens, [0, 2], "one producer's events out of order, lost or doubled");
+        assert_eq!(seen.iter().filter(|&&id| id == 1).count(), 1, "an event lost or doubled");
+    });
+}
+
+/// L8b: with no subscriber nothing gates a lossless ring, so only the previous-lap wait
+/// orders two producers' plain copies into one slot (sequences 0 and 2 of a 2-slot ring):
+/// the slot's loom `UnsafeCell` fails the model if they can overlap. Mutants: no_lap_wait,
+/// relaxed_lap_wait.
+#[test]
+fn loom_l8_lossless_writers_of_one_slot_are_ordered() {
+    model(|| {
+        let ring = Arc::new(Ring::<[u64; 4], 2, Backpressure, 1>::new());
+        let publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let producers: Vec<_> = (0..2)
+            .map(|id| {
+                let mut publisher = publisher.clone();
+                thread::spawn(move || (0..=id).for_each(|n| publisher.publish(payload(2 * n + id))))
+            })
+            .collect();
+        drop(publisher);
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        assert_eq!(ring.published(), 3);
+    });
+}
+
 /// L6a: the last publisher is dropped while a subscriber is parked: it wakes, drains, and
 /// sees `Closed`. Mutant: no_close_wake.
 #[test]
