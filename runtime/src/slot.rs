@@ -2,10 +2,11 @@
 //!
 //! # Layout
 //!
-//! A [`Slot`] is a stamp word followed by the payload's words, all `AtomicU64`. The
-//! payload is never stored as its own type: [`Slot::write`] splits the value's bytes into
-//! words and [`Slot::read`] reassembles them, through safe `bytemuck` byte views of local
-//! buffers. The stamp says which sequence the words belong to:
+//! A [`Slot`] is a stamp word followed by the payload's words, all `AtomicU64`. Through the
+//! seqlock the payload is never stored as its own type: [`Slot::write`] splits the value's
+//! bytes into words and [`Slot::read`] reassembles them into a local value, through safe
+//! `bytemuck` byte views, one copy each way (lossless rings copy plainly instead: below). The
+//! stamp says which sequence the words belong to:
 //!
 //! | stamp | meaning |
 //! |---|---|
@@ -98,8 +99,10 @@
 //! 2. One writer per slot at a time. The stamp detects reader/writer races only. Rings
 //!    guarantee it: a single producer by `&mut self`, multiple producers by waiting for
 //!    the slot's previous lap to commit (`Ring`'s multi-producer publish).
-//! 3. A value is built from the words only after the re-check passed (seqlock), or after
-//!    the committed stamp was seen (exclusive).
+//! 3. A value read from the words is returned only after the re-check passed (seqlock):
+//!    they are copied into a local `T` (valid whatever its bytes, `T` being `Pod`) that a
+//!    failed re-check discards. The exclusive reads start only after the committed stamp was
+//!    seen.
 //! 4. Stamp arithmetic is only done on sequences below [`SEQUENCE_LIMIT`].
 
 use core::marker::PhantomData;
@@ -213,10 +216,6 @@ impl<T: Payload> Slot<T> {
     #[inline(always)]
     pub(crate) fn store(&self, seq: u64, value: &T) {
         debug_assert!(seq < SEQUENCE_LIMIT);
-        let mut buf = <T::Words as Words>::ZERO;
-        let bytes: &mut [u8] = bytemuck::cast_slice_mut(buf.as_mut_slice());
-        bytes[..size_of::<T>()].copy_from_slice(bytemuck::bytes_of(value));
-
         self.stamp.store(writing(seq), Ordering::Relaxed);
         if !mutant::WRITER_NO_FENCE {
             // Release: orders the odd stamp before every word store below. Pairs with the
@@ -224,11 +223,23 @@ impl<T: Payload> Slot<T> {
             // what makes its re-check see the odd stamp.
             fence(Ordering::Release);
         }
+        // Straight from the value's bytes, a word at a time (the last one zero-padded, so
+        // no stored byte is uninitialized): one copy, no intermediate buffer.
+        let bytes = bytemuck::bytes_of(value);
         let words = <T::Words as Words>::atomics(&self.words);
-        for (word, &value) in words[..Self::USED].iter().zip(&buf.as_slice()[..Self::USED]) {
-            word.store(value, Ordering::Relaxed);
+        let chunks = bytes.chunks_exact(8);
+        let tail = chunks.remainder();
+        for (word, chunk) in words.iter().zip(chunks) {
+            let mut value = [0; 8];
+            value.copy_from_slice(chunk);
+            word.store(u64::from_ne_bytes(value), Ordering::Relaxed);
             #[cfg(all(hardwire_stress_yield, feature = "std"))]
             std::thread::yield_now(); // widens the torn-read window for stress tests
+        }
+        if !tail.is_empty() {
+            let mut value = [0; 8];
+            value[..tail.len()].copy_from_slice(tail);
+            words[size_of::<T>() / 8].store(u64::from_ne_bytes(value), Ordering::Relaxed);
         }
         let commit = if mutant::RELAXED_COMMIT { Ordering::Relaxed } else { Ordering::Release };
         // Release: publishes the word stores above. Pairs with the Acquire load of `s1` in
@@ -250,10 +261,18 @@ impl<T: Payload> Slot<T> {
         if s1 != committed(seq) {
             return Self::classify(s1, seq);
         }
-        let mut buf = <T::Words as Words>::ZERO;
+        // Straight into the value to return (discarded if the re-check fails): one copy.
+        let mut out = T::zeroed();
+        let bytes = bytemuck::bytes_of_mut(&mut out);
         let words = <T::Words as Words>::atomics(&self.words);
-        for (slot, word) in buf.as_mut_slice()[..Self::USED].iter_mut().zip(&words[..Self::USED]) {
-            *slot = word.load(Ordering::Relaxed);
+        let mut chunks = bytes.chunks_exact_mut(8);
+        for (chunk, word) in (&mut chunks).zip(words) {
+            chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_ne_bytes());
+        }
+        let tail = chunks.into_remainder();
+        if !tail.is_empty() {
+            let len = tail.len();
+            tail.copy_from_slice(&words[size_of::<T>() / 8].load(Ordering::Relaxed).to_ne_bytes()[..len]);
         }
         if !mutant::READER_NO_FENCE {
             // Acquire: orders the word loads above before the re-check below. Pairs with
@@ -265,8 +284,7 @@ impl<T: Payload> Slot<T> {
         if s2 != s1 && !mutant::SKIP_RECHECK {
             return SlotRead::Torn;
         }
-        let bytes: &[u8] = bytemuck::cast_slice(buf.as_slice());
-        SlotRead::Ready(bytemuck::pod_read_unaligned(&bytes[..size_of::<T>()]))
+        SlotRead::Ready(out)
     }
 
     /// Stores `value` as sequence `seq` with one plain copy (lossless rings; module docs,

@@ -79,29 +79,31 @@ impl<'a, E: RingTopic, D: Receives<E>> TopicSubscriber<'a, E, D> {
     /// Decodes one wire value; counts an invalid one.
     #[inline(always)]
     fn decode(&mut self, wire: &WireOf<E>) -> Option<D> {
-        match D::receive(wire) {
-            Ok(event) => event,
-            Err(_) => {
-                self.inner.__reject();
-                None
-            }
-        }
+        self.counted(D::receive(wire))
+    }
+
+    /// A decoding's result, with an invalid wire value counted.
+    #[inline(always)]
+    fn counted(&mut self, decoded: Result<Option<D>, WireError>) -> Option<D> {
+        decoded.unwrap_or_else(|_| {
+            self.inner.__reject();
+            None
+        })
     }
 
     /// The next step of a generated `poll`: an event, what was passed over, or why nothing
-    /// was read. Not part of the API.
+    /// was read. The event is decoded straight out of the ring's slot (in place on a lossless
+    /// ring: one copy, into the decoded event). Not part of the API.
     #[doc(hidden)]
     #[inline(always)]
     pub fn poll_next(&mut self) -> Polled<D> {
-        match self.inner.try_recv() {
-            Ok(wire) => match D::receive(&wire) {
-                Ok(Some(event)) => Polled::Event(event),
-                Ok(None) => Polled::Skipped,
-                Err(error) => {
-                    self.inner.__reject();
-                    Polled::Invalid(error)
-                }
-            },
+        match self.inner.try_recv_with(D::receive) {
+            Ok(Ok(Some(event))) => Polled::Event(event),
+            Ok(Ok(None)) => Polled::Skipped,
+            Ok(Err(error)) => {
+                self.inner.__reject();
+                Polled::Invalid(error)
+            }
             Err(TryRecvError::Lagged { missed }) => Polled::Lagged(missed),
             Err(TryRecvError::Closed) => Polled::Closed,
             Err(TryRecvError::Empty) => Polled::Empty,
@@ -120,8 +122,8 @@ impl<'a, E: RingTopic, D: Receives<E>> TopicSubscriber<'a, E, D> {
     #[inline]
     pub fn try_recv(&mut self) -> Result<D, TryRecvError> {
         loop {
-            let wire = self.inner.try_recv()?;
-            if let Some(event) = self.decode(&wire) {
+            let decoded = self.inner.try_recv_with(D::receive)?;
+            if let Some(event) = self.counted(decoded) {
                 return Ok(event);
             }
         }
