@@ -44,7 +44,7 @@ enum Departure {
     Free,
     /// Keep the record reserved, with the cursor and counters, for the next `resume`.
     Park,
-    /// Already done (`__depart`): dropping does nothing more.
+    /// Already done (`leave`): dropping does nothing more.
     Done,
 }
 
@@ -75,9 +75,11 @@ impl Reader {
             if mutant::EARLY_POSITION && <R::Overflow as Overflow>::LOSSLESS {
                 self.record(ring).position.store(seq + 2, Ordering::Release);
             }
-            // SAFETY: this reader's record gates the ring at `seq`: its position is
-            // `cursor + 1` (stored by `commit`, or where it registered or parked), and it moves
-            // past `seq` only in `commit`, after this copy.
+            // SAFETY: on a lossless ring (the only case `read_at` relies on it) this reader's
+            // record gates the ring at `seq`: its position is `cursor + 1` (stored by `commit`,
+            // or where it registered or parked) and moves past `seq` only in `commit`, after
+            // `f` returned; the record is freed or parked only when the handle goes (`leave`
+            // consumes it, `Drop`), so a handle that reads always holds a gating record.
             match unsafe { ring::read_at(ring, seq, &mut f) } {
                 Ok(event) => {
                     self.cursor = seq + 1;
@@ -305,16 +307,6 @@ where
         self.reader.depart(&*self.ring, Departure::Free);
     }
 
-    /// Detaches now as a drop would (`leave == false`) or as [`Subscriber::leave`] does;
-    /// dropping the handle afterwards does nothing more. For generated handles, whose own
-    /// `Drop` must detach every ring before it releases the handle's claim. The handle
-    /// must not be used after this.
-    #[doc(hidden)]
-    pub fn __depart(&mut self, leave: bool) {
-        let departure = if leave { Departure::Free } else { self.reader.departure };
-        self.reader.depart(&*self.ring, departure);
-    }
-
     /// The next event, if one is ready. Never blocks.
     ///
     /// # Errors
@@ -487,13 +479,18 @@ where
         let ring = &*self.ring;
         let reader = &mut self.reader;
         // `Shutdown::trigger` wakes every async waiter (wait.rs, `asynchronous`), after
-        // which this attempt sees the flag.
-        crate::wait::asynchronous::until(&ring.control().readers, || match reader.try_recv(ring) {
-            Ok(event) => Some(Ok(event)),
-            Err(err) => match err.into_async() {
-                Some(end) => Some(Err(end.into())),
-                None => shutdown.is_triggered().then_some(Err(AsyncRecvUntilError::Shutdown)),
-            },
+        // which this attempt sees the flag. The flag is read before the receive: an event
+        // published before the trigger is then visible to it (the trigger's Release, this
+        // Acquire), so it is returned rather than cut off by a racing trigger.
+        crate::wait::asynchronous::until(&ring.control().readers, || {
+            let stopped = shutdown.is_triggered();
+            match reader.try_recv(ring) {
+                Ok(event) => Some(Ok(event)),
+                Err(err) => match err.into_async() {
+                    Some(end) => Some(Err(end.into())),
+                    None => stopped.then_some(Err(AsyncRecvUntilError::Shutdown)),
+                },
+            }
         })
         .await
     }

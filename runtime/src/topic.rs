@@ -1,8 +1,10 @@
-//! [`TopicPublisher`]: the publisher of every ring topic of a generated bus, one generic type
-//! rather than one generated type per topic.
+//! [`TopicPublisher`] and [`TopicHandle`]: the publisher and the handle of every ring topic of
+//! a generated bus, generic types rather than generated types per topic (the subscriber side
+//! is `topic_subscriber.rs`).
 //!
-//! A generated bus describes each ring topic to it through [`RingTopic`] (implemented by the
-//! topic's event enum) and names it `topic::Publisher<'a>`, a type alias. What a topic accepts
+//! A generated bus describes each ring topic to them through [`RingTopic`] (implemented by the
+//! topic's event enum: its name, ring, publisher kind, and how the ring stores its events) and
+//! names them `topic::Publisher<'a>` and `topic::Handle<'a>`, type aliases. What a topic accepts
 //! is [`Carries`]: its events, and its event enum. What a topic's settings allow follows from
 //! the publisher it wraps: the waiting publishes (`try_publish`, `publish_until`, ...) need a
 //! lossless topic ([`LosslessInner`]), the byte publishes a byte topic ([`ByteTopic`]), and
@@ -28,7 +30,7 @@ pub type WireOf<E> = <<E as RingTopic>::Ring as AnyRing>::Payload;
 /// A part of topic `E`'s bus: how its handles reach the ring and the taps.
 pub type PartOf<'a, T, E> = Part<'a, T, <E as RingTopic>::Bus>;
 
-/// A ring topic of a generated bus, as its publisher needs it. Implemented by each ring
+/// A ring topic of a generated bus, as its handles need it. Implemented by each ring
 /// topic's event enum (`Self`, which is also what the topic's taps see). Not part of the API.
 #[doc(hidden)]
 pub trait RingTopic: Copy + Send + Sync + 'static {

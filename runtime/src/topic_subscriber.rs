@@ -206,6 +206,13 @@ impl<'a, E: RingTopic, D: Receives<E>> TopicSubscriber<'a, E, D> {
     }
 }
 
+impl<E: RingTopic, D> TopicSubscriber<'_, E, D> {
+    /// Leaves the topic for good, as [`Subscriber::leave`]: the record is freed.
+    pub fn leave(self) {
+        self.inner.leave();
+    }
+}
+
 impl<'a, E: RingTopic, D> From<Subscriber<PartOf<'a, E::Ring, E>>> for TopicSubscriber<'a, E, D> {
     fn from(inner: Subscriber<PartOf<'a, E::Ring, E>>) -> Self {
         Self { inner, _decodes: PhantomData }
@@ -327,8 +334,8 @@ impl<'a, B, const N: usize> SubscriberState<'a, B, N> {
         }
     }
 
-    /// Gives the claim up for good when the handle goes.
-    pub fn leave(&mut self) {
+    /// Gives the claim up for good (the handle's readers have left first).
+    pub fn leave(mut self) {
         self.leaving = true;
     }
 }

@@ -301,10 +301,14 @@ pub(crate) fn wait_until<R>(
     let mut backstop = parking::FIRST_BACKSTOP;
     let mut step: u32 = 0;
     loop {
+        // The trigger is read before the poll: whatever was published (or freed) before it
+        // is then visible to the poll (the trigger's Release, this Acquire), so a racing
+        // trigger never cuts off an event that was ready when it fired.
+        let stopped = shutdown.is_some_and(Shutdown::is_triggered);
         if let Some(done) = poll() {
             return Ok(done);
         }
-        if shutdown.is_some_and(Shutdown::is_triggered) {
+        if stopped {
             return Err(Interrupted::Shutdown);
         }
         if deadline.passed() {

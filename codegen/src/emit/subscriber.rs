@@ -34,7 +34,9 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
         accessor: outputs_accessor,
     } = outputs(plan, subscriber);
     let polls = reads.iter().enumerate().map(|(i, sub)| poll_topic(plan, i, sub, out_arg.as_ref()));
-    let departs = field_names.iter().map(|f| quote!(self.#f.__depart(true);));
+    // `leave` takes the handle apart: each reader leaves its topic (freeing its record),
+    // then the claim is given up; the outputs drop with the rest.
+    let departs = field_names.iter().map(|f| quote!(#f.leave();));
     let narrowed_enums = reads.iter().filter(|sub| narrowed(plan, sub)).map(|sub| narrowed_enum(plan, name, sub));
     let try_recvs = reads.iter().map(|sub| receive_methods(plan, sub));
     let strategies = reads.iter().map(|sub| {
@@ -85,9 +87,10 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// topics' publishers back, receives nothing more, and cannot be taken
                 /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
                 /// instead keeps its place.
-                pub fn leave(mut self) {
+                pub fn leave(self) {
+                    let Self { #(#field_names,)* state, .. } = self;
                     #(#departs)*
-                    self.state.leave();
+                    state.leave();
                 }
 
                 #run_methods

@@ -442,9 +442,10 @@ pub mod market {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.market_data.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { market_data, state, .. } = self;
+                market_data.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -640,9 +641,10 @@ pub mod market {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.market_data.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { market_data, state, .. } = self;
+                market_data.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -865,9 +867,10 @@ pub mod market {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.market_data.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { market_data, state, .. } = self;
+                market_data.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1034,9 +1037,10 @@ pub mod market {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.orders.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { orders, state, .. } = self;
+                orders.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how

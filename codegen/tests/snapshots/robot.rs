@@ -759,9 +759,10 @@ pub mod robot {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.sensors.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { sensors, state, .. } = self;
+                sensors.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -953,9 +954,10 @@ pub mod robot {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.obstacles.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { obstacles, state, .. } = self;
+                obstacles.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -1125,9 +1127,10 @@ pub mod robot {
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
-            pub fn leave(mut self) {
-                self.commands.__depart(true);
-                self.state.leave();
+            pub fn leave(self) {
+                let Self { commands, state, .. } = self;
+                commands.leave();
+                state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
