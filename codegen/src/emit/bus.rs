@@ -26,7 +26,7 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
     let publishers = plan.topics.iter().enumerate().filter(|(_, topic)| topic.ring().is_some()).map(|(t, topic)| {
         let f = &topic.snake;
         let method = format_ident!("{}_publisher", f);
-        let index = syn::Index::from(t);
+        let (index, ring) = (syn::Index::from(t), super::ring_index(plan, t));
         let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
         quote! {
             #[doc = #line]
@@ -36,7 +36,7 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
             /// As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher).
             pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
                 let bus = shared_part(self);
-                #f::Publisher::__take(bus.project(|bus| &bus.#f), bus.project(|bus| &bus.taps.#index))
+                #f::Publisher::__take(bus.project(|bus| &bus.rings.#ring), bus.project(|bus| &bus.taps.#index))
             }
         }
     });
@@ -100,16 +100,19 @@ pub(super) fn wake_route(plan: &Plan) -> u32 {
 /// and `BusStats`.
 pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     let rings: Vec<&Topic> = plan.topics.iter().filter(|topic| topic.ring().is_some()).collect();
-    let ring_fields = rings.iter().map(|topic| {
+    let ring_types = rings.iter().map(|topic| {
         let f = &topic.snake;
-        quote!(#f: #f::Ring)
+        quote!(#f::Ring)
     });
     // What `new` builds each ring with, and what `prepare` applies to a zeroed one: the same.
     let route = wake_route(plan);
     let ring_setups: Vec<(&Ident, usize)> =
         rings.iter().filter_map(|topic| topic.ring().map(|ring| (&topic.snake, ring.reserved))).collect();
-    let ring_inits = ring_setups.iter().map(|(f, reserved)| quote!(#f: #f::Ring::__for_bus(#reserved, #route)));
-    let ring_prepares = ring_setups.iter().map(|(f, reserved)| quote!(self.#f.__prepare_for_bus(#reserved, #route);));
+    let ring_inits = ring_setups.iter().map(|(f, reserved)| quote!(#f::Ring::__for_bus(#reserved, #route),));
+    let ring_prepares = ring_setups.iter().enumerate().map(|(k, (_, reserved))| {
+        let k = syn::Index::from(k);
+        quote!(self.rings.#k.__prepare_for_bus(#reserved, #route);)
+    });
     let zeroable = rings.iter().map(|topic| {
         let f = &topic.snake;
         quote!(::hardwire::__private::assert_zeroable::<#f::Ring>();)
@@ -125,23 +128,23 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
         .collect();
     let tap_zeroable = tap_types.iter().map(|ty| quote!(::hardwire::__private::assert_zeroable::<#ty>();));
     let handles = plan.handle_count();
-    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| topic_accessor(t, topic));
+    let accessors = plan.topics.iter().enumerate().map(|(t, topic)| topic_accessor(plan, t, topic));
     let subscriber_accessors = plan.subscribers.iter().filter(|sub| sub.handle.is_some()).map(subscriber_accessor);
     let shared = emit_shared_bus(plan);
     let bus_stats = emit_bus_stats(&rings);
-    let stats_values = rings.iter().map(|topic| {
-        let f = &topic.snake;
-        quote!(#f: #f::topic_stats(&self.#f))
+    let stats_values = rings.iter().enumerate().map(|(k, topic)| {
+        let (f, k) = (&topic.snake, syn::Index::from(k));
+        quote!(#f: #f::topic_stats(&self.rings.#k))
     });
-    let debug_fields = rings.iter().map(|topic| {
-        let (f, name) = (&topic.snake, &topic.name);
-        quote!(.field(#name, &self.#f))
+    let debug_fields = rings.iter().enumerate().map(|(k, topic)| {
+        let (name, k) = (&topic.name, syn::Index::from(k));
+        quote!(.field(#name, &self.rings.#k))
     });
     quote! {
         /// The bus: one ring per ring topic, and the handles of its publishers and
         /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
         pub struct Bus {
-            #(#ring_fields,)*
+            rings: (#(#ring_types,)*),
             taken: [::hardwire::__private::Once; #handles],
             taps: (#(#tap_types,)*),
         }
@@ -154,7 +157,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             #[must_use]
             pub const fn new() -> Self {
                 Self {
-                    #(#ring_inits,)*
+                    rings: (#(#ring_inits)*),
                     taken: [const { ::hardwire::__private::Once::new() }; #handles],
                     taps: (#(#tap_types::new(),)*),
                 }
@@ -209,9 +212,9 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
 }
 
 /// `Bus::<topic>()`: a topic's handle.
-fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
+fn topic_accessor(plan: &Plan, t: usize, topic: &Topic) -> TokenStream {
     let f = &topic.snake;
-    let index = syn::Index::from(t);
+    let (index, ring) = (syn::Index::from(t), super::ring_index(plan, t));
     match topic.delivery {
         plan::Delivery::Ring(_) => {
             let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
@@ -219,7 +222,7 @@ fn topic_accessor(t: usize, topic: &Topic) -> TokenStream {
                 #[doc = #line]
                 #[must_use]
                 pub fn #f(&self) -> #f::Handle<'_> {
-                    #f::Handle::__new(&self.#f, &self.taps.#index)
+                    #f::Handle::__new(&self.rings.#ring, &self.taps.#index)
                 }
             }
         }

@@ -173,6 +173,13 @@ pub(super) fn wire_type(plan: &Plan, t: usize) -> TokenStream {
     }
 }
 
+/// Where ring topic `t`'s ring is in the bus's `rings` tuple: its place among the ring
+/// topics. (The rings are a tuple, not fields named after their topics, so that no topic's
+/// name can meet the bus's own fields.)
+pub(super) fn ring_index(plan: &Plan, t: usize) -> syn::Index {
+    syn::Index::from(plan.topics[..t].iter().filter(|topic| topic.ring().is_some()).count())
+}
+
 /// The variant names of `events`' enum: each event's type name.
 pub(super) fn event_idents(plan: &Plan, events: &[usize]) -> Vec<Ident> {
     events.iter().map(|&e| event_ident(plan, e)).collect()

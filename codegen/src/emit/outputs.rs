@@ -13,8 +13,8 @@ pub(super) struct Outputs {
     pub(super) item: Option<TokenStream>,
     /// The handle's `outputs` field.
     pub(super) field: Option<TokenStream>,
-    /// The claims `open` makes before building anything.
-    pub(super) claims: Vec<TokenStream>,
+    /// The claims `take` makes before building anything (a tuple named `claims`).
+    pub(super) claims: Option<TokenStream>,
     /// The `outputs` field's initializer, from the claims.
     pub(super) init: Option<TokenStream>,
     /// The handle's `outputs()` accessor.
@@ -32,18 +32,18 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
     });
     // Every output is claimed before any publisher is built: a failed claim drops the
     // earlier ones, which gives them back, so a failed take changes no topic.
-    let claims = subscriber.publishes.iter().map(|&t| {
+    // (A tuple, so that no local is named after a topic.)
+    let claim_items = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
-        let (f, topic_name) = (&topic.snake, &topic.name);
+        let (ring, topic_name) = (super::ring_index(plan, t), &topic.name);
         let multi = topic.ring().is_some_and(|ring| ring.producers == Producers::Multi);
-        quote! {
-            let #f = ::hardwire::__private::PublisherClaim::output(bus.project(|bus| &bus.#f), #multi, #name, #topic_name)?;
-        }
+        quote!(::hardwire::__private::PublisherClaim::output(bus.project(|bus| &bus.rings.#ring), #multi, #name, #topic_name)?,)
     });
-    let output_builds = subscriber.publishes.iter().map(|&t| {
+    let claims = is_stage.then(|| quote!(let claims = (#(#claim_items)*);));
+    let output_builds = subscriber.publishes.iter().enumerate().map(|(k, &t)| {
         let f = &plan.topics[t].snake;
-        let index = syn::Index::from(t);
-        quote!(#f: super::#f::Publisher::__claimed(#f, bus.project(|bus| &bus.taps.#index)),)
+        let (index, k) = (syn::Index::from(t), syn::Index::from(k));
+        quote!(#f: super::#f::Publisher::__claimed(claims.#k, bus.project(|bus| &bus.taps.#index)),)
     });
     let outputs = is_stage.then(|| {
         let line = format!(" The publishers of stage `{name}`, passed to its handler's methods as `out`.");
@@ -65,11 +65,5 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
             }
         }
     });
-    Outputs {
-        item: outputs,
-        field: outputs_field,
-        claims: claims.collect(),
-        init: outputs_init,
-        accessor: outputs_accessor,
-    }
+    Outputs { item: outputs, field: outputs_field, claims, init: outputs_init, accessor: outputs_accessor }
 }

@@ -23,12 +23,14 @@ pub(super) fn received_type(plan: &Plan, sub: &Subscription) -> TokenStream {
 }
 
 /// One topic's part of `poll`: up to a ring's capacity of events to the handler (`i` is the
-/// topic's place in the handle's `closed` flags; `out_arg` passes a stage's outputs). `poll`
+/// topic's place in the handle's `readers` and `closed` flags; `out_arg` passes a stage's
+/// outputs). `poll`
 /// imports `Polled` (its body names nothing else unqualified, so no user item can clash).
 pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Option<&TokenStream>) -> TokenStream {
     let topic = &plan.topics[sub.topic];
-    let (f, topic_camel) = (&topic.snake, &topic.camel);
+    let topic_camel = &topic.camel;
     let capacity = topic.ring().map_or(0, |ring| ring.capacity);
+    let i = syn::Index::from(i);
     let received = received_type(plan, sub);
     let arms = sub.events.iter().map(|&e| {
         let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
@@ -36,7 +38,7 @@ pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Opt
     });
     quote! {
         for _ in 0..#capacity {
-            match self.#f.poll_next() {
+            match self.readers.#i.poll_next() {
                 #(#arms)*
                 Polled::Skipped => {}
                 Polled::Invalid(error) => handler.on_invalid(super::Topic::#topic_camel, error),
@@ -91,9 +93,10 @@ pub(super) fn narrowed_enum(plan: &Plan, name: &str, sub: &Subscription) -> Toke
 /// The receive methods of one topic: `try_recv_<topic>`, `recv_<topic>`,
 /// `recv_<topic>_timeout`, `drain_<topic>`, and the async ones, each the runtime
 /// `TopicSubscriber`'s method of the same name (whose docs say what each error means).
-pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
+pub(super) fn receive_methods(plan: &Plan, i: usize, sub: &Subscription) -> TokenStream {
     let topic = &plan.topics[sub.topic];
     let (f, name) = (&topic.snake, &topic.name);
+    let reader = syn::Index::from(i);
     let received = received_type(plan, sub);
     let [try_recv, recv, recv_timeout, drain, recv_async, recv_async_until] =
         ["try_recv_{}", "recv_{}", "recv_{}_timeout", "drain_{}", "recv_{}_async", "recv_{}_async_until"]
@@ -115,7 +118,7 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
         /// `Empty`, `Lagged` or `Closed`.
         #[inline]
         pub fn #try_recv(&mut self) -> ::core::result::Result<#received, ::hardwire::TryRecvError> {
-            self.#f.try_recv()
+            self.readers.#reader.try_recv()
         }
 
         #[doc = #recv_doc]
@@ -124,12 +127,12 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
         ///
         /// `Lagged` or `Closed`.
         pub fn #recv(&mut self) -> ::core::result::Result<#received, ::hardwire::RecvError> {
-            self.#f.recv()
+            self.readers.#reader.recv()
         }
 
         #[doc = #drain_doc]
         pub fn #drain(&mut self) -> impl ::core::iter::Iterator<Item = #received> + '_ {
-            self.#f.drain()
+            self.readers.#reader.drain()
         }
 
         ::hardwire::__private::if_std! {
@@ -139,7 +142,7 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
             ///
             /// `Lagged`, `Closed` or `Timeout`.
             pub fn #recv_timeout(&mut self, timeout: ::core::time::Duration) -> ::core::result::Result<#received, ::hardwire::RecvError> {
-                self.#f.recv_timeout(timeout)
+                self.readers.#reader.recv_timeout(timeout)
             }
         }
 
@@ -150,7 +153,7 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
             ///
             /// `Lagged` or `Closed`.
             pub async fn #recv_async(&mut self) -> ::core::result::Result<#received, ::hardwire::AsyncRecvError> {
-                self.#f.recv_async().await
+                self.readers.#reader.recv_async().await
             }
 
             #[doc = #until_doc]
@@ -162,7 +165,7 @@ pub(super) fn receive_methods(plan: &Plan, sub: &Subscription) -> TokenStream {
                 &mut self,
                 shutdown: &::hardwire::Shutdown,
             ) -> ::core::result::Result<#received, ::hardwire::AsyncRecvUntilError> {
-                self.#f.recv_async_until(shutdown).await
+                self.readers.#reader.recv_async_until(shutdown).await
             }
         }
     }

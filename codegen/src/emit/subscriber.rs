@@ -14,18 +14,19 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let reads: Vec<&crate::plan::Subscription> =
         subscriber.subscriptions.iter().filter(|sub| plan.topics[sub.topic].ring().is_some()).collect();
     let taken_index = subscriber.handle.unwrap_or(0);
-    let field = |t: usize| plan.topics[t].snake.clone();
-    let fields = reads.iter().map(|sub| {
-        let (f, topic_camel) = (field(sub.topic), &plan.topics[sub.topic].camel);
+    // The readers are a tuple, in `reads` order, so that no field or local of the handle is
+    // named after a topic (a topic may be called `state` or `outputs`).
+    let reader_types = reads.iter().map(|sub| {
+        let topic_camel = &plan.topics[sub.topic].camel;
         // A narrowed subscriber decodes into its own enum; the others into the topic's.
         let narrowed = narrowed(plan, sub).then(|| quote!(, self::#topic_camel));
-        quote!(#f: ::hardwire::TopicSubscriber<'a, super::#topic_camel #narrowed>)
+        quote!(::hardwire::TopicSubscriber<'a, super::#topic_camel #narrowed>)
     });
+    let readers: Vec<syn::Index> = (0..reads.len()).map(syn::Index::from).collect();
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
     let out_arg = is_stage.then(|| quote!(, &mut self.outputs));
     let registers = registers(plan, s, &reads);
-    let field_names: Vec<Ident> = reads.iter().map(|sub| field(sub.topic)).collect();
     let Outputs {
         item: outputs,
         field: outputs_field,
@@ -36,15 +37,12 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let polls = reads.iter().enumerate().map(|(i, sub)| poll_topic(plan, i, sub, out_arg.as_ref()));
     // `leave` takes the handle apart: each reader leaves its topic (freeing its record),
     // then the claim is given up; the outputs drop with the rest.
-    let departs = field_names.iter().map(|f| quote!(#f.leave();));
+    let departs = readers.iter().map(|i| quote!(readers.#i.leave();));
+    let leave_pattern = if reads.is_empty() { quote!(state, ..) } else { quote!(readers, state, ..) };
     let narrowed_enums = reads.iter().filter(|sub| narrowed(plan, sub)).map(|sub| narrowed_enum(plan, name, sub));
-    let try_recvs = reads.iter().map(|sub| receive_methods(plan, sub));
-    let strategies = reads.iter().map(|sub| {
-        let f = field(sub.topic);
-        quote!(self.#f.set_wait_strategy(strategy);)
-    });
-    let run_methods = run_methods(camel, polls, &field_names);
-    let misc_methods = misc_methods(strategies, &field_names);
+    let try_recvs = reads.iter().enumerate().map(|(i, sub)| receive_methods(plan, i, sub));
+    let run_methods = run_methods(camel, polls, &readers);
+    let misc_methods = misc_methods(&readers);
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
     let lifecycle_doc = if subscriber.optional {
@@ -66,7 +64,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
             #[doc = #lifecycle_doc]
             #[derive(Debug)]
             pub struct Subscriber<'a> {
-                #(#fields,)*
+                readers: (#(#reader_types,)*),
                 #outputs_field
                 // Last: its drop releases the claim after the readers parked their records.
                 state: ::hardwire::__private::SubscriberState<'a, super::Bus, #count>,
@@ -78,9 +76,9 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 ) -> ::core::result::Result<Self, ::hardwire::TakeError> {
                     // Claimed first: a take that fails later drops it, which gives it back.
                     let state = ::hardwire::__private::SubscriberState::take(bus.project(|bus| &bus.taken[#taken_index]), #name)?;
-                    #(#registers)*
-                    #(#output_claims)*
-                    ::core::result::Result::Ok(Self { #(#field_names,)* #outputs_init state })
+                    let readers = (#(#registers)*);
+                    #output_claims
+                    ::core::result::Result::Ok(Self { readers, #outputs_init state })
                 }
 
                 /// Leaves the bus for good: this subscriber stops holding its lossless
@@ -88,7 +86,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
                 /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
                 /// instead keeps its place.
                 pub fn leave(self) {
-                    let Self { #(#field_names,)* state, .. } = self;
+                    let Self { #leave_pattern } = self;
                     #(#departs)*
                     state.leave();
                 }
@@ -107,7 +105,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
 }
 
 /// `poll`, `run` and `run_async`: the handle feeding a `camel` handler.
-fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, field_names: &[Ident]) -> TokenStream {
+fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, readers: &[syn::Index]) -> TokenStream {
     quote! {
     /// Delivers every event that is ready (at most a ring's capacity per topic)
     /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
@@ -124,7 +122,7 @@ fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, field_na
     /// of its topics wakes it).
     pub fn run<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
         while !shutdown.is_triggered()
-            && ::hardwire::__private::SubscriberState::proceed(self.poll(handler), &self.state, shutdown, &[#(&self.#field_names),*])
+            && ::hardwire::__private::SubscriberState::proceed(self.poll(handler), &self.state, shutdown, &[#(&self.readers.#readers),*])
         {}
     }
 
@@ -135,24 +133,24 @@ fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, field_na
         /// inside the task.
         pub async fn run_async<H: super::#camel + ?Sized>(&mut self, handler: &mut H, shutdown: &::hardwire::Shutdown) {
             while !shutdown.is_triggered()
-                && ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler), &self.state, shutdown, [#(&self.#field_names),*]).await
+                && ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler), &self.state, shutdown, [#(&self.readers.#readers),*]).await
             {}
         }
     }
     }
 }
 
-/// The wait strategy's setters and `stats()`, from each topic's share of them.
-fn misc_methods(strategies: impl Iterator<Item = TokenStream>, field_names: &[Ident]) -> TokenStream {
-    let stats = if field_names.is_empty() {
+/// The wait strategy's setters and `stats()`, over the handle's readers.
+fn misc_methods(readers: &[syn::Index]) -> TokenStream {
+    let stats = if readers.is_empty() {
         quote!(::hardwire::SubscriberStats::default())
     } else {
-        quote!([#(self.#field_names.stats()),*].into_iter().sum())
+        quote!([#(self.readers.#readers.stats()),*].into_iter().sum())
     };
     quote! {
     /// The strategy `run` waits with (default: backoff, then park).
     pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-        #(#strategies)*
+        #(self.readers.#readers.set_wait_strategy(strategy);)*
         self.state.strategy = strategy;
     }
 
@@ -180,11 +178,9 @@ fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec
         .iter()
         .map(|sub| {
             let topic = &plan.topics[sub.topic];
-            let f = &topic.snake;
+            let ring = ring_index(plan, sub.topic);
             let index = topic.ring().map_or(0, |ring| ring.record_of(topic, s));
-            quote! {
-                let #f = ::hardwire::__private::attach(bus.project(|bus| &bus.#f), #index, #resume, #name)?;
-            }
+            quote!(::hardwire::__private::attach(bus.project(|bus| &bus.rings.#ring), #index, #resume, #name)?,)
         })
         .collect()
 }

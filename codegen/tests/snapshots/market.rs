@@ -403,7 +403,7 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::TopicSubscriber<'a, super::MarketData>,
+            readers: (::hardwire::TopicSubscriber<'a, super::MarketData>,),
             outputs: Outputs<'a>,
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
@@ -415,23 +415,27 @@ pub mod market {
                     bus.project(|bus| &bus.taken[0usize]),
                     "momentum",
                 )?;
-                let market_data = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.market_data),
-                    0usize,
-                    true,
-                    "momentum",
-                )?;
-                let orders = ::hardwire::__private::PublisherClaim::output(
-                    bus.project(|bus| &bus.orders),
-                    true,
-                    "momentum",
-                    "orders",
-                )?;
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.0),
+                        0usize,
+                        true,
+                        "momentum",
+                    )?,
+                );
+                let claims = (
+                    ::hardwire::__private::PublisherClaim::output(
+                        bus.project(|bus| &bus.rings.1),
+                        true,
+                        "momentum",
+                        "orders",
+                    )?,
+                );
                 ::core::result::Result::Ok(Self {
-                    market_data,
+                    readers,
                     outputs: Outputs {
                         orders: super::orders::Publisher::__claimed(
-                            orders,
+                            claims.0,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
@@ -443,8 +447,8 @@ pub mod market {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { market_data, state, .. } = self;
-                market_data.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -457,7 +461,7 @@ pub mod market {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::MarketData::Trade(event)) => {
                             handler.on_trade(&event, &mut self.outputs)
                         }
@@ -472,7 +476,7 @@ pub mod market {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -494,7 +498,7 @@ pub mod market {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.market_data],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -509,7 +513,7 @@ pub mod market {
                 super::Momentum + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.market_data]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
@@ -520,7 +524,7 @@ pub mod market {
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
-                self.market_data.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
@@ -530,13 +534,13 @@ pub mod market {
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
-                self.market_data.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
-                self.market_data.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -544,7 +548,7 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
                 mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::MarketData, ::hardwire::RecvError > { self.market_data
+                super::MarketData, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -553,19 +557,19 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
                 self) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
-                #[doc =
+                ::hardwire::AsyncRecvError > { self.readers.0.recv_async(). await } #[doc
+                =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvUntilError > { self.market_data
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.market_data.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -580,7 +584,7 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.market_data.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
@@ -602,7 +606,7 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::TopicSubscriber<'a, super::MarketData>,
+            readers: (::hardwire::TopicSubscriber<'a, super::MarketData>,),
             outputs: Outputs<'a>,
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
@@ -614,23 +618,27 @@ pub mod market {
                     bus.project(|bus| &bus.taken[1usize]),
                     "mean_reversion",
                 )?;
-                let market_data = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.market_data),
-                    1usize,
-                    true,
-                    "mean_reversion",
-                )?;
-                let orders = ::hardwire::__private::PublisherClaim::output(
-                    bus.project(|bus| &bus.orders),
-                    true,
-                    "mean_reversion",
-                    "orders",
-                )?;
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.0),
+                        1usize,
+                        true,
+                        "mean_reversion",
+                    )?,
+                );
+                let claims = (
+                    ::hardwire::__private::PublisherClaim::output(
+                        bus.project(|bus| &bus.rings.1),
+                        true,
+                        "mean_reversion",
+                        "orders",
+                    )?,
+                );
                 ::core::result::Result::Ok(Self {
-                    market_data,
+                    readers,
                     outputs: Outputs {
                         orders: super::orders::Publisher::__claimed(
-                            orders,
+                            claims.0,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
@@ -642,8 +650,8 @@ pub mod market {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { market_data, state, .. } = self;
-                market_data.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -656,7 +664,7 @@ pub mod market {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::MarketData::Trade(event)) => {
                             handler.on_trade(&event, &mut self.outputs)
                         }
@@ -671,7 +679,7 @@ pub mod market {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -693,7 +701,7 @@ pub mod market {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.market_data],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -708,7 +716,7 @@ pub mod market {
                 super::MeanReversion + ? Sized > (& mut self, handler : & mut H, shutdown
                 : & ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.market_data]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
@@ -719,7 +727,7 @@ pub mod market {
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::TryRecvError> {
-                self.market_data.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
@@ -729,13 +737,13 @@ pub mod market {
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<super::MarketData, ::hardwire::RecvError> {
-                self.market_data.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::MarketData> + '_ {
-                self.market_data.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -743,7 +751,7 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
                 mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::MarketData, ::hardwire::RecvError > { self.market_data
+                super::MarketData, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -752,19 +760,19 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
                 self) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
-                #[doc =
+                ::hardwire::AsyncRecvError > { self.readers.0.recv_async(). await } #[doc
+                =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::MarketData,
-                ::hardwire::AsyncRecvUntilError > { self.market_data
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.market_data.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -779,7 +787,7 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.market_data.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
@@ -840,11 +848,9 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            market_data: ::hardwire::TopicSubscriber<
-                'a,
-                super::MarketData,
-                self::MarketData,
-            >,
+            readers: (
+                ::hardwire::TopicSubscriber<'a, super::MarketData, self::MarketData>,
+            ),
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
@@ -855,21 +861,23 @@ pub mod market {
                     bus.project(|bus| &bus.taken[2usize]),
                     "trade_log",
                 )?;
-                let market_data = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.market_data),
-                    2usize,
-                    true,
-                    "trade_log",
-                )?;
-                ::core::result::Result::Ok(Self { market_data, state })
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.0),
+                        2usize,
+                        true,
+                        "trade_log",
+                    )?,
+                );
+                ::core::result::Result::Ok(Self { readers, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { market_data, state, .. } = self;
-                market_data.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -882,7 +890,7 @@ pub mod market {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.market_data.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(self::MarketData::Trade(event)) => {
                             handler.on_trade(&event)
                         }
@@ -894,7 +902,7 @@ pub mod market {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -916,7 +924,7 @@ pub mod market {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.market_data],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -931,7 +939,7 @@ pub mod market {
                 super::TradeLog + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.market_data]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `market_data`).
             ///
@@ -942,7 +950,7 @@ pub mod market {
             pub fn try_recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<self::MarketData, ::hardwire::TryRecvError> {
-                self.market_data.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `market_data`).
             ///
@@ -952,13 +960,13 @@ pub mod market {
             pub fn recv_market_data(
                 &mut self,
             ) -> ::core::result::Result<self::MarketData, ::hardwire::RecvError> {
-                self.market_data.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `market_data`).
             pub fn drain_market_data(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = self::MarketData> + '_ {
-                self.market_data.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -966,7 +974,7 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_market_data_timeout(&
                 mut self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                self::MarketData, ::hardwire::RecvError > { self.market_data
+                self::MarketData, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -975,19 +983,19 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_market_data_async(& mut
                 self) -> ::core::result::Result < self::MarketData,
-                ::hardwire::AsyncRecvError > { self.market_data.recv_async(). await }
-                #[doc =
+                ::hardwire::AsyncRecvError > { self.readers.0.recv_async(). await } #[doc
+                =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `market_data`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_market_data_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < self::MarketData,
-                ::hardwire::AsyncRecvUntilError > { self.market_data
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.market_data.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -1002,7 +1010,7 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.market_data.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
         }
     }
@@ -1014,7 +1022,7 @@ pub mod market {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            orders: ::hardwire::TopicSubscriber<'a, super::Orders>,
+            readers: (::hardwire::TopicSubscriber<'a, super::Orders>,),
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
@@ -1025,21 +1033,23 @@ pub mod market {
                     bus.project(|bus| &bus.taken[3usize]),
                     "gateway",
                 )?;
-                let orders = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.orders),
-                    0usize,
-                    true,
-                    "gateway",
-                )?;
-                ::core::result::Result::Ok(Self { orders, state })
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.1),
+                        0usize,
+                        true,
+                        "gateway",
+                    )?,
+                );
+                ::core::result::Result::Ok(Self { readers, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { orders, state, .. } = self;
-                orders.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -1052,7 +1062,7 @@ pub mod market {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.orders.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::Orders::Order(event)) => {
                             handler.on_order(&event)
                         }
@@ -1064,7 +1074,7 @@ pub mod market {
                             handler.on_lagged(super::Topic::Orders, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -1086,7 +1096,7 @@ pub mod market {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.orders],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -1101,7 +1111,7 @@ pub mod market {
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.orders]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `orders`).
             ///
@@ -1112,7 +1122,7 @@ pub mod market {
             pub fn try_recv_orders(
                 &mut self,
             ) -> ::core::result::Result<super::Orders, ::hardwire::TryRecvError> {
-                self.orders.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `orders`).
             ///
@@ -1122,13 +1132,13 @@ pub mod market {
             pub fn recv_orders(
                 &mut self,
             ) -> ::core::result::Result<super::Orders, ::hardwire::RecvError> {
-                self.orders.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `orders`).
             pub fn drain_orders(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Orders> + '_ {
-                self.orders.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -1136,7 +1146,7 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_orders_timeout(& mut
                 self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::Orders, ::hardwire::RecvError > { self.orders
+                super::Orders, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -1145,18 +1155,18 @@ pub mod market {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_orders_async(& mut self) ->
                 ::core::result::Result < super::Orders, ::hardwire::AsyncRecvError > {
-                self.orders.recv_async(). await } #[doc =
+                self.readers.0.recv_async(). await } #[doc =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `orders`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_orders_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
                 -> ::core::result::Result < super::Orders,
-                ::hardwire::AsyncRecvUntilError > { self.orders
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.orders.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -1171,15 +1181,14 @@ pub mod market {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.orders.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
         }
     }
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
     pub struct Bus {
-        market_data: market_data::Ring,
-        orders: orders::Ring,
+        rings: (market_data::Ring, orders::Ring),
         taken: [::hardwire::__private::Once; 4usize],
         taps: (market_data::Taps, orders::Taps),
     }
@@ -1190,8 +1199,10 @@ pub mod market {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                market_data: market_data::Ring::__for_bus(3usize, 2669711901u32),
-                orders: orders::Ring::__for_bus(1usize, 2669711901u32),
+                rings: (
+                    market_data::Ring::__for_bus(3usize, 2669711901u32),
+                    orders::Ring::__for_bus(1usize, 2669711901u32),
+                ),
                 taken: [const { ::hardwire::__private::Once::new() }; 4usize],
                 taps: (market_data::Taps::new(), orders::Taps::new()),
             }
@@ -1201,18 +1212,18 @@ pub mod market {
         /// the declared subscribers' reserved records and the rings' wake route.
         #[allow(dead_code)]
         fn prepare(&mut self) {
-            self.market_data.__prepare_for_bus(3usize, 2669711901u32);
-            self.orders.__prepare_for_bus(1usize, 2669711901u32);
+            self.rings.0.__prepare_for_bus(3usize, 2669711901u32);
+            self.rings.1.__prepare_for_bus(1usize, 2669711901u32);
         }
         /// Topic `market_data`: its publisher, counters and taps.
         #[must_use]
         pub fn market_data(&self) -> market_data::Handle<'_> {
-            market_data::Handle::__new(&self.market_data, &self.taps.0)
+            market_data::Handle::__new(&self.rings.0, &self.taps.0)
         }
         /// Topic `orders`: its publisher, counters and taps.
         #[must_use]
         pub fn orders(&self) -> orders::Handle<'_> {
-            orders::Handle::__new(&self.orders, &self.taps.1)
+            orders::Handle::__new(&self.rings.1, &self.taps.1)
         }
         /// The handle of subscriber `momentum`. Taken once.
         ///
@@ -1261,8 +1272,8 @@ pub mod market {
         #[must_use]
         pub fn stats(&self) -> BusStats {
             BusStats {
-                market_data: market_data::topic_stats(&self.market_data),
-                orders: orders::topic_stats(&self.orders),
+                market_data: market_data::topic_stats(&self.rings.0),
+                orders: orders::topic_stats(&self.rings.1),
             }
         }
     }
@@ -1307,14 +1318,14 @@ pub mod market {
         r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         market_data_publisher(& self) -> ::core::result::Result < market_data::Publisher
         < 'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        market_data::Publisher::__take(bus.project(| bus | & bus.market_data), bus
-        .project(| bus | & bus.taps.0)) } #[doc =
+        market_data::Publisher::__take(bus.project(| bus | & bus.rings.0), bus.project(|
+        bus | & bus.taps.0)) } #[doc =
         " A publisher of topic `orders`, `'static`: as `bus.orders().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         orders_publisher(& self) -> ::core::result::Result < orders::Publisher < 'static
         >, ::hardwire::TakeError > { let bus = shared_part(self);
-        orders::Publisher::__take(bus.project(| bus | & bus.orders), bus.project(| bus |
+        orders::Publisher::__take(bus.project(| bus | & bus.rings.1), bus.project(| bus |
         & bus.taps.1)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
@@ -1331,8 +1342,8 @@ pub mod market {
     impl ::core::fmt::Debug for Bus {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.debug_struct("Bus")
-                .field("market_data", &self.market_data)
-                .field("orders", &self.orders)
+                .field("market_data", &self.rings.0)
+                .field("orders", &self.rings.1)
                 .finish_non_exhaustive()
         }
     }

@@ -720,7 +720,7 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            sensors: ::hardwire::TopicSubscriber<'a, super::Sensors>,
+            readers: (::hardwire::TopicSubscriber<'a, super::Sensors>,),
             outputs: Outputs<'a>,
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
@@ -732,23 +732,27 @@ pub mod robot {
                     bus.project(|bus| &bus.taken[0usize]),
                     "filter",
                 )?;
-                let sensors = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.sensors),
-                    0usize,
-                    true,
-                    "filter",
-                )?;
-                let obstacles = ::hardwire::__private::PublisherClaim::output(
-                    bus.project(|bus| &bus.obstacles),
-                    false,
-                    "filter",
-                    "obstacles",
-                )?;
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.0),
+                        0usize,
+                        true,
+                        "filter",
+                    )?,
+                );
+                let claims = (
+                    ::hardwire::__private::PublisherClaim::output(
+                        bus.project(|bus| &bus.rings.1),
+                        false,
+                        "filter",
+                        "obstacles",
+                    )?,
+                );
                 ::core::result::Result::Ok(Self {
-                    sensors,
+                    readers,
                     outputs: Outputs {
                         obstacles: super::obstacles::Publisher::__claimed(
-                            obstacles,
+                            claims.0,
                             bus.project(|bus| &bus.taps.1),
                         ),
                     },
@@ -760,8 +764,8 @@ pub mod robot {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { sensors, state, .. } = self;
-                sensors.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -771,7 +775,7 @@ pub mod robot {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.sensors.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::Sensors::Scan(event)) => {
                             handler.on_scan(&event, &mut self.outputs)
                         }
@@ -786,7 +790,7 @@ pub mod robot {
                             handler.on_lagged(super::Topic::Sensors, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -808,7 +812,7 @@ pub mod robot {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.sensors],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -823,7 +827,7 @@ pub mod robot {
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.sensors]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `sensors`).
             ///
@@ -834,7 +838,7 @@ pub mod robot {
             pub fn try_recv_sensors(
                 &mut self,
             ) -> ::core::result::Result<super::Sensors, ::hardwire::TryRecvError> {
-                self.sensors.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `sensors`).
             ///
@@ -844,13 +848,13 @@ pub mod robot {
             pub fn recv_sensors(
                 &mut self,
             ) -> ::core::result::Result<super::Sensors, ::hardwire::RecvError> {
-                self.sensors.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `sensors`).
             pub fn drain_sensors(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Sensors> + '_ {
-                self.sensors.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -858,7 +862,7 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_sensors_timeout(& mut
                 self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::Sensors, ::hardwire::RecvError > { self.sensors
+                super::Sensors, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -867,18 +871,18 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_sensors_async(& mut self) ->
                 ::core::result::Result < super::Sensors, ::hardwire::AsyncRecvError > {
-                self.sensors.recv_async(). await } #[doc =
+                self.readers.0.recv_async(). await } #[doc =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `sensors`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_sensors_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
                 -> ::core::result::Result < super::Sensors,
-                ::hardwire::AsyncRecvUntilError > { self.sensors
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.sensors.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -893,7 +897,7 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.sensors.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
@@ -915,7 +919,7 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            obstacles: ::hardwire::TopicSubscriber<'a, super::Obstacles>,
+            readers: (::hardwire::TopicSubscriber<'a, super::Obstacles>,),
             outputs: Outputs<'a>,
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
@@ -927,23 +931,27 @@ pub mod robot {
                     bus.project(|bus| &bus.taken[1usize]),
                     "planner",
                 )?;
-                let obstacles = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.obstacles),
-                    0usize,
-                    true,
-                    "planner",
-                )?;
-                let commands = ::hardwire::__private::PublisherClaim::output(
-                    bus.project(|bus| &bus.commands),
-                    false,
-                    "planner",
-                    "commands",
-                )?;
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.1),
+                        0usize,
+                        true,
+                        "planner",
+                    )?,
+                );
+                let claims = (
+                    ::hardwire::__private::PublisherClaim::output(
+                        bus.project(|bus| &bus.rings.2),
+                        false,
+                        "planner",
+                        "commands",
+                    )?,
+                );
                 ::core::result::Result::Ok(Self {
-                    obstacles,
+                    readers,
                     outputs: Outputs {
                         commands: super::commands::Publisher::__claimed(
-                            commands,
+                            claims.0,
                             bus.project(|bus| &bus.taps.2),
                         ),
                     },
@@ -955,8 +963,8 @@ pub mod robot {
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { obstacles, state, .. } = self;
-                obstacles.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -969,7 +977,7 @@ pub mod robot {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..256usize {
-                    match self.obstacles.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::Obstacles::Obstacle(event)) => {
                             handler.on_obstacle(&event, &mut self.outputs)
                         }
@@ -981,7 +989,7 @@ pub mod robot {
                             handler.on_lagged(super::Topic::Obstacles, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -1003,7 +1011,7 @@ pub mod robot {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.obstacles],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -1018,7 +1026,7 @@ pub mod robot {
                 + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.obstacles]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `obstacles`).
             ///
@@ -1029,7 +1037,7 @@ pub mod robot {
             pub fn try_recv_obstacles(
                 &mut self,
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::TryRecvError> {
-                self.obstacles.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `obstacles`).
             ///
@@ -1039,13 +1047,13 @@ pub mod robot {
             pub fn recv_obstacles(
                 &mut self,
             ) -> ::core::result::Result<super::Obstacles, ::hardwire::RecvError> {
-                self.obstacles.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `obstacles`).
             pub fn drain_obstacles(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Obstacles> + '_ {
-                self.obstacles.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -1053,7 +1061,7 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_obstacles_timeout(& mut
                 self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::Obstacles, ::hardwire::RecvError > { self.obstacles
+                super::Obstacles, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -1062,18 +1070,18 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_obstacles_async(& mut self)
                 -> ::core::result::Result < super::Obstacles, ::hardwire::AsyncRecvError
-                > { self.obstacles.recv_async(). await } #[doc =
+                > { self.readers.0.recv_async(). await } #[doc =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `obstacles`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_obstacles_async_until(& mut self, shutdown : &
                 ::hardwire::Shutdown,) -> ::core::result::Result < super::Obstacles,
-                ::hardwire::AsyncRecvUntilError > { self.obstacles
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.obstacles.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -1088,7 +1096,7 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.obstacles.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
             /// This stage's publishers, for publishing outside a handler call.
             pub fn outputs(&mut self) -> &mut Outputs<'a> {
@@ -1104,7 +1112,7 @@ pub mod robot {
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
         pub struct Subscriber<'a> {
-            commands: ::hardwire::TopicSubscriber<'a, super::Commands>,
+            readers: (::hardwire::TopicSubscriber<'a, super::Commands>,),
             state: ::hardwire::__private::SubscriberState<'a, super::Bus, 1usize>,
         }
         impl<'a> Subscriber<'a> {
@@ -1115,21 +1123,23 @@ pub mod robot {
                     bus.project(|bus| &bus.taken[2usize]),
                     "actuator",
                 )?;
-                let commands = ::hardwire::__private::attach(
-                    bus.project(|bus| &bus.commands),
-                    0usize,
-                    true,
-                    "actuator",
-                )?;
-                ::core::result::Result::Ok(Self { commands, state })
+                let readers = (
+                    ::hardwire::__private::attach(
+                        bus.project(|bus| &bus.rings.2),
+                        0usize,
+                        true,
+                        "actuator",
+                    )?,
+                );
+                ::core::result::Result::Ok(Self { readers, state })
             }
             /// Leaves the bus for good: this subscriber stops holding its lossless
             /// topics' publishers back, receives nothing more, and cannot be taken
             /// again ([`TakeError::Left`](::hardwire::TakeError)). Dropping the handle
             /// instead keeps its place.
             pub fn leave(self) {
-                let Self { commands, state, .. } = self;
-                commands.leave();
+                let Self { readers, state, .. } = self;
+                readers.0.leave();
                 state.leave();
             }
             /// Delivers every event that is ready (at most a ring's capacity per topic)
@@ -1142,7 +1152,7 @@ pub mod robot {
                 use ::hardwire::__private::Polled;
                 let mut progress = 0;
                 for _ in 0..64usize {
-                    match self.commands.poll_next() {
+                    match self.readers.0.poll_next() {
                         Polled::Event(super::Commands::Velocity(event)) => {
                             handler.on_velocity(&event)
                         }
@@ -1154,7 +1164,7 @@ pub mod robot {
                             handler.on_lagged(super::Topic::Commands, missed)
                         }
                         Polled::Closed => {
-                            self.state.closed[0usize] = true;
+                            self.state.closed[0] = true;
                             break;
                         }
                         Polled::Empty => break,
@@ -1176,7 +1186,7 @@ pub mod robot {
                         self.poll(handler),
                         &self.state,
                         shutdown,
-                        &[&self.commands],
+                        &[&self.readers.0],
                     )
                 {}
             }
@@ -1191,7 +1201,7 @@ pub mod robot {
                 super::Actuator + ? Sized > (& mut self, handler : & mut H, shutdown : &
                 ::hardwire::Shutdown) { while ! shutdown.is_triggered() &&
                 ::hardwire::__private::SubscriberState::proceed_async(self.poll(handler),
-                & self.state, shutdown, [& self.commands]). await {} }
+                & self.state, shutdown, [& self.readers.0]). await {} }
             }
             /// The next event, if one is ready: `poll`'s alternative ([`TopicSubscriber::try_recv`](::hardwire::TopicSubscriber::try_recv) of topic `commands`).
             ///
@@ -1202,7 +1212,7 @@ pub mod robot {
             pub fn try_recv_commands(
                 &mut self,
             ) -> ::core::result::Result<super::Commands, ::hardwire::TryRecvError> {
-                self.commands.try_recv()
+                self.readers.0.try_recv()
             }
             /// The next event, waiting with the handle's wait strategy ([`TopicSubscriber::recv`](::hardwire::TopicSubscriber::recv) of topic `commands`).
             ///
@@ -1212,13 +1222,13 @@ pub mod robot {
             pub fn recv_commands(
                 &mut self,
             ) -> ::core::result::Result<super::Commands, ::hardwire::RecvError> {
-                self.commands.recv()
+                self.readers.0.recv()
             }
             /// The events ready now; laps are skipped (counted in `stats()`) ([`TopicSubscriber::drain`](::hardwire::TopicSubscriber::drain) of topic `commands`).
             pub fn drain_commands(
                 &mut self,
             ) -> impl ::core::iter::Iterator<Item = super::Commands> + '_ {
-                self.commands.drain()
+                self.readers.0.drain()
             }
             ::hardwire::__private::if_std! {
                 #[doc =
@@ -1226,7 +1236,7 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Timeout`."] pub fn recv_commands_timeout(& mut
                 self, timeout : ::core::time::Duration) -> ::core::result::Result <
-                super::Commands, ::hardwire::RecvError > { self.commands
+                super::Commands, ::hardwire::RecvError > { self.readers.0
                 .recv_timeout(timeout) }
             }
             ::hardwire::__private::if_async! {
@@ -1235,18 +1245,18 @@ pub mod robot {
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged` or `Closed`."] pub async fn recv_commands_async(& mut self)
                 -> ::core::result::Result < super::Commands, ::hardwire::AsyncRecvError >
-                { self.commands.recv_async(). await } #[doc =
+                { self.readers.0.recv_async(). await } #[doc =
                 " The next event, awaited unless `shutdown` is triggered first ([`TopicSubscriber::recv_async_until`](::hardwire::TopicSubscriber::recv_async_until) of topic `commands`)."]
                 #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
                 r" `Lagged`, `Closed` or `Shutdown`."] pub async fn
                 recv_commands_async_until(& mut self, shutdown : & ::hardwire::Shutdown,)
                 -> ::core::result::Result < super::Commands,
-                ::hardwire::AsyncRecvUntilError > { self.commands
+                ::hardwire::AsyncRecvUntilError > { self.readers.0
                 .recv_async_until(shutdown). await }
             }
             /// The strategy `run` waits with (default: backoff, then park).
             pub fn set_wait_strategy(&mut self, strategy: ::hardwire::WaitStrategy) {
-                self.commands.set_wait_strategy(strategy);
+                self.readers.0.set_wait_strategy(strategy);
                 self.state.strategy = strategy;
             }
             /// [`Subscriber::set_wait_strategy`], by value.
@@ -1261,16 +1271,14 @@ pub mod robot {
             /// This subscriber's counters, summed over its topics.
             #[must_use]
             pub fn stats(&self) -> ::hardwire::SubscriberStats {
-                [self.commands.stats()].into_iter().sum()
+                [self.readers.0.stats()].into_iter().sum()
             }
         }
     }
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
     pub struct Bus {
-        sensors: sensors::Ring,
-        obstacles: obstacles::Ring,
-        commands: commands::Ring,
+        rings: (sensors::Ring, obstacles::Ring, commands::Ring),
         taken: [::hardwire::__private::Once; 3usize],
         taps: (sensors::Taps, obstacles::Taps, commands::Taps, alarms::Taps),
     }
@@ -1281,9 +1289,11 @@ pub mod robot {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                sensors: sensors::Ring::__for_bus(1usize, 1785169638u32),
-                obstacles: obstacles::Ring::__for_bus(1usize, 1785169638u32),
-                commands: commands::Ring::__for_bus(1usize, 1785169638u32),
+                rings: (
+                    sensors::Ring::__for_bus(1usize, 1785169638u32),
+                    obstacles::Ring::__for_bus(1usize, 1785169638u32),
+                    commands::Ring::__for_bus(1usize, 1785169638u32),
+                ),
                 taken: [const { ::hardwire::__private::Once::new() }; 3usize],
                 taps: (
                     sensors::Taps::new(),
@@ -1298,24 +1308,24 @@ pub mod robot {
         /// the declared subscribers' reserved records and the rings' wake route.
         #[allow(dead_code)]
         fn prepare(&mut self) {
-            self.sensors.__prepare_for_bus(1usize, 1785169638u32);
-            self.obstacles.__prepare_for_bus(1usize, 1785169638u32);
-            self.commands.__prepare_for_bus(1usize, 1785169638u32);
+            self.rings.0.__prepare_for_bus(1usize, 1785169638u32);
+            self.rings.1.__prepare_for_bus(1usize, 1785169638u32);
+            self.rings.2.__prepare_for_bus(1usize, 1785169638u32);
         }
         /// Topic `sensors`: its publisher, counters and taps.
         #[must_use]
         pub fn sensors(&self) -> sensors::Handle<'_> {
-            sensors::Handle::__new(&self.sensors, &self.taps.0)
+            sensors::Handle::__new(&self.rings.0, &self.taps.0)
         }
         /// Topic `obstacles`: its publisher, counters and taps.
         #[must_use]
         pub fn obstacles(&self) -> obstacles::Handle<'_> {
-            obstacles::Handle::__new(&self.obstacles, &self.taps.1)
+            obstacles::Handle::__new(&self.rings.1, &self.taps.1)
         }
         /// Topic `commands`: its publisher, counters and taps.
         #[must_use]
         pub fn commands(&self) -> commands::Handle<'_> {
-            commands::Handle::__new(&self.commands, &self.taps.2)
+            commands::Handle::__new(&self.rings.2, &self.taps.2)
         }
         /// Topic `alarms` (inline): its taps, and dispatchers that call them.
         #[must_use]
@@ -1356,9 +1366,9 @@ pub mod robot {
         #[must_use]
         pub fn stats(&self) -> BusStats {
             BusStats {
-                sensors: sensors::topic_stats(&self.sensors),
-                obstacles: obstacles::topic_stats(&self.obstacles),
-                commands: commands::topic_stats(&self.commands),
+                sensors: sensors::topic_stats(&self.rings.0),
+                obstacles: obstacles::topic_stats(&self.rings.1),
+                commands: commands::topic_stats(&self.rings.2),
             }
         }
     }
@@ -1397,22 +1407,22 @@ pub mod robot {
         r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         sensors_publisher(& self) -> ::core::result::Result < sensors::Publisher <
         'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        sensors::Publisher::__take(bus.project(| bus | & bus.sensors), bus.project(| bus
+        sensors::Publisher::__take(bus.project(| bus | & bus.rings.0), bus.project(| bus
         | & bus.taps.0)) } #[doc =
         " A publisher of topic `obstacles`, `'static`: as `bus.obstacles().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         obstacles_publisher(& self) -> ::core::result::Result < obstacles::Publisher <
         'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        obstacles::Publisher::__take(bus.project(| bus | & bus.obstacles), bus.project(|
+        obstacles::Publisher::__take(bus.project(| bus | & bus.rings.1), bus.project(|
         bus | & bus.taps.1)) } #[doc =
         " A publisher of topic `commands`, `'static`: as `bus.commands().publisher()`."]
         #[doc = r""] #[doc = r" # Errors"] #[doc = r""] #[doc =
         r" As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher)."] pub fn
         commands_publisher(& self) -> ::core::result::Result < commands::Publisher <
         'static >, ::hardwire::TakeError > { let bus = shared_part(self);
-        commands::Publisher::__take(bus.project(| bus | & bus.commands), bus.project(|
-        bus | & bus.taps.2)) } } #[doc =
+        commands::Publisher::__take(bus.project(| bus | & bus.rings.2), bus.project(| bus
+        | & bus.taps.2)) } } #[doc =
         r" The whole bus, as the part every handle of `bus` starts from. (A free function,"]
         #[doc = r" so that no name of it can meet a subscriber's accessor.)"] fn
         shared_part(bus : & SharedBus) -> ::hardwire::__private::Part < 'static, Bus, Bus
@@ -1428,9 +1438,9 @@ pub mod robot {
     impl ::core::fmt::Debug for Bus {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.debug_struct("Bus")
-                .field("sensors", &self.sensors)
-                .field("obstacles", &self.obstacles)
-                .field("commands", &self.commands)
+                .field("sensors", &self.rings.0)
+                .field("obstacles", &self.rings.1)
+                .field("commands", &self.rings.2)
                 .finish_non_exhaustive()
         }
     }
