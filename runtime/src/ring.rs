@@ -747,7 +747,8 @@ pub(crate) unsafe fn store_at<R: AnyRing + ?Sized>(ring: &R, seq: u64, event: &R
 }
 
 /// Calls `f` with the event at `seq` if it is committed (in place on a lossless ring, a
-/// seqlock copy otherwise); what the slot held instead is the `Err`.
+/// seqlock copy otherwise) and returns what it returns as `Ready`; otherwise what the slot
+/// held.
 ///
 /// # Safety
 ///
@@ -758,15 +759,18 @@ pub(crate) unsafe fn read_at<R: AnyRing + ?Sized, X>(
     ring: &R,
     seq: u64,
     f: impl FnOnce(&R::Payload) -> X,
-) -> Result<X, SlotRead<R::Payload>> {
+) -> SlotRead<X> {
     let slot = ring.slot(seq, INSIDE);
     if <R::Overflow as Overflow>::LOSSLESS {
         // SAFETY: the caller's record keeps every writer out of the slot until `f` returns.
         unsafe { slot.with_exclusive(seq, f) }
     } else {
         match slot.read(seq) {
-            SlotRead::Ready(event) => Ok(f(&event)),
-            other => Err(other),
+            SlotRead::Ready(event) => SlotRead::Ready(f(&event)),
+            SlotRead::Empty => SlotRead::Empty,
+            SlotRead::Busy => SlotRead::Busy,
+            SlotRead::Torn => SlotRead::Torn,
+            SlotRead::Overwritten { by } => SlotRead::Overwritten { by },
         }
     }
 }

@@ -318,8 +318,8 @@ impl<T: Payload> Slot<T> {
     }
 
     /// Calls `f` with the value of `seq` in place, if the slot holds it committed (lossless
-    /// rings); a payload aligned to more than 8 bytes is copied out first. What the slot
-    /// held instead is returned as `Err` (never `Ready`).
+    /// rings), and returns what it returns as `Ready`; a payload aligned to more than 8 bytes
+    /// is copied out first.
     ///
     /// # Safety
     ///
@@ -328,15 +328,15 @@ impl<T: Payload> Slot<T> {
     /// it does only after `f` returned; and the slot's words are never accessed atomically
     /// (invariant 1).
     #[inline(always)]
-    pub(crate) unsafe fn with_exclusive<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> Result<R, SlotRead<T>> {
+    pub(crate) unsafe fn with_exclusive<R>(&self, seq: u64, f: impl FnOnce(&T) -> R) -> SlotRead<R> {
         if seq >= SEQUENCE_LIMIT {
-            return Err(SlotRead::Empty);
+            return SlotRead::Empty;
         }
         // Acquire: pairs with the Release commit of `store_exclusive`, so its copy
         // happens-before our accesses below.
         let stamp = self.stamp.load(Ordering::Acquire);
         if stamp != committed(seq) {
-            return Err(Self::classify(stamp, seq));
+            return Self::classify(stamp, seq);
         }
         #[cfg(not(loom))]
         {
@@ -346,17 +346,17 @@ impl<T: Payload> Slot<T> {
                 // bytes written by `store_exclusive` (or zero), which are a valid `T` (`Pod`);
                 // the caller keeps writers out until after `f` returns, so the shared
                 // reference's memory is not mutated while it lives.
-                Ok(f(unsafe { &*bytes.cast::<T>() }))
+                SlotRead::Ready(f(unsafe { &*bytes.cast::<T>() }))
             } else {
                 // SAFETY: as above, read without assuming `T`'s alignment.
                 let value = unsafe { core::ptr::read_unaligned(bytes.cast::<T>()) };
-                Ok(f(&value))
+                SlotRead::Ready(f(&value))
             }
         }
         #[cfg(loom)]
         {
             let value = self.access.with(|_| self.copy_out());
-            Ok(f(&value))
+            SlotRead::Ready(f(&value))
         }
     }
 
@@ -418,7 +418,7 @@ impl<T: Payload> Slot<T> {
     }
 
     #[cold]
-    fn classify(stamp: u64, seq: u64) -> SlotRead<T> {
+    fn classify<X>(stamp: u64, seq: u64) -> SlotRead<X> {
         if stamp == 0 || stamp < writing(seq) {
             SlotRead::Empty
         } else if stamp == writing(seq) {

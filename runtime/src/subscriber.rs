@@ -81,18 +81,17 @@ impl Reader {
             // `f` returned; the record is freed or parked only when the handle goes (`leave`
             // consumes it, `Drop`), so a handle that reads always holds a gating record.
             match unsafe { ring::read_at(ring, seq, &mut f) } {
-                Ok(event) => {
+                SlotRead::Ready(event) => {
                     self.cursor = seq + 1;
                     self.counts.received += 1;
                     return Next::Event(event);
                 }
-                Err(SlotRead::Ready(_)) => unreachable!("read_at returns a ready event as Ok"),
-                Err(SlotRead::Empty | SlotRead::Busy) => {
+                SlotRead::Empty | SlotRead::Busy => {
                     return if ring::is_drained(ring, seq) { Next::Closed } else { Next::Empty };
                 }
-                Err(SlotRead::Overwritten { by }) => return Next::Lapped { by },
+                SlotRead::Overwritten { by } => return Next::Lapped { by },
                 // A writer raced the copy; read the slot again (it now shows the writer).
-                Err(SlotRead::Torn) => self.counts.torn_reads += 1,
+                SlotRead::Torn => self.counts.torn_reads += 1,
             }
         }
     }
