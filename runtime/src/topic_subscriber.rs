@@ -86,9 +86,9 @@ impl<'a, E: RingTopic, D: Receives<E>> TopicSubscriber<'a, E, D> {
     }
 
     /// The next step of a generated `poll`: an event, what was passed over, or why nothing
-    /// was read. (The wire value is copied out, then decoded: decoding inside the borrow of
-    /// the slot measured slower for small events, `benches/peers` `publish_recv` and
-    /// `fan_out_4`.) Not part of the API.
+    /// was read. The wire value is copied out, then decoded, as before the reshape (decoding
+    /// inside the slot's borrow, zero-copy on lossless topics, is still to be measured with
+    /// this path inlined). Not part of the API.
     #[doc(hidden)]
     #[inline(always)]
     pub fn poll_next(&mut self) -> Polled<D> {
