@@ -129,3 +129,62 @@ inline_fan_out!(fan64:
     B0 B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B11 B12 B13 B14 B15
     C0 C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11 C12 C13 C14 C15
     D0 D1 D2 D3 D4 D5 D6 D7 D8 D9 D10 D11 D12 D13 D14 D15);
+
+/// A generated bus with one lossless topic of a `WORDS`-word event, and the contender that
+/// publishes to it and receives through its subscriber's `poll`: the handler reads each event
+/// where it lies in the ring (`hardwire-bus` in the `lossless_*` groups).
+macro_rules! lossless_bus {
+    ($module:ident, $words:literal) => {
+        pub mod $module {
+            use super::*;
+
+            #[derive(Clone, Copy, hardwire::Event)]
+            #[repr(C)]
+            pub struct Payload {
+                pub words: [u64; $words],
+            }
+
+            #[hardwire::bus]
+            pub mod bus {
+                use super::Payload;
+
+                #[topic(capacity = 1024, overflow = "backpressure")]
+                pub struct Data(Payload);
+
+                #[subscriber(Data)]
+                pub trait Reader {}
+            }
+
+            struct Handler;
+
+            impl bus::Reader for Handler {
+                #[inline]
+                fn on_payload(&mut self, event: &Payload) {
+                    black_box(event);
+                }
+            }
+
+            /// Publish one event, then `poll` it to the handler. `poll` drains: after the
+            /// event it reads once more and finds the ring empty, a check the single `pop`
+            /// of the other contenders leaves out.
+            pub(crate) fn contender(group: &mut BenchmarkGroup<'_, WallTime>) {
+                let bus = bus::Bus::new_boxed();
+                let mut publisher = bus.data().publisher().unwrap();
+                let mut reader = bus.reader().unwrap();
+                let event = Payload { words: [7; $words] };
+                group.bench_function("hardwire-bus", |b| {
+                    b.iter(|| {
+                        publisher.publish(black_box(event));
+                        reader.poll(&mut Handler);
+                    })
+                });
+            }
+        }
+    };
+}
+
+lossless_bus!(lossless8, 1);
+lossless_bus!(lossless24, 3);
+lossless_bus!(lossless64, 8);
+lossless_bus!(lossless256, 32);
+lossless_bus!(lossless1024, 128);

@@ -337,12 +337,13 @@ pub(crate) fn payload_scaling(c: &mut Criterion) {
 /// Publish + receive through a lossless ring as the payload grows, the receiver's handler
 /// reading the event where it lies (`&T`): hardwire's backpressure ring lends it in place
 /// (`try_recv_with`); a queue's `pop` hands over a copy, which the handler then reads.
-/// `hardwire-copy` is the same ring received by value.
+/// `hardwire-copy` is the same ring received by value; `hardwire-bus` a generated bus's
+/// lossless topic, published to and drained by its subscriber's `poll` into a handler.
 pub(crate) fn payload_lossless(c: &mut Criterion) {
     fn handler<T>(event: &T) {
         black_box(event);
     }
-    fn scenario<const WORDS: usize>(c: &mut Criterion)
+    fn scenario<const WORDS: usize>(c: &mut Criterion, bus: fn(&mut BenchmarkGroup<'_, WallTime>))
     where
         [u64; WORDS]: hardwire::Payload,
     {
@@ -365,6 +366,7 @@ pub(crate) fn payload_lossless(c: &mut Criterion) {
                 handler(&subscriber.try_recv().unwrap());
             })
         });
+        bus(&mut group);
 
         let (mut rtrb_tx, mut rtrb_rx) = rtrb::RingBuffer::<[u64; WORDS]>::new(1024);
         group.bench_function("rtrb", |b| {
@@ -383,11 +385,11 @@ pub(crate) fn payload_lossless(c: &mut Criterion) {
         });
         group.finish();
     }
-    scenario::<1>(c);
-    scenario::<3>(c);
-    scenario::<8>(c);
-    scenario::<32>(c);
-    scenario::<128>(c);
+    scenario::<1>(c, lossless8::contender);
+    scenario::<3>(c, lossless24::contender);
+    scenario::<8>(c, lossless64::contender);
+    scenario::<32>(c, lossless256::contender);
+    scenario::<128>(c, lossless1024::contender);
 }
 
 /// A topic carrying three event types, received and dispatched by type: the generated

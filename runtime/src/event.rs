@@ -44,6 +44,63 @@ pub trait Event: Copy + Send + Sync + 'static {
     /// wire values that did not come from [`Event::to_wire`] can (bytes from another
     /// process or the network, or built by hand).
     fn from_wire(wire: &Self::Wire) -> Result<Self, WireError>;
+
+    /// The event `wire` holds, read where it lies when the wire form is the event itself
+    /// (the derive on a struct of Pod fields says so), else decoded as by
+    /// [`Event::from_wire`]. How a generated subscriber's handlers read lossless topics in
+    /// place. Not part of the API.
+    ///
+    /// # Errors
+    ///
+    /// As [`Event::from_wire`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __view(wire: &Self::Wire) -> Result<Viewed<'_, Self>, WireError> {
+        Self::from_wire(wire).map(Viewed::Owned)
+    }
+}
+
+/// An event as a handler reads it: a reference to where it lies (in a ring's slot, or in a
+/// copy of the wire value), or the value decoded from its wire form. Derefs to the event.
+/// Not part of the API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Viewed<'a, T> {
+    /// The wire form is the event: read in place.
+    Borrowed(&'a T),
+    /// Decoded from its wire form.
+    Owned(T),
+}
+
+impl<T> core::ops::Deref for Viewed<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        match self {
+            Self::Borrowed(event) => event,
+            Self::Owned(event) => event,
+        }
+    }
+}
+
+/// An event enum whose variants each carry one event (as every topic's event enum does),
+/// read variant by variant without copying the variant's event out of the wire value:
+/// [`EventView::View`] mirrors the enum with each event as a [`Viewed`]. Implemented by
+/// `#[derive(Event)]` on such enums; a generated subscriber's `poll` matches the view, so a
+/// lossless topic's handlers read their events in the ring's slot. Not part of the API.
+#[doc(hidden)]
+pub trait EventView: Event {
+    /// The enum's variants, each holding its event as a [`Viewed`].
+    type View<'a>
+    where
+        Self: 'a;
+    /// The variant `wire` holds, its event in place where its layout allows (see
+    /// `__private::view_body`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Event::from_wire`].
+    fn view(wire: &Self::Wire) -> Result<Self::View<'_>, WireError>;
 }
 
 /// Why a wire value does not decode as its event. Never a panic, never undefined

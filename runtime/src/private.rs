@@ -4,9 +4,10 @@ pub use bytemuck::{Pod, Zeroable};
 use core::ops::Deref;
 
 pub use crate::__hardwire_if_alloc as if_alloc;
+pub use crate::event::{EventView, Viewed};
 pub use crate::part::Part;
 pub use crate::topic::{ByteTopic, LosslessInner, RingTopic, TakeInner, TopicInner};
-pub use crate::topic_subscriber::{Polled, Receives, SubscriberState, attach};
+pub use crate::topic_subscriber::{Receives, SubscriberState, attach};
 #[cfg(feature = "alloc")]
 pub use alloc::sync::Arc;
 
@@ -253,6 +254,26 @@ pub fn write_body<const N: usize, B: Pod>(body: &mut [u64; N], value: &B) {
 pub fn read_body<const N: usize, B: Pod>(body: &[u64; N]) -> B {
     let bytes: &[u8] = bytemuck::cast_slice(body.as_slice());
     bytemuck::pod_read_unaligned(&bytes[..core::mem::size_of::<B>()])
+}
+
+/// The `B` at the start of an enum wire body, where it lies: `None` when `B` needs more than
+/// the body's 8-byte alignment (or is larger, which a derived wire form never is), in which
+/// case the caller reads a copy ([`read_body`]).
+#[inline(always)]
+#[must_use]
+pub fn view_body<const N: usize, B: Pod>(body: &[u64; N]) -> Option<&B> {
+    if core::mem::align_of::<B>() > core::mem::align_of::<u64>()
+        || core::mem::size_of::<B>() > core::mem::size_of::<[u64; N]>()
+    {
+        return None;
+    }
+    // SAFETY: `body` is valid for reads of `size_of::<[u64; N]>()` bytes, at least
+    // `size_of::<B>()` (checked above), all of them initialised (`u64`s have no padding);
+    // its address is 8-byte aligned, which satisfies `B`'s alignment (checked above);
+    // `B: Pod` makes every bit pattern a valid `B`; and the returned reference borrows
+    // `body`, so nothing can write the bytes while it lives (`u64` has no interior
+    // mutability).
+    Some(unsafe { &*body.as_ptr().cast::<B>() })
 }
 
 /// Asserts at compile time that `$gap`, the bytes between two fields (or after the last),

@@ -595,12 +595,13 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
     }
 
     /// The counters of each registered subscriber, as last flushed by it (see
-    /// [`Subscriber::stats`]).
+    /// [`Subscriber::stats`]); on a `Backpressure` ring `received` is exact.
     pub fn subscriber_stats(&self) -> impl Iterator<Item = SubscriberStats> + '_ {
-        self.records
-            .iter()
-            .filter(|record| record.position.load(Ordering::Relaxed) != FREE)
-            .map(|record| record.stats())
+        self.records.iter().filter_map(|record| {
+            // Acquire: pairs with the Release position stores, as in `record_status`.
+            let position = record.position.load(Ordering::Acquire);
+            (position != FREE).then(|| record_counts::<Self>(record, position))
+        })
     }
 }
 
@@ -678,10 +679,12 @@ pub trait AnyRing: sealed::Sealed + Sync {
     }
 
     /// The counters of the subscriber registered in record `index`, as it last flushed
-    /// them; `None` if the record is free.
+    /// them (on a `Backpressure` ring `received` is exact); `None` if the record is free.
     fn record_stats(&self, index: usize) -> Option<SubscriberStats> {
         let record = self.records().get(index)?;
-        (record.position.load(Ordering::Relaxed) != FREE).then(|| record.stats())
+        // Acquire: pairs with the Release position stores, as in `record_status`.
+        let position = record.position.load(Ordering::Acquire);
+        (position != FREE).then(|| record_counts::<Self>(record, position))
     }
 
     /// Where the subscriber of record `index` stands (see [`SubscriberStatus`]); absent
@@ -799,18 +802,26 @@ fn record_status<R: AnyRing + ?Sized>(ring: &R, index: usize) -> SubscriberStatu
         return absent;
     }
     let held = record.held.load(Ordering::Relaxed);
-    let mut stats = record.stats();
+    let stats = record_counts::<R>(record, position);
     let next = position - 1;
-    if <R::Overflow as Overflow>::LOSSLESS {
-        // The position is exact (stored after every read); the flushed count may trail it.
-        let read = next.saturating_sub(record.joined.load(Ordering::Relaxed));
-        stats.received = read.saturating_sub(stats.skipped);
-    }
     SubscriberStatus {
         presence: if held { Presence::Held } else { Presence::Parked },
         stats,
         pending: head(ring).saturating_sub(next),
     }
+}
+
+/// The counters of the subscriber whose record is `record`, at `position` (not `FREE`): as
+/// it last flushed them, except `received` on a lossless ring, which is exact: the position
+/// is stored after every read, and a subscriber does not flush when it runs dry if it only
+/// received (`subscriber.rs`, `Reader::flush_if_dirty`).
+fn record_counts<R: AnyRing + ?Sized>(record: &Record, position: u64) -> SubscriberStats {
+    let mut stats = record.stats();
+    if <R::Overflow as Overflow>::LOSSLESS {
+        let read = (position - 1).saturating_sub(record.joined.load(Ordering::Relaxed));
+        stats.received = read.saturating_sub(stats.skipped);
+    }
+    stats
 }
 
 fn subscriber_count<R: AnyRing + ?Sized>(ring: &R) -> usize {

@@ -82,6 +82,13 @@
 //! * **Panics.** A borrow handed to `f` ends when `f` returns or unwinds; either way the
 //!   subscriber's position has not moved past `seq`, so no writer can have entered the
 //!   slot. An unwinding `f` leaves the event unread (it is delivered again).
+//! * **Handlers.** A generated subscriber's `poll` runs its handler as `f`
+//!   (`TopicSubscriber::poll_with`), so while a handler runs it holds one slot of the
+//!   lossless topic it reads. A stage's handler may publish meanwhile; waiting for room on a
+//!   lossless topic whose readers wait, in turn, on this stage would deadlock, and the
+//!   topology check refuses every such cycle (rule `cycles`, a stage publishing to a topic it
+//!   reads included). The handler's reference is lent for the call only (`&T` in a
+//!   `for<'a> FnOnce`), so it cannot outlive the borrow.
 //!
 //! The same bytes never get an atomic access on a lossless ring (its slots are reached only
 //! through the ring's crate-private accessor, which routes by overflow mode), so there is no

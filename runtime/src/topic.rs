@@ -53,6 +53,18 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     ///
     /// [`WireError`] for a wire value that is no event of the topic.
     fn decode(wire: &WireOf<Self>) -> Result<Self, WireError>;
+    /// The event enum's variants, each holding its event as a
+    /// [`Viewed`](crate::__private::Viewed): the enum's `EventView::View`.
+    type View<'a>
+    where
+        Self: 'a;
+    /// The event `wire` holds, as a [`RingTopic::View`]: its event where it lies when the
+    /// event's wire form is the event itself.
+    ///
+    /// # Errors
+    ///
+    /// As [`RingTopic::decode`].
+    fn view(wire: &WireOf<Self>) -> Result<Self::View<'_>, WireError>;
 }
 
 /// A topic's event enum is what its publisher takes, as well as each of its events.

@@ -8,7 +8,8 @@
 //! ([`SubscriberStats::invalid`](crate::SubscriberStats::invalid)) and never returned as an
 //! event; an event of the topic that `D` does not hold is passed over. A generated handle's
 //! `try_recv_<topic>`, `recv_<topic>`, ... are these methods, and its `poll` steps through
-//! [`TopicSubscriber::poll_next`]. [`SubscriberState`] is the rest of the handle's state.
+//! [`TopicSubscriber::poll_with`], which hands the handler each event where it lies (in the
+//! ring's slot, on a lossless topic). [`SubscriberState`] is the rest of the handle's state.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -44,24 +45,6 @@ impl<E: RingTopic> Receives<E> for E {
     }
 }
 
-/// What one step of a generated `poll` found on a topic.
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum Polled<D> {
-    /// An event this subscriber reads.
-    Event(D),
-    /// An event of the topic this subscriber does not read (a filtered subscriber).
-    Skipped,
-    /// A wire value that is no event of the topic (counted in `stats().invalid`).
-    Invalid(WireError),
-    /// The subscriber was lapped and missed this many events.
-    Lagged(u64),
-    /// Every publisher is gone and every event was read.
-    Closed,
-    /// Nothing ready.
-    Empty,
-}
-
 /// How a generated subscriber handle reads ring topic `E` (its event enum), receiving `D`:
 /// `E`, or the enum of the events a filtered subscriber reads. The handle's
 /// `try_recv_<topic>`, `recv_<topic>`, `recv_<topic>_timeout`, `drain_<topic>` and the
@@ -85,24 +68,34 @@ impl<'a, E: RingTopic, D: Receives<E>> TopicSubscriber<'a, E, D> {
         })
     }
 
-    /// The next step of a generated `poll`: an event, what was passed over, or why nothing
-    /// was read. The wire value is copied out, then decoded, as before the reshape (decoding
-    /// inside the slot's borrow, zero-copy on lossless topics, is still to be measured with
-    /// this path inlined). Not part of the API.
+    /// One step of a generated `poll`: calls `f` with the next event of the topic, if one is
+    /// ready, as a view of the event enum ([`RingTopic::View`]), or with the error that a
+    /// wire value which is no event of the topic decodes to (counted in
+    /// [`SubscriberStats::invalid`](crate::SubscriberStats::invalid) after `f` returns);
+    /// returns what `f` returns, or why nothing was read (`f` is not called then).
+    ///
+    /// On a lossless topic `f` runs while the event lies in its ring slot, and the view
+    /// borrows it there: the event is not copied, whatever its size (the publishers cannot
+    /// reuse the slot until `f` returns, see [`Subscriber::try_recv_with`]). If `f` panics
+    /// the event stays unread, and the next receive returns it again. On a lossy topic `f`
+    /// views a checked copy. Not part of the API.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError`], as [`Subscriber::try_recv`].
     #[doc(hidden)]
     #[inline(always)]
-    pub fn poll_next(&mut self) -> Polled<D> {
-        match self.inner.try_recv().map(|wire| D::receive(&wire)) {
-            Ok(Ok(Some(event))) => Polled::Event(event),
-            Ok(Ok(None)) => Polled::Skipped,
-            Ok(Err(error)) => {
-                self.inner.__reject();
-                Polled::Invalid(error)
-            }
-            Err(TryRecvError::Lagged { missed }) => Polled::Lagged(missed),
-            Err(TryRecvError::Closed) => Polled::Closed,
-            Err(TryRecvError::Empty) => Polled::Empty,
+    pub fn poll_with<R>(&mut self, f: impl FnOnce(Result<E::View<'_>, WireError>) -> R) -> Result<R, TryRecvError> {
+        let mut invalid = false;
+        let read = self.inner.try_recv_with(|wire| {
+            let view = E::view(wire);
+            invalid = view.is_err();
+            f(view)
+        });
+        if invalid {
+            self.inner.__reject();
         }
+        read
     }
 
     /// The next event this subscriber reads, if one is ready; never blocks. Wire values that

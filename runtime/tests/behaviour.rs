@@ -551,3 +551,21 @@ fn a_borrowing_read_sees_the_event_in_place_across_threads_and_a_panic_leaves_it
     assert_eq!(subscriber.try_recv(), Ok(2));
     assert_eq!(subscriber.stats().received, 2);
 }
+
+#[test]
+fn a_lossless_ring_reports_received_exactly_and_other_counts_when_its_subscriber_runs_dry() {
+    let ring = Ring::<u64, 8, Backpressure, 2>::new();
+    let mut subscriber = ring.subscribe().unwrap();
+    let mut publisher = ring.publisher().unwrap();
+    publisher.publish_batch(&[1, 2, 3]);
+    assert_eq!((subscriber.try_recv(), subscriber.try_recv()), (Ok(1), Ok(2)));
+    // No flush yet: `received` comes from the position, stored after every read.
+    assert_eq!(ring.subscriber_stats().collect::<Vec<_>>(), [SubscriberStats { received: 2, ..Default::default() }]);
+    assert_eq!(subscriber.try_recv(), Ok(3));
+    subscriber.__reject();
+    // Running dry flushes what the position cannot tell: the invalid count.
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Empty));
+    let expected = SubscriberStats { received: 3, invalid: 1, ..Default::default() };
+    assert_eq!(ring.subscriber_stats().collect::<Vec<_>>(), [expected]);
+    assert_eq!(hardwire_runtime::AnyRing::record_stats(&ring, 0), Some(expected));
+}

@@ -32,13 +32,17 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
     let mut sizes = Vec::new();
     let mut encode = Vec::new();
     let mut decode = Vec::new();
+    let mut views = Vec::new();
     for (tag, (variant, body)) in data.variants.iter().zip(&bodies).enumerate() {
         let code = variant_code(ident, &name, tag, variant, body, d);
         items.extend(code.item);
         sizes.extend(code.size);
         encode.push(code.encode);
         decode.push(code.decode);
+        views.push(code.view);
     }
+    // Only an enum whose variants each carry one event (every topic's event enum) is viewed.
+    let view = views.into_iter().collect::<Option<Vec<_>>>().map(|views| view_impl(ident, &name, &views));
     let wire_doc = format!(
         "The wire form of event `{name}`: a `u32` tag (the variant, in declaration order) and the variant's bytes."
     );
@@ -106,6 +110,8 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
                     }
                 }
             }
+
+            #view
         };
     }
 }
@@ -152,6 +158,32 @@ struct VariantCode {
     size: Option<TokenStream>,
     encode: TokenStream,
     decode: TokenStream,
+    /// For `Variant(Inner)`: its variant of the view enum, and its arm of `view`.
+    view: Option<(TokenStream, TokenStream)>,
+}
+
+/// `EventView` of an enum whose variants each carry one event: a view enum of the same
+/// variants, each event where it lies in the wire body when its layout allows.
+fn view_impl(ident: &Ident, name: &str, views: &[(TokenStream, TokenStream)]) -> TokenStream {
+    let (variants, arms): (Vec<_>, Vec<_>) = views.iter().cloned().unzip();
+    let doc = format!("Event `{name}` read in place, variant by variant.");
+    quote! {
+        #[doc = #doc]
+        pub enum __HardwireView<'a> {
+            #(#variants,)*
+        }
+
+        impl ::hardwire::__private::EventView for #ident {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(wire: &Wire) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(match wire.tag {
+                    #(#arms)*
+                    tag => return ::core::result::Result::Err(::hardwire::WireError::UnknownTag { event: #name, tag }),
+                })
+            }
+        }
+    }
 }
 
 /// The code of variant `variant` (wire tag `tag`) of event enum `ident`.
@@ -165,7 +197,7 @@ fn variant_code(
 ) -> VariantCode {
     let tag = u32::try_from(tag).unwrap_or(u32::MAX);
     let v = &variant.ident;
-    let (mut item, mut size) = (None, None);
+    let (mut item, mut size, mut view) = (None, None, None);
     let (encode, decode) = match body {
         Body::Unit => {
             (quote! { #ident::#v => Wire::new(#tag), }, quote! { #tag => ::core::result::Result::Ok(#ident::#v), })
@@ -177,6 +209,16 @@ fn variant_code(
             // there, rather than at every use.
             let to_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::to_wire };
             let from_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::from_wire };
+            let view_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::__view };
+            view = Some((
+                quote! { #v(::hardwire::__private::Viewed<'a, #inner>) },
+                quote! {
+                    #tag => __HardwireView::#v(match ::hardwire::__private::view_body::<_, #wire>(&wire.body) {
+                        ::core::option::Option::Some(body) => #view_wire(body)?,
+                        ::core::option::Option::None => ::hardwire::__private::Viewed::Owned(#from_wire(&wire.body::<#wire>())?),
+                    }),
+                },
+            ));
             (
                 quote! {
                     #ident::#v(inner) => Wire::new(#tag).with_body(&#to_wire(inner)),
@@ -224,5 +266,5 @@ fn variant_code(
             )
         }
     };
-    VariantCode { item, size, encode, decode }
+    VariantCode { item, size, encode, decode, view }
 }

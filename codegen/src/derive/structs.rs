@@ -33,6 +33,10 @@ pub(super) fn derive_struct(ident: &Ident, fields: &Fields, d: &mut Diagnostics)
             fn from_wire(wire: &Self) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 ::core::result::Result::Ok(*wire)
             }
+            #[inline(always)]
+            fn __view(wire: &Self) -> ::core::result::Result<::hardwire::__private::Viewed<'_, Self>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ impl RingTopic<'_> {
                 type Bus = super::Bus;
                 type Ring = Ring;
                 type Inner<'a> = ::hardwire::#inner<::hardwire::__private::Part<'a, Ring, super::Bus>>;
+                type View<'a> = View<'a>;
                 fn holding_back(ring: &Ring) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
                     topic_stats(ring).holding_back()
                 }

@@ -24,32 +24,37 @@ pub(super) fn received_type(plan: &Plan, sub: &Subscription) -> TokenStream {
 
 /// One topic's part of `poll`: up to a ring's capacity of events to the handler (`i` is the
 /// topic's place in the handle's `readers` and `closed` flags; `out_arg` passes a stage's
-/// outputs). `poll`
-/// imports `Polled` (its body names nothing else unqualified, so no user item can clash).
+/// outputs). Each event is matched as the topic enum's view (`EventView`), so the handler
+/// reads it where it lies: in the ring's slot on a lossless topic. `poll` imports `Ok`, `Err`
+/// and `TryRecvError` (its body names nothing else unqualified, so no user item can clash).
 pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Option<&TokenStream>) -> TokenStream {
     let topic = &plan.topics[sub.topic];
-    let topic_camel = &topic.camel;
+    let (topic_camel, snake) = (&topic.camel, &topic.snake);
     let capacity = topic.ring().map_or(0, |ring| ring.capacity);
     let i = syn::Index::from(i);
-    let received = received_type(plan, sub);
     let arms = sub.events.iter().map(|&e| {
         let (ident, method) = (event_ident(plan, e), &plan.events[e].method);
-        quote!(Polled::Event(#received::#ident(event)) => handler.#method(&event #out_arg),)
+        quote!(Ok(super::#snake::View::#ident(event)) => handler.#method(&event #out_arg),)
     });
     quote! {
         for _ in 0..#capacity {
-            match self.readers.#i.poll_next() {
-                #(#arms)*
-                Polled::Skipped => {}
-                Polled::Invalid(error) => handler.on_invalid(super::Topic::#topic_camel, error),
-                Polled::Lagged(missed) => handler.on_lagged(super::Topic::#topic_camel, missed),
-                Polled::Closed => {
-                    self.state.closed[#i] = true;
-                    break;
+                match self.readers.#i.poll_with(|read| match read {
+                    #(#arms)*
+                    #[allow(unreachable_patterns)]
+                    Ok(_) => {}
+                    Err(error) => handler.on_invalid(super::Topic::#topic_camel, error),
+                }) {
+                    Ok(()) => {}
+                    Err(TryRecvError::Lagged { missed }) => {
+                        handler.on_lagged(super::Topic::#topic_camel, missed)
+                    }
+                    Err(TryRecvError::Closed) => {
+                        self.state.closed[#i] = true;
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
                 }
-                Polled::Empty => break,
-            }
-            progress += 1;
+                progress += 1;
         }
     }
 }

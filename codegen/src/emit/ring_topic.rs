@@ -93,6 +93,10 @@ impl RingTopic<'_> {
                 /// The payload of this topic's ring slots.
                 pub type Wire = #wire;
 
+                /// The topic's events as its subscribers' handlers read them: in place.
+                #[doc(hidden)]
+                pub type View<'a> = <super::#camel as ::hardwire::__private::EventView>::View<'a>;
+
                 /// This topic's ring.
                 pub type Ring = ::hardwire::Ring<Wire, #capacity, #overflow, #subs>;
 
@@ -142,6 +146,12 @@ impl RingTopic<'_> {
                 fn decode(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
                     <#ty as ::hardwire::Event>::from_wire(wire).map(Self::#ident)
                 }
+                #[inline(always)]
+                fn view(
+                    wire: &Wire,
+                ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                    <#ty as ::hardwire::Event>::__view(wire).map(View::#ident)
+                }
             }
         } else {
             quote! {
@@ -152,6 +162,12 @@ impl RingTopic<'_> {
                 #[inline(always)]
                 fn decode(wire: &Wire) -> ::core::result::Result<Self, ::hardwire::WireError> {
                     <Self as ::hardwire::Event>::from_wire(wire)
+                }
+                #[inline(always)]
+                fn view(
+                    wire: &Wire,
+                ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                    <Self as ::hardwire::__private::EventView>::view(wire)
                 }
             }
         }

@@ -25,7 +25,9 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let readers: Vec<syn::Index> = (0..reads.len()).map(syn::Index::from).collect();
     let count = reads.len();
     let is_stage = !subscriber.publishes.is_empty();
-    let out_arg = is_stage.then(|| quote!(, &mut self.outputs));
+    // The poll closures capture the outputs through a local: a closure in a crate of an
+    // edition before 2021 would capture all of `self`, which the reader's call borrows.
+    let out_arg = is_stage.then(|| quote!(, &mut *outputs));
     let registers = registers(plan, s, &reads);
     let Outputs {
         item: outputs,
@@ -41,7 +43,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let leave_pattern = if reads.is_empty() { quote!(state, ..) } else { quote!(readers, state, ..) };
     let narrowed_enums = reads.iter().filter(|sub| narrowed(plan, sub)).map(|sub| narrowed_enum(plan, name, sub));
     let try_recvs = reads.iter().enumerate().map(|(i, sub)| receive_methods(plan, i, sub));
-    let run_methods = run_methods(camel, polls, &readers);
+    let run_methods = run_methods(camel, polls, &readers, is_stage);
     let misc_methods = misc_methods(&readers);
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
@@ -105,13 +107,21 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
 }
 
 /// `poll`, `run` and `run_async`: the handle feeding a `camel` handler.
-fn run_methods(camel: &Ident, polls: impl Iterator<Item = TokenStream>, readers: &[syn::Index]) -> TokenStream {
+fn run_methods(
+    camel: &Ident,
+    polls: impl Iterator<Item = TokenStream>,
+    readers: &[syn::Index],
+    is_stage: bool,
+) -> TokenStream {
+    let outputs = is_stage.then(|| quote!(let outputs = &mut self.outputs;));
     quote! {
     /// Delivers every event that is ready (at most a ring's capacity per topic)
     /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
     /// many events and lag reports it consumed.
     pub fn poll<H: super::#camel + ?Sized>(&mut self, handler: &mut H) -> usize {
-        use ::hardwire::__private::Polled;
+        use ::core::result::Result::{Err, Ok};
+        use ::hardwire::TryRecvError;
+        #outputs
         let mut progress = 0;
         #(#polls)*
         progress

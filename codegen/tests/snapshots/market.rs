@@ -142,6 +142,11 @@ pub mod market {
         pub type Taps = ::hardwire::Taps<super::MarketData>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::MarketData as ::hardwire::Event>::Wire;
+        /// The topic's events as its subscribers' handlers read them: in place.
+        #[doc(hidden)]
+        pub type View<'a> = <super::MarketData as ::hardwire::__private::EventView>::View<
+            'a,
+        >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 4096usize, ::hardwire::Overwrite, 3usize>;
         /// This topic's declared subscribers, in declaration order, with their ring records.
@@ -176,6 +181,7 @@ pub mod market {
             type Inner<'a> = ::hardwire::Publisher<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >;
+            type View<'a> = View<'a>;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
@@ -190,6 +196,12 @@ pub mod market {
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 <Self as ::hardwire::Event>::from_wire(wire)
+            }
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                <Self as ::hardwire::__private::EventView>::view(wire)
             }
         }
         /// Publishes to topic `market_data`. Taken once: this topic has a single producer.
@@ -246,6 +258,11 @@ pub mod market {
         pub type Taps = ::hardwire::Taps<super::Orders>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Order as ::hardwire::Event>::Wire;
+        /// The topic's events as its subscribers' handlers read them: in place.
+        #[doc(hidden)]
+        pub type View<'a> = <super::Orders as ::hardwire::__private::EventView>::View<
+            'a,
+        >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,
@@ -281,6 +298,7 @@ pub mod market {
             type Inner<'a> = ::hardwire::MultiPublisher<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >;
+            type View<'a> = View<'a>;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
@@ -297,6 +315,12 @@ pub mod market {
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 <Order as ::hardwire::Event>::from_wire(wire).map(Self::Order)
+            }
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                <Order as ::hardwire::Event>::__view(wire).map(View::Order)
             }
         }
         /// Publishes to topic `orders`. Clone it for every producing thread.
@@ -458,28 +482,37 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
+                let outputs = &mut self.outputs;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::MarketData::Trade(event)) => {
-                            handler.on_trade(&event, &mut self.outputs)
-                        }
-                        Polled::Event(super::MarketData::Quote(event)) => {
-                            handler.on_quote(&event, &mut self.outputs)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::MarketData, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::market_data::View::Trade(event)) => {
+                                handler.on_trade(&event, &mut *outputs)
+                            }
+                            Ok(super::market_data::View::Quote(event)) => {
+                                handler.on_quote(&event, &mut *outputs)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::MarketData, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
@@ -661,28 +694,37 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
+                let outputs = &mut self.outputs;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::MarketData::Trade(event)) => {
-                            handler.on_trade(&event, &mut self.outputs)
-                        }
-                        Polled::Event(super::MarketData::Quote(event)) => {
-                            handler.on_quote(&event, &mut self.outputs)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::MarketData, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::market_data::View::Trade(event)) => {
+                                handler.on_trade(&event, &mut *outputs)
+                            }
+                            Ok(super::market_data::View::Quote(event)) => {
+                                handler.on_quote(&event, &mut *outputs)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::MarketData, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
@@ -887,25 +929,33 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
                 let mut progress = 0;
                 for _ in 0..4096usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(self::MarketData::Trade(event)) => {
-                            handler.on_trade(&event)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::MarketData, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::market_data::View::Trade(event)) => {
+                                handler.on_trade(&event)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::MarketData, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::MarketData, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
@@ -1059,25 +1109,31 @@ pub mod market {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::Orders::Order(event)) => {
-                            handler.on_order(&event)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::Orders, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::orders::View::Order(event)) => {
+                                handler.on_order(&event)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => handler.on_invalid(super::Topic::Orders, error),
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::Orders, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }

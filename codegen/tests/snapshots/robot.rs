@@ -179,6 +179,11 @@ pub mod robot {
         pub type Taps = ::hardwire::Taps<super::Sensors>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::Sensors as ::hardwire::Event>::Wire;
+        /// The topic's events as its subscribers' handlers read them: in place.
+        #[doc(hidden)]
+        pub type View<'a> = <super::Sensors as ::hardwire::__private::EventView>::View<
+            'a,
+        >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 1024usize, ::hardwire::Overwrite, 1usize>;
         /// This topic's declared subscribers, in declaration order, with their ring records.
@@ -209,6 +214,7 @@ pub mod robot {
             type Inner<'a> = ::hardwire::Publisher<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >;
+            type View<'a> = View<'a>;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
@@ -223,6 +229,12 @@ pub mod robot {
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 <Self as ::hardwire::Event>::from_wire(wire)
+            }
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                <Self as ::hardwire::__private::EventView>::view(wire)
             }
         }
         /// Publishes to topic `sensors`. Taken once: this topic has a single producer.
@@ -279,6 +291,11 @@ pub mod robot {
         pub type Taps = ::hardwire::Taps<super::Obstacles>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Obstacle as ::hardwire::Event>::Wire;
+        /// The topic's events as its subscribers' handlers read them: in place.
+        #[doc(hidden)]
+        pub type View<'a> = <super::Obstacles as ::hardwire::__private::EventView>::View<
+            'a,
+        >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,
@@ -314,6 +331,7 @@ pub mod robot {
             type Inner<'a> = ::hardwire::Publisher<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >;
+            type View<'a> = View<'a>;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
@@ -330,6 +348,12 @@ pub mod robot {
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 <Obstacle as ::hardwire::Event>::from_wire(wire).map(Self::Obstacle)
+            }
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                <Obstacle as ::hardwire::Event>::__view(wire).map(View::Obstacle)
             }
         }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
@@ -386,6 +410,11 @@ pub mod robot {
         pub type Taps = ::hardwire::Taps<super::Commands>;
         /// The payload of this topic's ring slots.
         pub type Wire = <Velocity as ::hardwire::Event>::Wire;
+        /// The topic's events as its subscribers' handlers read them: in place.
+        #[doc(hidden)]
+        pub type View<'a> = <super::Commands as ::hardwire::__private::EventView>::View<
+            'a,
+        >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,
@@ -421,6 +450,7 @@ pub mod robot {
             type Inner<'a> = ::hardwire::Publisher<
                 ::hardwire::__private::Part<'a, Ring, super::Bus>,
             >;
+            type View<'a> = View<'a>;
             fn holding_back(
                 ring: &Ring,
             ) -> ::core::option::Option<(&'static str, ::hardwire::SubscriberStatus)> {
@@ -437,6 +467,12 @@ pub mod robot {
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
                 <Velocity as ::hardwire::Event>::from_wire(wire).map(Self::Velocity)
+            }
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
+                <Velocity as ::hardwire::Event>::__view(wire).map(View::Velocity)
             }
         }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
@@ -772,28 +808,37 @@ pub mod robot {
             /// to `handler`, and lag reports to `on_lagged`; never blocks. Returns how
             /// many events and lag reports it consumed.
             pub fn poll<H: super::Filter + ?Sized>(&mut self, handler: &mut H) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
+                let outputs = &mut self.outputs;
                 let mut progress = 0;
                 for _ in 0..1024usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::Sensors::Scan(event)) => {
-                            handler.on_scan(&event, &mut self.outputs)
-                        }
-                        Polled::Event(super::Sensors::Odometry(event)) => {
-                            handler.on_odometry(&event, &mut self.outputs)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::Sensors, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::sensors::View::Scan(event)) => {
+                                handler.on_scan(&event, &mut *outputs)
+                            }
+                            Ok(super::sensors::View::Odometry(event)) => {
+                                handler.on_odometry(&event, &mut *outputs)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::Sensors, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::Sensors, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
@@ -974,25 +1019,34 @@ pub mod robot {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
+                let outputs = &mut self.outputs;
                 let mut progress = 0;
                 for _ in 0..256usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::Obstacles::Obstacle(event)) => {
-                            handler.on_obstacle(&event, &mut self.outputs)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::Obstacles, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::obstacles::View::Obstacle(event)) => {
+                                handler.on_obstacle(&event, &mut *outputs)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::Obstacles, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::Obstacles, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
@@ -1149,25 +1203,33 @@ pub mod robot {
                 &mut self,
                 handler: &mut H,
             ) -> usize {
-                use ::hardwire::__private::Polled;
+                use ::core::result::Result::{Err, Ok};
+                use ::hardwire::TryRecvError;
                 let mut progress = 0;
                 for _ in 0..64usize {
-                    match self.readers.0.poll_next() {
-                        Polled::Event(super::Commands::Velocity(event)) => {
-                            handler.on_velocity(&event)
-                        }
-                        Polled::Skipped => {}
-                        Polled::Invalid(error) => {
-                            handler.on_invalid(super::Topic::Commands, error)
-                        }
-                        Polled::Lagged(missed) => {
+                    match self
+                        .readers
+                        .0
+                        .poll_with(|read| match read {
+                            Ok(super::commands::View::Velocity(event)) => {
+                                handler.on_velocity(&event)
+                            }
+                            #[allow(unreachable_patterns)]
+                            Ok(_) => {}
+                            Err(error) => {
+                                handler.on_invalid(super::Topic::Commands, error)
+                            }
+                        })
+                    {
+                        Ok(()) => {}
+                        Err(TryRecvError::Lagged { missed }) => {
                             handler.on_lagged(super::Topic::Commands, missed)
                         }
-                        Polled::Closed => {
+                        Err(TryRecvError::Closed) => {
                             self.state.closed[0] = true;
                             break;
                         }
-                        Polled::Empty => break,
+                        Err(TryRecvError::Empty) => break,
                     }
                     progress += 1;
                 }
