@@ -138,6 +138,23 @@ impl Diagnostic {
     }
 }
 
+/// `tokens` with every token (groups included) at `span`.
+pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 /// Every diagnostic as `compile_error!` invocations.
 #[must_use]
 pub fn to_compile_errors(diagnostics: &[Diagnostic], file: Option<&TomlFile>) -> TokenStream {

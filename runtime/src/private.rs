@@ -278,40 +278,79 @@ pub fn view_body<const N: usize, B: Pod>(body: &[u64; N]) -> Option<&B> {
 
 /// Asserts at compile time that `$gap`, the bytes between two fields (or after the last),
 /// is zero, with a message naming the event, the place and the byte count.
+///
+/// The message is built by a `const fn` ([`padding_message`]) and raised by one `panic!`:
+/// a check expands to two macro calls. (It used to be one `panic!` per possible byte count,
+/// since a const panic cannot format a number; those ~30 expansions per field gave rustc so
+/// many hygiene contexts that a bus of 250 TOML events crossed its inline-context limit,
+/// and type checking became 60 times slower.)
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __hardwire_padding_check {
     ($gap:expr, $what:literal, $place:literal) => {
         const _: () = {
-            let gap: usize = $gap;
-            $crate::__hardwire_padding_arms!(gap, $what, $place;
-                1 "1 byte" "1", 2 "2 bytes" "2", 3 "3 bytes" "3", 4 "4 bytes" "4", 5 "5 bytes" "5",
-                6 "6 bytes" "6", 7 "7 bytes" "7", 8 "8 bytes" "8", 9 "9 bytes" "9", 10 "10 bytes" "10",
-                11 "11 bytes" "11", 12 "12 bytes" "12", 13 "13 bytes" "13", 14 "14 bytes" "14", 15 "15 bytes" "15");
-            if gap != 0 {
-                panic!(concat!(
-                    $what, " has more than 15 bytes of implicit padding ", $place,
-                    "; reorder fields widest-first or add explicit padding bytes there"
-                ));
+            const GAP: usize = $gap;
+            if GAP != 0 {
+                ::core::panic!("{}", $crate::__private::padding_message(GAP, $what, $place).as_str());
             }
         };
     };
 }
 
-/// One arm per byte count, so each message is a literal (const panics cannot format).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __hardwire_padding_arms {
-    ($gap:ident, $what:literal, $place:literal; $($n:literal $bytes:literal $len:literal),*) => {
-        $(
-            if $gap == $n {
-                panic!(concat!(
-                    $what, " has ", $bytes, " of implicit padding ", $place,
-                    "; reorder fields widest-first or add `_pad: [u8; ", $len, "]` there"
-                ));
+/// A compile-time diagnostic assembled by a `const fn`: its bytes and length.
+pub struct ConstMessage {
+    bytes: [u8; 1024],
+    len: usize,
+}
+
+impl ConstMessage {
+    /// The message (a fixed fallback if it was cut inside a character).
+    #[must_use]
+    pub const fn as_str(&self) -> &str {
+        match core::str::from_utf8(self.bytes.split_at(self.len).0) {
+            Ok(text) => text,
+            Err(_) => "an event has implicit padding; reorder fields widest-first or add explicit padding bytes",
+        }
+    }
+
+    const fn push(mut self, text: &str) -> Self {
+        let text = text.as_bytes();
+        let mut i = 0;
+        while i < text.len() && self.len < self.bytes.len() {
+            self.bytes[self.len] = text[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn push_number(mut self, mut n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
             }
-        )*
-    };
+        }
+        while count > 0 && self.len < self.bytes.len() {
+            count -= 1;
+            self.bytes[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+}
+
+/// "`what` has `gap` bytes of implicit padding `place`; reorder fields widest-first or add
+/// `_pad: [u8; gap]` there", for [`__hardwire_padding_check!`].
+#[must_use]
+pub const fn padding_message(gap: usize, what: &str, place: &str) -> ConstMessage {
+    let message = ConstMessage { bytes: [0; 1024], len: 0 }.push(what).push(" has ").push_number(gap);
+    let message = message.push(if gap == 1 { " byte" } else { " bytes" }).push(" of implicit padding ").push(place);
+    message.push("; reorder fields widest-first or add `_pad: [u8; ").push_number(gap).push("]` there")
 }
 
 /// `Bus::new_boxed` for a generated bus, when the runtime has `alloc` (a `cfg` in the
@@ -339,4 +378,26 @@ macro_rules! __hardwire_bus_new_boxed {
 #[macro_export]
 macro_rules! __hardwire_bus_new_boxed {
     () => {};
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::padding_message;
+
+    #[test]
+    fn padding_messages_name_the_place_and_the_exact_byte_count() {
+        const ONE: &str = padding_message(1, "event `Fill`", "after field `side`").as_str();
+        assert_eq!(
+            ONE,
+            "event `Fill` has 1 byte of implicit padding after field `side`; reorder fields widest-first or add `_pad: [u8; 1]` there"
+        );
+        let wide = padding_message(120, "variant `Big` of event `É`", "at the end, after field `x`");
+        assert_eq!(
+            wide.as_str(),
+            "variant `Big` of event `É` has 120 bytes of implicit padding at the end, after field `x`; reorder fields widest-first or add `_pad: [u8; 120]` there"
+        );
+        // Cut inside a character: the fixed fallback, never invalid UTF-8.
+        let long = format!("a{}", "é".repeat(600));
+        assert!(padding_message(3, &long, "here").as_str().starts_with("an event has implicit padding"));
+    }
 }

@@ -171,27 +171,17 @@ fn pad_fields(event: &str, fields: &[FieldDecl], enums: &[plan::Enum], d: &mut D
     out
 }
 
-/// `node` with every token at `span`, if given (TOML-written types, whose tokens were parsed
-/// from strings); Rust-form tokens keep their own spans.
+/// `node` with every token located at `span`, if given (TOML-written types, whose tokens were
+/// parsed from strings); Rust-form tokens keep their own spans. Located, not placed: the
+/// tokens keep the macro call's hygiene and only take `span`'s position. Tokens of a real
+/// source span, copied into every generated use of the type, made rustc's type and borrow
+/// checks of a 400-topic bus 20× slower (`-Z time-passes`); the checks that must point at
+/// the `topology = ".."` literal place their own copy there (`emit::located_check`).
 fn respan<T: syn::parse::Parse + quote::ToTokens + Clone>(node: &T, span: Option<Span>) -> T {
     let Some(span) = span else {
         return node.clone();
     };
-    fn walk(tokens: proc_macro2::TokenStream, span: Span) -> proc_macro2::TokenStream {
-        tokens
-            .into_iter()
-            .map(|mut tree| {
-                if let proc_macro2::TokenTree::Group(group) = &tree {
-                    let mut inner = proc_macro2::Group::new(group.delimiter(), walk(group.stream(), span));
-                    inner.set_span(span);
-                    tree = proc_macro2::TokenTree::Group(inner);
-                } else {
-                    tree.set_span(span);
-                }
-                tree
-            })
-            .collect()
-    }
+    let located = crate::diag::respanned(node.to_token_stream(), Span::call_site().located_at(span));
     // Re-parsing a node's own tokens cannot fail; if it somehow did, the original spans do.
-    syn::parse2(walk(node.to_token_stream(), span)).unwrap_or_else(|_| node.clone())
+    syn::parse2(located).unwrap_or_else(|_| node.clone())
 }

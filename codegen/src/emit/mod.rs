@@ -139,6 +139,8 @@ pub(super) fn compact(tokens: &impl ToTokens) -> String {
 /// A compile-time check that `ty` implements `bound`, whose failure reads `message` (which
 /// names a TOML location: a diagnostic message is the only place rustc can show one) with
 /// `note`, at `span`. A trait of its own carries the message, implemented for every `bound`.
+/// The type is placed at `span` too, for rustc to point there (elsewhere TOML-written types
+/// are only located there: see `check::resolve::respan`).
 pub(super) fn located_check(
     span: proc_macro2::Span,
     message: &str,
@@ -146,6 +148,7 @@ pub(super) fn located_check(
     bound: TokenStream,
     ty: &impl ToTokens,
 ) -> TokenStream {
+    let ty = crate::diag::respanned(ty.to_token_stream(), span);
     quote_spanned! {span=>
         const _: () = {
             #[diagnostic::on_unimplemented(message = #message, label = "declared in the topology file", note = #note)]
