@@ -33,8 +33,6 @@ pub use {alloc::boxed::Box, bytemuck::zeroed_box};
 pub use crate::__hardwire_bus_new_boxed as bus_new_boxed;
 pub use crate::event::Once;
 
-pub use crate::__hardwire_padding_check as padding_check;
-
 pub use crate::__hardwire_if_async as if_async;
 pub use crate::__hardwire_if_std as if_std;
 #[cfg(feature = "std")]
@@ -276,27 +274,6 @@ pub fn view_body<const N: usize, B: Pod>(body: &[u64; N]) -> Option<&B> {
     Some(unsafe { &*body.as_ptr().cast::<B>() })
 }
 
-/// Asserts at compile time that `$gap`, the bytes between two fields (or after the last),
-/// is zero, with a message naming the event, the place and the byte count.
-///
-/// The message is built by a `const fn` ([`padding_message`]) and raised by one `panic!`:
-/// a check expands to two macro calls. (It used to be one `panic!` per possible byte count,
-/// since a const panic cannot format a number; those ~30 expansions per field gave rustc so
-/// many hygiene contexts that a bus of 250 TOML events crossed its inline-context limit,
-/// and type checking became 60 times slower.)
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __hardwire_padding_check {
-    ($gap:expr, $what:literal, $place:literal) => {
-        const _: () = {
-            const GAP: usize = $gap;
-            if GAP != 0 {
-                ::core::panic!("{}", $crate::__private::padding_message(GAP, $what, $place).as_str());
-            }
-        };
-    };
-}
-
 /// A compile-time diagnostic assembled by a `const fn`: its bytes and length.
 pub struct ConstMessage {
     bytes: [u8; 1024],
@@ -304,6 +281,12 @@ pub struct ConstMessage {
 }
 
 impl ConstMessage {
+    /// Whether there is nothing to report.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The message (a fixed fallback if it was cut inside a character).
     #[must_use]
     pub const fn as_str(&self) -> &str {
@@ -344,13 +327,53 @@ impl ConstMessage {
     }
 }
 
-/// "`what` has `gap` bytes of implicit padding `place`; reorder fields widest-first or add
-/// `_pad: [u8; gap]` there", for [`__hardwire_padding_check!`].
+/// What a derived event's layout check reports: nothing (an empty message) when the fields'
+/// sizes add up to the type's, which for any struct means no byte is padding; otherwise the
+/// first gap a `repr(C)` layout of `fields` (name, size, alignment, in declaration order)
+/// has: "`what` has N bytes of implicit padding after field `f`; reorder fields widest-first
+/// or add `_pad: [u8; N]` there".
+///
+/// One `const fn` call and one `panic!` per event: a check per field, with a `panic!` per
+/// possible byte count (a const panic cannot format a number), gave rustc so many hygiene
+/// contexts that a TOML bus of 250 events crossed its inline-context limit and type checking
+/// became 60 times slower.
 #[must_use]
-pub const fn padding_message(gap: usize, what: &str, place: &str) -> ConstMessage {
-    let message = ConstMessage { bytes: [0; 1024], len: 0 }.push(what).push(" has ").push_number(gap);
+pub const fn layout_message(what: &str, size: usize, fields: &[(&str, usize, usize)]) -> ConstMessage {
+    let empty = ConstMessage { bytes: [0; 1024], len: 0 };
+    let mut sum = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        sum += fields[i].1;
+        i += 1;
+    }
+    if sum == size {
+        return empty;
+    }
+    let (mut offset, mut i): (usize, usize) = (0, 0);
+    while i < fields.len() {
+        let (_, field_size, align) = fields[i];
+        let aligned = offset.next_multiple_of(if align == 0 { 1 } else { align });
+        if aligned > offset && i > 0 {
+            return gap_message(empty, what, aligned - offset, "after field `", fields[i - 1].0);
+        }
+        offset = aligned + field_size;
+        i += 1;
+    }
+    if size > offset && !fields.is_empty() {
+        return gap_message(empty, what, size - offset, "at the end, after field `", fields[fields.len() - 1].0);
+    }
+    // Not the layout `repr(C)` gives; still, the sizes do not add up.
+    empty
+        .push(what)
+        .push(" has ")
+        .push_number(size.abs_diff(sum))
+        .push(" bytes of implicit padding; reorder fields widest-first or add explicit padding bytes")
+}
+
+const fn gap_message(message: ConstMessage, what: &str, gap: usize, place: &str, field: &str) -> ConstMessage {
+    let message = message.push(what).push(" has ").push_number(gap);
     let message = message.push(if gap == 1 { " byte" } else { " bytes" }).push(" of implicit padding ").push(place);
-    message.push("; reorder fields widest-first or add `_pad: [u8; ").push_number(gap).push("]` there")
+    message.push(field).push("`; reorder fields widest-first or add `_pad: [u8; ").push_number(gap).push("]` there")
 }
 
 /// `Bus::new_boxed` for a generated bus, when the runtime has `alloc` (a `cfg` in the
@@ -382,22 +405,27 @@ macro_rules! __hardwire_bus_new_boxed {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::padding_message;
+    use super::layout_message;
 
     #[test]
-    fn padding_messages_name_the_place_and_the_exact_byte_count() {
-        const ONE: &str = padding_message(1, "event `Fill`", "after field `side`").as_str();
+    fn layout_messages_name_the_place_and_the_exact_byte_count() {
+        const { assert!(layout_message("event `Fill`", 16, &[("qty", 8, 8), ("price", 8, 8)]).is_empty()) };
+        const ONE: &str = layout_message("event `Fill`", 4, &[("side", 1, 1), ("flag", 2, 2)]).as_str();
         assert_eq!(
             ONE,
             "event `Fill` has 1 byte of implicit padding after field `side`; reorder fields widest-first or add `_pad: [u8; 1]` there"
         );
-        let wide = padding_message(120, "variant `Big` of event `É`", "at the end, after field `x`");
+        let tail = layout_message("variant `Big` of event `É`", 128, &[("x", 8, 8)]);
         assert_eq!(
-            wide.as_str(),
+            tail.as_str(),
             "variant `Big` of event `É` has 120 bytes of implicit padding at the end, after field `x`; reorder fields widest-first or add `_pad: [u8; 120]` there"
         );
         // Cut inside a character: the fixed fallback, never invalid UTF-8.
         let long = format!("a{}", "é".repeat(600));
-        assert!(padding_message(3, &long, "here").as_str().starts_with("an event has implicit padding"));
+        assert!(
+            layout_message(&long, 16, &[("a", 1, 1), ("b", 8, 8)])
+                .as_str()
+                .starts_with("an event has implicit padding")
+        );
     }
 }

@@ -54,13 +54,20 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
             const BODY_WORDS: usize = ::hardwire::__private::max_size(&[0 #(, #sizes)*]).div_ceil(8);
 
             #[doc = #wire_doc]
-            #[derive(Clone, Copy)]
             #[repr(C)]
             pub struct Wire {
                 tag: u32,
                 reserved: u32,
                 body: [u64; BODY_WORDS],
             }
+            // Written out, not derived: a derive macro per event costs rustc hygiene contexts.
+            impl ::core::clone::Clone for Wire {
+                #[inline(always)]
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl ::core::marker::Copy for Wire {}
 
             /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
             /// and every field is `Pod`.
@@ -237,9 +244,15 @@ fn variant_code(
             let assertions = layout_assertions(&quote!(#body), &what, &infos);
             let pod = pod_impls(&quote!(#body));
             item = Some(quote! {
-                #[derive(Clone, Copy)]
                 #[repr(C)]
                 struct #body { #(#names: #types,)* }
+                impl ::core::clone::Clone for #body {
+                    #[inline(always)]
+                    fn clone(&self) -> Self {
+                        *self
+                    }
+                }
+                impl ::core::marker::Copy for #body {}
                 #assertions
                 #pod
             });

@@ -82,37 +82,29 @@ pub(super) fn layout_assertions(ty: &TokenStream, what: &str, fields: &[FieldInf
             quote_spanned! {field_ty.span()=> ::hardwire::__private::assert_event_field::<#field_ty>(); }
         }
     });
-    let gaps = fields.windows(2).map(|pair| {
-        let (prev, next) = (&pair[0], &pair[1]);
-        let (prev_member, next_member, prev_ty) = (&prev.member, &next.member, prev.wire_ty());
-        let after = format!("after field `{}`", prev.name);
-        quote_spanned! {next.ty.span()=>
-            ::hardwire::__private::padding_check!(
-                ::core::mem::offset_of!(#ty, #next_member)
-                    - (::core::mem::offset_of!(#ty, #prev_member) + ::core::mem::size_of::<#prev_ty>()),
-                #what,
-                #after
-            );
-        }
+    // One check for the whole type, not one per field: see `layout_message` in the runtime.
+    let span = ty.clone().into_iter().next().map_or_else(proc_macro2::Span::call_site, |token| token.span());
+    let entries = fields.iter().map(|field| {
+        let (name, wire_ty) = (&field.name, field.wire_ty());
+        quote!((#name, ::core::mem::size_of::<#wire_ty>(), ::core::mem::align_of::<#wire_ty>()))
     });
-    let tail = fields.last().map(|last| {
-        let (last_member, last_ty) = (&last.member, last.wire_ty());
-        let after = format!("at the end, after field `{}`", last.name);
-        quote_spanned! {last.ty.span()=>
-            ::hardwire::__private::padding_check!(
-                ::core::mem::size_of::<#ty>()
-                    - (::core::mem::offset_of!(#ty, #last_member) + ::core::mem::size_of::<#last_ty>()),
+    let padding = quote_spanned! {span=>
+        const _: () = {
+            const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
                 #what,
-                #after
+                ::core::mem::size_of::<#ty>(),
+                &[#(#entries),*],
             );
-        }
-    });
+            if !PADDING.is_empty() {
+                ::core::panic!("{}", PADDING.as_str());
+            }
+        };
+    };
     quote! {
         const _: () = {
             #(#kinds)*
         };
-        #(#gaps)*
-        #tail
+        #padding
     }
 }
 

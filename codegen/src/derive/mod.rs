@@ -4,9 +4,9 @@
 //! each with conversions both ways, decoding checked. `#[derive(FieldEnum)]`: a C-like enum
 //! such a field can hold.
 //!
-//! What the compiler alone can know is asserted in the generated code, each assertion
-//! spanned at the field it is about: every field type is Pod (`EventField`), and there is
-//! no implicit padding (`padding_check!`, whose message names the field the padding
+//! What the compiler alone can know is asserted in the generated code: every field type is
+//! Pod (`EventField`, spanned at the field), and there is no implicit padding (the fields'
+//! sizes add up to the type's; `layout_message`, whose message names the field the padding
 //! follows and the byte count). The `unsafe impl Pod` it emits rests on exactly those
 //! assertions plus the `#[repr(C)]`/`#[repr(transparent)]` checked here.
 

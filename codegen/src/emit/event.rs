@@ -94,14 +94,42 @@ pub(super) fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> Toke
                 );
                 located_check(event.check_span, &message, "event fields are integers, floats, fixed-size arrays of them, or `#[derive(hardwire::Event)]` structs (which are Pod): derive it on your type, or change the field's type; a C-like enum is declared in the topology as `[enums.Name]`", quote!(::hardwire::__private::Pod), field_ty)
             });
+            // `Event` is derived here, in process, and `Clone`, `Copy`, `Debug` and `PartialEq`
+            // written out, rather than left to derive macros: every macro call in generated code
+            // costs rustc hygiene contexts, and a few per event put a 500-event bus past its
+            // inline-context limit, where type checking is many times slower.
+            let (names, types): (Vec<_>, Vec<_>) = (names.collect(), types.collect());
+            let event_impl = crate::derive::derive(quote! {
+                #[repr(C)]
+                pub struct #ty {
+                    #(#marks pub #names: #types,)*
+                }
+            });
+            let name = event.name.as_str();
+            let fields_named = names.iter().map(ToString::to_string);
+            let equal = if names.is_empty() { quote!(true) } else { quote!(#(self.#names == other.#names)&&*) };
+            let copy = copy_impls(ty);
             quote! {
                 #(#located)*
                 #docs
-                #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
                 #[repr(C)]
                 pub struct #ty {
-                    #(#field_docs #marks pub #names: #types,)*
+                    #(#field_docs pub #names: #types,)*
                 }
+
+                #copy
+                impl ::core::fmt::Debug for #ty {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct(#name)#(.field(#fields_named, &self.#names))*.finish()
+                    }
+                }
+                impl ::core::cmp::PartialEq for #ty {
+                    fn eq(&self, other: &Self) -> bool {
+                        #equal
+                    }
+                }
+
+                #event_impl
 
                 #default
             }

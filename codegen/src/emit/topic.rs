@@ -81,13 +81,20 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         }
     };
     let printable = emit_enum_debug_and_eq(plan, t);
+    // Derived in process, `Copy` written out: no derive macros in generated code (see
+    // `event::event`).
+    let variants: Vec<_> = variants.collect();
+    let event = crate::derive::derive(quote!(pub enum #camel { #(#variants,)* }));
+    let copy = copy_impls(camel);
     quote! {
         #[doc = #enum_doc]
         #topic_docs
-        #[derive(Clone, Copy, ::hardwire::Event)]
         pub enum #camel {
             #(#variants,)*
         }
+
+        #copy
+        #event
 
         #printable
 

@@ -7,7 +7,6 @@ pub mod market {
         "/schema-examples/market.toml")
     );
     /// A top-of-book quote.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Quote {
         /// `ts: u64`, as declared.
@@ -21,6 +20,92 @@ pub mod market {
         /// `ask_size: u32`, as declared.
         pub ask_size: u32,
     }
+    impl ::core::clone::Clone for Quote {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Quote {}
+    impl ::core::fmt::Debug for Quote {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Quote")
+                .field("ts", &self.ts)
+                .field("bid", &self.bid)
+                .field("ask", &self.ask)
+                .field("bid_size", &self.bid_size)
+                .field("ask_size", &self.ask_size)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Quote {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.bid == other.bid && self.ask == other.ask
+                && self.bid_size == other.bid_size && self.ask_size == other.ask_size
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<u32>();
+        ::hardwire::__private::assert_event_field::<u32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Quote`",
+            ::core::mem::size_of::<Quote>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                ("bid", ::core::mem::size_of::<f64>(), ::core::mem::align_of::<f64>()),
+                ("ask", ::core::mem::size_of::<f64>(), ::core::mem::align_of::<f64>()),
+                (
+                    "bid_size",
+                    ::core::mem::size_of::<u32>(),
+                    ::core::mem::align_of::<u32>(),
+                ),
+                (
+                    "ask_size",
+                    ::core::mem::size_of::<u32>(),
+                    ::core::mem::align_of::<u32>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Quote {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Quote {}
+    impl ::hardwire::Payload for Quote {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Quote>())];
+    }
+    impl ::hardwire::Event for Quote {
+        const NAME: &'static str = "Quote";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
+    }
     impl ::core::default::Default for Quote {
         /// Every field zero (padding included).
         fn default() -> Self {
@@ -28,7 +113,6 @@ pub mod market {
         }
     }
     /// A public trade.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Trade {
         /// `ts: u64`, as declared.
@@ -40,6 +124,81 @@ pub mod market {
         /// `side: u32`, as declared.
         pub side: u32,
     }
+    impl ::core::clone::Clone for Trade {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Trade {}
+    impl ::core::fmt::Debug for Trade {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Trade")
+                .field("ts", &self.ts)
+                .field("price", &self.price)
+                .field("qty", &self.qty)
+                .field("side", &self.side)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Trade {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.price == other.price && self.qty == other.qty
+                && self.side == other.side
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<u32>();
+        ::hardwire::__private::assert_event_field::<u32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Trade`",
+            ::core::mem::size_of::<Trade>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                ("price", ::core::mem::size_of::<f64>(), ::core::mem::align_of::<f64>()),
+                ("qty", ::core::mem::size_of::<u32>(), ::core::mem::align_of::<u32>()),
+                ("side", ::core::mem::size_of::<u32>(), ::core::mem::align_of::<u32>()),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Trade {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Trade {}
+    impl ::hardwire::Payload for Trade {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Trade>())];
+    }
+    impl ::hardwire::Event for Trade {
+        const NAME: &'static str = "Trade";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
+    }
     impl ::core::default::Default for Trade {
         /// Every field zero (padding included).
         fn default() -> Self {
@@ -47,7 +206,6 @@ pub mod market {
         }
     }
     /// An order sent by a strategy.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Order {
         /// `id: u64`, as declared.
@@ -58,6 +216,81 @@ pub mod market {
         pub qty: u32,
         /// `side: u32`, as declared.
         pub side: u32,
+    }
+    impl ::core::clone::Clone for Order {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Order {}
+    impl ::core::fmt::Debug for Order {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Order")
+                .field("id", &self.id)
+                .field("price", &self.price)
+                .field("qty", &self.qty)
+                .field("side", &self.side)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Order {
+        fn eq(&self, other: &Self) -> bool {
+            self.id == other.id && self.price == other.price && self.qty == other.qty
+                && self.side == other.side
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<u32>();
+        ::hardwire::__private::assert_event_field::<u32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Order`",
+            ::core::mem::size_of::<Order>(),
+            &[
+                ("id", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                ("price", ::core::mem::size_of::<f64>(), ::core::mem::align_of::<f64>()),
+                ("qty", ::core::mem::size_of::<u32>(), ::core::mem::align_of::<u32>()),
+                ("side", ::core::mem::size_of::<u32>(), ::core::mem::align_of::<u32>()),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Order {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Order {}
+    impl ::hardwire::Payload for Order {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Order>())];
+    }
+    impl ::hardwire::Event for Order {
+        const NAME: &'static str = "Order";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
     }
     impl ::core::default::Default for Order {
         /// Every field zero (padding included).
@@ -87,13 +320,181 @@ pub mod market {
     }
     /// Every event of topic `market_data`: what its subscribers' `try_recv_market_data` return.
     /// The exchange feed.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum MarketData {
         /// `Trade`.
         Trade(Trade),
         /// `Quote`.
         Quote(Quote),
     }
+    impl ::core::clone::Clone for MarketData {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for MarketData {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[
+                    0,
+                    ::core::mem::size_of::<<Trade as ::hardwire::Event>::Wire>(),
+                    ::core::mem::size_of::<<Quote as ::hardwire::Event>::Wire>(),
+                ],
+            )
+            .div_ceil(8);
+        ///The wire form of event `MarketData`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"MarketData")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for MarketData {
+            const NAME: &'static str = "MarketData";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    MarketData::Trade(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Trade as ::hardwire::Event>::to_wire(inner))
+                    }
+                    MarketData::Quote(inner) => {
+                        Wire::new(1u32)
+                            .with_body(&<Quote as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Trade as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Trade as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(MarketData::Trade)
+                    }
+                    1u32 => {
+                        <Quote as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Quote as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(MarketData::Quote)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "MarketData",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `MarketData` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Trade(::hardwire::__private::Viewed<'a, Trade>),
+            Quote(::hardwire::__private::Viewed<'a, Quote>),
+        }
+        impl ::hardwire::__private::EventView for MarketData {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Trade(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Trade as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Trade as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Trade as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Trade as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        1u32 => {
+                            __HardwireView::Quote(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Quote as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Quote as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Quote as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Quote as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "MarketData",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for MarketData
     where
         for<'x> &'x Trade: ::core::fmt::Debug,
@@ -216,11 +617,145 @@ pub mod market {
     }
     /// Every event of topic `orders`: what its subscribers' `try_recv_orders` return.
     /// Orders from every strategy to the gateway.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum Orders {
         /// `Order`.
         Order(Order),
     }
+    impl ::core::clone::Clone for Orders {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Orders {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[0, ::core::mem::size_of::<<Order as ::hardwire::Event>::Wire>()],
+            )
+            .div_ceil(8);
+        ///The wire form of event `Orders`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"Orders")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for Orders {
+            const NAME: &'static str = "Orders";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    Orders::Order(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Order as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Order as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Order as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Orders::Order)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "Orders",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `Orders` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Order(::hardwire::__private::Viewed<'a, Order>),
+        }
+        impl ::hardwire::__private::EventView for Orders {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Order(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Order as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Order as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Order as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Order as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "Orders",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for Orders
     where
         for<'x> &'x Order: ::core::fmt::Debug,

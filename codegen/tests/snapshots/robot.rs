@@ -7,7 +7,6 @@ pub mod robot {
         "/schema-examples/robot.toml")
     );
     /// A range reading from the lidar, in metres.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Scan {
         /// `ts: u64`, as declared.
@@ -17,6 +16,82 @@ pub mod robot {
         /// `bearing: f32`, as declared.
         pub bearing: f32,
     }
+    impl ::core::clone::Clone for Scan {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Scan {}
+    impl ::core::fmt::Debug for Scan {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Scan")
+                .field("ts", &self.ts)
+                .field("range", &self.range)
+                .field("bearing", &self.bearing)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Scan {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.range == other.range
+                && self.bearing == other.bearing
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f32>();
+        ::hardwire::__private::assert_event_field::<f32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Scan`",
+            ::core::mem::size_of::<Scan>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                ("range", ::core::mem::size_of::<f32>(), ::core::mem::align_of::<f32>()),
+                (
+                    "bearing",
+                    ::core::mem::size_of::<f32>(),
+                    ::core::mem::align_of::<f32>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Scan {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Scan {}
+    impl ::hardwire::Payload for Scan {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Scan>())];
+    }
+    impl ::hardwire::Event for Scan {
+        const NAME: &'static str = "Scan";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
+    }
     impl ::core::default::Default for Scan {
         /// Every field zero (padding included).
         fn default() -> Self {
@@ -24,13 +99,84 @@ pub mod robot {
         }
     }
     /// Wheel odometry: distance travelled since the last reading, in metres.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Odometry {
         /// `ts: u64`, as declared.
         pub ts: u64,
         /// `distance: f64`, as declared.
         pub distance: f64,
+    }
+    impl ::core::clone::Clone for Odometry {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Odometry {}
+    impl ::core::fmt::Debug for Odometry {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Odometry")
+                .field("ts", &self.ts)
+                .field("distance", &self.distance)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Odometry {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.distance == other.distance
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Odometry`",
+            ::core::mem::size_of::<Odometry>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                (
+                    "distance",
+                    ::core::mem::size_of::<f64>(),
+                    ::core::mem::align_of::<f64>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Odometry {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Odometry {}
+    impl ::hardwire::Payload for Odometry {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Odometry>())];
+    }
+    impl ::hardwire::Event for Odometry {
+        const NAME: &'static str = "Odometry";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
     }
     impl ::core::default::Default for Odometry {
         /// Every field zero (padding included).
@@ -39,7 +185,6 @@ pub mod robot {
         }
     }
     /// A filtered obstacle estimate.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Obstacle {
         /// `ts: u64`, as declared.
@@ -51,6 +196,93 @@ pub mod robot {
         /// `confidence: f32`, as declared.
         pub confidence: f32,
     }
+    impl ::core::clone::Clone for Obstacle {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Obstacle {}
+    impl ::core::fmt::Debug for Obstacle {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Obstacle")
+                .field("ts", &self.ts)
+                .field("distance", &self.distance)
+                .field("bearing", &self.bearing)
+                .field("confidence", &self.confidence)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Obstacle {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.distance == other.distance
+                && self.bearing == other.bearing && self.confidence == other.confidence
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<f32>();
+        ::hardwire::__private::assert_event_field::<f32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Obstacle`",
+            ::core::mem::size_of::<Obstacle>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                (
+                    "distance",
+                    ::core::mem::size_of::<f64>(),
+                    ::core::mem::align_of::<f64>(),
+                ),
+                (
+                    "bearing",
+                    ::core::mem::size_of::<f32>(),
+                    ::core::mem::align_of::<f32>(),
+                ),
+                (
+                    "confidence",
+                    ::core::mem::size_of::<f32>(),
+                    ::core::mem::align_of::<f32>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Obstacle {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Obstacle {}
+    impl ::hardwire::Payload for Obstacle {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Obstacle>())];
+    }
+    impl ::hardwire::Event for Obstacle {
+        const NAME: &'static str = "Obstacle";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
+    }
     impl ::core::default::Default for Obstacle {
         /// Every field zero (padding included).
         fn default() -> Self {
@@ -58,7 +290,6 @@ pub mod robot {
         }
     }
     /// A velocity command, metres and radians per second.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Velocity {
         /// `ts: u64`, as declared.
@@ -68,6 +299,86 @@ pub mod robot {
         /// `angular: f64`, as declared.
         pub angular: f64,
     }
+    impl ::core::clone::Clone for Velocity {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Velocity {}
+    impl ::core::fmt::Debug for Velocity {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Velocity")
+                .field("ts", &self.ts)
+                .field("linear", &self.linear)
+                .field("angular", &self.angular)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Velocity {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.linear == other.linear
+                && self.angular == other.angular
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+        ::hardwire::__private::assert_event_field::<f64>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Velocity`",
+            ::core::mem::size_of::<Velocity>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                (
+                    "linear",
+                    ::core::mem::size_of::<f64>(),
+                    ::core::mem::align_of::<f64>(),
+                ),
+                (
+                    "angular",
+                    ::core::mem::size_of::<f64>(),
+                    ::core::mem::align_of::<f64>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Velocity {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Velocity {}
+    impl ::hardwire::Payload for Velocity {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Velocity>())];
+    }
+    impl ::hardwire::Event for Velocity {
+        const NAME: &'static str = "Velocity";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
+    }
     impl ::core::default::Default for Velocity {
         /// Every field zero (padding included).
         fn default() -> Self {
@@ -75,7 +386,6 @@ pub mod robot {
         }
     }
     /// Something the operator must know about at once.
-    #[derive(Clone, Copy, Debug, PartialEq, ::hardwire::Event)]
     #[repr(C)]
     pub struct Alarm {
         /// `ts: u64`, as declared.
@@ -84,6 +394,82 @@ pub mod robot {
         pub code: u32,
         /// `severity: u32`, as declared.
         pub severity: u32,
+    }
+    impl ::core::clone::Clone for Alarm {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Alarm {}
+    impl ::core::fmt::Debug for Alarm {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.debug_struct("Alarm")
+                .field("ts", &self.ts)
+                .field("code", &self.code)
+                .field("severity", &self.severity)
+                .finish()
+        }
+    }
+    impl ::core::cmp::PartialEq for Alarm {
+        fn eq(&self, other: &Self) -> bool {
+            self.ts == other.ts && self.code == other.code
+                && self.severity == other.severity
+        }
+    }
+    const _: () = {
+        ::hardwire::__private::assert_event_field::<u64>();
+        ::hardwire::__private::assert_event_field::<u32>();
+        ::hardwire::__private::assert_event_field::<u32>();
+    };
+    const _: () = {
+        const PADDING: ::hardwire::__private::ConstMessage = ::hardwire::__private::layout_message(
+            "event `Alarm`",
+            ::core::mem::size_of::<Alarm>(),
+            &[
+                ("ts", ::core::mem::size_of::<u64>(), ::core::mem::align_of::<u64>()),
+                ("code", ::core::mem::size_of::<u32>(), ::core::mem::align_of::<u32>()),
+                (
+                    "severity",
+                    ::core::mem::size_of::<u32>(),
+                    ::core::mem::align_of::<u32>(),
+                ),
+            ],
+        );
+        if !PADDING.is_empty() {
+            ::core::panic!("{}", PADDING.as_str());
+        }
+    };
+    /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
+    /// and no implicit padding (both asserted at compile time above).
+    unsafe impl ::hardwire::__private::Zeroable for Alarm {}
+    /// SAFETY: as for `Zeroable`.
+    unsafe impl ::hardwire::__private::Pod for Alarm {}
+    impl ::hardwire::Payload for Alarm {
+        type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Alarm>())];
+    }
+    impl ::hardwire::Event for Alarm {
+        const NAME: &'static str = "Alarm";
+        type Wire = Self;
+        #[inline(always)]
+        fn to_wire(&self) -> Self {
+            *self
+        }
+        #[inline(always)]
+        fn from_wire(
+            wire: &Self,
+        ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+            ::core::result::Result::Ok(*wire)
+        }
+        #[inline(always)]
+        fn __view(
+            wire: &Self,
+        ) -> ::core::result::Result<
+            ::hardwire::__private::Viewed<'_, Self>,
+            ::hardwire::WireError,
+        > {
+            ::core::result::Result::Ok(::hardwire::__private::Viewed::Borrowed(wire))
+        }
     }
     impl ::core::default::Default for Alarm {
         /// Every field zero (padding included).
@@ -124,13 +510,181 @@ pub mod robot {
     }
     /// Every event of topic `sensors`: what its subscribers' `try_recv_sensors` return.
     /// Raw readings: the newest matter, a slow filter loses the oldest.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum Sensors {
         /// `Scan`.
         Scan(Scan),
         /// `Odometry`.
         Odometry(Odometry),
     }
+    impl ::core::clone::Clone for Sensors {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Sensors {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[
+                    0,
+                    ::core::mem::size_of::<<Scan as ::hardwire::Event>::Wire>(),
+                    ::core::mem::size_of::<<Odometry as ::hardwire::Event>::Wire>(),
+                ],
+            )
+            .div_ceil(8);
+        ///The wire form of event `Sensors`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"Sensors")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for Sensors {
+            const NAME: &'static str = "Sensors";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    Sensors::Scan(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Scan as ::hardwire::Event>::to_wire(inner))
+                    }
+                    Sensors::Odometry(inner) => {
+                        Wire::new(1u32)
+                            .with_body(&<Odometry as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Scan as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Scan as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Sensors::Scan)
+                    }
+                    1u32 => {
+                        <Odometry as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Odometry as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Sensors::Odometry)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "Sensors",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `Sensors` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Scan(::hardwire::__private::Viewed<'a, Scan>),
+            Odometry(::hardwire::__private::Viewed<'a, Odometry>),
+        }
+        impl ::hardwire::__private::EventView for Sensors {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Scan(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Scan as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Scan as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Scan as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Scan as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        1u32 => {
+                            __HardwireView::Odometry(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Odometry as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Odometry as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Odometry as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Odometry as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "Sensors",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for Sensors
     where
         for<'x> &'x Scan: ::core::fmt::Debug,
@@ -249,11 +803,145 @@ pub mod robot {
     }
     /// Every event of topic `obstacles`: what its subscribers' `try_recv_obstacles` return.
     /// Filtered estimates: the planner needs every one.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum Obstacles {
         /// `Obstacle`.
         Obstacle(Obstacle),
     }
+    impl ::core::clone::Clone for Obstacles {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Obstacles {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[0, ::core::mem::size_of::<<Obstacle as ::hardwire::Event>::Wire>()],
+            )
+            .div_ceil(8);
+        ///The wire form of event `Obstacles`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"Obstacles")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for Obstacles {
+            const NAME: &'static str = "Obstacles";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    Obstacles::Obstacle(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Obstacle as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Obstacle as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Obstacle as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Obstacles::Obstacle)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "Obstacles",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `Obstacles` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Obstacle(::hardwire::__private::Viewed<'a, Obstacle>),
+        }
+        impl ::hardwire::__private::EventView for Obstacles {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Obstacle(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Obstacle as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Obstacle as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Obstacle as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Obstacle as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "Obstacles",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for Obstacles
     where
         for<'x> &'x Obstacle: ::core::fmt::Debug,
@@ -368,11 +1056,145 @@ pub mod robot {
     }
     /// Every event of topic `commands`: what its subscribers' `try_recv_commands` return.
     /// Velocity commands to the motors.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum Commands {
         /// `Velocity`.
         Velocity(Velocity),
     }
+    impl ::core::clone::Clone for Commands {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Commands {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[0, ::core::mem::size_of::<<Velocity as ::hardwire::Event>::Wire>()],
+            )
+            .div_ceil(8);
+        ///The wire form of event `Commands`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"Commands")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for Commands {
+            const NAME: &'static str = "Commands";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    Commands::Velocity(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Velocity as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Velocity as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Velocity as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Commands::Velocity)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "Commands",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `Commands` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Velocity(::hardwire::__private::Viewed<'a, Velocity>),
+        }
+        impl ::hardwire::__private::EventView for Commands {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Velocity(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Velocity as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Velocity as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Velocity as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Velocity as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "Commands",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for Commands
     where
         for<'x> &'x Velocity: ::core::fmt::Debug,
@@ -487,11 +1309,145 @@ pub mod robot {
     }
     /// Every event of topic `alarms`: what its subscribers' `try_recv_alarms` return.
     /// Delivered inline: `emit` calls each handler before it returns.
-    #[derive(Clone, Copy, ::hardwire::Event)]
     pub enum Alarms {
         /// `Alarm`.
         Alarm(Alarm),
     }
+    impl ::core::clone::Clone for Alarms {
+        #[inline(always)]
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+    impl ::core::marker::Copy for Alarms {}
+    const _: () = {
+        const BODY_WORDS: usize = ::hardwire::__private::max_size(
+                &[0, ::core::mem::size_of::<<Alarm as ::hardwire::Event>::Wire>()],
+            )
+            .div_ceil(8);
+        ///The wire form of event `Alarms`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
+        #[repr(C)]
+        pub struct Wire {
+            tag: u32,
+            reserved: u32,
+            body: [u64; BODY_WORDS],
+        }
+        impl ::core::clone::Clone for Wire {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for Wire {}
+        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
+        /// and every field is `Pod`.
+        unsafe impl ::hardwire::__private::Zeroable for Wire {}
+        /// SAFETY: as for `Zeroable`.
+        unsafe impl ::hardwire::__private::Pod for Wire {}
+        impl ::hardwire::Payload for Wire {
+            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+        }
+        impl Wire {
+            #[inline(always)]
+            fn new(tag: u32) -> Self {
+                Self {
+                    tag,
+                    reserved: 0,
+                    body: [0; BODY_WORDS],
+                }
+            }
+            #[inline(always)]
+            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
+                ::hardwire::__private::write_body(&mut self.body, body);
+                self
+            }
+            #[inline(always)]
+            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
+                ::hardwire::__private::read_body(&self.body)
+            }
+        }
+        impl ::core::fmt::Debug for Wire {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("Wire")
+                    .field("event", &"Alarms")
+                    .field("tag", &self.tag)
+                    .finish_non_exhaustive()
+            }
+        }
+        impl ::hardwire::Event for Alarms {
+            const NAME: &'static str = "Alarms";
+            type Wire = Wire;
+            #[inline]
+            fn to_wire(&self) -> Wire {
+                match self {
+                    Alarms::Alarm(inner) => {
+                        Wire::new(0u32)
+                            .with_body(&<Alarm as ::hardwire::Event>::to_wire(inner))
+                    }
+                }
+            }
+            #[inline]
+            fn from_wire(
+                wire: &Wire,
+            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
+                match wire.tag {
+                    0u32 => {
+                        <Alarm as ::hardwire::Event>::from_wire(
+                                &wire.body::<<Alarm as ::hardwire::Event>::Wire>(),
+                            )
+                            .map(Alarms::Alarm)
+                    }
+                    tag => {
+                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                            event: "Alarms",
+                            tag,
+                        })
+                    }
+                }
+            }
+        }
+        ///Event `Alarms` read in place, variant by variant.
+        pub enum __HardwireView<'a> {
+            Alarm(::hardwire::__private::Viewed<'a, Alarm>),
+        }
+        impl ::hardwire::__private::EventView for Alarms {
+            type View<'a> = __HardwireView<'a> where Self: 'a;
+            #[inline(always)]
+            fn view(
+                wire: &Wire,
+            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
+                ::core::result::Result::Ok(
+                    match wire.tag {
+                        0u32 => {
+                            __HardwireView::Alarm(
+                                match ::hardwire::__private::view_body::<
+                                    _,
+                                    <Alarm as ::hardwire::Event>::Wire,
+                                >(&wire.body) {
+                                    ::core::option::Option::Some(body) => {
+                                        <Alarm as ::hardwire::Event>::__view(body)?
+                                    }
+                                    ::core::option::Option::None => {
+                                        ::hardwire::__private::Viewed::Owned(
+                                            <Alarm as ::hardwire::Event>::from_wire(
+                                                &wire.body::<<Alarm as ::hardwire::Event>::Wire>(),
+                                            )?,
+                                        )
+                                    }
+                                },
+                            )
+                        }
+                        tag => {
+                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
+                                event: "Alarms",
+                                tag,
+                            });
+                        }
+                    },
+                )
+            }
+        }
+    };
     impl ::core::fmt::Debug for Alarms
     where
         for<'x> &'x Alarm: ::core::fmt::Debug,
