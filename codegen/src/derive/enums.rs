@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Fields, Ident};
 
 use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_assertions};
-use super::{misplaced_marks, pod_impls};
+use super::{copy_impls, misplaced_marks, pod_impls};
 use crate::diag::{Diagnostic, Diagnostics};
 
 /// How one enum variant travels.
@@ -47,6 +47,7 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
         "The wire form of event `{name}`: a `u32` tag (the variant, in declaration order) and the variant's bytes."
     );
     let span = Span::call_site();
+    let wire_copy = copy_impls(&quote!(Wire));
     quote_spanned! {span=>
         const _: () = {
             #(#items)*
@@ -60,14 +61,7 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
                 reserved: u32,
                 body: [u64; BODY_WORDS],
             }
-            // Written out, not derived: a derive macro per event costs rustc hygiene contexts.
-            impl ::core::clone::Clone for Wire {
-                #[inline(always)]
-                fn clone(&self) -> Self {
-                    *self
-                }
-            }
-            impl ::core::marker::Copy for Wire {}
+            #wire_copy
 
             /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
             /// and every field is `Pod`.
@@ -243,16 +237,11 @@ fn variant_code(
             let what = format!("variant `{v}` of event `{name}`");
             let assertions = layout_assertions(&quote!(#body), &what, &infos);
             let pod = pod_impls(&quote!(#body));
+            let copy = copy_impls(body);
             item = Some(quote! {
                 #[repr(C)]
                 struct #body { #(#names: #types,)* }
-                impl ::core::clone::Clone for #body {
-                    #[inline(always)]
-                    fn clone(&self) -> Self {
-                        *self
-                    }
-                }
-                impl ::core::marker::Copy for #body {}
+                #copy
                 #assertions
                 #pod
             });

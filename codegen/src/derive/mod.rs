@@ -108,6 +108,21 @@ pub(super) fn misplaced_marks(attrs: &[syn::Attribute], what: &str, d: &mut Diag
     }
 }
 
+/// `Clone` and `Copy` for `ty`, written out rather than derived: every derive macro in
+/// generated code costs rustc hygiene contexts, and a few per event put a big bus past its
+/// inline-context limit (README, compile cost).
+pub(crate) fn copy_impls(ty: &impl quote::ToTokens) -> TokenStream {
+    quote! {
+        impl ::core::clone::Clone for #ty {
+            #[inline(always)]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for #ty {}
+    }
+}
+
 /// `Pod`, `Zeroable` and `Payload` impls for a checked type.
 pub(super) fn pod_impls(ty: &TokenStream) -> TokenStream {
     quote! {

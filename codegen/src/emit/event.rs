@@ -108,7 +108,7 @@ pub(super) fn emit_event(event: &crate::plan::Event, file: Option<&str>) -> Toke
             let name = event.name.as_str();
             let fields_named = names.iter().map(ToString::to_string);
             let equal = if names.is_empty() { quote!(true) } else { quote!(#(self.#names == other.#names)&&*) };
-            let copy = copy_impls(ty);
+            let copy = crate::derive::copy_impls(ty);
             quote! {
                 #(#located)*
                 #docs

@@ -132,20 +132,6 @@ pub(super) fn settings(topic: &Topic) -> String {
 }
 
 /// `tokens` as a user would write them in a message: `[u8;4usize]`, `crate::Sensor`.
-/// `Clone` and `Copy` for `ty`, written out (see `event::event`: no derive macros in
-/// generated code).
-pub(super) fn copy_impls(ty: &impl ToTokens) -> TokenStream {
-    quote! {
-        impl ::core::clone::Clone for #ty {
-            #[inline(always)]
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl ::core::marker::Copy for #ty {}
-    }
-}
-
 pub(super) fn compact(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(' ', "")
 }

@@ -85,7 +85,7 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
     // `event::event`).
     let variants: Vec<_> = variants.collect();
     let event = crate::derive::derive(quote!(pub enum #camel { #(#variants,)* }));
-    let copy = copy_impls(camel);
+    let copy = crate::derive::copy_impls(camel);
     quote! {
         #[doc = #enum_doc]
         #topic_docs
