@@ -125,6 +125,15 @@ use crate::sync::{AtomicU64, Ordering, const_fn_unless_loom, fence};
 /// rather than wrap when it runs out (see [`Publisher::publish`](crate::Publisher::publish)).
 pub const SEQUENCE_LIMIT: u64 = (1 << 63) - 1;
 
+/// Between a writer's word stores: under `--cfg hardwire_stress_yield`, yields the thread to
+/// widen the torn-read window for the stress tests (after every word, whatever the payload's
+/// size); otherwise nothing.
+#[inline(always)]
+fn stress_yield() {
+    #[cfg(all(hardwire_stress_yield, feature = "std"))]
+    std::thread::yield_now();
+}
+
 /// The stamp of a write of `seq` in progress.
 #[inline(always)]
 const fn writing(seq: u64) -> u64 {
@@ -245,15 +254,18 @@ impl<T: Payload> Slot<T> {
         let mut i = 0;
         while i + 4 <= full {
             words[i].store(word_at(i), Ordering::Relaxed);
+            stress_yield();
             words[i + 1].store(word_at(i + 1), Ordering::Relaxed);
+            stress_yield();
             words[i + 2].store(word_at(i + 2), Ordering::Relaxed);
+            stress_yield();
             words[i + 3].store(word_at(i + 3), Ordering::Relaxed);
+            stress_yield();
             i += 4;
-            #[cfg(all(hardwire_stress_yield, feature = "std"))]
-            std::thread::yield_now(); // widens the torn-read window for stress tests
         }
         while i < full {
             words[i].store(word_at(i), Ordering::Relaxed);
+            stress_yield();
             i += 1;
         }
         let tail = &bytes[8 * full..];
