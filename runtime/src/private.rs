@@ -265,13 +265,10 @@ pub fn view_body<const N: usize, B: Pod>(body: &[u64; N]) -> Option<&B> {
     {
         return None;
     }
-    // SAFETY: `body` is valid for reads of `size_of::<[u64; N]>()` bytes, at least
-    // `size_of::<B>()` (checked above), all of them initialised (`u64`s have no padding);
-    // its address is 8-byte aligned, which satisfies `B`'s alignment (checked above);
-    // `B: Pod` makes every bit pattern a valid `B`; and the returned reference borrows
-    // `body`, so nothing can write the bytes while it lives (`u64` has no interior
-    // mutability).
-    Some(unsafe { &*body.as_ptr().cast::<B>() })
+    // The body's address is 8-byte aligned, so with `B`'s alignment checked above the cast
+    // cannot fail; bytemuck checks it (and the length) rather than an `unsafe` block here.
+    let bytes: &[u8] = bytemuck::cast_slice(body.as_slice());
+    bytemuck::try_from_bytes(&bytes[..core::mem::size_of::<B>()]).ok()
 }
 
 /// A compile-time diagnostic assembled by a `const fn`: its bytes and length.
