@@ -17,7 +17,9 @@ cd "$(dirname "$0")/.."
 # or, when the writer finished in between, the whole value of a later sequence, which the
 # probe reports as out of order: both are data accepted that the re-check would refuse.
 # On lossless rings the copies are plain, and loom's UnsafeCell beside each slot reports a
-# write that overlaps a read or another write as a "Causality violation": the race itself.)
+# write that overlaps a read or another write as a "Causality violation": the race itself.
+# The registry's announcement mutants let a notify use a snapshot a writer has freed: the
+# model then crashes on the freed memory (SIGSEGV) or its handler sees the late call.)
 #
 # Harnesses: `loom` (tests/loom_ring.rs under --cfg loom), `stress` (tests/stress.rs with the
 # writer's yields widening race windows), `stress-noyield` (without them: a reader's copy
@@ -49,6 +51,8 @@ table=(
   "unregister_no_wait     loom            loom_l7 | unregister_and_wait returned while the handler was still running"
   "no_retire              loom            loom_l7_unregister_and_wait_waits_for_a_fired_once | unregister_and_wait returned while the handler was still running"
   "no_retire              registry        unregister_and_wait_waits_after | unregister_and_wait returned while the handler was still running"
+  "announce_no_recheck    loom            loom_l7_unregister_and_wait_waits_for_a_running_call | SIGSEGV|handler called after unregister_and_wait returned|returned while the handler was still running"
+  "announce_no_fence      loom            loom_l7_unregister_and_wait_waits_for_a_running_call | SIGSEGV|handler called after unregister_and_wait returned|returned while the handler was still running"
 )
 
 target_root="${CARGO_TARGET_DIR:-$PWD/target}"

@@ -89,6 +89,8 @@ mod registry;
 mod ring;
 mod shutdown;
 pub mod slot;
+#[cfg(feature = "std")]
+mod snapshot;
 mod stats;
 mod subscriber;
 mod sync;

@@ -57,4 +57,12 @@ mutants! {
     /// (the bug of issue 11; L7).
     #[cfg(feature = "std")]
     NO_RETIRE = "no_retire";
+    /// A notify uses the snapshot it announced without checking that it is still current,
+    /// so a writer's reclaim may already have freed it (L7).
+    #[cfg(feature = "std")]
+    ANNOUNCE_NO_RECHECK = "announce_no_recheck";
+    /// A notify skips the `fence(SeqCst)` between its announcement and that check, so it
+    /// and a reclaiming writer may each miss the other's store (L7).
+    #[cfg(feature = "std")]
+    ANNOUNCE_NO_FENCE = "announce_no_fence";
 }

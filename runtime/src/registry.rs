@@ -11,87 +11,15 @@
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-#[cfg(not(loom))]
-use arc_swap::ArcSwapOption;
 use core::any::Any;
 use core::fmt;
-#[cfg(loom)]
-use core::ops::Deref;
 #[cfg(feature = "async")]
 use core::task::Poll;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::mutant;
+use crate::snapshot::Snapshot;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, const_fn_unless_loom, spin_hint, yield_now};
-
-/// The current snapshot of a registry's handlers.
-///
-/// `arc-swap` in real builds: a load is a debt slot, not a reference count, and a writer
-/// that replaces the snapshot turns every outstanding debt on it into a counted reference
-/// before the swap returns. Under loom (which cannot see arc-swap's atomics) it is a loom
-/// mutex around the `Arc`, whose load takes a counted reference at once: the state arc-swap
-/// reaches whenever a writer has replaced the snapshot, which is the only state
-/// [`Registry::unregister_and_wait`]'s argument depends on. So loom model L7 checks the
-/// registry's own protocol (once-flags, retirement, the wait) over every interleaving.
-struct Snapshot<T> {
-    #[cfg(not(loom))]
-    current: ArcSwapOption<T>,
-    #[cfg(loom)]
-    current: Mutex<Option<Arc<T>>>,
-}
-
-/// A loaded snapshot: `Deref`s to `Option<Arc<T>>`.
-#[cfg(not(loom))]
-type Loaded<T> = arc_swap::Guard<Option<Arc<T>>>;
-#[cfg(loom)]
-type Loaded<T> = Counted<T>;
-
-/// Under loom, a loaded snapshot is a counted reference.
-#[cfg(loom)]
-struct Counted<T>(Option<Arc<T>>);
-
-#[cfg(loom)]
-impl<T> Deref for Counted<T> {
-    type Target = Option<Arc<T>>;
-    fn deref(&self) -> &Option<Arc<T>> {
-        &self.0
-    }
-}
-
-impl<T> Snapshot<T> {
-    const_fn_unless_loom! {
-        fn empty() -> Self {
-            Self {
-                #[cfg(not(loom))]
-                current: ArcSwapOption::const_empty(),
-                #[cfg(loom)]
-                current: Mutex::new(None),
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn load(&self) -> Loaded<T> {
-        #[cfg(not(loom))]
-        return self.current.load();
-        #[cfg(loom)]
-        return Counted(self.load_full());
-    }
-
-    fn load_full(&self) -> Option<Arc<T>> {
-        #[cfg(not(loom))]
-        return self.current.load_full();
-        #[cfg(loom)]
-        return crate::sync::lock(&self.current).clone();
-    }
-
-    fn swap(&self, next: Option<Arc<T>>) -> Option<Arc<T>> {
-        #[cfg(not(loom))]
-        return self.current.swap(next);
-        #[cfg(loom)]
-        return core::mem::replace(&mut *crate::sync::lock(&self.current), next);
-    }
-}
 
 /// Identifies a registered handler, for [`Registry::unregister`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -197,6 +125,20 @@ impl<E: 'static, K: Kind<E>> Entry<E, K> {
     }
 }
 
+/// A snapshot: the entries in call order, and whether any is a once-handler (when none is,
+/// a notify skips the per-entry check).
+struct Handlers<E: 'static, K: Kind<E>> {
+    entries: Vec<Entry<E, K>>,
+    once: bool,
+}
+
+impl<E: 'static, K: Kind<E>> core::ops::Deref for Handlers<E, K> {
+    type Target = [Entry<E, K>];
+    fn deref(&self) -> &[Entry<E, K>] {
+        &self.entries
+    }
+}
+
 /// Handlers of events `E`, added and removed while the program runs, called in priority
 /// order (higher first; equal priorities in registration order).
 ///
@@ -224,7 +166,7 @@ impl<E: 'static, K: Kind<E>> Entry<E, K> {
 /// ```
 pub struct Registry<E: 'static, K: Kind<E> = Immediate> {
     /// `None` when no handler was ever registered or all were removed.
-    snapshot: Snapshot<Vec<Entry<E, K>>>,
+    snapshot: Snapshot<Handlers<E, K>>,
     /// Serializes writers; readers never take it.
     write: Mutex<()>,
     next_id: AtomicU64,
@@ -268,14 +210,15 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     }
 
     /// Replaces the snapshot with `edit` applied to its live entries, under the write lock;
-    /// returns the old snapshot.
+    /// returns the replaced snapshots no notify can reach any more, for the caller to drop
+    /// after the lock (dropping them may run handlers' destructors).
     ///
     /// Every entry of the old snapshot that the new one lacks is recorded as retired, so
     /// that [`Registry::unregister_and_wait`] can find a handler however it left.
-    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E, K>>)) -> Option<Arc<Vec<Entry<E, K>>>> {
+    fn rewrite(&self, edit: impl FnOnce(&mut Vec<Entry<E, K>>)) -> Vec<Arc<Handlers<E, K>>> {
         let _writer = crate::sync::lock(&self.write);
         let current = self.snapshot.load_full();
-        let old: &[Entry<E, K>] = current.as_deref().map_or(&[], Vec::as_slice);
+        let old: &[Entry<E, K>] = current.as_deref().map_or(&[], |handlers| &handlers.entries);
         let mut entries: Vec<Entry<E, K>> = old.iter().filter(|e| e.is_live()).cloned().collect();
         edit(&mut entries);
         {
@@ -287,8 +230,9 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
             }
         }
         self.entries.store(entries.len(), Ordering::Release);
-        let next = if entries.is_empty() { None } else { Some(Arc::new(entries)) };
-        self.snapshot.swap(next)
+        let once = entries.iter().any(|e| e.fired.is_some());
+        let next = if entries.is_empty() { None } else { Some(Arc::new(Handlers { entries, once })) };
+        self.snapshot.replace(next)
     }
 
     /// Removes a handler. Returns whether it was registered. A notify already running may
@@ -317,18 +261,25 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
             return removed;
         }
         // `unregister` retired it (or an earlier write did). Every snapshot that still
-        // lists it holds a reference to it, and a notify keeps the snapshot it loaded alive
-        // until it returns (replacing a snapshot turns a reader's hold into a counted
-        // reference). So once ours is the only reference left, no snapshot lists it and no
-        // notify can reach it — however many snapshots ago the running notifies loaded
-        // theirs. A retired handler nobody references any more cannot be running.
+        // lists it holds a reference to it, and a snapshot a notify loaded stays alive
+        // until that notify returns: it is announced (the snapshot is then kept among the
+        // retired ones, which `reclaim` frees only once nobody announces them) or counted.
+        // So once ours is the only reference left, no snapshot lists it and no notify can
+        // reach it — however many snapshots ago the running notifies loaded theirs. A
+        // retired handler nobody references any more cannot be running.
         let handler = {
             let retired = crate::sync::lock(&self.retired);
             retired.iter().find(|(retired_id, _)| *retired_id == id).and_then(|(_, handler)| handler.upgrade())
         };
         if let Some(handler) = handler {
             let mut spins = 0u32;
-            while Arc::strong_count(&handler) > 1 {
+            loop {
+                // Frees the retired snapshots no notify announces any more (outside the
+                // lock: dropping them may run handlers' destructors).
+                drop(self.snapshot.reclaim());
+                if Arc::strong_count(&handler) == 1 {
+                    break;
+                }
                 if spins < 64 {
                     spin_hint();
                     spins += 1;
@@ -348,7 +299,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     /// How many handlers a notify would call now.
     #[must_use]
     pub fn handler_count(&self) -> usize {
-        self.snapshot.load().as_deref().map_or(0, |entries| entries.iter().filter(|e| e.is_live()).count())
+        self.snapshot.load().map_or(0, |entries| entries.iter().filter(|e| e.is_live()).count())
     }
 
     /// Whether no handler is registered. One relaxed load: cheap enough to guard every
@@ -363,7 +314,7 @@ impl<E: 'static, K: Kind<E>> Registry<E, K> {
     /// Whether `id` is registered (and, for a once-handler, not yet called).
     #[must_use]
     pub fn contains(&self, id: HandlerId) -> bool {
-        self.snapshot.load().as_deref().is_some_and(|entries| entries.iter().any(|e| e.id == id && e.is_live()))
+        self.snapshot.load().is_some_and(|entries| entries.iter().any(|e| e.id == id && e.is_live()))
     }
 
     /// Panics caught by [`Registry::notify`] so far.
@@ -421,42 +372,58 @@ impl<E: 'static> Registry<E> {
 
     /// Calls every handler with `event`, in order, each isolated with `catch_unwind`.
     /// Returns how many returned normally. No allocation unless a handler panics.
+    #[inline]
     pub fn notify(&self, event: &E) -> usize {
         if self.is_empty() {
             return 0;
         }
-        let snapshot = self.snapshot.load();
-        let Some(entries) = snapshot.as_deref() else { return 0 };
-        // One `catch_unwind` around the whole run rather than one per handler: after a
-        // panic, the run resumes at the next handler inside a fresh one.
-        let (mut next, mut called) = (0, 0);
-        while next < entries.len() {
-            let run = catch_unwind(AssertUnwindSafe(|| {
-                while let Some(entry) = entries.get(next) {
-                    next += 1;
-                    if self.claim(entry) {
-                        (entry.handler)(event);
-                        called += 1;
-                    }
-                }
-            }));
-            if let Err(payload) = run {
-                self.report_panic(entries[next - 1].id, payload.as_ref());
+        let Some(snapshot) = self.snapshot.load() else { return 0 };
+        if !snapshot.once {
+            let mut called = snapshot.len();
+            for entry in snapshot.iter() {
+                called -= usize::from(!self.call_isolated(entry, event));
+            }
+            return called;
+        }
+        let mut called = 0;
+        for entry in snapshot.iter() {
+            if self.claim(entry) {
+                called += usize::from(self.call_isolated(entry, event));
             }
         }
         called
     }
 
+    /// Calls one handler inside its own `catch_unwind`; returns whether it returned normally.
+    /// (One `catch_unwind` per handler: a single one around the whole loop needs the resume
+    /// position in memory across every call, which measured slower.)
+    #[inline(always)]
+    fn call_isolated(&self, entry: &Entry<E, Immediate>, event: &E) -> bool {
+        match catch_unwind(AssertUnwindSafe(|| (entry.handler)(event))) {
+            Ok(()) => true,
+            Err(payload) => {
+                self.report_panic(entry.id, payload.as_ref());
+                false
+            }
+        }
+    }
+
     /// [`Registry::notify`] without panic isolation: a panicking handler unwinds into the
     /// caller and the handlers after it are not called. Returns how many were called.
+    #[inline]
     pub fn notify_trusted(&self, event: &E) -> usize {
         if self.is_empty() {
             return 0;
         }
-        let snapshot = self.snapshot.load();
-        let Some(entries) = snapshot.as_deref() else { return 0 };
+        let Some(snapshot) = self.snapshot.load() else { return 0 };
+        if !snapshot.once {
+            for entry in snapshot.iter() {
+                (entry.handler)(event);
+            }
+            return snapshot.len();
+        }
         let mut called = 0;
-        for entry in entries {
+        for entry in snapshot.iter() {
             if self.claim(entry) {
                 (entry.handler)(event);
                 called += 1;

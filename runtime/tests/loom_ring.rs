@@ -346,12 +346,16 @@ enum Removal {
 /// Mutant: unregister_no_wait.
 fn loom_l7(once: bool, removal: Removal) {
     use hardwire_runtime::Registry;
-    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     model(move || {
         let registry = Arc::new(Registry::<()>::new());
         let running = Arc::new(AtomicUsize::new(0));
         let inside = Arc::clone(&running);
+        let waited = Arc::new(AtomicBool::new(false));
+        let late = Arc::clone(&waited);
         let handler = move |(): &()| {
+            // A notify still holding a snapshot that a writer freed would call it late.
+            assert!(!late.load(Ordering::SeqCst), "handler called after unregister_and_wait returned");
             inside.fetch_add(1, Ordering::SeqCst);
             thread::yield_now();
             inside.fetch_sub(1, Ordering::SeqCst);
@@ -385,6 +389,7 @@ fn loom_l7(once: bool, removal: Removal) {
             }
         };
         registry.unregister_and_wait(id);
+        waited.store(true, Ordering::SeqCst);
         assert_eq!(
             running.load(Ordering::SeqCst),
             0,

@@ -228,6 +228,104 @@ fn concurrent_writers_never_hide_a_stable_handler_from_readers() {
     assert_eq!(registry.handler_count(), 1);
 }
 
+/// More notifying threads than a registry has announcement slots (8 owned by the process's
+/// first threads, 8 shared), while a writer churns: the later threads share slots or fall
+/// back to a counted snapshot, and every notify still sees the stable handler exactly once.
+#[test]
+fn more_notifying_threads_than_announcement_slots() {
+    const THREADS: u64 = if cfg!(miri) { 3 } else { 24 };
+    const NOTIFIES: u64 = if cfg!(miri) { 5 } else { 2_000 };
+    let stable = Arc::new(AtomicU64::new(0));
+    let registry = Registry::<u64>::new();
+    let counter = Arc::clone(&stable);
+    registry.register(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let id = registry.register(|_| thread::yield_now());
+                registry.unregister_and_wait(id);
+            }
+        });
+        let readers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    for i in 0..NOTIFIES {
+                        assert!(registry.notify(&i) >= 1, "the stable handler was not called");
+                    }
+                })
+            })
+            .collect();
+        readers.into_iter().for_each(|reader| reader.join().unwrap());
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+    });
+    assert_eq!(stable.load(Ordering::Relaxed), THREADS * NOTIFIES);
+}
+
+static NESTED: Registry<u32> = Registry::new();
+static NESTED_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// A handler that notifies its own registry again, 40 deep: past the thread's own slot and
+/// every shared one, so the deepest notifies run on counted snapshots. A registration in the
+/// middle replaces the snapshot the outer notifies still hold; they finish on theirs.
+#[test]
+fn nested_notifies_deeper_than_the_announcement_slots() {
+    const DEPTH: u32 = 40;
+    NESTED.register(|depth| {
+        NESTED_CALLS.fetch_add(1, Ordering::Relaxed);
+        if *depth == DEPTH / 2 {
+            NESTED.register(|_| {});
+        }
+        if *depth < DEPTH {
+            NESTED.notify(&(depth + 1));
+        }
+    });
+    assert_eq!(NESTED.notify(&0), 1);
+    assert_eq!(NESTED_CALLS.load(Ordering::Relaxed), u64::from(DEPTH) + 1);
+    assert_eq!(NESTED.handler_count(), 2);
+    NESTED.clear();
+}
+
+/// A snapshot replaced while a notify still uses it keeps its handlers alive until a later
+/// write (or an `unregister_and_wait`) finds it announced by nobody; then they are dropped.
+#[test]
+fn a_snapshot_replaced_during_a_notify_is_freed_by_a_later_write() {
+    struct Dropped(Arc<AtomicBool>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let inside = Arc::new(AtomicBool::new(false));
+    let release = Arc::new(AtomicBool::new(false));
+    let registry = Registry::<()>::new();
+    let witness = Dropped(Arc::clone(&dropped));
+    let (entered, go) = (Arc::clone(&inside), Arc::clone(&release));
+    let id = registry.register(move |()| {
+        let _keep = &witness;
+        entered.store(true, Ordering::SeqCst);
+        while !go.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+    });
+    thread::scope(|scope| {
+        let notifier = scope.spawn(|| registry.notify(&()));
+        while !inside.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        assert!(registry.unregister(id));
+        assert!(!dropped.load(Ordering::SeqCst), "freed while a notify was calling it");
+        release.store(true, Ordering::SeqCst);
+        assert_eq!(notifier.join().unwrap(), 1);
+    });
+    registry.clear(); // a write: reclaims the snapshot nobody announces any more
+    assert!(dropped.load(Ordering::SeqCst), "a retired snapshot nobody uses was not freed");
+}
+
 #[test]
 fn taps_create_one_registry_under_racing_first_uses_and_free_it() {
     use hardwire_runtime::Taps;
