@@ -62,7 +62,9 @@ mutants! {
     #[cfg(feature = "std")]
     ANNOUNCE_NO_RECHECK = "announce_no_recheck";
     /// A notify skips the `fence(SeqCst)` between its announcement and that check, so it
-    /// and a reclaiming writer may each miss the other's store (L7).
+    /// and a reclaiming writer may each miss the other's store (L7). The fence exists in
+    /// loom builds only: real builds get the same order from `SeqCst` on both accesses,
+    /// which loom does not model (`runtime/src/snapshot.rs`).
     #[cfg(feature = "std")]
     ANNOUNCE_NO_FENCE = "announce_no_fence";
 }

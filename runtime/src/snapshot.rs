@@ -5,9 +5,9 @@
 //! while they call its handlers, and the obvious ways to do that cost two atomic
 //! read-modify-writes per notify on shared lines (an `Arc` clone and drop, or arc-swap's
 //! debt slot and its release). Here a reader *announces* the snapshot's address in a slot of
-//! the registry's announcement array (a plain store into the slot its thread owns, or a
-//! compare-and-swap on a shared one), fences, checks that the snapshot is still current,
-//! and clears the slot with a release store when it is done. A writer never frees a
+//! the registry's announcement array (a store into the slot its thread owns, or a
+//! compare-and-swap on a shared one), checks that the snapshot is still current, and
+//! clears the slot with a release store when it is done. A writer never frees a
 //! snapshot it replaced while any slot announces it: hazard pointers, kept per registry
 //! rather than in a process-wide list.
 //!
@@ -16,24 +16,34 @@
 //! Every snapshot is an `Arc` whose own reference is held, in turn, by `current` (as the raw
 //! pointer of [`Arc::into_raw`]), by the writer that swapped it out, and by `retired`. Only
 //! [`Snapshot::reclaim`] gives that reference up, under the `retired` lock, after the
-//! snapshot left `current`. A reader R announcing pointer `p` and a writer W retiring `p`
-//! perform, with `fence(SeqCst)` between each one's two steps:
+//! snapshot left `current`. A reader R announcing pointer `p` and a writer W retiring `p`:
 //!
 //! ```text
-//! R: A := p             fence(SeqCst)   current.load() == p ?  ... uses *p ...  A.store(null, Release)
-//! W: current.swap(q)    fence(SeqCst)   A.load(Acquire) for every slot A; frees p if none holds p
+//! R: A: slot := p (SeqCst)   C: current.load(SeqCst) == p ?   ... uses *p ...   slot := null (Release)
+//! W: M: current.swap(q)      X: fence(SeqCst)                 L: slot.load(Acquire), for every slot; free p if none holds p
 //! ```
 //!
-//! The two fences are ordered in the single total order of `SeqCst` operations. If W's
-//! fence comes first, R's load of `current` (after R's fence) reads W's swap or a later
-//! store, not `p`, so R does not use `p` (it clears its slot and retries). If R's fence
-//! comes first, W's load of R's slot (after W's fence) reads R's announcement or a later
-//! store: the announcement (W keeps `p`), or R's release store of null, or R's next
-//! compare-and-swap after it, both of which mean R is done with `p`, and W's acquire load
-//! then synchronises with that release, so every use R made of `p` happens before the free.
-//! Either way no reader dereferences `p` after it is freed. If `p` was freed and its address
-//! reused by a newer snapshot, a reader that finds `current == p` is reading the newer
-//! snapshot, which its announcement protects just the same.
+//! Suppose R uses `p` (C read `p`, a value older than M's) and W frees it (L read a value
+//! older than A). By the rules for the single total order S of `SeqCst` operations and
+//! fences (C++20 [atomics.order]/4, which Rust follows): C reads before M, and M is
+//! sequenced before the fence X, so C precedes X in S; L reads before A, and X is sequenced
+//! before L, so X precedes A in S; and A is sequenced before C, so A precedes C. That is a
+//! cycle, A before C before X before A: impossible. So either R's check sees W's swap (or a
+//! later store) and R does not use `p` (it clears its slot and retries), or W's scan sees
+//! R's announcement (W keeps `p`) or a later store: R's release store of null or R's next
+//! announcement, both of which mean R is done with `p`, and W's acquire load then
+//! synchronises with that release, so every use R made of `p` happens before the free. If
+//! `p` was freed and its address reused by a newer snapshot, a reader that finds
+//! `current == p` is reading the newer snapshot, which its announcement protects just the
+//! same.
+//!
+//! Loom models `SeqCst` loads and stores as acquire/release only (tokio-rs/loom#180), not
+//! as members of S, but it models `SeqCst` fences faithfully. Loom builds therefore put a
+//! `fence(SeqCst)` between A and C, which gives the same argument with two fences (if X
+//! precedes R's fence in S, C reads M or later; otherwise L reads A or later). Real builds
+//! leave it out: after the `SeqCst` store's `xchg` it is an `mfence` more (0.8 ns per
+//! notify measured on AMD EPYC). So the model checks the protocol, and the `SeqCst` of A and
+//! C is what stands for the fence in real builds.
 //!
 //! The first [`OWNED`] threads of the process that notify get a slot of their own in every
 //! registry; a later thread, or a notify nested inside another on the same thread, claims
@@ -47,9 +57,8 @@
 //! [`Registry::unregister_and_wait`](crate::Registry::unregister_and_wait), which reclaims
 //! while it waits; until then its handlers (and what they captured) stay alive.
 //!
-//! Checked by loom model L7 (`tests/loom_ring.rs`), which runs this code as shipped (the
-//! fences are what loom models faithfully; it treats `SeqCst` accesses as acquire/release):
-//! its handler asserts that it is never called after `unregister_and_wait` returned and
+//! Checked by loom model L7 (`tests/loom_ring.rs`), which runs this code with the fence
+//! above: its handler asserts that it is never called after `unregister_and_wait` returned and
 //! that none is running when it returns, and the mutants `announce_no_recheck` and
 //! `announce_no_fence` must fail it (`scripts/mutants.sh`; they fail by using freed memory,
 //! which crashes the model). Miri runs the registry tests.
@@ -63,6 +72,10 @@ use core::ptr::{self, NonNull};
 
 use crate::mutant;
 use crate::sync::{AtomicPtr, Mutex, Ordering, array_of, const_fn_unless_loom, fence, lock};
+
+/// The ordering of a reader's announcement and of its check of `current`: `SeqCst`, which
+/// puts both in the single total order the proof uses (module docs).
+const ANNOUNCE_ORDER: Ordering = Ordering::SeqCst;
 
 /// Announcement slots per registry owned by one thread each: the first `OWNED` threads of
 /// the process that notify (any registry) announce in theirs with a plain store.
@@ -102,21 +115,20 @@ impl Announcements {
 
     /// Claims a free slot and announces `snapshot` in it, in one step: this thread's own
     /// slot if it has one and is not already using it (a plain store: no other thread
-    /// writes it), else a shared one (a compare-and-swap from null). Relaxed: the caller's
-    /// `fence(SeqCst)` orders the announcement.
+    /// writes it), else a shared one (a compare-and-swap from null).
     #[inline]
     fn claim(&self, snapshot: *mut ()) -> Option<&Announcement> {
         let number = thread_number();
         if let Some(own) = self.owned.get(number) {
             // Relaxed: only this thread stores non-null here, so it reads its own last store.
             if own.0.load(Ordering::Relaxed).is_null() {
-                own.0.store(snapshot, Ordering::Relaxed);
+                own.0.store(snapshot, ANNOUNCE_ORDER);
                 return Some(own);
             }
         }
         (0..SHARED).map(|i| &self.shared[(number + i) % SHARED]).find(|slot| {
             slot.0.load(Ordering::Relaxed).is_null()
-                && slot.0.compare_exchange(ptr::null_mut(), snapshot, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+                && slot.0.compare_exchange(ptr::null_mut(), snapshot, ANNOUNCE_ORDER, Ordering::Relaxed).is_ok()
         })
     }
 
@@ -214,14 +226,14 @@ impl<T> Snapshot<T> {
                     .load_counted()
                     .map(|counted| Loaded { snapshot: Arc::as_ptr(&counted), hold: Hold::Counted(counted) });
             };
-            // Orders the announcement before the check against a writer's swap and scan
-            // (module docs). A fence rather than `SeqCst` accesses: loom models those as
-            // acquire/release only, and after a plain store the fence costs what the
-            // `xchg` of a `SeqCst` store would (measured).
-            if !mutant::ANNOUNCE_NO_FENCE {
+            // The announcement (a `SeqCst` store or compare-and-swap) and this check (a
+            // `SeqCst` load) are ordered by the total order of `SeqCst` operations against
+            // the writer's fence (module docs). Loom models `SeqCst` accesses as
+            // acquire/release only, so its builds add the fence that models the same order.
+            if cfg!(loom) && !mutant::ANNOUNCE_NO_FENCE {
                 fence(Ordering::SeqCst);
             }
-            let now = self.current.load(Ordering::Acquire);
+            let now = self.current.load(ANNOUNCE_ORDER);
             if now == current || mutant::ANNOUNCE_NO_RECHECK {
                 return Some(Loaded { snapshot: snapshot.as_ptr(), hold: Hold::Announced(slot) });
             }
