@@ -6,8 +6,6 @@ use super::*;
 pub(crate) enum Unit {
     /// Median time per criterion iteration, as measured.
     NsPerOp,
-    /// `MESSAGES` per iteration, shown as millions of messages per second.
-    MessagesPerSecond,
 }
 
 /// Medians of every contender of `group`: `(contender, nanoseconds per iteration)`.
@@ -33,7 +31,7 @@ pub(crate) fn criterion_dir() -> std::path::PathBuf {
     target.join("criterion")
 }
 
-pub(crate) fn summary(latencies: &[Percentiles]) -> String {
+pub(crate) fn summary(rounds: &[Rounds], latencies: &[Latency]) -> String {
     use std::fmt::Write;
     let root = criterion_dir();
     let mut out = String::new();
@@ -59,14 +57,12 @@ pub(crate) fn summary(latencies: &[Percentiles]) -> String {
         all.sort_by(|a, b| a.1.total_cmp(&b.1));
         let show = |ns: f64| match unit {
             Unit::NsPerOp => format!("{ns:.1} ns"),
-            Unit::MessagesPerSecond => format!("{:.1} M msg/s", MESSAGES as f64 / ns * 1e3),
         };
         let ours = all.iter().find(|(name, _)| name == "hardwire" || name == "hardwire-inline");
         let peer = all.iter().find(|(name, _)| !name.starts_with("hardwire"));
         let ratio = match (ours, peer) {
             (Some(ours), Some(peer)) => match unit {
                 Unit::NsPerOp => format!("{:.2}× the time", ours.1 / peer.1),
-                Unit::MessagesPerSecond => format!("{:.2}× the rate", peer.1 / ours.1),
             },
             _ => "–".to_owned(),
         };
@@ -78,11 +74,68 @@ pub(crate) fn summary(latencies: &[Percentiles]) -> String {
             peer.map_or("–".to_owned(), |p| format!("{} {}", p.0, show(p.1))),
         );
     }
-    let _ = writeln!(out, "\nRound trip across two threads (ns, {ROUND_TRIPS} samples after {WARM_UP} warm-up):\n");
-    let _ = writeln!(out, "| contender | p50 | p99 | p99.9 |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    for group in rounds {
+        let mut medians: Vec<(&str, f64, f64, f64)> = group
+            .rates
+            .iter()
+            .map(|(name, rates)| {
+                let mut sorted = rates.clone();
+                sorted.sort_by(f64::total_cmp);
+                (*name, sorted[sorted.len() / 2], sorted[0], sorted[sorted.len() - 1])
+            })
+            .collect();
+        // Faster first: the highest rate.
+        medians.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let ours = medians.iter().find(|m| m.0 == "hardwire");
+        let peer = medians.iter().find(|m| m.0 != "hardwire");
+        let ratio = match (ours, peer) {
+            (Some(ours), Some(peer)) => format!("{:.2}× the rate", ours.1 / peer.1),
+            _ => "–".to_owned(),
+        };
+        let every = medians
+            .iter()
+            .map(|(name, median, low, high)| format!("{name} {median:.1} ({low:.0}–{high:.0}) M msg/s"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ratio} | {every} |",
+            group.group,
+            ours.map_or("–".to_owned(), |o| format!("{:.1} M msg/s", o.1)),
+            peer.map_or("–".to_owned(), |p| format!("{} {:.1} M msg/s", p.0, p.1)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe cross-thread rows are medians of {ROUNDS} interleaved rounds (every contender once per round), \
+         with the lowest and highest round in brackets. Each round's floor round trip (p50, ns), \
+         which shows the placement of the two threads that round:\n"
+    );
+    let _ = writeln!(out, "| group | {} |", (1..=ROUNDS).map(|r| format!("round {r}")).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(ROUNDS));
+    for group in rounds {
+        let floors = group.floor_p50.iter().map(u64::to_string).collect::<Vec<_>>().join(" | ");
+        let _ = writeln!(out, "| {} | {floors} |", group.group);
+    }
+    let _ = writeln!(
+        out,
+        "\nRound trip across two threads (ns; {ROUNDS} interleaved rounds of {} round trips per contender, \
+         each after {WARM_UP} warm-up; p99 and p99.9 over all rounds):\n",
+        ROUND_TRIPS / ROUNDS
+    );
+    let _ = writeln!(out, "| contender | p50 per round | p50 (median round) | p99 | p99.9 |\n|---|---|---|---|---|");
     for l in latencies {
-        let _ = writeln!(out, "| {} | {} | {} | {} |", l.name, l.p50, l.p99, l.p999);
+        let mut sorted = l.p50_per_round.clone();
+        sorted.sort_unstable();
+        let per_round = l.p50_per_round.iter().map(u64::to_string).collect::<Vec<_>>().join(" / ");
+        let _ = writeln!(
+            out,
+            "| {} | {per_round} | {} | {} | {} |",
+            l.name,
+            sorted[sorted.len() / 2],
+            l.all.p99,
+            l.all.p999
+        );
     }
     out
 }
