@@ -28,6 +28,7 @@ table=(
   "reader_no_fence        loom            loom_l1 | torn payload accepted"
   "writer_no_fence        loom            loom_l1 | torn payload accepted"
   "skip_recheck           loom            loom_l1 | torn payload accepted"
+  "skip_recheck           loom            loom_l1_length_prefixed | torn payload accepted"
   "relaxed_commit         loom            loom_l1 | value of the wrong sequence accepted"
   "no_lap_wait            loom            loom_l2 | a quiescent, closed ring returned Empty"
   "relaxed_lap_wait       loom            loom_l2 | torn payload accepted"

@@ -35,6 +35,30 @@ pub trait Payload: Pod + Send + Sync {
     /// `N` may exceed the words the value needs: the extra words pad the slot to its
     /// cache-line share and are never read or written.
     type Words: Words;
+
+    /// Whether the value starts with a `u32` byte count of what follows its first 8 bytes,
+    /// the rest being filler: then a lossy ring's seqlock copies only the first 8 bytes and
+    /// that many more (at most the value's size), and a reader gets zeros for the filler.
+    /// Byte payloads ([`Bytes`](crate::Bytes)) of 1 KiB and more set it: a 100-byte frame in
+    /// the 1 KiB class crosses as 14 words instead of 129. The copy loop then runs for a
+    /// count known only at run time, which costs more per word than the fixed one, so a
+    /// nearly full payload crosses slower (measured in `bytes.rs`). A type that sets it
+    /// without that layout reads back with zeros where the count says filler, never out of
+    /// bounds.
+    #[doc(hidden)]
+    const LENGTH_PREFIXED: bool = false;
+}
+
+/// How many leading bytes of a value of type `T` whose first 8 bytes are `head` a lossy
+/// copy carries ([`Payload::LENGTH_PREFIXED`]): at least the head, at most the whole value.
+#[inline(always)]
+pub(crate) fn carried_bytes<T: Payload>(head: [u8; 8]) -> usize {
+    let size = core::mem::size_of::<T>();
+    if !T::LENGTH_PREFIXED || size < 8 {
+        return size;
+    }
+    let count = u32::from_ne_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    8 + count.min(size - 8)
 }
 
 /// Number of `u64` words that hold `size` bytes.

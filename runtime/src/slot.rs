@@ -116,7 +116,7 @@ use core::marker::PhantomData;
 use core::mem::size_of;
 
 use crate::mutant;
-use crate::payload::{Payload, Words, used_words};
+use crate::payload::{Payload, Words, carried_bytes, used_words};
 use crate::sync::{AtomicU64, Ordering, const_fn_unless_loom, fence};
 
 /// One past the largest sequence a ring can publish: `2^63 - 1`.
@@ -124,6 +124,15 @@ use crate::sync::{AtomicU64, Ordering, const_fn_unless_loom, fence};
 /// At a billion events per second the sequence space lasts 292 years. Publishers panic
 /// rather than wrap when it runs out (see [`Publisher::publish`](crate::Publisher::publish)).
 pub const SEQUENCE_LIMIT: u64 = (1 << 63) - 1;
+
+/// The first 8 bytes of a value's bytes, zero-padded when it is shorter.
+#[inline(always)]
+fn head_of(bytes: &[u8]) -> [u8; 8] {
+    let mut head = [0; 8];
+    let n = bytes.len().min(8);
+    head[..n].copy_from_slice(&bytes[..n]);
+    head
+}
 
 /// Between a writer's word stores: under `--cfg hardwire_stress_yield`, yields the thread to
 /// widen the torn-read window for the stress tests (after every word, whatever the payload's
@@ -240,10 +249,12 @@ impl<T: Payload> Slot<T> {
             fence(Ordering::Release);
         }
         // Straight from the value's bytes, a word at a time (the last one zero-padded, so
-        // no stored byte is uninitialized): one copy, no intermediate buffer.
-        let bytes = bytemuck::bytes_of(value);
+        // no stored byte is uninitialized): one copy, no intermediate buffer. A
+        // length-prefixed value (byte payloads) stores only the bytes its count covers.
+        let all = bytemuck::bytes_of(value);
+        let bytes = &all[..carried_bytes::<T>(head_of(all))];
         let words = <T::Words as Words>::atomics(&self.words);
-        let full = size_of::<T>() / 8;
+        let full = bytes.len() / 8;
         let word_at = |i: usize| {
             let mut word = [0; 8];
             word.copy_from_slice(&bytes[8 * i..8 * i + 8]);
@@ -299,15 +310,26 @@ impl<T: Payload> Slot<T> {
         let mut out = core::mem::MaybeUninit::<T>::uninit();
         let dst = out.as_mut_ptr().cast::<u8>();
         let words = <T::Words as Words>::atomics(&self.words);
-        let full = size_of::<T>() / 8;
         let put = |i: usize, word: u64| {
-            // SAFETY: `i < full`, so bytes `8i..8i + 8` lie within `out`'s `size_of::<T>()`
-            // bytes; `dst` is valid for writes there (from `&mut out`, not aliased) and
-            // `write_unaligned` needs no alignment.
+            // SAFETY: every caller passes `i < full`, and `8 * full <= carried <=
+            // size_of::<T>()`, so bytes `8i..8i + 8` lie within `out`; `dst` is valid for
+            // writes there (from `&mut out`, not aliased) and `write_unaligned` needs no
+            // alignment.
             unsafe { dst.add(8 * i).cast::<u64>().write_unaligned(word) }
         };
+        // A length-prefixed value (byte payloads): its first word says how many bytes to
+        // read. A torn count is harmless: `carried_bytes` keeps it within the value, and
+        // the re-check below rejects the read.
+        let (carried, mut i) = if T::LENGTH_PREFIXED && size_of::<T>() >= 8 {
+            let head = words[0].load(Ordering::Relaxed);
+            let carried = carried_bytes::<T>(head.to_ne_bytes());
+            put(0, head); // `0 < full`: `carried >= 8`
+            (carried, 1)
+        } else {
+            (size_of::<T>(), 0)
+        };
+        let full = carried / 8;
         // Four words per step, as in `store`.
-        let mut i = 0;
         while i + 4 <= full {
             put(i, words[i].load(Ordering::Relaxed));
             put(i + 1, words[i + 1].load(Ordering::Relaxed));
@@ -319,16 +341,21 @@ impl<T: Payload> Slot<T> {
             put(i, words[i].load(Ordering::Relaxed));
             i += 1;
         }
-        let len = size_of::<T>() - 8 * full;
+        let len = carried - 8 * full;
         if len != 0 {
             let word = words[full].load(Ordering::Relaxed).to_ne_bytes();
-            // SAFETY: bytes `8 * full..size_of::<T>()` (`len < 8` of them) lie within `out`,
-            // valid for writes as above; `word` is a separate local, so they do not overlap.
+            // SAFETY: bytes `8 * full..carried` (`len < 8` of them) lie within `out`
+            // (`carried <= size_of::<T>()`), valid for writes as above; `word` is a separate
+            // local, so they do not overlap.
             unsafe { core::ptr::copy_nonoverlapping(word.as_ptr(), dst.add(8 * full), len) };
         }
-        // SAFETY: every byte of `out` was written above (words `0..full`, then the `len`
-        // tail bytes), and `T: Pod` makes any initialized bytes a valid `T` (no padding, no
-        // invalid bit patterns).
+        if carried < size_of::<T>() {
+            // SAFETY: bytes `carried..size_of::<T>()` lie within `out`, valid for writes.
+            unsafe { dst.add(carried).write_bytes(0, size_of::<T>() - carried) };
+        }
+        // SAFETY: every byte of `out` was written above (words `0..full`, the `len` tail
+        // bytes up to `carried`, zeros from there to the end), and `T: Pod` makes any
+        // initialized bytes a valid `T` (no padding, no invalid bit patterns).
         let out = unsafe { out.assume_init() };
         if !mutant::READER_NO_FENCE {
             // Acquire: orders the word loads above before the re-check below. Pairs with
@@ -545,6 +572,29 @@ mod tests {
         // The tail of the last word is zero, so no stored byte is uninitialized.
         let words = <<Odd as Payload>::Words as Words>::atomics(&slot.words);
         assert_eq!(words[1].load(Ordering::Relaxed).to_ne_bytes()[5..], [0; 3]);
+    }
+
+    #[test]
+    fn byte_payloads_cross_as_far_as_their_length_and_read_zero_filler() {
+        use crate::BytesM;
+        let slot = Slot::<BytesM>::new();
+        slot.write(0, &BytesM::new(&[7; 60]).unwrap());
+        let words = <<BytesM as Payload>::Words as Words>::atomics(&slot.words);
+        // 5 bytes after the head: one word more is stored, the rest keeps the last write's.
+        let mut short = BytesM::new(&[1, 2, 3, 4, 5]).unwrap();
+        bytemuck::bytes_of_mut(&mut short)[40] = 9; // filler a hand-made value may carry
+        slot.write(1, &short);
+        assert_eq!(words[2].load(Ordering::Relaxed), u64::from_ne_bytes([7; 8]), "filler was stored");
+        let SlotRead::Ready(read) = slot.read(1) else { panic!("not ready") };
+        assert_eq!(read.as_slice(), [1, 2, 3, 4, 5]);
+        assert!(bytemuck::bytes_of(&read)[13..].iter().all(|&b| b == 0), "filler not read as zeros");
+        // A count larger than the class (a hand-made value) is clamped, never read past.
+        let mut long = BytesM::empty();
+        bytemuck::bytes_of_mut(&mut long)[..4].copy_from_slice(&u32::MAX.to_ne_bytes());
+        slot.write(2, &long);
+        assert!(
+            matches!(slot.read(2), SlotRead::Ready(value) if bytemuck::bytes_of(&value) == bytemuck::bytes_of(&long))
+        );
     }
 
     #[test]

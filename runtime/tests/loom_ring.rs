@@ -87,6 +87,58 @@ fn loom_l1_slot_never_accepts_a_torn_or_stale_value() {
     });
 }
 
+/// A length-prefixed payload, as byte payloads are: `count` bytes of `words` follow the
+/// head and carry the value; the rest is filler, which a lossy copy skips and a reader gets
+/// as zeros.
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+struct Framed {
+    count: u32,
+    id: u32,
+    words: [u64; 3],
+}
+
+impl hardwire_runtime::Payload for Framed {
+    type Words = [u64; hardwire_runtime::slot_words(32)];
+    const LENGTH_PREFIXED: bool = true;
+}
+
+/// The value of write `id` carrying `count` bytes, filler zero: every carried word depends
+/// on `id`, so any mix of two writes fails the comparison.
+fn framed(id: u32, count: u32) -> Framed {
+    let full = payload(u64::from(id));
+    let mut words = [0; 3];
+    for (i, word) in words.iter_mut().enumerate().take(count as usize / 8) {
+        *word = full[i + 1];
+    }
+    Framed { count, id, words }
+}
+
+/// L1, length-prefixed: the first write carries all three words, the second only one (its
+/// filler is not stored, and the slot still holds the first write's words there). An
+/// accepted read is exactly one write's value with zeros for its filler.
+/// Mutants: skip_recheck.
+#[test]
+fn loom_l1_length_prefixed_slot_never_accepts_a_torn_or_stale_value() {
+    model(|| {
+        let slot = Arc::new(Slot::<Framed>::new());
+        let writer = {
+            let slot = Arc::clone(&slot);
+            thread::spawn(move || {
+                slot.write(0, &framed(100, 24));
+                slot.write(1, &framed(101, 8));
+            })
+        };
+        for (seq, expected) in [(0, framed(100, 24)), (1, framed(101, 8))] {
+            if let SlotRead::Ready(value) = slot.read(seq) {
+                assert_eq!(value, expected, "torn payload accepted");
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(slot.read(1), SlotRead::Ready(framed(101, 8)));
+    });
+}
+
 /// L2: three producers on two slots (more producers than slots), one concurrent reader.
 /// No torn value is ever accepted, and once quiet every sequence is whole and unique.
 /// Mutants: no_lap_wait, relaxed_lap_wait.

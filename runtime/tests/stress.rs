@@ -168,6 +168,32 @@ wide_probe!(W1024, 125);
 
 impl_payload!(P8, P16, Bytes7, Bytes13, W24, W56, W64, W72, W256, W1024);
 
+/// A byte payload of varying length (9 to 248 bytes of the 1 KiB class), which lossy rings
+/// copy only as far as its length: `seq` (8 bytes), `producer`, then bytes derived from
+/// both. `open` also checks that the bytes past the length read back as zeros.
+impl Probe for hardwire_runtime::BytesM {
+    fn make(producer: u8, seq: u64) -> Self {
+        let len = 9 + (mix(seq ^ u64::from(producer) << 56) % 240) as usize;
+        let mut bytes = [0u8; 1024];
+        bytes[..8].copy_from_slice(&seq.to_le_bytes());
+        bytes[8] = producer;
+        for (i, byte) in bytes.iter_mut().enumerate().take(len).skip(9) {
+            *byte = mix(seq ^ (i as u64) << 48 ^ u64::from(producer) << 40) as u8;
+        }
+        Self::new(&bytes[..len]).unwrap()
+    }
+    fn open(&self) -> (u8, u64) {
+        let bytes = self.as_slice();
+        assert!(bytes.len() >= 9, "torn read accepted: {self:?}");
+        let seq = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+        let producer = bytes[8];
+        assert_eq!(*self, Self::make(producer, seq), "torn read accepted: {self:?}");
+        let whole = bytemuck::bytes_of(self);
+        assert!(whole[8 + bytes.len()..].iter().all(|&b| b == 0), "filler not zero: {self:?}");
+        (producer, seq)
+    }
+}
+
 /// A reader that hears nothing for this long, with publishers still running or the ring
 /// closed, is stuck.
 const STUCK: Duration = Duration::from_secs(10);
@@ -508,6 +534,7 @@ fn spmc_overwrite_every_payload_size() {
     torn += spmc_overwrite::<W72, 4>(STARTS[1], 2, time).torn_reads;
     torn += spmc_overwrite::<W256, 2>(STARTS[2], 2, time).torn_reads;
     torn += spmc_overwrite::<W1024, 2>(STARTS[0], 2, time).torn_reads;
+    torn += spmc_overwrite::<hardwire_runtime::BytesM, 2>(STARTS[1], 2, time).torn_reads;
     eprintln!("spmc overwrite: {torn} torn reads detected and rejected ({})", overflow_name::<Overwrite>());
 }
 
@@ -525,6 +552,7 @@ fn mpmc_overwrite_more_producers_than_slots() {
     mpmc_overwrite::<P16, 2>(STARTS[0], 8, time);
     mpmc_overwrite::<W56, 4>(STARTS[1], 8, time);
     mpmc_overwrite::<Bytes13, 2>(STARTS[2], 8, time);
+    mpmc_overwrite::<hardwire_runtime::BytesM, 2>(STARTS[0], 8, time);
 }
 
 #[test]
