@@ -38,6 +38,7 @@ table=(
   "gate_off_by_one        loom            loom_l4 | lossless subscriber lapped"
   "no_register_handshake  loom            loom_l5 | lossless subscriber lapped"
   "gate_off_by_one        loom            loom_l8_lossless_copies | Causality violation: Concurrent read and write accesses to .UnsafeCell."
+  "gate_off_by_one        loom            loom_l8_events_built_in_place | Causality violation: Concurrent read and write accesses to .UnsafeCell.|lossless subscriber lapped"
   "no_lap_wait            loom            loom_l8_lossless_writers | Causality violation: Concurrent write accesses to .UnsafeCell."
   "relaxed_lap_wait       loom            loom_l8_lossless_writers | Causality violation: Concurrent write accesses to .UnsafeCell."
   "no_close_wake          loom            loom_l6_dropping_the_publisher | deadlock"

@@ -337,8 +337,9 @@ pub(crate) fn payload_scaling(c: &mut Criterion) {
 /// Publish + receive through a lossless ring as the payload grows, the receiver's handler
 /// reading the event where it lies (`&T`): hardwire's backpressure ring lends it in place
 /// (`try_recv_with`); a queue's `pop` hands over a copy, which the handler then reads.
-/// `hardwire-copy` is the same ring received by value; `hardwire-bus` a generated bus's
-/// lossless topic, published to and drained by its subscriber's `poll` into a handler.
+/// `hardwire-copy` is the same ring received by value; `hardwire-in-slot` writes the event
+/// straight into its slot (`publish_with`); `hardwire-bus` a generated bus's lossless
+/// topic, published to and drained by its subscriber's `poll` into a handler.
 pub(crate) fn payload_lossless(c: &mut Criterion) {
     fn handler<T>(event: &T) {
         black_box(event);
@@ -364,6 +365,13 @@ pub(crate) fn payload_lossless(c: &mut Criterion) {
             b.iter(|| {
                 publisher.publish(black_box(event));
                 handler(&subscriber.try_recv().unwrap());
+            })
+        });
+        // The event written straight into its slot (`publish_with`), read in place.
+        group.bench_function("hardwire-in-slot", |b| {
+            b.iter(|| {
+                publisher.publish_with(|slot| *slot = black_box(event));
+                subscriber.try_recv_with(handler).unwrap();
             })
         });
         bus(&mut group);

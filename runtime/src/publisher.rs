@@ -292,6 +292,53 @@ where
         if try_commit_one(&*self.ring, &mut self.next, &mut self.limit, &event) { Ok(()) } else { Err(Full(event)) }
     }
 
+    /// Publishes an event built in its ring slot: waits for room as
+    /// [`Publisher::publish`] does, then calls `build` with the slot's payload, which
+    /// holds the event published to that slot one lap earlier (zeros on the first lap),
+    /// and publishes what `build` leaves there. The event is never copied: for large
+    /// events on a lossless ring this is the fastest way in, and with
+    /// [`Subscriber::try_recv_with`](crate::Subscriber::try_recv_with) (or a generated
+    /// handler) on the other side, the way out is a reference into the same slot.
+    ///
+    /// `build` must set every field its subscribers read: the slot is reused, not cleared.
+    /// If `build` panics, nothing is published (the sequence is written again by the next
+    /// publish) and the panic propagates.
+    ///
+    /// ```
+    /// use hardwire_runtime::{Backpressure, Ring};
+    ///
+    /// #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+    /// #[repr(C)]
+    /// struct Frame { id: u64, pixels: [u8; 1024] }
+    /// hardwire_runtime::impl_payload!(Frame);
+    ///
+    /// let ring = Ring::<Frame, 4, Backpressure>::new_boxed();
+    /// let mut subscriber = ring.subscribe().unwrap();
+    /// let mut publisher = ring.publisher().unwrap();
+    /// publisher.publish_with(|frame| {
+    ///     frame.id = 7;
+    ///     frame.pixels.fill(255);
+    /// });
+    /// let seen = subscriber.try_recv_with(|frame| (frame.id, frame.pixels[1023])).unwrap();
+    /// assert_eq!(seen, (7, 255));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`], before calling `build`.
+    #[inline]
+    pub fn publish_with(&mut self, build: impl FnOnce(&mut PayloadOf<P>)) {
+        let seq = self.next;
+        if seq >= self.limit {
+            self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
+        }
+        // SAFETY: the single producer is the only writer of every slot (`&mut` handle,
+        // taken once), and `seq` is below the gate limit checked just above.
+        unsafe { ring::build_at(&*self.ring, seq, build) };
+        self.next = seq + 1;
+        publish_head(&*self.ring, self.next);
+    }
+
     /// Publishes `event`, waiting asynchronously for room: the task is woken by the
     /// subscriber that makes room, and no thread spins or blocks. Dropping the future
     /// before it completes drops the event unpublished.

@@ -749,6 +749,21 @@ pub(crate) unsafe fn store_at<R: AnyRing + ?Sized>(ring: &R, seq: u64, event: &R
     }
 }
 
+/// Builds the event of `seq` in its slot of a lossless ring ([`Slot::build_exclusive`]).
+///
+/// # Safety
+///
+/// As [`store_at`] on a lossless ring.
+#[inline(always)]
+pub(crate) unsafe fn build_at<R: AnyRing<Overflow: Lossless> + ?Sized>(
+    ring: &R,
+    seq: u64,
+    build: impl FnOnce(&mut R::Payload),
+) {
+    // SAFETY: as in `store_at`: the caller's gate and single-writer guarantees.
+    unsafe { ring.slot(seq, INSIDE).build_exclusive(seq, build) };
+}
+
 /// Calls `f` with the event at `seq` if it is committed (in place on a lossless ring, a
 /// seqlock copy otherwise) and returns what it returns as `Ready`; otherwise what the slot
 /// held.

@@ -52,8 +52,10 @@
 //! On a `Backpressure` ring the seqlock's re-check is not needed, and neither are atomic
 //! words: the ring's gate already keeps every writer out of a slot that a subscriber may
 //! still read. So lossless rings store the payload with one plain copy into the slot's
-//! words and read it in place through a reference, or with one plain copy out
-//! (`Slot::store_exclusive`, `Slot::with_exclusive`, both `pub(crate)` and `unsafe`). The words are `AtomicU64`s, that is `UnsafeCell`s, so
+//! words — or build it there, through a `&mut T` into them (`Slot::build_exclusive`,
+//! behind `Publisher::publish_with`) — and read it in place through a reference, or with
+//! one plain copy out (`Slot::store_exclusive`, `Slot::with_exclusive`, all `pub(crate)`
+//! and `unsafe`). The words are `AtomicU64`s, that is `UnsafeCell`s, so
 //! writing them through a pointer derived from `&self` is allowed; what must be proved is
 //! that no access to them is concurrent with a plain write:
 //!
@@ -66,7 +68,10 @@
 //!
 //! * **Reader after writer.** A reader touches the words of `seq` only after its Acquire
 //!   load saw `2seq+2`, stored with Release after the plain copy: the copy happens-before
-//!   the reader's accesses.
+//!   the reader's accesses. `build_exclusive` is the same with the copy replaced by the
+//!   builder's plain writes through its `&mut T`, which ends before the commit; a builder
+//!   that unwinds leaves the odd stamp `2seq+1`, which no reader accepts, and its
+//!   publisher has not advanced, so its next write of `seq` starts from that stamp again.
 //! * **Writer after reader** (the slot's next lap, `seq + cap`). Its publisher writes only
 //!   below its gate limit, computed from every live subscriber record's position with
 //!   Acquire loads (`ring::scan_gates`); a subscriber stores its position past `seq` with
@@ -397,6 +402,51 @@ impl<T: Payload> Slot<T> {
         self.access.with_mut(|_| self.copy_in(value));
         // Release: publishes the copy. Pairs with the Acquire stamp load of readers and
         // with the previous-lap wait of multi-producer publishers.
+        self.stamp.store(committed(seq), Ordering::Release);
+    }
+
+    /// Stores sequence `seq` as whatever `build` makes of the slot's current contents, in
+    /// place (lossless rings; module docs, "Exclusive access on lossless rings"): `build`
+    /// gets the slot's bytes as a `&mut T` (a payload aligned to more than 8 bytes is
+    /// copied out and back) holding the event of the slot's previous lap, or zeros.
+    ///
+    /// If `build` unwinds, the stamp is left showing `seq` being written and the slot holds
+    /// whatever `build` wrote; the caller must not count `seq` as published, and must write
+    /// it again (the stamp only moves forward from there).
+    ///
+    /// # Safety
+    ///
+    /// As [`Slot::store_exclusive`].
+    #[inline(always)]
+    pub(crate) unsafe fn build_exclusive(&self, seq: u64, build: impl FnOnce(&mut T)) {
+        debug_assert!(seq < SEQUENCE_LIMIT);
+        self.stamp.store(writing(seq), Ordering::Relaxed);
+        #[cfg(not(loom))]
+        {
+            let bytes = self.bytes().cast::<T>();
+            if core::mem::align_of::<T>() <= 8 {
+                // SAFETY: the words are 8-aligned, `size_of::<T::Words>() >= size_of::<T>()`
+                // bytes of `UnsafeCell`s holding initialized bytes (zero, or earlier copies),
+                // which are a valid `T` (`Pod`); nothing else accesses them until the commit
+                // below (the caller's exclusivity), so this is the only reference to them
+                // while it lives.
+                build(unsafe { &mut *bytes });
+            } else {
+                // SAFETY: as above, read and written without assuming `T`'s alignment.
+                let mut value = unsafe { core::ptr::read_unaligned(bytes) };
+                build(&mut value);
+                // SAFETY: as above.
+                unsafe { core::ptr::write_unaligned(bytes, value) };
+            }
+        }
+        #[cfg(loom)]
+        self.access.with_mut(|_| {
+            let mut value = self.copy_out();
+            build(&mut value);
+            self.copy_in(&value);
+        });
+        // Release: publishes what `build` wrote. Pairs with the Acquire stamp load of
+        // readers, as in `store_exclusive`.
         self.stamp.store(committed(seq), Ordering::Release);
     }
 

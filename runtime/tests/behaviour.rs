@@ -569,3 +569,49 @@ fn a_lossless_ring_reports_received_exactly_and_other_counts_when_its_subscriber
     assert_eq!(ring.subscriber_stats().collect::<Vec<_>>(), [expected]);
     assert_eq!(hardwire_runtime::AnyRing::record_stats(&ring, 0), Some(expected));
 }
+
+/// `publish_with` builds each event in its slot: across threads every event arrives whole,
+/// once and in order, read in place; a builder that panics publishes nothing, and the next
+/// publish takes its sequence.
+#[test]
+fn events_built_in_their_slots_arrive_whole_once_and_in_order() {
+    const EVENTS: u64 = if cfg!(miri) { 40 } else { 100_000 };
+    let ring = Ring::<[u64; 16], 4, Backpressure>::new_arc();
+    let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+    let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap();
+    let fill = |slot: &mut [u64; 16], n: u64| {
+        for (i, word) in slot.iter_mut().enumerate() {
+            *word = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i as u64;
+        }
+    };
+    // A builder that panics halfway: nothing is published, the ring stays usable.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        publisher.publish_with(|slot| {
+            slot[0] = u64::MAX;
+            panic!("builder failed");
+        })
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(subscriber.try_recv(), Err(TryRecvError::Empty), "a failed build was published");
+    let reader = thread::spawn(move || {
+        for n in 0..EVENTS {
+            let got = loop {
+                match subscriber.try_recv_with(|slot| {
+                    assert!(slot.iter().enumerate().all(|(i, &w)| w == slot[0] ^ i as u64), "torn: {slot:?}");
+                    slot[0]
+                }) {
+                    Ok(first) => break first,
+                    Err(TryRecvError::Empty) => thread::yield_now(),
+                    Err(other) => panic!("{other:?}"),
+                }
+            };
+            assert_eq!(got, n.wrapping_mul(0x9E37_79B9_7F4A_7C15), "event {n} lost, doubled or out of order");
+        }
+        assert_eq!(subscriber.recv(), Err(RecvError::Closed));
+    });
+    for n in 0..EVENTS {
+        publisher.publish_with(|slot| fill(slot, n));
+    }
+    drop(publisher);
+    reader.join().unwrap();
+}

@@ -309,6 +309,36 @@ fn loom_l8_lossless_copies_never_overlap() {
     });
 }
 
+/// L8c: events built in their slots (`Publisher::publish_with`) and read in place: a
+/// single producer builds three events of a 2-slot backpressure ring through a `&mut` into
+/// the slot while a subscriber borrows them. The slot's loom `UnsafeCell` fails the model
+/// if a build overlaps a borrow; every event arrives whole, once, in order. Mutant:
+/// gate_off_by_one.
+#[test]
+fn loom_l8_events_built_in_place_never_overlap_a_read() {
+    model(|| {
+        let ring = Arc::new(Ring::<[u64; 4], 2, Backpressure, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut publisher = Publisher::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::BusySpin);
+        let producer = thread::spawn(move || {
+            for id in 0..3 {
+                publisher.publish_with(|slot| *slot = payload(id));
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match subscriber.try_recv_with(verify) {
+                Ok(id) => seen.push(id),
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Closed) => break,
+                Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(seen, [0, 1, 2], "an event lost, doubled or out of order");
+    });
+}
+
 /// L8b: with no subscriber nothing gates a lossless ring, so only the previous-lap wait
 /// orders two producers' plain copies into one slot (sequences 0 and 2 of a 2-slot ring):
 /// the slot's loom `UnsafeCell` fails the model if they can overlap. Mutants: no_lap_wait,
