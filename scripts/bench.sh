@@ -5,7 +5,7 @@
 # benches/target/hardwire-bench/summary.md) that the README's performance section quotes.
 # The benchmarks are a package of their own (benches/Cargo.toml), so their peers are built
 # only here, never by the tests or the demo.
-# About 2.5 minutes on 2 cores; run it on an otherwise idle machine.
+# About 6 minutes on 2 cores; run it on an otherwise idle machine.
 # Extra arguments go to criterion, e.g. `scripts/bench.sh dispatch` runs matching groups only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

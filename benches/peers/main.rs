@@ -2,7 +2,7 @@
 //! in one run. `scripts/bench.sh` runs it and prints the Markdown table the README quotes.
 //!
 //! ```text
-//! scripts/bench.sh            # the whole comparison, ~2.5 minutes on 2 cores
+//! scripts/bench.sh            # the whole comparison, ~6 minutes on 2 cores
 //! cargo bench --manifest-path benches/Cargo.toml --bench peers   # the same, at criterion's default sample sizes
 //! ```
 //!

@@ -49,6 +49,26 @@ fn single_thread_publish_and_receive_allocate_nothing() {
 }
 
 #[test]
+fn events_built_in_their_slots_and_read_in_place_allocate_nothing() {
+    let ring = Ring::<[u64; 32], 64, Backpressure>::new_boxed();
+    let mut publisher = ring.publisher().unwrap();
+    let mut subscriber = ring.subscribe().unwrap();
+    let bytes = Ring::<hardwire_runtime::BytesM, 64>::new_boxed();
+    let mut bytes_publisher = bytes.publisher().unwrap();
+    let mut bytes_subscriber = bytes.subscribe().unwrap();
+    let frame = hardwire_runtime::BytesM::new(&[5; 300]).unwrap();
+    let ((), allocations) = measured(|| {
+        for i in 0..MESSAGES {
+            publisher.publish_with(|slot| slot.fill(i));
+            assert_eq!(subscriber.try_recv_with(|slot| slot[31]), Ok(i));
+            bytes_publisher.publish(frame);
+            assert_eq!(bytes_subscriber.try_recv_with(|frame| frame.len()), Ok(300));
+        }
+    });
+    assert_eq!(allocations, 0);
+}
+
+#[test]
 fn cross_thread_publish_and_blocking_receive_allocate_nothing() {
     let ring = Ring::<u64, 256, Backpressure, 2>::new_arc();
     let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap().with_wait_strategy(WaitStrategy::Block);
