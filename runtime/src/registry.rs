@@ -3,8 +3,11 @@
 //! handlers that cannot be.
 //!
 //! Reads are lock-free: the handlers live in an immutable, ordered snapshot that writers
-//! replace as a whole (`arc-swap`), so [`Registry::notify`] is one atomic load of the
-//! snapshot and a call per handler, with no allocation unless a handler panics. Each call is
+//! replace as a whole, so [`Registry::notify`] is a load of the snapshot, an announcement
+//! that keeps it alive (a store into a slot its thread owns, and a re-check: see
+//! `snapshot.rs`) and a call per handler, with no allocation unless a handler panics. A
+//! snapshot replaced while a notify still uses it is freed by a later write or
+//! [`Registry::unregister_and_wait`]. Each call is
 //! isolated with `catch_unwind`: a panicking handler is counted, reported to the
 //! [`Registry::set_on_panic`] callback, and does not stop the others.
 //! [`Registry::notify_trusted`] skips the isolation for callers who prefer the cycles.
@@ -143,9 +146,10 @@ impl<E: 'static, K: Kind<E>> core::ops::Deref for Handlers<E, K> {
 /// order (higher first; equal priorities in registration order).
 ///
 /// Reads are lock-free: the handlers live in an immutable, ordered snapshot that writers
-/// replace as a whole (`arc-swap`), so [`Registry::notify`] is one atomic load of the
-/// snapshot and a call per handler, with no allocation unless a handler panics. Each call is
-/// isolated with `catch_unwind`; [`Registry::notify_trusted`] skips the isolation.
+/// replace as a whole, so [`Registry::notify`] takes no lock and touches no reference count:
+/// it announces the snapshot it reads in a slot of the registry's own, then calls each
+/// handler, with no allocation unless a handler panics. Each call is isolated with
+/// `catch_unwind`; [`Registry::notify_trusted`] skips the isolation.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};

@@ -47,6 +47,15 @@
 //! `s1` was read with `Acquire` from that write's `Release` store, which comes after its
 //! word stores.
 //!
+//! A length-prefixed payload (`Payload::LENGTH_PREFIXED`: byte payloads of 1 KiB and more)
+//! is stored only as far as its count, and read the same way: the reader loads the head
+//! word first and reads the words its count covers, zeroing the rest of its copy. Words
+//! past the count of the write that stored `s1` keep older writes' values, so the reader
+//! must never accept a read that used them: it reads past that count only if its head word
+//! came from another write, which by the argument above is a newer one, and then the
+//! re-check fails. The count is clamped to the value's size, so a torn one never reads out
+//! of bounds (loom model L1 runs a length-prefixed payload; the stress tests a 1 KiB one).
+//!
 //! # Exclusive access on lossless rings
 //!
 //! On a `Backpressure` ring the seqlock's re-check is not needed, and neither are atomic

@@ -126,7 +126,8 @@ impl Announcements {
                 return Some(own);
             }
         }
-        (0..SHARED).map(|i| &self.shared[(number + i) % SHARED]).find(|slot| {
+        // `number % SHARED` first: a number near `usize::MAX` must not overflow.
+        (0..SHARED).map(|i| &self.shared[(number % SHARED + i) % SHARED]).find(|slot| {
             slot.0.load(Ordering::Relaxed).is_null()
                 && slot.0.compare_exchange(ptr::null_mut(), snapshot, ANNOUNCE_ORDER, Ordering::Relaxed).is_ok()
         })
@@ -208,7 +209,8 @@ impl<T> Snapshot<T> {
     }
 
     /// The current snapshot, or `None`: kept alive (and usable through the guard) until the
-    /// guard drops. One compare-and-swap and one release store.
+    /// guard drops. An announcement (a store into this thread's slot, or a compare-and-swap
+    /// on a shared one), a load to re-check it, and a release store when the guard drops.
     #[inline]
     pub(crate) fn load(&self) -> Option<Loaded<'_, T>> {
         let mut current = self.current.load(Ordering::Acquire);
