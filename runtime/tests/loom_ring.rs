@@ -62,6 +62,24 @@ where
     }
 }
 
+/// Reads every event in place until `Closed`, verifying each (`verify`) and yielding to the
+/// model on `Empty`; a backpressure subscriber must never see `Lagged`. Returns the ids.
+fn receive_in_place<P>(subscriber: &mut Subscriber<P>) -> Vec<u64>
+where
+    P: core::ops::Deref,
+    P::Target: hardwire_runtime::AnyRing<Payload = [u64; 4]>,
+{
+    let mut seen = Vec::new();
+    loop {
+        match subscriber.try_recv_with(verify) {
+            Ok(id) => seen.push(id),
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Closed) => return seen,
+            Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
+        }
+    }
+}
+
 /// L1: one writer making two writes to a slot, one reader. Every accepted read is a whole
 /// value of the sequence asked for (a stale but self-consistent value fails too).
 /// Mutants: reader_no_fence, writer_no_fence, skip_recheck, relaxed_commit.
@@ -292,15 +310,7 @@ fn loom_l8_lossless_copies_never_overlap() {
             thread::spawn(move || publisher.publish(payload(1)))
         };
         drop(publisher);
-        let mut seen = Vec::new();
-        loop {
-            match subscriber.try_recv_with(verify) {
-                Ok(id) => seen.push(id),
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(TryRecvError::Closed) => break,
-                Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
-            }
-        }
+        let seen = receive_in_place(&mut subscriber);
         first.join().unwrap();
         second.join().unwrap();
         let evens: Vec<u64> = seen.iter().copied().filter(|id| id % 2 == 0).collect();
@@ -325,15 +335,7 @@ fn loom_l8_events_built_in_place_never_overlap_a_read() {
                 publisher.publish_with(|slot| *slot = payload(id));
             }
         });
-        let mut seen = Vec::new();
-        loop {
-            match subscriber.try_recv_with(verify) {
-                Ok(id) => seen.push(id),
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(TryRecvError::Closed) => break,
-                Err(TryRecvError::Lagged { missed }) => panic!("lossless subscriber lapped ({missed} missed)"),
-            }
-        }
+        let seen = receive_in_place(&mut subscriber);
         producer.join().unwrap();
         assert_eq!(seen, [0, 1, 2], "an event lost, doubled or out of order");
     });
