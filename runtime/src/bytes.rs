@@ -225,6 +225,12 @@ macro_rules! size_classes {
             // 26 / 68 / 88; L with 700 / 4000 bytes 270 / 259 against 140 / 345; the 64- and
             // 256-byte classes only lost (15 against 19–23), so they copy whole.
             const LENGTH_PREFIXED: bool = $n >= 1024;
+            const LAYOUT: u64 = crate::payload::layout_hash(
+                concat!("Bytes", $name).as_bytes(),
+                &[],
+                core::mem::size_of::<Self>(),
+                core::mem::align_of::<Self>(),
+            );
         }
 
         // Not suggested when some other type is not an event: the help should point at the

@@ -87,6 +87,8 @@ mod publisher;
 #[cfg(feature = "std")]
 mod registry;
 mod ring;
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub mod shm;
 mod shutdown;
 pub mod slot;
 #[cfg(feature = "std")]

@@ -47,6 +47,37 @@ pub trait Payload: Pod + Send + Sync {
     /// bounds.
     #[doc(hidden)]
     const LENGTH_PREFIXED: bool = false;
+
+    /// A fingerprint of the type's layout, which a process attaching to a shared-memory
+    /// segment compares with the creator's (`shm`). `#[derive(Event)]` hashes the type's
+    /// name and every field's name, type, offset and size; [`impl_payload!`] the type's
+    /// name, size and alignment; the default only size and alignment.
+    #[doc(hidden)]
+    const LAYOUT: u64 = layout_hash(b"", &[], core::mem::size_of::<Self>(), core::mem::align_of::<Self>());
+}
+
+/// FNV-1a over `description`, then over each of `parts`, `size` and `align` as 8
+/// little-endian bytes: [`Payload::LAYOUT`]. The same on every platform for the same input.
+#[doc(hidden)]
+#[must_use]
+pub const fn layout_hash(description: &[u8], parts: &[u64], size: usize, align: usize) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    const fn eat(mut hash: u64, bytes: &[u8]) -> u64 {
+        let mut i = 0;
+        while i < bytes.len() {
+            hash = (hash ^ bytes[i] as u64).wrapping_mul(PRIME);
+            i += 1;
+        }
+        hash
+    }
+    let mut hash = eat(0xcbf2_9ce4_8422_2325, description);
+    let mut i = 0;
+    while i < parts.len() {
+        hash = eat(hash, &parts[i].to_le_bytes());
+        i += 1;
+    }
+    hash = eat(hash, &(size as u64).to_le_bytes());
+    eat(hash, &(align as u64).to_le_bytes())
 }
 
 /// How many leading bytes of a value of type `T` whose first 8 bytes are `head` a lossy
@@ -106,6 +137,12 @@ macro_rules! impl_payload {
         $(
             impl $crate::Payload for $ty {
                 type Words = [u64; $crate::slot_words(::core::mem::size_of::<$ty>())];
+                const LAYOUT: u64 = $crate::__private::layout_hash(
+                    ::core::stringify!($ty).as_bytes(),
+                    &[],
+                    ::core::mem::size_of::<$ty>(),
+                    ::core::mem::align_of::<$ty>(),
+                );
             }
         )+
     };

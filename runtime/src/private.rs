@@ -1,5 +1,6 @@
 //! Items generated code refers to as `::hardwire::__private::*`. Not part of the API.
 
+pub use crate::payload::layout_hash;
 pub use bytemuck::{Pod, Zeroable};
 use core::ops::Deref;
 

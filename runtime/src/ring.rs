@@ -1088,6 +1088,32 @@ pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
     }
 }
 
+/// Gives up the hold of a handle that will never drop: its process died (`shm`'s reaper).
+/// A reserved record (`keep`) keeps its place and cursor for the next [`attach`]; any other
+/// is freed as [`deregister`] frees it. Its counters are as the dead handle last flushed them.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn abandon<R: AnyRing + ?Sized>(ring: &R, index: usize, keep: bool) {
+    if keep {
+        // Release: pairs with the Acquire swap in `attach`.
+        ring.records()[index].held.store(false, Ordering::Release);
+    } else {
+        deregister(ring, index);
+    }
+}
+
+/// Live publisher handles of `ring` (`CLOSED` once closed), for `shm`'s reaper.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn live_publishers<R: AnyRing + ?Sized>(ring: &R) -> Option<u64> {
+    let live = ring.control().publishers.load(Ordering::Acquire);
+    (live != CLOSED).then_some(live)
+}
+
+/// Whether a handle holds record `index`.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn is_held<R: AnyRing + ?Sized>(ring: &R, index: usize) -> bool {
+    ring.records().get(index).is_some_and(|record| record.held.load(Ordering::Acquire))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -685,6 +685,13 @@ where
         &self.ring
     }
 
+    /// The index of the subscriber record this handle reads through (where
+    /// [`AnyRing::record_stats`] finds its counters).
+    #[must_use]
+    pub fn record_index(&self) -> usize {
+        self.reader.record
+    }
+
     /// The strategy [`Subscriber::recv`] waits with.
     pub fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
         self.reader.wait = strategy;

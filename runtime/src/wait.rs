@@ -126,6 +126,10 @@ const NOTIFY_LOAD: Ordering = Ordering::Relaxed;
 #[doc(hidden)]
 pub struct WaitQueue {
     parked: AtomicU32,
+    /// Bumped by every wake-up of a queue in shared memory ([`SHARED_ROUTE`]): the futex
+    /// word its waiters in other processes sleep on. Unused (zero) everywhere else.
+    #[cfg_attr(not(all(feature = "shm", target_os = "linux", not(loom))), allow(dead_code))]
+    epoch: AtomicU32,
     /// `0`: the shard is picked by the queue's address. Otherwise the shard is
     /// `route - 1` (modulo the table's size): every ring of a generated bus has the same
     /// route, so a subscriber of several of its rings sleeps on one condvar that all of
@@ -136,7 +140,7 @@ pub struct WaitQueue {
 impl WaitQueue {
     const_fn_unless_loom! {
         pub(crate) fn with_route(route: u32) -> Self {
-            Self { parked: AtomicU32::new(0), route }
+            Self { parked: AtomicU32::new(0), epoch: AtomicU32::new(0), route }
         }
     }
 
@@ -175,6 +179,13 @@ impl WaitQueue {
     #[cfg(feature = "std")]
     #[cold]
     fn wake(&self) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        if self.route == SHARED_ROUTE {
+            futex::wake(self);
+            #[cfg(feature = "async")]
+            asynchronous::wake(self);
+            return;
+        }
         let shard = parking::shard_for(self);
         let guard = parking::lock(&shard.lock);
         shard.ready.notify_all();
@@ -189,6 +200,13 @@ impl core::fmt::Debug for WaitQueue {
         f.debug_struct("WaitQueue").field("parked", &self.parked.load(Ordering::Relaxed)).finish()
     }
 }
+
+/// [`WaitQueue::route`] of a ring in a shared-memory segment (`shm`): its waiters may sleep
+/// in other processes, so they sleep on the queue's own `epoch` word with a futex (which
+/// the kernel matches across processes by the word's physical page), not on this process's
+/// parking table.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) const SHARED_ROUTE: u32 = u32::MAX;
 
 /// Wakes every parked waiter in the process (for [`Shutdown::trigger`]).
 pub(crate) fn wake_all_parked() {
@@ -376,7 +394,7 @@ mod parking {
     const _: () = assert!(SHARDS.is_power_of_two());
 
     pub(super) const FIRST_BACKSTOP: Duration = Duration::from_millis(1);
-    const MAX_BACKSTOP: Duration = Duration::from_millis(64);
+    pub(super) const MAX_BACKSTOP: Duration = Duration::from_millis(64);
 
     pub(super) struct Shard {
         pub(super) lock: Mutex<()>,
@@ -432,6 +450,10 @@ mod parking {
         ready: &mut impl FnMut() -> bool,
         backstop: &mut Duration,
     ) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        if home.route == SHARED_ROUTE {
+            return super::futex::park_on(home, queues, shutdown, deadline, ready, backstop);
+        }
         let shard = shard_for(home);
         let guard = lock(&shard.lock);
         queues.clone().for_each(|queue| {
@@ -458,6 +480,64 @@ mod parking {
             queue.parked.fetch_sub(1, Ordering::Relaxed);
         });
         drop(guard);
+    }
+}
+
+/// Parking on a queue in shared memory (`shm`, Linux): a futex on the queue's `epoch`.
+///
+/// The waiter counts itself in `parked`, loads `epoch`, executes a `SeqCst` fence, checks
+/// its condition and sleeps with `FUTEX_WAIT(epoch, seen)`; a waker that loads `parked`
+/// non-zero increments `epoch` and calls `FUTEX_WAKE`. The kernel compares `epoch` with
+/// `seen` atomically with queueing the waiter, so a wake that incremented it after the load
+/// ends the wait at once, and one that came later finds the waiter queued. The fences make
+/// close and deregistration exact, as in the parking table (module docs); the per-event
+/// wake has no fence, so a waiter can miss one and sleep until the backstop, as in process.
+/// The futex word is shared (no `FUTEX_PRIVATE_FLAG`): the waker may be in another process.
+/// A [`Shutdown`] triggered in this process does not interrupt a futex sleep; the waiter
+/// sees it at its backstop (at most 64 ms).
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+mod futex {
+    use super::*;
+    use rustix::thread::futex as sys;
+
+    pub(super) fn wake(queue: &WaitQueue) {
+        // Release: orders nothing the waiter relies on (it re-checks the ring itself), but
+        // costs nothing on the platforms futexes run on.
+        queue.epoch.fetch_add(1, Ordering::Release);
+        // An error (EFAULT cannot happen for a live reference) leaves the waiter to its
+        // backstop; nothing to do about it here.
+        let _ = sys::wake(&queue.epoch, sys::Flags::empty(), i32::MAX as u32);
+    }
+
+    pub(super) fn park_on<'q>(
+        home: &WaitQueue,
+        queues: impl Iterator<Item = &'q WaitQueue> + Clone,
+        shutdown: Option<&Shutdown>,
+        deadline: Deadline,
+        ready: &mut impl FnMut() -> bool,
+        backstop: &mut Duration,
+    ) {
+        queues.clone().for_each(|queue| {
+            queue.parked.fetch_add(1, Ordering::Relaxed);
+        });
+        let seen = home.epoch.load(Ordering::Acquire);
+        // SeqCst: pairs with the fence of `notify_exact` (as in the parking table).
+        fence(Ordering::SeqCst);
+        if !ready() && !shutdown.is_some_and(Shutdown::is_triggered) && !deadline.passed() {
+            let mut timeout = *backstop;
+            if let Some(at) = deadline.at {
+                timeout = timeout.min(at.saturating_duration_since(Instant::now()));
+            }
+            *backstop = (*backstop * 2).min(parking::MAX_BACKSTOP);
+            let timeout =
+                rustix::time::Timespec { tv_sec: timeout.as_secs() as _, tv_nsec: timeout.subsec_nanos() as _ };
+            // Returns on a wake, a changed epoch (EAGAIN), a signal or the timeout: the
+            // caller re-checks its condition in every case.
+            let _ = sys::wait(&home.epoch, sys::Flags::empty(), seen, Some(&timeout));
+        }
+        queues.for_each(|queue| {
+            queue.parked.fetch_sub(1, Ordering::Relaxed);
+        });
     }
 }
 
@@ -813,5 +893,38 @@ impl Idle {
     #[cfg(feature = "std")]
     fn sleep(round: u32) {
         std::thread::sleep(Duration::from_micros(50 << round.min(5)));
+    }
+}
+
+#[cfg(all(test, feature = "shm", target_os = "linux", not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// A waiter parked on a shared queue is woken by the futex, not by its backstop: it is
+    /// given a 20 s backstop and must be back well before that.
+    #[test]
+    fn a_shared_queue_wakes_its_parked_waiter_through_the_futex() {
+        let queue = WaitQueue::with_route(SHARED_ROUTE);
+        let flag = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let started = Instant::now();
+                let mut backstop = Duration::from_secs(20);
+                let mut ready = || flag.load(Ordering::Acquire);
+                while !ready() {
+                    parking::park(&queue, None, Deadline::NEVER, &mut ready, &mut backstop);
+                }
+                started.elapsed()
+            });
+            while queue.waiting() == 0 {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(Duration::from_millis(20)); // asleep in the kernel by now
+            flag.store(true, Ordering::Release);
+            queue.notify_exact();
+            let waited = waiter.join().unwrap();
+            assert!(waited < Duration::from_secs(10), "woken by the backstop after {waited:?}, not the futex");
+        });
     }
 }

@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Fields, Ident};
 
-use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_assertions};
+use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_assertions, layout_fingerprint};
 use super::{copy_impls, misplaced_marks, pod_impls};
 use crate::diag::{Diagnostic, Diagnostics};
 
@@ -33,8 +33,10 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
     let mut encode = Vec::new();
     let mut decode = Vec::new();
     let mut views = Vec::new();
+    let mut layouts = Vec::new();
     for (tag, (variant, body)) in data.variants.iter().zip(&bodies).enumerate() {
         let code = variant_code(ident, &name, tag, variant, body, d);
+        layouts.push(code.layout);
         items.extend(code.item);
         sizes.extend(code.size);
         encode.push(code.encode);
@@ -46,6 +48,8 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
     let wire_doc = format!(
         "The wire form of event `{name}`: a `u32` tag (the variant, in declaration order) and the variant's bytes."
     );
+    let variant_names: Vec<String> = data.variants.iter().map(|variant| variant.ident.to_string()).collect();
+    let description = format!("{name}{{{}}}", variant_names.join(","));
     let span = Span::call_site();
     let wire_copy = copy_impls(&quote!(Wire));
     quote_spanned! {span=>
@@ -70,6 +74,12 @@ pub(super) fn derive_enum(ident: &Ident, data: &syn::DataEnum, d: &mut Diagnosti
             unsafe impl ::hardwire::__private::Pod for Wire {}
             impl ::hardwire::Payload for Wire {
                 type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+                const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                    #description.as_bytes(),
+                    &[#(#layouts),*],
+                    ::core::mem::size_of::<Wire>(),
+                    ::core::mem::align_of::<Wire>(),
+                );
             }
 
             impl Wire {
@@ -161,6 +171,8 @@ struct VariantCode {
     decode: TokenStream,
     /// For `Variant(Inner)`: its variant of the view enum, and its arm of `view`.
     view: Option<(TokenStream, TokenStream)>,
+    /// Its body's layout fingerprint (`0` for a unit variant).
+    layout: TokenStream,
 }
 
 /// `EventView` of an enum whose variants each carry one event: a view enum of the same
@@ -199,6 +211,7 @@ fn variant_code(
     let tag = u32::try_from(tag).unwrap_or(u32::MAX);
     let v = &variant.ident;
     let (mut item, mut size, mut view) = (None, None, None);
+    let mut layout = quote!(0u64);
     let (encode, decode) = match body {
         Body::Unit => {
             (quote! { #ident::#v => Wire::new(#tag), }, quote! { #tag => ::core::result::Result::Ok(#ident::#v), })
@@ -206,6 +219,7 @@ fn variant_code(
         Body::Event(inner) => {
             let wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::Wire };
             size = Some(quote_spanned! {inner.span()=> ::core::mem::size_of::<#wire>() });
+            layout = quote_spanned! {inner.span()=> <#wire as ::hardwire::Payload>::LAYOUT };
             // Spanned at the inner type, so a type that is not an event is reported once,
             // there, rather than at every use.
             let to_wire = quote_spanned! {inner.span()=> <#inner as ::hardwire::Event>::to_wire };
@@ -236,7 +250,7 @@ fn variant_code(
             let types = infos.iter().map(FieldInfo::wire_ty);
             let what = format!("variant `{v}` of event `{name}`");
             let assertions = layout_assertions(&quote!(#body), &what, &infos);
-            let pod = pod_impls(&quote!(#body));
+            let pod = pod_impls(&quote!(#body), &layout_fingerprint(&quote!(#body), &what, &infos));
             let copy = copy_impls(body);
             item = Some(quote! {
                 #[repr(C)]
@@ -246,6 +260,7 @@ fn variant_code(
                 #pod
             });
             size = Some(quote! { ::core::mem::size_of::<#body>() });
+            layout = quote! { <#body as ::hardwire::Payload>::LAYOUT };
             let encoded = infos.iter().map(|field| {
                 let member = &field.member;
                 encode_field(field, &quote!(*#member))
@@ -268,5 +283,5 @@ fn variant_code(
             )
         }
     };
-    VariantCode { item, size, encode, decode, view }
+    VariantCode { item, size, encode, decode, view, layout }
 }

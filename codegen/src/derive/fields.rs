@@ -108,6 +108,33 @@ pub(super) fn layout_assertions(ty: &TokenStream, what: &str, fields: &[FieldInf
     }
 }
 
+/// [`Payload::LAYOUT`](hardwire_runtime) of `ty` named `name` with `fields`: a hash of the
+/// name, every field's name and declared type, offset and size, and the type's size and
+/// alignment, which a process attaching to a shared-memory segment compares.
+pub(super) fn layout_fingerprint(ty: &TokenStream, name: &str, fields: &[FieldInfo<'_>]) -> TokenStream {
+    let described: Vec<String> = fields
+        .iter()
+        .map(|field| {
+            let ty = field.ty;
+            let mark = if field.enumeration { " as enum" } else { "" };
+            format!("{}:{}{mark}", field.name, quote!(#ty))
+        })
+        .collect();
+    let description = format!("{name}{{{}}}", described.join(","));
+    let parts = fields.iter().map(|field| {
+        let (member, wire_ty) = (&field.member, field.wire_ty());
+        quote!(::core::mem::offset_of!(#ty, #member) as u64, ::core::mem::size_of::<#wire_ty>() as u64)
+    });
+    quote! {
+        ::hardwire::__private::layout_hash(
+            #description.as_bytes(),
+            &[#(#parts),*],
+            ::core::mem::size_of::<#ty>(),
+            ::core::mem::align_of::<#ty>(),
+        )
+    }
+}
+
 /// The wire value's field `field` from the event value `source` (`self.side`, or a binding).
 pub(super) fn encode_field(field: &FieldInfo<'_>, source: &TokenStream) -> TokenStream {
     if field.enumeration { quote!(::hardwire::__private::WireField::to_wire_field(#source)) } else { quote!(#source) }

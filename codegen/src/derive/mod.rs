@@ -123,8 +123,9 @@ pub(crate) fn copy_impls(ty: &impl quote::ToTokens) -> TokenStream {
     }
 }
 
-/// `Pod`, `Zeroable` and `Payload` impls for a checked type.
-pub(super) fn pod_impls(ty: &TokenStream) -> TokenStream {
+/// `Pod`, `Zeroable` and `Payload` impls for a checked type whose layout fingerprint is the
+/// constant expression `layout` (`fields::layout_fingerprint`).
+pub(super) fn pod_impls(ty: &TokenStream, layout: &TokenStream) -> TokenStream {
     quote! {
         /// SAFETY: `repr(C)`/`repr(transparent)` (checked by the macro), every field `Pod`
         /// and no implicit padding (both asserted at compile time above).
@@ -133,6 +134,7 @@ pub(super) fn pod_impls(ty: &TokenStream) -> TokenStream {
         unsafe impl ::hardwire::__private::Pod for #ty {}
         impl ::hardwire::Payload for #ty {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<#ty>())];
+            const LAYOUT: u64 = #layout;
         }
     }
 }

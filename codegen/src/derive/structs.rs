@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Fields, Ident};
 
-use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_assertions};
+use super::fields::{FieldInfo, decode_field, encode_field, field_infos, layout_assertions, layout_fingerprint};
 use super::pod_impls;
 use crate::diag::Diagnostics;
 
@@ -18,7 +18,7 @@ pub(super) fn derive_struct(ident: &Ident, fields: &Fields, d: &mut Diagnostics)
     }
     let ty = quote!(#ident);
     let assertions = layout_assertions(&ty, &format!("event `{name}`"), &infos);
-    let pod = pod_impls(&ty);
+    let pod = pod_impls(&ty, &layout_fingerprint(&ty, &name, &infos));
     quote! {
         #assertions
         #pod
@@ -47,7 +47,7 @@ pub(super) fn derive_struct(ident: &Ident, fields: &Fields, d: &mut Diagnostics)
 fn derive_struct_with_enums(ident: &Ident, fields: &Fields, infos: &[FieldInfo<'_>]) -> TokenStream {
     let name = ident.to_string();
     let assertions = layout_assertions(&quote!(Wire), &format!("event `{name}`"), infos);
-    let pod = pod_impls(&quote!(Wire));
+    let pod = pod_impls(&quote!(Wire), &layout_fingerprint(&quote!(Wire), &name, infos));
     let wire_types = infos.iter().map(FieldInfo::wire_ty);
     let definition = match fields {
         Fields::Named(_) => {

@@ -82,6 +82,23 @@ pub mod market {
     unsafe impl ::hardwire::__private::Pod for Quote {}
     impl ::hardwire::Payload for Quote {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Quote>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Quote{ts:u64,bid:f64,ask:f64,bid_size:u32,ask_size:u32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Quote, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Quote, bid) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Quote, ask) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Quote, bid_size) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+                ::core::mem::offset_of!(Quote, ask_size) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+            ],
+            ::core::mem::size_of::<Quote>(),
+            ::core::mem::align_of::<Quote>(),
+        );
     }
     impl ::hardwire::Event for Quote {
         const NAME: &'static str = "Quote";
@@ -175,6 +192,21 @@ pub mod market {
     unsafe impl ::hardwire::__private::Pod for Trade {}
     impl ::hardwire::Payload for Trade {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Trade>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Trade{ts:u64,price:f64,qty:u32,side:u32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Trade, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Trade, price) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Trade, qty) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+                ::core::mem::offset_of!(Trade, side) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+            ],
+            ::core::mem::size_of::<Trade>(),
+            ::core::mem::align_of::<Trade>(),
+        );
     }
     impl ::hardwire::Event for Trade {
         const NAME: &'static str = "Trade";
@@ -268,6 +300,21 @@ pub mod market {
     unsafe impl ::hardwire::__private::Pod for Order {}
     impl ::hardwire::Payload for Order {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Order>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Order{id:u64,price:f64,qty:u32,side:u32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Order, id) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Order, price) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Order, qty) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+                ::core::mem::offset_of!(Order, side) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+            ],
+            ::core::mem::size_of::<Order>(),
+            ::core::mem::align_of::<Order>(),
+        );
     }
     impl ::hardwire::Event for Order {
         const NAME: &'static str = "Order";
@@ -363,6 +410,15 @@ pub mod market {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "MarketData{Trade,Quote}".as_bytes(),
+                &[
+                    <<Trade as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                    <<Quote as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                ],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]
@@ -654,6 +710,12 @@ pub mod market {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "Orders{Order}".as_bytes(),
+                &[<<Order as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]

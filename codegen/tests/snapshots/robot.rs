@@ -68,6 +68,19 @@ pub mod robot {
     unsafe impl ::hardwire::__private::Pod for Scan {}
     impl ::hardwire::Payload for Scan {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Scan>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Scan{ts:u64,range:f32,bearing:f32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Scan, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Scan, range) as u64,
+                ::core::mem::size_of::<f32>() as u64,
+                ::core::mem::offset_of!(Scan, bearing) as u64,
+                ::core::mem::size_of::<f32>() as u64,
+            ],
+            ::core::mem::size_of::<Scan>(),
+            ::core::mem::align_of::<Scan>(),
+        );
     }
     impl ::hardwire::Event for Scan {
         const NAME: &'static str = "Scan";
@@ -154,6 +167,17 @@ pub mod robot {
     unsafe impl ::hardwire::__private::Pod for Odometry {}
     impl ::hardwire::Payload for Odometry {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Odometry>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Odometry{ts:u64,distance:f64}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Odometry, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Odometry, distance) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+            ],
+            ::core::mem::size_of::<Odometry>(),
+            ::core::mem::align_of::<Odometry>(),
+        );
     }
     impl ::hardwire::Event for Odometry {
         const NAME: &'static str = "Odometry";
@@ -259,6 +283,21 @@ pub mod robot {
     unsafe impl ::hardwire::__private::Pod for Obstacle {}
     impl ::hardwire::Payload for Obstacle {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Obstacle>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Obstacle{ts:u64,distance:f64,bearing:f32,confidence:f32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Obstacle, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Obstacle, distance) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Obstacle, bearing) as u64,
+                ::core::mem::size_of::<f32>() as u64,
+                ::core::mem::offset_of!(Obstacle, confidence) as u64,
+                ::core::mem::size_of::<f32>() as u64,
+            ],
+            ::core::mem::size_of::<Obstacle>(),
+            ::core::mem::align_of::<Obstacle>(),
+        );
     }
     impl ::hardwire::Event for Obstacle {
         const NAME: &'static str = "Obstacle";
@@ -355,6 +394,19 @@ pub mod robot {
     unsafe impl ::hardwire::__private::Pod for Velocity {}
     impl ::hardwire::Payload for Velocity {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Velocity>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Velocity{ts:u64,linear:f64,angular:f64}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Velocity, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Velocity, linear) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+                ::core::mem::offset_of!(Velocity, angular) as u64,
+                ::core::mem::size_of::<f64>() as u64,
+            ],
+            ::core::mem::size_of::<Velocity>(),
+            ::core::mem::align_of::<Velocity>(),
+        );
     }
     impl ::hardwire::Event for Velocity {
         const NAME: &'static str = "Velocity";
@@ -447,6 +499,19 @@ pub mod robot {
     unsafe impl ::hardwire::__private::Pod for Alarm {}
     impl ::hardwire::Payload for Alarm {
         type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Alarm>())];
+        const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+            "Alarm{ts:u64,code:u32,severity:u32}".as_bytes(),
+            &[
+                ::core::mem::offset_of!(Alarm, ts) as u64,
+                ::core::mem::size_of::<u64>() as u64,
+                ::core::mem::offset_of!(Alarm, code) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+                ::core::mem::offset_of!(Alarm, severity) as u64,
+                ::core::mem::size_of::<u32>() as u64,
+            ],
+            ::core::mem::size_of::<Alarm>(),
+            ::core::mem::align_of::<Alarm>(),
+        );
     }
     impl ::hardwire::Event for Alarm {
         const NAME: &'static str = "Alarm";
@@ -553,6 +618,15 @@ pub mod robot {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "Sensors{Scan,Odometry}".as_bytes(),
+                &[
+                    <<Scan as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                    <<Odometry as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                ],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]
@@ -840,6 +914,14 @@ pub mod robot {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "Obstacles{Obstacle}".as_bytes(),
+                &[
+                    <<Obstacle as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                ],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]
@@ -1093,6 +1175,14 @@ pub mod robot {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "Commands{Velocity}".as_bytes(),
+                &[
+                    <<Velocity as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT,
+                ],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]
@@ -1346,6 +1436,12 @@ pub mod robot {
         unsafe impl ::hardwire::__private::Pod for Wire {}
         impl ::hardwire::Payload for Wire {
             type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
+            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
+                "Alarms{Alarm}".as_bytes(),
+                &[<<Alarm as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT],
+                ::core::mem::size_of::<Wire>(),
+                ::core::mem::align_of::<Wire>(),
+            );
         }
         impl Wire {
             #[inline(always)]
