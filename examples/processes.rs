@@ -113,10 +113,6 @@ fn strategy(name: &str) -> ExitCode {
     drop(ping);
     samples.sort();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    println!(
-        "strategy: {ROUND_TRIPS} round trips between the processes, p50 {:?}, p99 {:?}",
-        at(0.5),
-        at(0.99)
-    );
+    println!("strategy: {ROUND_TRIPS} round trips between the processes, p50 {:?}, p99 {:?}", at(0.5), at(0.99));
     if count == TICKS { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

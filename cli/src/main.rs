@@ -6,6 +6,7 @@
 //! hardwire graph schema-examples/market.toml --format mermaid
 //! hardwire expand schema-examples/market.toml
 //! hardwire footprint schema-examples/market.toml
+//! hardwire stats market --interval 1   # a running shared-memory segment (Linux)
 //! ```
 
 mod footprint;
@@ -74,6 +75,16 @@ enum Command {
         #[arg(long)]
         bus: Option<String>,
     },
+    /// Print the counters of a running shared-memory segment (`hardwire::shm`, Linux):
+    /// per ring published events and publishers, per subscriber record its position,
+    /// pending events and counts. Reads a read-only mapping; attaches to nothing.
+    Stats {
+        /// The segment's name (as given to `Segment::open`).
+        name: String,
+        /// Print again every this many seconds, until interrupted or the segment is gone.
+        #[arg(long)]
+        interval: Option<f64>,
+    },
 }
 
 /// When to color diagnostics.
@@ -96,7 +107,47 @@ fn main() -> ExitCode {
         }
         Command::Expand { file, bus, module } => expand(&file, bus.as_deref(), module.as_deref()),
         Command::Footprint { file, bus } => with_plan(&file, bus.as_deref(), |plan| output(&footprint::render(plan))),
+        Command::Stats { name, interval } => stats(&name, interval),
     }
+}
+
+/// `hardwire stats`: the segment's counters, once or every `interval` seconds.
+#[cfg(target_os = "linux")]
+fn stats(name: &str, interval: Option<f64>) -> ExitCode {
+    let period = match interval.map(std::time::Duration::try_from_secs_f64) {
+        None => None,
+        Some(Ok(period)) if !period.is_zero() => Some(period),
+        Some(_) => {
+            eprintln!("error: --interval takes a positive number of seconds");
+            return ExitCode::from(2);
+        }
+    };
+    let clear = period.is_some() && std::io::stdout().is_terminal();
+    let mut shown = false;
+    loop {
+        match hardwire_runtime::shm::inspect(name) {
+            Ok(inspection) => {
+                output(&format!("{}{inspection}", if clear { "\x1b[2J\x1b[H" } else { "" }));
+                shown = true;
+            }
+            Err(hardwire_runtime::shm::ShmError::NotFound { .. }) if shown => {
+                output(&format!("segment {name} is gone\n"));
+                return ExitCode::SUCCESS;
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+        let Some(period) = period else { return ExitCode::SUCCESS };
+        std::thread::sleep(period);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stats(_: &str, _: Option<f64>) -> ExitCode {
+    eprintln!("error: shared-memory segments need Linux");
+    ExitCode::from(2)
 }
 
 /// Writes `text` to standard output. A reader that closed the pipe early (`hardwire expand

@@ -287,3 +287,33 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{:?}: {}", output.status, stderr(&output));
     assert!(output.stderr.is_empty(), "{}", stderr(&output));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stats_prints_a_running_segments_counters() {
+    use hardwire_runtime::shm::{Segment, SegmentLayout};
+    use hardwire_runtime::{Backpressure, Overwrite, Ring};
+    let name = format!("cli-stats-{}", std::process::id());
+    let layout = SegmentLayout::new(7)
+        .ring::<Ring<u64, 256, Overwrite, 2>>("ticks", 0)
+        .ring::<Ring<u64, 16, Backpressure, 1>>("orders", 1);
+    let segment = Segment::create(&name, &layout).unwrap();
+    let orders = segment.ring::<Ring<u64, 16, Backpressure, 1>>(1).unwrap();
+    let mut publisher = orders.publisher().unwrap();
+    (0..12).for_each(|n| publisher.publish(n));
+
+    let out = hardwire(&["stats", &name]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("segment {name}: ")), "{text}");
+    assert!(text.contains(&format!("1 process(es) attached [{}]", std::process::id())), "{text}");
+    assert!(text.contains("ticks            overwrite    capacity 256      published 0"), "{text}");
+    assert!(text.contains("orders           backpressure capacity 16       published 12"), "{text}");
+    assert!(text.contains("record 0   reserved next 0            pending 12       ( 75.0 % of the ring)"), "{text}");
+
+    drop((publisher, orders, segment));
+    let gone = hardwire(&["stats", &name]);
+    assert_eq!(gone.status.code(), Some(1));
+    let message = String::from_utf8(gone.stderr).unwrap();
+    assert!(message.contains(&format!("error: no shared-memory segment `{name}`")), "{message}");
+}

@@ -1088,6 +1088,38 @@ pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
     }
 }
 
+/// Byte offsets of what `shm::inspect` reads from a ring it has no type for, in order:
+/// the head, the start sequence, the live-publisher count, the closed flag, the first
+/// record, the distance between records, and in a record: its position, held flag, first
+/// sequence, and received, lagged and skipped counters.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) const PROBE_WORDS: usize = 12;
+
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, O, SUBS> {
+    pub(crate) const PROBE: [u64; PROBE_WORDS] = {
+        let control = core::mem::offset_of!(Self, control);
+        [
+            core::mem::offset_of!(Self, head) as u64,
+            (control + core::mem::offset_of!(Control, start)) as u64,
+            (control + core::mem::offset_of!(Control, publishers)) as u64,
+            (control + core::mem::offset_of!(Control, closed)) as u64,
+            core::mem::offset_of!(Self, records) as u64,
+            size_of::<CachePadded<Record>>() as u64,
+            core::mem::offset_of!(Record, position) as u64,
+            core::mem::offset_of!(Record, held) as u64,
+            core::mem::offset_of!(Record, joined) as u64,
+            core::mem::offset_of!(Record, received) as u64,
+            core::mem::offset_of!(Record, lagged) as u64,
+            core::mem::offset_of!(Record, skipped) as u64,
+        ]
+    };
+}
+
+/// `Control::publishers` once the ring is closed, for `shm::inspect`.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
+
 /// Gives up the hold of a handle that will never drop: its process died (`shm`'s reaper).
 /// A reserved record (`keep`) keeps its place and cursor for the next [`attach`]; any other
 /// is freed as [`deregister`] frees it. Its counters are as the dead handle last flushed them.
@@ -1098,6 +1130,22 @@ pub(crate) fn abandon<R: AnyRing + ?Sized>(ring: &R, index: usize, keep: bool) {
         ring.records()[index].held.store(false, Ordering::Release);
     } else {
         deregister(ring, index);
+    }
+}
+
+/// Before `shm`'s reaper drops a dead process's single-producer publisher: that producer
+/// may have committed the slot of `head` and died before storing `head + 1`. The event is
+/// whole (its stamp says committed), and readers, which go by stamps, will read it; so the
+/// head moves past it, and `published` counts it.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn settle_dead_single_producer<R: AnyRing + ?Sized>(ring: &R) {
+    if ring.control().taken.load(Ordering::Acquire) != SINGLE {
+        return;
+    }
+    let head = ring.head().load(Ordering::Acquire);
+    if head < SEQUENCE_LIMIT && ring.slot(head, INSIDE).holds_committed(head, true) {
+        // Release: as the producer's own head store would have been.
+        ring.head().store(head + 1, Ordering::Release);
     }
 }
 

@@ -103,7 +103,7 @@ use rustix::fs::{FlockOperation, Mode};
 use rustix::shm as posix;
 
 use crate::payload::Payload;
-use crate::ring::{self, AnyRing, Overflow, Ring};
+use crate::ring::{self, AnyRing, Overflow, PROBE_WORDS, Ring};
 use crate::wait::SHARED_ROUTE;
 use crate::{AlreadyTaken, MultiPublisher, Publisher, RingStats, SubscribeError, Subscriber, SubscriberStats};
 
@@ -155,7 +155,8 @@ struct Entry {
     words: [AtomicU64; SPEC_WORDS],
 }
 
-const SPEC_WORDS: usize = 9;
+/// The description's words: nine of the ring's parameters, then its internal offsets.
+const SPEC_WORDS: usize = 9 + PROBE_WORDS;
 
 /// A ring type that can live in a segment: [`Ring`] with any parameters. Sealed.
 pub trait ShmRing: AnyRing + bytemuck::Zeroable + 'static {
@@ -166,10 +167,14 @@ pub trait ShmRing: AnyRing + bytemuck::Zeroable + 'static {
     /// waits routed through futexes.
     #[doc(hidden)]
     fn prepare_shared(&mut self, reserved: usize);
+    /// Where `inspect` finds the counters (`ring::Ring::PROBE`).
+    #[doc(hidden)]
+    const PROBE: [u64; PROBE_WORDS];
 }
 
 impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> ShmRing for Ring<T, CAP, O, SUBS> {
     const SUBSCRIBERS: usize = SUBS;
+    const PROBE: [u64; PROBE_WORDS] = Ring::<T, CAP, O, SUBS>::PROBE;
     fn prepare_shared(&mut self, reserved: usize) {
         self.__prepare_for_bus(reserved, SHARED_ROUTE);
     }
@@ -198,6 +203,8 @@ pub struct RingSpec {
     pub ring_bytes: u64,
     /// `align_of` the ring.
     pub ring_align: u64,
+    /// Offsets inside the ring (`ring::Ring::PROBE`).
+    probe: [u64; PROBE_WORDS],
 }
 
 impl RingSpec {
@@ -213,11 +220,12 @@ impl RingSpec {
             reserved: reserved as u64,
             ring_bytes: size_of::<R>() as u64,
             ring_align: align_of::<R>() as u64,
+            probe: R::PROBE,
         }
     }
 
     fn words(&self) -> [u64; SPEC_WORDS] {
-        [
+        let head = [
             self.payload_layout,
             self.payload_size,
             self.payload_align,
@@ -227,7 +235,26 @@ impl RingSpec {
             self.reserved,
             self.ring_bytes,
             self.ring_align,
-        ]
+        ];
+        core::array::from_fn(|i| if i < head.len() { head[i] } else { self.probe[i - head.len()] })
+    }
+
+    /// The spec a segment describes by `name` and `words` (for `inspect`: unchecked).
+    fn from_words(name: &[u64], words: &[u64; SPEC_WORDS]) -> Self {
+        let bytes: Vec<u8> = name.iter().flat_map(|word| word.to_le_bytes()).take_while(|&b| b != 0).collect();
+        Self {
+            name: String::from_utf8_lossy(&bytes).into_owned(),
+            payload_layout: words[0],
+            payload_size: words[1],
+            payload_align: words[2],
+            capacity: words[3],
+            subscribers: words[4],
+            lossless: words[5] != 0,
+            reserved: words[6],
+            ring_bytes: words[7],
+            ring_align: words[8],
+            probe: core::array::from_fn(|i| words[9 + i]),
+        }
     }
 
     fn name_words(&self) -> [u64; MAX_RING_NAME / 8] {
@@ -261,7 +288,8 @@ impl RingSpec {
         ];
         (0..SPEC_WORDS).find(|&i| ours[i] != words[i]).map(|i| {
             let shown = |value: u64| if i == 0 { format!("{value:#018x}") } else { value.to_string() };
-            format!("{}: the segment has {}, this process {}", labels[i], shown(words[i]), shown(ours[i]))
+            let label = labels.get(i).copied().unwrap_or("the ring's internal layout (another hardwire version?)");
+            format!("{label}: the segment has {}, this process {}", shown(words[i]), shown(ours[i]))
         })
     }
 }
@@ -352,11 +380,29 @@ struct Placed {
     claims_offset: usize,
 }
 
+/// Where the claims and the ring of each of `specs` go, and the segment's size; `None` if
+/// a size overflows (only from a corrupt description).
+fn place(specs: &[&RingSpec]) -> Option<(Vec<(usize, usize)>, usize)> {
+    let mut offset = size_of::<Header>().checked_add(specs.len().checked_mul(size_of::<Entry>())?)?;
+    let mut claims = Vec::new();
+    for spec in specs {
+        claims.push(offset);
+        let words = MAX_USERS.checked_add(usize::try_from(spec.subscribers).ok()?)?;
+        offset = offset.checked_add(words.checked_mul(size_of::<AtomicU32>())?)?.checked_next_multiple_of(8)?;
+    }
+    let mut placed = Vec::new();
+    for (spec, claims_offset) in specs.iter().zip(claims) {
+        let align = usize::try_from(spec.ring_align).ok()?.max(128);
+        let ring_offset = offset.checked_next_multiple_of(align)?;
+        offset = ring_offset.checked_add(usize::try_from(spec.ring_bytes).ok()?)?;
+        placed.push((claims_offset, ring_offset));
+    }
+    Some((placed, offset.checked_next_multiple_of(4096)?))
+}
+
 impl Plan {
     fn new(layout: &SegmentLayout) -> Result<Self, ShmError> {
         let invalid = |reason: String| ShmError::InvalidLayout { reason };
-        let mut offset = size_of::<Header>() + layout.rings.len() * size_of::<Entry>();
-        let mut claims = Vec::new();
         for entry in &layout.rings {
             let name = &entry.spec.name;
             if name.is_empty() || name.len() > MAX_RING_NAME || name.contains('\0') {
@@ -370,18 +416,15 @@ impl Plan {
                     entry.spec.reserved, entry.spec.subscribers
                 )));
             }
-            claims.push(offset);
-            offset += (MAX_USERS + entry.spec.subscribers as usize) * size_of::<AtomicU32>();
-            offset = offset.next_multiple_of(8);
         }
-        let mut rings = Vec::new();
-        for (entry, claims_offset) in layout.rings.iter().zip(claims) {
-            let align = (entry.spec.ring_align as usize).max(128);
-            let ring_offset = offset.next_multiple_of(align);
-            offset = ring_offset + entry.spec.ring_bytes as usize;
-            rings.push(Placed { entry: entry.clone(), ring_offset, claims_offset });
-        }
-        let total = offset.next_multiple_of(4096);
+        let specs: Vec<&RingSpec> = layout.rings.iter().map(|entry| &entry.spec).collect();
+        let (offsets, total) = place(&specs).ok_or_else(|| invalid("the segment would be too large".into()))?;
+        let rings = layout
+            .rings
+            .iter()
+            .zip(offsets)
+            .map(|(entry, (claims_offset, ring_offset))| Placed { entry: entry.clone(), ring_offset, claims_offset })
+            .collect::<Vec<_>>();
         let mut hash_input = Vec::new();
         for placed in &rings {
             hash_input.extend(placed.entry.spec.name_words());
@@ -783,6 +826,9 @@ fn reap_ring<R: ShmRing>(ring: &R, claims: &Claims<'_>, live: &dyn Fn(u32) -> bo
     if let Some(actual) = ring::live_publishers(ring) {
         // Taking a handle holds the lock we hold, and dropping one decrements the ring's
         // count before the record: a live process never has more handles than recorded.
+        if recorded < actual {
+            ring::settle_dead_single_producer(ring);
+        }
         for _ in recorded..actual {
             ring::release_publisher(ring);
         }
@@ -1395,3 +1441,244 @@ macro_rules! deref_to {
 deref_to!(SharedPublisher, publisher, Publisher<Attached<R>>);
 deref_to!(SharedMultiPublisher, publisher, MultiPublisher<Attached<R>>);
 deref_to!(SharedSubscriber, subscriber, Subscriber<Attached<R>>);
+
+/// What [`inspect`] saw in a segment: its rings' counters and its users, read without
+/// attaching (no user entry, no lock, a read-only mapping).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Inspection {
+    /// The segment's name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The topology hash its creator gave.
+    pub topology: u64,
+    /// Process ids of its live users.
+    pub users: Vec<u32>,
+    /// Its rings, in layout order.
+    pub rings: Vec<RingReport>,
+}
+
+/// One ring of an [`Inspection`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RingReport {
+    /// The ring's description.
+    pub spec: RingSpec,
+    /// Events published.
+    pub published: u64,
+    /// Live publisher handles (`None` once the ring is closed).
+    pub publishers: Option<u64>,
+    /// Its subscriber records in use.
+    pub records: Vec<RecordReport>,
+}
+
+/// One subscriber record of a [`RingReport`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordReport {
+    /// The record's index.
+    pub index: usize,
+    /// Whether a handle reads through it now (else it is a reserved place).
+    pub held: bool,
+    /// The next sequence it reads.
+    pub next: u64,
+    /// Published events it has not read (on a lossless ring, what it holds back).
+    pub pending: u64,
+    /// Events received (exact on lossless rings; as last flushed on lossy ones).
+    pub received: u64,
+    /// Events lost to overwrite, as last flushed.
+    pub lagged: u64,
+}
+
+/// Reads segment `name`'s counters through a read-only mapping (the `hardwire stats`
+/// command): no lock, no user entry, nothing written. Every value read is checked before it
+/// is used as an offset, so a corrupt or foreign segment gives an error, never a crash.
+///
+/// # Errors
+///
+/// [`ShmError::NotFound`], [`ShmError::PermissionDenied`], [`ShmError::NotReady`] (being
+/// created), [`ShmError::Incompatible`] (not a segment of this format and platform, or
+/// inconsistent).
+pub fn inspect(name: &str) -> Result<Inspection, ShmError> {
+    if !valid_name(name) {
+        return Err(ShmError::InvalidName { name: name.into() });
+    }
+    let fd = match posix::open(path_of(name).as_str(), posix::OFlags::RDONLY, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Err(ShmError::NotFound { name: name.into() }),
+        Err(err) => return Err(io_error(name, "shm_open", err)),
+    };
+    let file = File::from(fd);
+    let size = rustix::fs::fstat(&file).map_err(|err| io_error(name, "fstat", err))?.st_size as u64;
+    if size < size_of::<Header>() as u64 {
+        return Err(ShmError::NotReady { name: name.into() });
+    }
+    let map = memmap2::MmapOptions::new()
+        .len(size as usize)
+        .map_raw_read_only(&file)
+        .map_err(|source| ShmError::Io { name: name.into(), operation: "mmap", source })?;
+    let view = View { base: map.as_ptr(), len: map.len() };
+    let corrupt = |what: String| ShmError::Incompatible { name: name.into(), difference: what };
+    // Offsets of the header's fields (all `u64`/`u32` words).
+    let header = |offset: usize| view.u64(offset).ok_or_else(|| corrupt("header out of bounds".into()));
+    if header(core::mem::offset_of!(Header, magic))? != MAGIC {
+        return Err(corrupt("it is not a hardwire segment".into()));
+    }
+    let state_word = view.u32(core::mem::offset_of!(Header, state)).unwrap_or(INITIALISING);
+    if state_word != READY {
+        return Err(ShmError::NotReady { name: name.into() });
+    }
+    let format = view.u32(core::mem::offset_of!(Header, format)).unwrap_or(0);
+    if format != FORMAT_VERSION || header(core::mem::offset_of!(Header, platform))? != platform() {
+        return Err(corrupt(format!("format {format} or platform differs from this build's")));
+    }
+    let count = header(core::mem::offset_of!(Header, rings))?;
+    let described = (size_of::<Header>() as u64).saturating_add(count.saturating_mul(size_of::<Entry>() as u64));
+    if described > size {
+        return Err(corrupt(format!("{count} ring descriptions do not fit in {size} bytes")));
+    }
+    let mut specs = Vec::new();
+    for index in 0..count as usize {
+        let at = size_of::<Header>() + index * size_of::<Entry>();
+        let word = |i: usize| view.u64(at + 8 * i).unwrap_or(0);
+        let name_words: Vec<u64> = (0..MAX_RING_NAME / 8).map(word).collect();
+        let words: [u64; SPEC_WORDS] = core::array::from_fn(|i| word(MAX_RING_NAME / 8 + i));
+        specs.push(RingSpec::from_words(&name_words, &words));
+    }
+    let refs: Vec<&RingSpec> = specs.iter().collect();
+    let (offsets, total) = place(&refs).ok_or_else(|| corrupt("ring sizes overflow".into()))?;
+    if total as u64 > size {
+        return Err(corrupt(format!("its rings need {total} bytes, the segment has {size}")));
+    }
+    let mut users = Vec::new();
+    for index in 0..MAX_USERS {
+        let at = core::mem::offset_of!(Header, users) + index * size_of::<User>();
+        let pid = view.u32(at).unwrap_or(0);
+        let start = view.u64(at + core::mem::offset_of!(User, started)).unwrap_or(0);
+        if pid != 0 && started(pid).is_some_and(|now| now == u64::MAX || now == start) {
+            users.push(pid);
+        }
+    }
+    let mut rings = Vec::new();
+    for (spec, (_, ring_offset)) in specs.into_iter().zip(offsets) {
+        rings.push(
+            ring_report(&view, spec, ring_offset)
+                .ok_or_else(|| corrupt("a ring's offsets are out of bounds".into()))?,
+        );
+    }
+    Ok(Inspection { name: name.into(), size, topology: header(core::mem::offset_of!(Header, topology))?, users, rings })
+}
+
+fn ring_report(view: &View, spec: RingSpec, at: usize) -> Option<RingReport> {
+    let [head, start, publishers, _closed, records, stride, position, held, joined, received, lagged, _skipped] =
+        spec.probe.map(|offset| usize::try_from(offset).unwrap_or(usize::MAX));
+    let ring_end = at.checked_add(usize::try_from(spec.ring_bytes).ok()?)?;
+    let within = |offset: usize, width: usize| offset.checked_add(width).is_some_and(|end| end <= ring_end);
+    let word = |offset: usize| at.checked_add(offset).filter(|&o| within(o, 8)).and_then(|o| view.u64(o));
+    let head = word(head)?;
+    let start = word(start)?;
+    let live = word(publishers)?;
+    let mut report = RingReport {
+        published: head.saturating_sub(start),
+        publishers: (live != ring::CLOSED_PUBLISHERS).then_some(live),
+        records: Vec::new(),
+        spec,
+    };
+    for index in 0..report.spec.subscribers.min(crate::MAX_SUBSCRIBERS as u64) as usize {
+        let record = records.checked_add(index.checked_mul(stride)?)?;
+        let field = |offset: usize| word(record.checked_add(offset)?);
+        let place = field(position)?;
+        if place == 0 {
+            continue;
+        }
+        let next = place - 1;
+        let held_byte = at.checked_add(record)?.checked_add(held).filter(|&o| within(o, 1)).and_then(|o| view.u8(o))?;
+        let (joined, mut received, lagged) = (field(joined)?, field(received)?, field(lagged)?);
+        if report.spec.lossless {
+            received = next.saturating_sub(joined);
+        }
+        report.records.push(RecordReport {
+            index,
+            held: held_byte != 0,
+            next,
+            pending: head.saturating_sub(next),
+            received,
+            lagged,
+        });
+    }
+    Some(report)
+}
+
+/// Bounds-checked atomic loads from a read-only mapping.
+struct View {
+    base: *const u8,
+    len: usize,
+}
+
+impl View {
+    fn u64(&self, offset: usize) -> Option<u64> {
+        if offset % 8 != 0 || offset.checked_add(8)? > self.len {
+            return None;
+        }
+        // SAFETY: in bounds (checked), 8-aligned (the mapping is page aligned and `offset`
+        // a multiple of 8), and the mapping outlives `self` (both live in `inspect`). An
+        // atomic load of read-only memory is allowed for a lock-free 8-byte atomic; other
+        // processes store to it atomically.
+        Some(unsafe { &*self.base.add(offset).cast::<AtomicU64>() }.load(Ordering::Acquire))
+    }
+
+    fn u32(&self, offset: usize) -> Option<u32> {
+        if offset % 4 != 0 || offset.checked_add(4)? > self.len {
+            return None;
+        }
+        // SAFETY: as in `u64`, for a 4-byte atomic at a multiple of 4.
+        Some(unsafe { &*self.base.add(offset).cast::<AtomicU32>() }.load(Ordering::Acquire))
+    }
+
+    fn u8(&self, offset: usize) -> Option<u8> {
+        if offset >= self.len {
+            return None;
+        }
+        // SAFETY: as in `u64`, for a 1-byte atomic (an `AtomicBool` is stored there).
+        Some(unsafe { &*self.base.add(offset).cast::<core::sync::atomic::AtomicU8>() }.load(Ordering::Acquire))
+    }
+}
+
+impl fmt::Display for Inspection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "segment {}: {} bytes, topology {:#018x}, {} process(es) attached {:?}",
+            self.name,
+            self.size,
+            self.topology,
+            self.users.len(),
+            self.users
+        )?;
+        for ring in &self.rings {
+            let mode = if ring.spec.lossless { "backpressure" } else { "overwrite" };
+            let publishers = ring.publishers.map_or_else(|| "closed".to_string(), |n| format!("{n} publisher(s)"));
+            writeln!(
+                f,
+                "  {:<16} {mode:<12} capacity {:<8} published {:<12} {publishers}",
+                ring.spec.name, ring.spec.capacity, ring.published
+            )?;
+            for record in &ring.records {
+                let pressure = record.pending as f64 / ring.spec.capacity.max(1) as f64;
+                writeln!(
+                    f,
+                    "    record {:<3} {:<8} next {:<12} pending {:<8} ({:>5.1} % of the ring) received {:<12} lagged {}",
+                    record.index,
+                    if record.held { "held" } else { "reserved" },
+                    record.next,
+                    record.pending,
+                    100.0 * pressure.min(1.0),
+                    record.received,
+                    record.lagged
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

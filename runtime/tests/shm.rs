@@ -483,3 +483,65 @@ fn a_blocked_receive_is_woken_from_another_process() {
     eprintln!("woken across processes after {:?}", sent.elapsed());
     assert!(reader.0.wait().unwrap().success());
 }
+
+#[test]
+fn inspect_reads_the_counters_without_attaching() {
+    let name = unique("inspect");
+    let segment = Segment::create(&name, &layout()).unwrap();
+    let lossless = segment.ring::<Lossless>(1).unwrap();
+    let mut publisher = lossless.publisher().unwrap();
+    let mut reader = lossless.resume(0).unwrap();
+    (0..10).for_each(|seq| publisher.publish(make(0, seq)));
+    (0..4).for_each(|_| assert!(reader.try_recv().is_ok()));
+
+    let seen = hardwire_runtime::shm::inspect(&name).unwrap();
+    assert_eq!(seen.users, [std::process::id()]);
+    assert_eq!(seen.rings.len(), 2);
+    let ring = &seen.rings[1];
+    assert_eq!((ring.spec.name.as_str(), ring.spec.capacity, ring.spec.lossless), ("lossless", 64, true));
+    assert_eq!((ring.published, ring.publishers), (10, Some(1)));
+    let records: Vec<_> = ring.records.iter().map(|r| (r.index, r.held, r.next, r.pending, r.received)).collect();
+    assert_eq!(records, [(0, true, 4, 6, 4), (1, false, 0, 10, 0)]);
+    assert_eq!(seen.rings[0].published, 0);
+    let shown = seen.to_string();
+    assert!(shown.contains("lossless         backpressure capacity 64"), "{shown}");
+    assert!(shown.contains("record 1   reserved next 0"), "{shown}");
+    assert_eq!(segment.users(), 1, "inspecting did not attach");
+    drop(publisher);
+    assert_eq!(hardwire_runtime::shm::inspect(&name).unwrap().rings[1].publishers, None, "closed");
+}
+
+#[test]
+fn a_corrupt_segment_is_an_error_not_a_crash() {
+    use std::io::Write;
+    let name = unique("corrupt");
+    let path = format!("/dev/shm/hardwire-{name}");
+    let fresh = Segment::create(&name, &layout()).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    drop(fresh);
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    for round in 0..200 {
+        let mut bytes = good.clone();
+        // Flip a few words of the header and ring descriptions, or truncate.
+        for _ in 0..1 + round % 4 {
+            seed = mix(seed);
+            let at = (seed as usize % 2048) & !7;
+            bytes[at..at + 8].copy_from_slice(&mix(seed ^ 1).to_le_bytes());
+        }
+        if round == 3 {
+            bytes.truncate(100); // shorter than a header: attach waits for a creator, then gives up
+        } else if round % 7 == 0 {
+            bytes.truncate(2048 + seed as usize % (bytes.len() - 2048));
+        }
+        let mut file = std::fs::OpenOptions::new().create(true).write(true).truncate(true).open(&path).unwrap();
+        file.write_all(&bytes).unwrap();
+        drop(file);
+        let _ = hardwire_runtime::shm::inspect(&name); // any result, never a panic
+        if let Ok(segment) = Segment::attach(&name, &layout()) {
+            // Only if every checked word survived; then it must work.
+            let ring = segment.ring::<Lossy>(0).unwrap();
+            let _ = ring.stats();
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
