@@ -17,7 +17,7 @@ pub(crate) const MESSAGES: u64 = 1_000_000;
 /// Rounds of each interleaved measurement.
 pub(crate) const ROUNDS: usize = 7;
 
-const SUM: u64 = MESSAGES * (MESSAGES - 1) / 2;
+pub(crate) const SUM: u64 = MESSAGES * (MESSAGES - 1) / 2;
 
 /// A contender of a cross-thread group: its name and one timed run.
 pub(crate) type Contender = (&'static str, fn() -> Duration);
@@ -60,6 +60,7 @@ pub(crate) fn timed(run: impl FnOnce()) -> Duration {
 
 pub(crate) const ONE_TO_ONE: &[Contender] = &[
     ("hardwire", hardwire_1to1),
+    ("hardwire (2 processes)", hardwire_processes_1to1),
     ("rtrb", rtrb_1to1),
     ("photon-ring", photon_ring_1to1),
     ("disruptor", disruptor_1to1),

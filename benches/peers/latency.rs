@@ -34,6 +34,7 @@ type RoundTrips = fn(usize) -> Vec<u64>;
 pub(crate) const LATENCY: &[(&str, RoundTrips)] = &[
     ("floor (AtomicU64 ping-pong)", floor),
     ("hardwire", hardwire),
+    ("hardwire (2 processes)", hardwire_processes_round_trips),
     ("photon-ring", photon_ring),
     ("rtrb", rtrb),
     ("crossbeam-channel", crossbeam),
@@ -66,7 +67,7 @@ pub(crate) fn latency() -> Vec<Latency> {
 }
 
 /// `samples` timed round trips after `WARM_UP`: `send(i)` then `receive()` must return `i`.
-fn round_trips(samples: usize, mut send: impl FnMut(u64), mut receive: impl FnMut(u64) -> u64) -> Vec<u64> {
+pub(crate) fn round_trips(samples: usize, mut send: impl FnMut(u64), mut receive: impl FnMut(u64) -> u64) -> Vec<u64> {
     let mut taken = Vec::with_capacity(samples);
     for i in 0..(WARM_UP + samples) as u64 {
         let start = Instant::now();

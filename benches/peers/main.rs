@@ -37,12 +37,14 @@ use hardwire::{Backpressure, MultiPublisher, Overwrite, Publisher, Registry, Rin
 mod cross_thread;
 mod fixtures;
 mod latency;
+mod processes;
 mod report;
 mod single;
 
 use cross_thread::*;
 use fixtures::*;
 use latency::*;
+use processes::*;
 use report::*;
 use single::*;
 
@@ -93,6 +95,9 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 fn main() {
+    if child_main() {
+        return; // this process was the cross-process contenders' other side
+    }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
@@ -107,10 +112,12 @@ fn main() {
         for &(_, run) in ONE_TO_ONE.iter().chain(MPMC_2TO1) {
             run();
         }
+        stop_child();
         return;
     }
     let rounds = [interleaved("cross_thread_1to1", ONE_TO_ONE), interleaved("cross_thread_mpmc_2to1", MPMC_2TO1)];
     let latencies = latency();
+    stop_child();
     let table = summary(&rounds, &latencies);
     println!("\n{table}");
     let dir = criterion_dir().with_file_name("hardwire-bench");
