@@ -137,9 +137,9 @@ pub(crate) fn child_main() -> bool {
 /// The next value for a child thread: spinning for up to [`SPINS`] empty polls (the
 /// in-process contenders busy-spin), then parked until one comes; `None` once the ring is
 /// closed or the child told to stop.
-fn next<R: AnyRing<Payload = u64>>(subscriber: &mut SharedSubscriber<R>, stop: &hardwire::Shutdown) -> Option<u64>
+fn next<R>(subscriber: &mut SharedSubscriber<R>, stop: &hardwire::Shutdown) -> Option<u64>
 where
-    R: hardwire::shm::ShmRing,
+    R: hardwire::shm::ShmRing + AnyRing<Payload = u64>,
 {
     for _ in 0..SPINS {
         match subscriber.try_recv() {
