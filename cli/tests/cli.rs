@@ -309,7 +309,7 @@ fn stats_prints_a_running_segments_counters() {
     assert!(text.contains(&format!("1 process(es) attached [{}]", std::process::id())), "{text}");
     assert!(text.contains("ticks            overwrite    capacity 256      published 0"), "{text}");
     assert!(text.contains("orders           backpressure capacity 16       published 12"), "{text}");
-    assert!(text.contains("record 0   reserved next 0            pending 12       ( 75.0 % of the ring)"), "{text}");
+    assert!(text.contains("record 0   reserved   next 0            pending 12       ( 75.0 % of the ring)"), "{text}");
 
     drop((publisher, orders, segment));
     let gone = hardwire(&["stats", &name]);

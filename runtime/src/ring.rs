@@ -244,6 +244,10 @@ pub struct Record {
     pub(crate) skipped: AtomicU64,
     pub(crate) torn_reads: AtomicU64,
     pub(crate) invalid: AtomicU64,
+    /// On a ring in shared memory: the process id of the process whose handle holds the
+    /// record, `0` for none (`owners`).
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    pub(crate) owner: AtomicU32,
 }
 
 impl Record {
@@ -258,6 +262,8 @@ impl Record {
                 skipped: AtomicU64::new(0),
                 torn_reads: AtomicU64::new(0),
                 invalid: AtomicU64::new(0),
+                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                owner: AtomicU32::new(0),
             }
         }
     }
@@ -296,6 +302,9 @@ pub struct Control {
     pub(crate) readers: WaitQueue,
     /// Publishers parked waiting for room.
     pub(crate) writers: WaitQueue,
+    /// On a ring in shared memory: which processes hold its publisher handles (`owners`).
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    pub(crate) owners: owners::Publishers,
 }
 
 impl Control {
@@ -308,6 +317,8 @@ impl Control {
                 closed: AtomicBool::new(false),
                 readers: WaitQueue::with_route(route),
                 writers: WaitQueue::with_route(route),
+                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                owners: owners::Publishers::new(),
             }
         }
     }
@@ -892,7 +903,11 @@ pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) -> Resu
             return Err(AlreadyTaken);
         }
         match control.publishers.compare_exchange_weak(live, live + 1, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return Ok(()),
+            Ok(_) => {
+                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                owners::publisher_added(ring);
+                return Ok(());
+            }
             Err(now) => live = now,
         }
     }
@@ -902,6 +917,8 @@ pub(crate) fn take_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) -> Resu
 /// later output): the ring is left as it was, open. A multi-producer ring keeps its kind.
 pub(crate) fn untake_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) {
     let control = ring.control();
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::publisher_leaving(ring);
     if control.publishers.fetch_sub(1, Ordering::AcqRel) == 1 && !multi {
         // We held the only single-producer claim: nobody else can touch `taken` until
         // this store gives it back.
@@ -912,10 +929,22 @@ pub(crate) fn untake_publisher<R: AnyRing + ?Sized>(ring: &R, multi: bool) {
 /// Counts one more publisher handle (a clone of a live one, so the ring is open).
 pub(crate) fn add_publisher<R: AnyRing + ?Sized>(ring: &R) {
     ring.control().publishers.fetch_add(1, Ordering::Relaxed);
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::publisher_added(ring);
 }
 
 /// Drops one publisher handle; the last one closes the ring and wakes parked readers.
 pub(crate) fn release_publisher<R: AnyRing + ?Sized>(ring: &R) {
+    // Before the count: a process that dies between the two leaves the ring a handle short
+    // of closing, never a handle released twice (`owners`).
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::publisher_leaving(ring);
+    release_counted(ring);
+}
+
+/// [`release_publisher`] without the owner bookkeeping (`shm`'s reaper releases the handles
+/// of a dead process, whose bookkeeping it clears itself).
+fn release_counted<R: AnyRing + ?Sized>(ring: &R) {
     let control = ring.control();
     // AcqRel: the last handle's decrement acquires every other handle's release, so all
     // their commits happen-before the `closed` store below.
@@ -1031,6 +1060,10 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     record.joined.store(start, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit`.
     record.position.store(start + 1, Ordering::Release);
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    if held {
+        owners::record_held(ring, record);
+    }
     // Release: pairs with the Acquire in `attach` (a reserved record's first handle).
     record.held.store(held, Ordering::Release);
     start
@@ -1050,6 +1083,8 @@ pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64
         record.held.store(false, Ordering::Release);
         return Err(SubscribeError::NotReserved { index });
     }
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::record_held(ring, record);
     Ok((position - 1, record.stats()))
 }
 
@@ -1058,6 +1093,8 @@ pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64
 pub(crate) fn park<R: AnyRing + ?Sized>(ring: &R, index: usize, cursor: u64, counts: &SubscriberStats) {
     let record = &ring.records()[index];
     store_counts(record, counts);
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    record.owner.store(0, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit` (backpressure: our reads before the
     // cursor are complete) and in `attach`.
     record.position.store(cursor + 1, Ordering::Release);
@@ -1078,6 +1115,8 @@ pub(crate) fn store_counts(record: &Record, counts: &SubscriberStats) {
 pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
     let lossless = <R::Overflow as Overflow>::LOSSLESS;
     let record = &ring.records()[index];
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    record.owner.store(0, Ordering::Relaxed);
     if !(lossless && mutant::NO_DEREGISTER) {
         // Release: pairs with the Acquire in `gate_limit`; our last reads are complete.
         record.position.store(FREE, Ordering::Release);
@@ -1091,9 +1130,9 @@ pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
 /// Byte offsets of what `shm::inspect` reads from a ring it has no type for, in order:
 /// the head, the start sequence, the live-publisher count, the closed flag, the first
 /// record, the distance between records, and in a record: its position, held flag, first
-/// sequence, and received, lagged and skipped counters.
+/// sequence, received, lagged and skipped counters, and owner (`owners`).
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) const PROBE_WORDS: usize = 12;
+pub(crate) const PROBE_WORDS: usize = 13;
 
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, O, SUBS> {
@@ -1112,6 +1151,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
             core::mem::offset_of!(Record, received) as u64,
             core::mem::offset_of!(Record, lagged) as u64,
             core::mem::offset_of!(Record, skipped) as u64,
+            core::mem::offset_of!(Record, owner) as u64,
         ]
     };
 }
@@ -1120,46 +1160,136 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
 
-/// Gives up the hold of a handle that will never drop: its process died (`shm`'s reaper).
-/// A reserved record (`keep`) keeps its place and cursor for the next [`attach`]; any other
-/// is freed as [`deregister`] frees it. Its counters are as the dead handle last flushed them.
+/// Releases what processes that are not `alive` held of a ring in shared memory (`shm`'s
+/// reaper, which holds the segment's lock): their publisher handles are dropped as their
+/// process would have dropped them, and the records their handles held are freed, or kept
+/// with their cursor for the next [`attach`] if `keep(index)` (a reserved record). Records
+/// and handles nobody recorded (a process that died between taking and recording, or more
+/// processes than `owners::SLOTS`) are left alone. Returns how many it released.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) fn abandon<R: AnyRing + ?Sized>(ring: &R, index: usize, keep: bool) {
-    if keep {
-        // Release: pairs with the Acquire swap in `attach`.
-        ring.records()[index].held.store(false, Ordering::Release);
-    } else {
-        deregister(ring, index);
+pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool, keep: &dyn Fn(usize) -> bool) -> u64 {
+    let mut released = 0;
+    for (pid, count) in ring.control().owners.take_dead(alive) {
+        // A dead single producer may have committed the slot of `head` and died before
+        // storing `head + 1`. The event is whole (its stamp says committed), and readers,
+        // which go by stamps, will read it; so the head moves past it, and `published`
+        // counts it.
+        let _ = pid;
+        if ring.control().taken.load(Ordering::Acquire) == SINGLE {
+            let head = ring.head().load(Ordering::Acquire);
+            if head < SEQUENCE_LIMIT && ring.slot(head, INSIDE).holds_committed(head, true) {
+                // Release: as the producer's own head store would have been.
+                ring.head().store(head + 1, Ordering::Release);
+            }
+        }
+        for _ in 0..count {
+            release_counted(ring);
+        }
+        released += u64::from(count);
     }
+    for (index, record) in ring.records().iter().enumerate() {
+        let owner = record.owner.load(Ordering::Acquire);
+        if owner == 0 || alive(owner) || !record.held.load(Ordering::Acquire) {
+            continue;
+        }
+        released += 1;
+        if keep(index) {
+            record.owner.store(0, Ordering::Relaxed);
+            // Release: pairs with the Acquire swap in `attach`.
+            record.held.store(false, Ordering::Release);
+        } else {
+            deregister(ring, index);
+        }
+    }
+    released
 }
 
-/// Before `shm`'s reaper drops a dead process's single-producer publisher: that producer
-/// may have committed the slot of `head` and died before storing `head + 1`. The event is
-/// whole (its stamp says committed), and readers, which go by stamps, will read it; so the
-/// head moves past it, and `published` counts it.
+/// Who holds what, on a ring in shared memory (`shm`).
+///
+/// A process that dies never drops its handles, so the ring records which process took
+/// each: a record's `owner` (set when a handle takes it, cleared when the handle leaves),
+/// and for publishers a small table of (process id, handles) pairs in [`Control`]. Only
+/// rings whose wait route is [`SHARED_ROUTE`] record anything: in one process there is
+/// nobody to recover for. A process whose handle is not recorded (it died between taking
+/// and recording, or the table was full) is not recovered: its handles stay, as if alive.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) fn settle_dead_single_producer<R: AnyRing + ?Sized>(ring: &R) {
-    if ring.control().taken.load(Ordering::Acquire) != SINGLE {
-        return;
-    }
-    let head = ring.head().load(Ordering::Acquire);
-    if head < SEQUENCE_LIMIT && ring.slot(head, INSIDE).holds_committed(head, true) {
-        // Release: as the producer's own head store would have been.
-        ring.head().store(head + 1, Ordering::Release);
-    }
-}
+pub(crate) mod owners {
+    use super::*;
+    use crate::wait::SHARED_ROUTE;
 
-/// Live publisher handles of `ring` (`CLOSED` once closed), for `shm`'s reaper.
-#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) fn live_publishers<R: AnyRing + ?Sized>(ring: &R) -> Option<u64> {
-    let live = ring.control().publishers.load(Ordering::Acquire);
-    (live != CLOSED).then_some(live)
-}
+    /// Processes whose publisher handles one ring records.
+    pub(crate) const SLOTS: usize = 6;
 
-/// Whether a handle holds record `index`.
-#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) fn is_held<R: AnyRing + ?Sized>(ring: &R, index: usize) -> bool {
-    ring.records().get(index).is_some_and(|record| record.held.load(Ordering::Acquire))
+    /// Publisher handles per process.
+    pub(crate) struct Publishers {
+        pids: [AtomicU32; SLOTS],
+        counts: [AtomicU32; SLOTS],
+    }
+
+    impl Publishers {
+        pub(crate) const fn new() -> Self {
+            Self { pids: [const { AtomicU32::new(0) }; SLOTS], counts: [const { AtomicU32::new(0) }; SLOTS] }
+        }
+
+        /// The slot of process `pid`, claiming a free one if `claim`.
+        fn slot(&self, pid: u32, claim: bool) -> Option<usize> {
+            if let Some(slot) = self.pids.iter().position(|p| p.load(Ordering::Acquire) == pid) {
+                return Some(slot);
+            }
+            if !claim {
+                return None;
+            }
+            self.pids.iter().position(|p| p.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire).is_ok())
+        }
+
+        /// Clears the slots of processes that are not `alive`; returns their handle counts.
+        pub(super) fn take_dead(&self, alive: &dyn Fn(u32) -> bool) -> impl Iterator<Item = (u32, u32)> + '_ {
+            let dead: [Option<(u32, u32)>; SLOTS] = core::array::from_fn(|slot| {
+                let pid = self.pids[slot].load(Ordering::Acquire);
+                (pid != 0 && !alive(pid)).then(|| {
+                    let count = self.counts[slot].swap(0, Ordering::AcqRel);
+                    self.pids[slot].store(0, Ordering::Release);
+                    (pid, count)
+                })
+            });
+            dead.into_iter().flatten()
+        }
+    }
+
+    fn shared<R: AnyRing + ?Sized>(ring: &R) -> bool {
+        ring.control().readers.route == SHARED_ROUTE
+    }
+
+    /// A publisher handle of this process was taken or cloned.
+    pub(crate) fn publisher_added<R: AnyRing + ?Sized>(ring: &R) {
+        if !shared(ring) {
+            return;
+        }
+        let owners = &ring.control().owners;
+        if let Some(slot) = owners.slot(std::process::id(), true) {
+            owners.counts[slot].fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// A publisher handle of this process is going.
+    pub(crate) fn publisher_leaving<R: AnyRing + ?Sized>(ring: &R) {
+        if !shared(ring) {
+            return;
+        }
+        let owners = &ring.control().owners;
+        if let Some(slot) = owners.slot(std::process::id(), false) {
+            let _ = owners.counts[slot].fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        }
+    }
+
+    /// A handle of this process holds `record` now.
+    pub(crate) fn record_held<R: AnyRing + ?Sized>(ring: &R, record: &Record) {
+        if shared(ring) {
+            record.owner.store(std::process::id(), Ordering::Release);
+        }
+    }
+
+    const _: () = assert!(size_of::<Control>() <= 128, "Control must fit the cache-line pair it is padded to");
 }
 
 #[cfg(all(test, not(loom)))]

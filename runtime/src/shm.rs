@@ -6,7 +6,7 @@
 //! [`Publisher`], [`MultiPublisher`] and [`Subscriber`] as in one process, with the same
 //! guarantees, because a ring is all atomics and position-independent.
 //!
-//! ```no_run
+//! ```
 //! use hardwire_runtime::shm::{Segment, SegmentLayout};
 //! use hardwire_runtime::{Backpressure, Overwrite, Ring};
 //!
@@ -17,10 +17,15 @@
 //!     .ring::<Orders>("orders", 1); // one declared subscriber: gates from the first publish
 //!
 //! // Any process, any order: the first creates the segment, the others attach.
-//! let segment = Segment::open("market", &layout)?;
+//! # let market = format!("doc-market-{}", std::process::id());
+//! # let market = market.as_str();
+//! let segment = Segment::open(market, &layout)?;
 //! let ticks = segment.ring::<Ticks>(0)?;
 //! let mut publisher = ticks.publisher()?; // taken once across all processes
+//! let mut reader = ticks.subscribe()?;
 //! publisher.publish(42);
+//! assert_eq!(reader.try_recv(), Ok(42));
+//! assert!(ticks.publisher().is_err(), "this process, or any other, cannot take it again");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -53,22 +58,30 @@
 //!
 //! # Crashes
 //!
-//! Which process holds which handle is recorded in the segment (taking a handle holds the
-//! segment's lock, so the record and the ring never disagree for a live process). Opening
-//! a segment, and [`Segment::reap`], release what dead processes held:
+//! A ring in a segment records which process holds each of its handles, in the ring
+//! itself: a subscriber record keeps its holder's process id, and the ring keeps a small
+//! table of (process id, publisher handles) (`ring::owners`, up to six processes per
+//! ring). Opening a segment, and [`Segment::reap`], release what processes that are no
+//! longer live users of the segment held:
 //!
-//! * a publisher handle is dropped as if its process had dropped it: the last one closes
-//!   the ring, so subscribers drain it and see it closed. A single producer that died in the
-//!   middle of a write had not advanced the head: nobody reads the half-written slot.
-//! * a subscriber's record is freed if it was taken by [`SharedRing::subscribe`], and kept
-//!   (with its cursor, still gating a lossless ring) if it is a reserved record taken by
-//!   [`SharedRing::resume`]: the next process to resume it continues where the dead one
-//!   stopped. Its counters are those the dead handle last flushed.
+//! * their publisher handles are dropped as the process would have dropped them: the last
+//!   one closes the ring, so subscribers drain it and see it closed. A single producer that
+//!   died between committing an event and advancing the head has its event counted (the
+//!   slot's stamp says it is whole, and readers read it); one that died in the middle of a
+//!   write had not advanced the head, so nobody reads the half-written slot.
+//! * the records their handles held are freed, or, for reserved records (declared
+//!   subscribers, [`SharedRing::resume`]), kept with their cursor, still gating a lossless
+//!   ring: the next process to resume the record continues where the dead one stopped. Its
+//!   counters are those the dead handle last flushed. An event the dead handle had read
+//!   with `try_recv` is gone with it; one it was reading in place (`try_recv_with`) when it
+//!   died is delivered again, since the cursor moves only when the closure returns.
 //!
 //! Not yet handled: a multi-producer publisher that dies between claiming a sequence and
 //! committing it leaves a hole that subscribers wait at; liveness is checked at open and
 //! by [`Segment::reap`], not by a watchdog, so a publisher blocked by a dead subscriber's
-//! dynamic record waits until somebody reaps.
+//! unreserved record waits until somebody reaps; a process that dies between taking a
+//! handle and recording itself (a few instructions), or a seventh process holding
+//! publishers of one ring, is not recorded, and its handles are never released.
 //!
 //! # Waiting across processes
 //!
@@ -89,7 +102,7 @@
 //! [`Payload`]: crate::Payload
 
 use core::fmt;
-use core::ops::{Deref, DerefMut};
+use core::ops::Deref;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::fs::File;
@@ -295,7 +308,7 @@ impl RingSpec {
 }
 
 type Prepare = fn(NonNull<u8>, usize);
-type Reap = fn(NonNull<u8>, &Claims<'_>, &dyn Fn(u32) -> bool, usize);
+type Reap = fn(NonNull<u8>, &dyn Fn(u32) -> bool, usize) -> u64;
 
 #[derive(Clone)]
 struct RingEntry {
@@ -335,11 +348,11 @@ impl SegmentLayout {
             let ring = unsafe { at.cast::<R>().as_mut() };
             ring.prepare_shared(reserved);
         }
-        fn reap<R: ShmRing>(at: NonNull<u8>, claims: &Claims<'_>, live: &dyn Fn(u32) -> bool, reserved: usize) {
+        fn reap<R: ShmRing>(at: NonNull<u8>, alive: &dyn Fn(u32) -> bool, reserved: usize) -> u64 {
             // SAFETY: called with the mapping alive, on a ready segment whose layout matched
             // (the ring at `at` was initialised as an `R`); shared access only.
             let ring = unsafe { at.cast::<R>().as_ref() };
-            reap_ring(ring, claims, live, reserved);
+            ring::reap(ring, alive, &|index| index < reserved)
         }
         self.rings.push(RingEntry { spec: RingSpec::of::<R>(name, reserved), prepare: prepare::<R>, reap: reap::<R> });
         self
@@ -377,25 +390,18 @@ struct Plan {
 struct Placed {
     entry: RingEntry,
     ring_offset: usize,
-    claims_offset: usize,
 }
 
-/// Where the claims and the ring of each of `specs` go, and the segment's size; `None` if
-/// a size overflows (only from a corrupt description).
-fn place(specs: &[&RingSpec]) -> Option<(Vec<(usize, usize)>, usize)> {
+/// Where the ring of each of `specs` goes, and the segment's size; `None` if a size
+/// overflows (only from a corrupt description).
+fn place(specs: &[&RingSpec]) -> Option<(Vec<usize>, usize)> {
     let mut offset = size_of::<Header>().checked_add(specs.len().checked_mul(size_of::<Entry>())?)?;
-    let mut claims = Vec::new();
-    for spec in specs {
-        claims.push(offset);
-        let words = MAX_USERS.checked_add(usize::try_from(spec.subscribers).ok()?)?;
-        offset = offset.checked_add(words.checked_mul(size_of::<AtomicU32>())?)?.checked_next_multiple_of(8)?;
-    }
     let mut placed = Vec::new();
-    for (spec, claims_offset) in specs.iter().zip(claims) {
+    for spec in specs {
         let align = usize::try_from(spec.ring_align).ok()?.max(128);
         let ring_offset = offset.checked_next_multiple_of(align)?;
         offset = ring_offset.checked_add(usize::try_from(spec.ring_bytes).ok()?)?;
-        placed.push((claims_offset, ring_offset));
+        placed.push(ring_offset);
     }
     Some((placed, offset.checked_next_multiple_of(4096)?))
 }
@@ -423,7 +429,7 @@ impl Plan {
             .rings
             .iter()
             .zip(offsets)
-            .map(|(entry, (claims_offset, ring_offset))| Placed { entry: entry.clone(), ring_offset, claims_offset })
+            .map(|(entry, ring_offset)| Placed { entry: entry.clone(), ring_offset })
             .collect::<Vec<_>>();
         let mut hash_input = Vec::new();
         for placed in &rings {
@@ -609,10 +615,12 @@ enum How {
 /// How to open a segment: [`Segment::open`], [`Segment::create`] and [`Segment::attach`]
 /// with the defaults; this for a wider file mode.
 ///
-/// ```no_run
+/// ```
 /// use hardwire_runtime::shm::{OpenOptions, SegmentLayout};
 /// let layout = SegmentLayout::new(1).ring::<hardwire_runtime::Ring<u64, 64>>("ticks", 0);
-/// let segment = OpenOptions::new().mode(0o660).open("telemetry", &layout)?;
+/// # let telemetry = format!("doc-telemetry-{}", std::process::id());
+/// # let telemetry = telemetry.as_str();
+/// let segment = OpenOptions::new().mode(0o660).open(telemetry, &layout)?; // group may attach
 /// # Ok::<(), hardwire_runtime::shm::ShmError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -735,12 +743,6 @@ fn valid_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-/// The claims table of one ring: publisher handles per user, holder (user + 1) per record.
-struct Claims<'m> {
-    publishers: &'m [AtomicU32],
-    holders: &'m [AtomicU32],
-}
-
 impl Mapping {
     fn base(&self) -> NonNull<u8> {
         // A successful mapping is never null.
@@ -764,83 +766,33 @@ impl Mapping {
         unsafe { core::slice::from_raw_parts(self.base().add(size_of::<Header>()).cast::<Entry>().as_ptr(), count) }
     }
 
-    fn claims(&self, ring: usize) -> Claims<'_> {
-        let placed = &self.plan.rings[ring];
-        let subscribers = placed.entry.spec.subscribers as usize;
-        // SAFETY: `Plan::new` reserved `MAX_USERS + subscribers` `AtomicU32`s at the
-        // (8-aligned) claims offset, inside the mapping's length; all atomics, shared access.
-        let words = unsafe {
-            core::slice::from_raw_parts(
-                self.base().add(placed.claims_offset).cast::<AtomicU32>().as_ptr(),
-                MAX_USERS + subscribers,
-            )
-        };
-        let (publishers, holders) = words.split_at(MAX_USERS);
-        Claims { publishers, holders }
-    }
-
     fn ring_at(&self, ring: usize) -> NonNull<u8> {
         // SAFETY: the ring's offset is inside the mapping (`Plan::new`; length checked).
         unsafe { self.base().add(self.plan.rings[ring].ring_offset) }
     }
 
-    /// Releases what dead users held; returns how many dead users were cleared. Called with
-    /// the segment's lock held.
-    fn reap_locked(&self) -> usize {
+    /// Releases what dead processes held (`ring::reap`) and clears their user entries;
+    /// returns how many handles and records it released. Called with the segment's lock held.
+    fn reap_locked(&self) -> u64 {
         let header = self.header();
-        let mut dead = 0;
-        let mut live = [false; MAX_USERS];
-        for (index, user) in header.users.iter().enumerate() {
-            live[index] = user_is_live(user);
+        let live: Vec<u32> = header
+            .users
+            .iter()
+            .filter(|user| user_is_live(user))
+            .map(|user| user.pid.load(Ordering::Relaxed))
+            .collect();
+        let alive = |pid: u32| live.contains(&pid);
+        let mut released = 0;
+        for (index, placed) in self.plan.rings.iter().enumerate() {
+            released += (placed.entry.reap)(self.ring_at(index), &alive, placed.entry.spec.reserved as usize);
         }
-        let is_live = |holder: u32| holder != 0 && live.get(holder as usize - 1).copied().unwrap_or(false);
-        for index in 0..self.plan.rings.len() {
-            let placed = &self.plan.rings[index];
-            (placed.entry.reap)(
-                self.ring_at(index),
-                &self.claims(index),
-                &is_live,
-                placed.entry.spec.reserved as usize,
-            );
-        }
-        for (index, user) in header.users.iter().enumerate() {
-            if !live[index] && user.pid.load(Ordering::Relaxed) != 0 {
+        for user in &header.users {
+            let pid = user.pid.load(Ordering::Relaxed);
+            if pid != 0 && !alive(pid) {
                 user.pid.store(0, Ordering::Release);
-                dead += 1;
             }
         }
-        dead
-    }
-}
-
-/// One ring's part of a reap (see [`Mapping::reap_locked`]).
-fn reap_ring<R: ShmRing>(ring: &R, claims: &Claims<'_>, live: &dyn Fn(u32) -> bool, reserved: usize) {
-    let mut recorded = 0u64;
-    for (user, count) in claims.publishers.iter().enumerate() {
-        if live(user as u32 + 1) {
-            recorded += u64::from(count.load(Ordering::Acquire));
-        } else {
-            count.store(0, Ordering::Relaxed);
-        }
-    }
-    if let Some(actual) = ring::live_publishers(ring) {
-        // Taking a handle holds the lock we hold, and dropping one decrements the ring's
-        // count before the record: a live process never has more handles than recorded.
-        if recorded < actual {
-            ring::settle_dead_single_producer(ring);
-        }
-        for _ in recorded..actual {
-            ring::release_publisher(ring);
-        }
-    }
-    for (index, holder) in claims.holders.iter().enumerate() {
-        let who = holder.load(Ordering::Acquire);
-        if ring::is_held(ring, index) && !live(who) {
-            ring::abandon(ring, index, index < reserved);
-            holder.store(0, Ordering::Release);
-        } else if who != 0 && !live(who) {
-            holder.store(0, Ordering::Release);
-        }
+        released
     }
 }
 
@@ -1084,13 +1036,13 @@ impl Segment {
         self.mapping.header().users.iter().filter(|user| user_is_live(user)).count()
     }
 
-    /// Releases what dead processes held (module docs, "Crashes"); returns how many dead
-    /// processes it cleared. Opening a segment does this too.
+    /// Releases what dead processes held (module docs, "Crashes"); returns how many
+    /// publisher handles and subscriber records it released. Opening a segment does this too.
     ///
     /// # Errors
     ///
     /// The operating system's refusal to lock the segment.
-    pub fn reap(&self) -> Result<usize, ShmError> {
+    pub fn reap(&self) -> Result<u64, ShmError> {
         let _lock = Locked::new(&self.mapping.file, &self.mapping.name)?;
         Ok(self.mapping.reap_locked())
     }
@@ -1221,16 +1173,21 @@ impl<R> fmt::Debug for Attached<R> {
     }
 }
 
-/// A ring in a [`Segment`]: takes the same handles as a [`Ring`] in one process, recorded
-/// in the segment so that a dead process's handles can be released (module docs).
-///
-/// Take handles through these methods, not through [`Publisher::new`] or
-/// [`Subscriber::new`] on an [`Attached`] (or on the ring a handle lends): a handle the
-/// segment has no record of counts as a dead process's when another process reaps.
+/// A ring in a [`Segment`]: the same handles as a [`Ring`] in one process. A ring in a
+/// segment records which process holds each handle (in the ring itself), so that a dead
+/// process's handles can be released (module docs, "Crashes"), whichever way the handle was
+/// taken.
 pub struct SharedRing<R> {
     ring: Attached<R>,
     index: usize,
 }
+
+/// A [`Publisher`] of a ring in a segment.
+pub type SharedPublisher<R> = Publisher<Attached<R>>;
+/// A [`MultiPublisher`] of a ring in a segment.
+pub type SharedMultiPublisher<R> = MultiPublisher<Attached<R>>;
+/// A [`Subscriber`] of a ring in a segment.
+pub type SharedSubscriber<R> = Subscriber<Attached<R>>;
 
 impl<R> Clone for SharedRing<R> {
     fn clone(&self) -> Self {
@@ -1248,28 +1205,13 @@ impl<R> fmt::Debug for SharedRing<R> {
 }
 
 impl<R: ShmRing> SharedRing<R> {
-    fn locked(&self) -> Result<Locked, ShmError> {
-        Locked::new(&self.ring.mapping.file, &self.ring.mapping.name)
-    }
-
-    fn claims(&self) -> Claims<'_> {
-        self.ring.mapping.claims(self.index)
-    }
-
-    fn me(&self) -> usize {
-        self.ring.mapping.user
-    }
-
     /// The single-producer publisher, taken once across every process.
     ///
     /// # Errors
     ///
     /// [`ShmError::Taken`] if any process took a publisher of this ring (or it is closed).
     pub fn publisher(&self) -> Result<SharedPublisher<R>, ShmError> {
-        let _lock = self.locked()?;
-        let publisher = Publisher::new(self.ring.clone())?;
-        self.claims().publishers[self.me()].fetch_add(1, Ordering::AcqRel);
-        Ok(SharedPublisher { publisher, _claim: PublisherClaim { ring: self.clone() } })
+        Ok(Publisher::new(self.ring.clone())?)
     }
 
     /// A multi-producer publisher; every process may take any number until the ring closes.
@@ -1278,10 +1220,7 @@ impl<R: ShmRing> SharedRing<R> {
     ///
     /// [`ShmError::Taken`] if the single-producer publisher was taken or the ring is closed.
     pub fn multi_publisher(&self) -> Result<SharedMultiPublisher<R>, ShmError> {
-        let _lock = self.locked()?;
-        let publisher = MultiPublisher::new(self.ring.clone())?;
-        self.claims().publishers[self.me()].fetch_add(1, Ordering::AcqRel);
-        Ok(SharedMultiPublisher { publisher, _claim: PublisherClaim { ring: self.clone() } })
+        Ok(MultiPublisher::new(self.ring.clone())?)
     }
 
     /// A new subscriber (a free record), freed when dropped or when its process dies.
@@ -1290,9 +1229,7 @@ impl<R: ShmRing> SharedRing<R> {
     ///
     /// [`ShmError::Subscribe`] if every record is in use.
     pub fn subscribe(&self) -> Result<SharedSubscriber<R>, ShmError> {
-        let _lock = self.locked()?;
-        let subscriber = Subscriber::new(self.ring.clone())?;
-        Ok(self.hold(subscriber))
+        Ok(Subscriber::new(self.ring.clone())?)
     }
 
     /// Attaches to reserved record `index` and continues where its last handle (in any
@@ -1302,15 +1239,14 @@ impl<R: ShmRing> SharedRing<R> {
     ///
     /// [`ShmError::Subscribe`]: the record is held, not reserved, or out of range.
     pub fn resume(&self, index: usize) -> Result<SharedSubscriber<R>, ShmError> {
-        let _lock = self.locked()?;
-        let subscriber = Subscriber::resume(self.ring.clone(), index)?;
-        Ok(self.hold(subscriber))
+        Ok(Subscriber::resume(self.ring.clone(), index)?)
     }
 
-    fn hold(&self, subscriber: Subscriber<Attached<R>>) -> SharedSubscriber<R> {
-        let record = subscriber.record_index();
-        self.claims().holders[record].store(self.me() as u32 + 1, Ordering::Release);
-        SharedSubscriber { subscriber, _claim: RecordClaim { ring: self.clone(), record } }
+    /// The ring, for its counters (`stats`, `published`, `record_stats`, …) and for handles
+    /// built directly (`Publisher::new(shared.attached())`).
+    #[must_use]
+    pub fn attached(&self) -> Attached<R> {
+        self.ring.clone()
     }
 
     /// The ring's counters (published, subscribers, pressure, closed).
@@ -1343,104 +1279,6 @@ impl<R: ShmRing> SharedRing<R> {
         &self.ring.mapping.plan.rings[self.index].entry.spec.name
     }
 }
-
-/// Decrements this process's publisher count of a ring when its handle is gone (after the
-/// handle's own drop: see `reap_ring`).
-struct PublisherClaim<R> {
-    ring: SharedRing<R>,
-}
-
-impl<R> Drop for PublisherClaim<R> {
-    fn drop(&mut self) {
-        let mapping = &self.ring.ring.mapping;
-        mapping.claims(self.ring.index).publishers[mapping.user].fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Clears this process's hold of a record when its handle is gone.
-struct RecordClaim<R> {
-    ring: SharedRing<R>,
-    record: usize,
-}
-
-impl<R> Drop for RecordClaim<R> {
-    fn drop(&mut self) {
-        let mapping = &self.ring.ring.mapping;
-        let me = mapping.user as u32 + 1;
-        // Only ours: another process may have taken the record since our handle let go.
-        let _ = mapping.claims(self.ring.index).holders[self.record].compare_exchange(
-            me,
-            0,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        );
-    }
-}
-
-/// A [`Publisher`] of a ring in a segment (`Deref`s to it), recorded as this process's.
-pub struct SharedPublisher<R: ShmRing> {
-    publisher: Publisher<Attached<R>>,
-    _claim: PublisherClaim<R>,
-}
-
-/// A [`MultiPublisher`] of a ring in a segment (`Deref`s to it), recorded as this
-/// process's. Clone it with `Clone` (recorded too), not through the `Deref`.
-pub struct SharedMultiPublisher<R: ShmRing> {
-    publisher: MultiPublisher<Attached<R>>,
-    _claim: PublisherClaim<R>,
-}
-
-/// A [`Subscriber`] of a ring in a segment (`Deref`s to it), recorded as this process's.
-pub struct SharedSubscriber<R: ShmRing> {
-    subscriber: Subscriber<Attached<R>>,
-    _claim: RecordClaim<R>,
-}
-
-impl<R: ShmRing> SharedSubscriber<R> {
-    /// [`Subscriber::leave`]: frees the record for good (a reserved one stops gating).
-    pub fn leave(self) {
-        let Self { subscriber, _claim } = self;
-        subscriber.leave();
-    }
-}
-
-impl<R: ShmRing> Clone for SharedMultiPublisher<R> {
-    fn clone(&self) -> Self {
-        let ring = &self._claim.ring;
-        // Holding the lock, so a reaper never sees the handle without its record. A lock
-        // that cannot be taken (the OS refused `flock`) still counts the handle: the worst
-        // a racing reap could do is close the ring early, never free memory.
-        let lock = ring.locked();
-        let publisher = self.publisher.clone();
-        ring.claims().publishers[ring.me()].fetch_add(1, Ordering::AcqRel);
-        drop(lock);
-        Self { publisher, _claim: PublisherClaim { ring: ring.clone() } }
-    }
-}
-
-macro_rules! deref_to {
-    ($outer:ident, $field:ident, $inner:ty) => {
-        impl<R: ShmRing> Deref for $outer<R> {
-            type Target = $inner;
-            fn deref(&self) -> &$inner {
-                &self.$field
-            }
-        }
-        impl<R: ShmRing> DerefMut for $outer<R> {
-            fn deref_mut(&mut self) -> &mut $inner {
-                &mut self.$field
-            }
-        }
-        impl<R: ShmRing> fmt::Debug for $outer<R> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($outer)).field("ring", &self._claim.ring).finish_non_exhaustive()
-            }
-        }
-    };
-}
-deref_to!(SharedPublisher, publisher, Publisher<Attached<R>>);
-deref_to!(SharedMultiPublisher, publisher, MultiPublisher<Attached<R>>);
-deref_to!(SharedSubscriber, subscriber, Subscriber<Attached<R>>);
 
 /// What [`inspect`] saw in a segment: its rings' counters and its users, read without
 /// attaching (no user entry, no lock, a read-only mapping).
@@ -1481,6 +1319,8 @@ pub struct RecordReport {
     pub index: usize,
     /// Whether a handle reads through it now (else it is a reserved place).
     pub held: bool,
+    /// The process id of the process whose handle holds it (`0`: none recorded).
+    pub owner: u32,
     /// The next sequence it reads.
     pub next: u64,
     /// Published events it has not read (on a lossless ring, what it holds back).
@@ -1561,7 +1401,7 @@ pub fn inspect(name: &str) -> Result<Inspection, ShmError> {
         }
     }
     let mut rings = Vec::new();
-    for (spec, (_, ring_offset)) in specs.into_iter().zip(offsets) {
+    for (spec, ring_offset) in specs.into_iter().zip(offsets) {
         rings.push(
             ring_report(&view, spec, ring_offset)
                 .ok_or_else(|| corrupt("a ring's offsets are out of bounds".into()))?,
@@ -1571,7 +1411,7 @@ pub fn inspect(name: &str) -> Result<Inspection, ShmError> {
 }
 
 fn ring_report(view: &View, spec: RingSpec, at: usize) -> Option<RingReport> {
-    let [head, start, publishers, _closed, records, stride, position, held, joined, received, lagged, _skipped] =
+    let [head, start, publishers, _closed, records, stride, position, held, joined, received, lagged, _skipped, owner] =
         spec.probe.map(|offset| usize::try_from(offset).unwrap_or(usize::MAX));
     let ring_end = at.checked_add(usize::try_from(spec.ring_bytes).ok()?)?;
     let within = |offset: usize, width: usize| offset.checked_add(width).is_some_and(|end| end <= ring_end);
@@ -1594,6 +1434,7 @@ fn ring_report(view: &View, spec: RingSpec, at: usize) -> Option<RingReport> {
         }
         let next = place - 1;
         let held_byte = at.checked_add(record)?.checked_add(held).filter(|&o| within(o, 1)).and_then(|o| view.u8(o))?;
+        let owner = at.checked_add(record)?.checked_add(owner).filter(|&o| within(o, 4)).and_then(|o| view.u32(o))?;
         let (joined, mut received, lagged) = (field(joined)?, field(received)?, field(lagged)?);
         if report.spec.lossless {
             received = next.saturating_sub(joined);
@@ -1601,6 +1442,7 @@ fn ring_report(view: &View, spec: RingSpec, at: usize) -> Option<RingReport> {
         report.records.push(RecordReport {
             index,
             held: held_byte != 0,
+            owner,
             next,
             pending: head.saturating_sub(next),
             received,
@@ -1666,11 +1508,15 @@ impl fmt::Display for Inspection {
             )?;
             for record in &ring.records {
                 let pressure = record.pending as f64 / ring.spec.capacity.max(1) as f64;
+                let holder = match (record.held, record.owner) {
+                    (false, _) => "reserved".to_string(),
+                    (true, 0) => "held".to_string(),
+                    (true, pid) => format!("pid {pid}"),
+                };
                 writeln!(
                     f,
-                    "    record {:<3} {:<8} next {:<12} pending {:<8} ({:>5.1} % of the ring) received {:<12} lagged {}",
+                    "    record {:<3} {holder:<10} next {:<12} pending {:<8} ({:>5.1} % of the ring) received {:<12} lagged {}",
                     record.index,
-                    if record.held { "held" } else { "reserved" },
                     record.next,
                     record.pending,
                     100.0 * pressure.min(1.0),

@@ -505,7 +505,9 @@ fn inspect_reads_the_counters_without_attaching() {
     assert_eq!(seen.rings[0].published, 0);
     let shown = seen.to_string();
     assert!(shown.contains("lossless         backpressure capacity 64"), "{shown}");
-    assert!(shown.contains("record 1   reserved next 0"), "{shown}");
+    assert!(shown.contains("record 1   reserved   next 0"), "{shown}");
+    assert!(shown.contains(&format!("record 0   pid {:<6} next 4", std::process::id())), "{shown}");
+    assert_eq!(ring.records[0].owner, std::process::id());
     assert_eq!(segment.users(), 1, "inspecting did not attach");
     drop(publisher);
     assert_eq!(hardwire_runtime::shm::inspect(&name).unwrap().rings[1].publishers, None, "closed");
