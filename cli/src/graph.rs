@@ -34,16 +34,18 @@ pub fn render(plan: &Plan, format: Format) -> String {
 fn topic_lines(plan: &Plan, topic: &Topic) -> Vec<String> {
     let settings = match &topic.delivery {
         Delivery::Inline => "inline: direct calls".to_owned(),
-        Delivery::Ring(ring) => format!(
-            "ring of {} · {} ({}) · {}",
-            ring.capacity,
-            ring.overflow.spelling(),
-            if ring.overflow == Overflow::Overwrite { "lossy" } else { "lossless" },
-            match ring.producers {
-                Producers::Single => "1 producer",
-                Producers::Multi => "many producers",
-            }
-        ),
+        Delivery::Ring(ring) => {
+            format!(
+                "ring of {} · {} ({}) · {}",
+                ring.capacity,
+                ring.overflow.spelling(),
+                if ring.overflow == Overflow::Overwrite { "lossy" } else { "lossless" },
+                match ring.producers {
+                    Producers::Single => "1 producer",
+                    Producers::Multi => "many producers",
+                }
+            ) + if ring.shared { " · shared memory" } else { "" }
+        }
     };
     let carried = match topic.bytes {
         Some(size) => format!("bytes, size {size:?} (up to {} B)", size.capacity()),

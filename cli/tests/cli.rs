@@ -46,6 +46,7 @@ fn check_accepts_the_schema_examples() {
         ("schema-examples/game.toml", "ok: 4 events, 3 topics, 5 subscribers"),
         ("schema-examples/telemetry.toml", "ok: 2 events, 2 topics, 3 subscribers"),
         ("schema-examples/drawing.toml", "ok: 3 events, 3 topics, 3 subscribers"),
+        ("schema-examples/processes.toml", "ok: 2 events, 3 topics, 3 subscribers"),
     ] {
         let output = hardwire(&["check", file]);
         assert!(output.status.success(), "{}", stderr(&output));

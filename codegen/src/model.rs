@@ -48,11 +48,13 @@ pub enum Key {
     Publishes,
     /// `optional`.
     Optional,
+    /// `scope`.
+    Scope,
 }
 
 impl Key {
     /// Every key, with its spelling.
-    const ALL: [(&'static str, Key); 11] = [
+    const ALL: [(&'static str, Key); 12] = [
         ("events", Key::Events),
         ("capacity", Key::Capacity),
         ("overflow", Key::Overflow),
@@ -64,6 +66,7 @@ impl Key {
         ("topics", Key::Topics),
         ("publishes", Key::Publishes),
         ("optional", Key::Optional),
+        ("scope", Key::Scope),
     ];
 
     /// The key spelled `text`, if it is one.
@@ -246,6 +249,27 @@ impl Choice for Delivery {
     }
 }
 
+/// `scope`: where a ring topic's ring lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// In the bus, in process memory.
+    Process,
+    /// In a shared-memory segment that every process opening the bus shares.
+    Shared,
+}
+
+impl Choice for Scope {
+    const KEY: &'static str = "scope";
+    const CHOICES: &'static [(&'static str, Self)] = &[("process", Self::Process), ("shared", Self::Shared)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Process => "in this process",
+            Self::Shared => "in shared memory, across processes",
+        }
+    }
+}
+
 /// `payload`: what a topic carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payload {
@@ -354,6 +378,8 @@ pub struct TopicDecl {
     pub payload: Setting<Payload>,
     /// `size`, if given.
     pub size: Option<Setting<Size>>,
+    /// `scope`.
+    pub scope: Setting<Scope>,
     /// Keys written (or misspelt) with a value that could not be used, already reported:
     /// validation does not also report them missing.
     pub malformed: Vec<Key>,

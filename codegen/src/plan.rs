@@ -155,6 +155,8 @@ pub struct RingPlan {
     /// `file.toml:LINE:COL: ` of the capacity (empty for the Rust form), for messages
     /// that only a compile-time assertion can give.
     pub capacity_prefix: String,
+    /// `scope = "shared"`: the ring lives in the bus's shared-memory segment.
+    pub shared: bool,
 }
 
 impl RingPlan {

@@ -73,6 +73,114 @@ macro_rules! __hardwire_if_async {
     ($($item:tt)*) => {};
 }
 
+/// Its input when the runtime has the `shm` feature (on Linux), nothing otherwise:
+/// generated code declares `SharedBus::open` and `Bus::segment_layout` through it.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_shm {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Its input when the runtime has the `shm` feature, nothing otherwise.
+#[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hardwire_if_shm {
+    ($($item:tt)*) => {};
+}
+
+pub use crate::__hardwire_if_shm as if_shm;
+
+/// Where a generated bus finds the ring of a `scope = "shared"` topic: in the bus itself
+/// (null, the default: a bus made by `Bus::new`), or in the shared-memory segment the bus
+/// holds in its [`SegmentHold`] (set by `SharedBus::open`).
+pub struct RingIn<R> {
+    /// Null, or a ring in the mapping of the segment of the same bus's `SegmentHold`.
+    ring: core::sync::atomic::AtomicPtr<R>,
+}
+
+impl<R> RingIn<R> {
+    /// The bus's own ring.
+    pub const OWN: Self = Self { ring: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) };
+
+    /// The ring to use: the segment's, or `own`.
+    #[inline]
+    pub fn get<'a>(&'a self, own: &'a R) -> &'a R {
+        let ring = self.ring.load(core::sync::atomic::Ordering::Relaxed);
+        if ring.is_null() {
+            return own;
+        }
+        // SAFETY: non-null only as stored by `attach`, whose caller guarantees that the
+        // segment holding the ring outlives `self` (generated code: the bus's own
+        // `SegmentHold`, dropped with the bus, after every borrow of `self` ended). The
+        // ring was initialised before the segment was ready, and is only shared (all
+        // atomics).
+        unsafe { &*ring }
+    }
+
+    /// Uses `ring` (a ring of a segment) from now on.
+    ///
+    /// # Safety
+    ///
+    /// The segment `ring` belongs to must stay mapped for as long as `self` exists: keep
+    /// it in a `SegmentHold` dropped no earlier than `self`.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    pub unsafe fn attach(&mut self, ring: &crate::shm::SharedRing<R>)
+    where
+        R: crate::shm::ShmRing,
+    {
+        *self.ring.get_mut() = ring.as_ptr().cast_mut();
+    }
+}
+
+// SAFETY: an `AtomicPtr` of all-zero bytes is null: the bus's own ring.
+unsafe impl<R> Zeroable for RingIn<R> {}
+
+/// The shared-memory segment a generated bus's shared topics live in, if it was opened
+/// with `SharedBus::open` (empty otherwise, and always without the `shm` feature).
+pub struct SegmentHold {
+    /// Null, or a `Box<Segment>` leaked by `hold`.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    segment: core::sync::atomic::AtomicPtr<crate::shm::Segment>,
+}
+
+impl SegmentHold {
+    /// No segment.
+    pub const NONE: Self = Self {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        segment: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+    };
+
+    /// Keeps `segment` mapped until `self` is dropped.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    pub fn hold(&mut self, segment: crate::shm::Segment) {
+        let old =
+            core::mem::replace(self.segment.get_mut(), alloc::boxed::Box::into_raw(alloc::boxed::Box::new(segment)));
+        if !old.is_null() {
+            // SAFETY: a non-null pointer here came from `Box::into_raw` just as above, and
+            // was replaced, so nothing else frees it.
+            drop(unsafe { alloc::boxed::Box::from_raw(old) });
+        }
+    }
+}
+
+impl Drop for SegmentHold {
+    fn drop(&mut self) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        {
+            let segment = *self.segment.get_mut();
+            if !segment.is_null() {
+                // SAFETY: from `Box::into_raw` in `hold`, freed only here.
+                drop(unsafe { alloc::boxed::Box::from_raw(segment) });
+            }
+        }
+    }
+}
+
+// SAFETY: all-zero bytes are a null pointer (or nothing at all): no segment.
+unsafe impl Zeroable for SegmentHold {}
+
 /// A claim on a ring's publisher (single- or multi-producer) that no handle owns yet: a
 /// generated stage claims every output first, and only then builds the publishers
 /// (`Publisher::__claimed`), so that a take failing on one output leaves the others as

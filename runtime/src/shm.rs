@@ -1278,6 +1278,11 @@ impl<R: ShmRing> SharedRing<R> {
     pub fn name(&self) -> &str {
         &self.ring.mapping.plan.rings[self.index].entry.spec.name
     }
+
+    /// The ring's address in this process's mapping (valid while the segment is mapped).
+    pub(crate) fn as_ptr(&self) -> *const R {
+        self.ring.ring.as_ptr()
+    }
 }
 
 /// What [`inspect`] saw in a segment: its rings' counters and its users, read without

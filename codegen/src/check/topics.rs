@@ -7,7 +7,7 @@ use proc_macro2::Span;
 
 use super::{MAX_CAPACITY, ident};
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
-use crate::model::{Delivery, Key, Overflow, Payload, Producers, Size, TopicDecl, Topology};
+use crate::model::{Delivery, Key, Overflow, Payload, Producers, Scope, Size, TopicDecl, Topology};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan;
 
@@ -41,6 +41,7 @@ pub(super) fn resolve(
             Delivery::Inline => plan::Delivery::Inline,
             Delivery::Ring => plan::Delivery::Ring(plan::RingPlan {
                 capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+                shared: topic.scope.value == Scope::Shared,
                 overflow: topic.overflow.value,
                 producers: topic.producers.value,
                 // Decided once the subscribers are known (`Plan::assign_places`).
@@ -194,6 +195,12 @@ fn topic_settings(topic: &TopicDecl, d: &mut Diagnostics) -> u64 {
                 d.error(
                     &topic.producers.loc,
                     format!("topic `{name}`: `producers = \"multi\"` cannot be combined with `delivery = \"inline\"`: an inline dispatcher runs on its caller's thread with `&mut` handlers"),
+                );
+            }
+            if topic.scope.value == Scope::Shared {
+                d.error(
+                    &topic.scope.loc,
+                    format!("topic `{name}`: `scope = \"shared\"` needs a ring (`delivery = \"ring\"`): an inline topic calls its handlers on the publishing thread, so there is nothing to share between processes"),
                 );
             }
             0

@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
+use crate::model::Choice;
 use crate::plan::{self, Plan, Topic};
 
 /// `SharedBus`: the bus in an `Arc`, whose handles are `'static` (each holds a clone), for
@@ -26,7 +27,7 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
     let publishers = plan.topics.iter().enumerate().filter(|(_, topic)| topic.ring().is_some()).map(|(t, topic)| {
         let f = &topic.snake;
         let method = format_ident!("{}_publisher", f);
-        let (index, ring) = (syn::Index::from(t), super::ring_index(plan, t));
+        let (index, ring) = (syn::Index::from(t), super::ring_ref(plan, t, &quote!(bus)));
         let line = format!(" A publisher of topic `{}`, `'static`: as `bus.{f}().publisher()`.", topic.name);
         quote! {
             #[doc = #line]
@@ -36,11 +37,14 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
             /// As [`TopicHandle::publisher`](::hardwire::TopicHandle::publisher).
             pub fn #method(&self) -> ::core::result::Result<#f::Publisher<'static>, ::hardwire::TakeError> {
                 let bus = shared_part(self);
-                #f::Publisher::__take(bus.project(|bus| &bus.rings.#ring), bus.project(|bus| &bus.taps.#index))
+                #f::Publisher::__take(bus.project(|bus| #ring), bus.project(|bus| &bus.taps.#index))
             }
         }
     });
+    let open = emit_open(plan);
     quote! {
+        #open
+
         ::hardwire::__private::if_alloc! {
             /// The bus in an `Arc`, for handles that outlive a scope (`thread::spawn`,
             /// `tokio::spawn`): every handle taken from it is `'static` and holds a clone of
@@ -79,6 +83,77 @@ pub(super) fn emit_shared_bus(plan: &Plan) -> TokenStream {
 
                 fn deref(&self) -> &Bus {
                     &self.0
+                }
+            }
+        }
+    }
+}
+
+/// `Bus::segment_layout` and `SharedBus::open`, for a bus with `scope = "shared"` topics
+/// (with the runtime's `shm` feature): the segment holds those topics' rings, described by
+/// their types and declared subscribers and by a hash of their declarations.
+fn emit_open(plan: &Plan) -> TokenStream {
+    let shared: Vec<(usize, &Topic)> =
+        plan.topics.iter().enumerate().filter(|(_, topic)| topic.ring().is_some_and(|ring| ring.shared)).collect();
+    if shared.is_empty() {
+        return TokenStream::new();
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a over the shared topics' declarations
+    let mut rings = Vec::new();
+    let mut attaches = Vec::new();
+    for (j, &(t, topic)) in shared.iter().enumerate() {
+        let Some(ring) = topic.ring() else { continue };
+        let declared = format!(
+            "{}:{}:{}:{}:{}:{:?};",
+            topic.name,
+            ring.capacity,
+            ring.overflow.spelling(),
+            ring.producers.spelling(),
+            ring.reserved,
+            topic.events.iter().map(|&e| plan.events[e].name.to_string()).collect::<Vec<_>>()
+        );
+        for byte in declared.bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        let (f, name, reserved) = (&topic.snake, &topic.name, ring.reserved);
+        rings.push(quote!(.ring::<#f::Ring>(#name, #reserved)));
+        let slot = super::shared_index(plan, t);
+        attaches.push(quote! {
+            // SAFETY: `segment` goes into `bus.segment` below, which is dropped with the bus,
+            // after every borrow of `bus.in_segment`.
+            unsafe { bus.in_segment.#slot.attach(&segment.ring::<#f::Ring>(#j)?) };
+        });
+    }
+    quote! {
+        ::hardwire::__private::if_shm! {
+            impl Bus {
+                /// The shared-memory layout of this bus's `scope = "shared"` topics: their
+                /// rings, in declaration order, with their declared subscribers' records
+                /// reserved. Every process opening the bus's segment must build the same
+                /// layout (the segment checks it).
+                #[must_use]
+                pub fn segment_layout() -> ::hardwire::shm::SegmentLayout {
+                    ::hardwire::shm::SegmentLayout::new(#hash) #(#rings)*
+                }
+            }
+
+            impl SharedBus {
+                /// A bus whose `scope = "shared"` topics live in the shared-memory segment
+                /// `name`, created if no process has it open, attached to otherwise: every
+                /// process that opens it publishes to and reads from the same rings, through
+                /// the same handles as in one process (see `hardwire::shm`). Its other topics
+                /// stay in this process.
+                ///
+                /// # Errors
+                ///
+                /// [`ShmError`](::hardwire::shm::ShmError): the segment was laid out by a
+                /// different topology, permissions, or the operating system's refusal.
+                pub fn open(name: &str) -> ::core::result::Result<Self, ::hardwire::shm::ShmError> {
+                    let segment = ::hardwire::shm::Segment::open(name, &Bus::segment_layout())?;
+                    let mut bus = Bus::new_boxed();
+                    #(#attaches)*
+                    bus.segment.hold(segment);
+                    ::core::result::Result::Ok(Self(::hardwire::__private::Arc::from(bus)))
                 }
             }
         }
@@ -132,14 +207,40 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     let subscriber_accessors = plan.subscribers.iter().filter(|sub| sub.handle.is_some()).map(subscriber_accessor);
     let shared = emit_shared_bus(plan);
     let bus_stats = emit_bus_stats(&rings);
-    let stats_values = rings.iter().enumerate().map(|(k, topic)| {
-        let (f, k) = (&topic.snake, syn::Index::from(k));
-        quote!(#f: #f::topic_stats(&self.rings.#k))
+    let ring_topics: Vec<usize> = (0..plan.topics.len()).filter(|&t| plan.topics[t].ring().is_some()).collect();
+    let stats_values = ring_topics.iter().map(|&t| {
+        let (f, ring) = (&plan.topics[t].snake, super::ring_ref(plan, t, &quote!(self)));
+        quote!(#f: #f::topic_stats(#ring))
     });
-    let debug_fields = rings.iter().enumerate().map(|(k, topic)| {
-        let (name, k) = (&topic.name, syn::Index::from(k));
-        quote!(.field(#name, &self.rings.#k))
+    let debug_fields = ring_topics.iter().map(|&t| {
+        let (name, ring) = (&plan.topics[t].name, super::ring_ref(plan, t, &quote!(self)));
+        quote!(.field(#name, #ring))
     });
+    // `scope = "shared"` topics: where each finds its ring, and the segment (`RingIn`).
+    let shared_topics: Vec<&Topic> =
+        plan.topics.iter().filter(|topic| topic.ring().is_some_and(|ring| ring.shared)).collect();
+    let (segment_fields, segment_inits, segment_zeroable) = if shared_topics.is_empty() {
+        (quote!(), quote!(), quote!())
+    } else {
+        let types = shared_topics.iter().map(|topic| {
+            let f = &topic.snake;
+            quote!(::hardwire::__private::RingIn<#f::Ring>)
+        });
+        let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::OWN,));
+        (
+            quote! {
+                in_segment: (#(#types,)*),
+                segment: ::hardwire::__private::SegmentHold,
+            },
+            quote! {
+                in_segment: (#(#owns)*),
+                segment: ::hardwire::__private::SegmentHold::NONE,
+            },
+            quote! {
+                ::hardwire::__private::assert_zeroable::<::hardwire::__private::SegmentHold>();
+            },
+        )
+    };
     quote! {
         /// The bus: one ring per ring topic, and the handles of its publishers and
         /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
@@ -147,6 +248,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             rings: (#(#ring_types,)*),
             taken: [::hardwire::__private::Once; #handles],
             taps: (#(#tap_types,)*),
+            #segment_fields
         }
 
         impl Bus {
@@ -160,6 +262,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
                     rings: (#(#ring_inits)*),
                     taken: [const { ::hardwire::__private::Once::new() }; #handles],
                     taps: (#(#tap_types::new(),)*),
+                    #segment_inits
                 }
             }
 
@@ -201,6 +304,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             #(#zeroable)*
             #(#tap_zeroable)*
             ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
+            #segment_zeroable
         };
         /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
         /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
@@ -214,15 +318,16 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
 /// `Bus::<topic>()`: a topic's handle.
 fn topic_accessor(plan: &Plan, t: usize, topic: &Topic) -> TokenStream {
     let f = &topic.snake;
-    let (index, ring) = (syn::Index::from(t), super::ring_index(plan, t));
+    let index = syn::Index::from(t);
     match topic.delivery {
         plan::Delivery::Ring(_) => {
             let line = format!(" Topic `{}`: its publisher, counters and taps.", topic.name);
+            let ring = super::ring_ref(plan, t, &quote!(self));
             quote! {
                 #[doc = #line]
                 #[must_use]
                 pub fn #f(&self) -> #f::Handle<'_> {
-                    #f::Handle::__new(&self.rings.#ring, &self.taps.#index)
+                    #f::Handle::__new(#ring, &self.taps.#index)
                 }
             }
         }

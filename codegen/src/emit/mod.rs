@@ -183,6 +183,24 @@ pub(super) fn ring_index(plan: &Plan, t: usize) -> syn::Index {
     syn::Index::from(plan.topics[..t].iter().filter(|topic| topic.ring().is_some()).count())
 }
 
+/// How generated code reaches ring topic `t`'s ring from `base` (`self` or `bus`): the
+/// bus's own ring, or, for a `scope = "shared"` topic, the segment's ring when the bus was
+/// opened with one (`RingIn`).
+pub(super) fn ring_ref(plan: &Plan, t: usize, base: &TokenStream) -> TokenStream {
+    let k = ring_index(plan, t);
+    match shared_index(plan, t) {
+        None => quote!(&#base.rings.#k),
+        Some(j) => quote!(#base.in_segment.#j.get(&#base.rings.#k)),
+    }
+}
+
+/// Where `scope = "shared"` topic `t`'s ring is among the shared ones (`None` if it is not
+/// shared).
+pub(super) fn shared_index(plan: &Plan, t: usize) -> Option<syn::Index> {
+    let shared = |topic: &crate::plan::Topic| topic.ring().is_some_and(|ring| ring.shared);
+    shared(&plan.topics[t]).then(|| syn::Index::from(plan.topics[..t].iter().filter(|topic| shared(topic)).count()))
+}
+
 /// The variant names of `events`' enum: each event's type name.
 pub(super) fn event_idents(plan: &Plan, events: &[usize]) -> Vec<Ident> {
     events.iter().map(|&e| event_ident(plan, e)).collect()

@@ -35,9 +35,10 @@ pub(super) fn outputs(plan: &Plan, subscriber: &Subscriber) -> Outputs {
     // (A tuple, so that no local is named after a topic.)
     let claim_items = subscriber.publishes.iter().map(|&t| {
         let topic = &plan.topics[t];
-        let (ring, topic_name) = (super::ring_index(plan, t), &topic.name);
+        let topic_name = &topic.name;
         let multi = topic.ring().is_some_and(|ring| ring.producers == Producers::Multi);
-        quote!(::hardwire::__private::PublisherClaim::output(bus.project(|bus| &bus.rings.#ring), #multi, #name, #topic_name)?,)
+        let ring = super::ring_ref(plan, t, &quote!(bus));
+        quote!(::hardwire::__private::PublisherClaim::output(bus.project(|bus| #ring), #multi, #name, #topic_name)?,)
     });
     let claims = is_stage.then(|| quote!(let claims = (#(#claim_items)*);));
     let output_builds = subscriber.publishes.iter().enumerate().map(|(k, &t)| {

@@ -188,9 +188,9 @@ fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec
         .iter()
         .map(|sub| {
             let topic = &plan.topics[sub.topic];
-            let ring = ring_index(plan, sub.topic);
             let index = topic.ring().map_or(0, |ring| ring.record_of(topic, s));
-            quote!(::hardwire::__private::attach(bus.project(|bus| &bus.rings.#ring), #index, #resume, #name)?,)
+            let ring = super::ring_ref(plan, sub.topic, &quote!(bus));
+            quote!(::hardwire::__private::attach(bus.project(|bus| #ring), #index, #resume, #name)?,)
         })
         .collect()
 }

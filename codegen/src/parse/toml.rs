@@ -4,8 +4,8 @@ use ::toml::de::DeTable;
 
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
 use crate::model::{
-    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Key, Name, Overflow, Payload, Producers, Setting,
-    Size, SubscriberDecl, Subscription, TopicDecl, Topology,
+    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Key, Name, Overflow, Payload, Producers, Scope,
+    Setting, Size, SubscriberDecl, Subscription, TopicDecl, Topology,
 };
 use crate::names::{check_identifier, describe_bad_name};
 
@@ -17,7 +17,8 @@ use super::toml_values::{
 const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers"];
 const ENUM_KEYS: &[&str] = &["repr", "variants", "doc"];
 const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
-const TOPIC_KEYS: &[&str] = &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "doc"];
+const TOPIC_KEYS: &[&str] =
+    &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "scope", "doc"];
 const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "optional", "doc"];
 
 /// Parses a topology file: the topology built from every well-formed part (`None` if the
@@ -264,7 +265,21 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     let overflow = choice::<Overflow>(table, owner, &mut malformed, d);
     let producers = choice::<Producers>(table, owner, &mut malformed, d);
     let delivery = choice::<Delivery>(table, owner, &mut malformed, d);
-    TopicDecl { docs, events, events_loc, capacity, overflow, producers, delivery, payload, size, name, malformed }
+    let scope = choice::<Scope>(table, owner, &mut malformed, d);
+    TopicDecl {
+        docs,
+        events,
+        events_loc,
+        capacity,
+        overflow,
+        producers,
+        delivery,
+        payload,
+        size,
+        scope,
+        name,
+        malformed,
+    }
 }
 
 /// `[subscribers.name]`: its topics, event filter, outputs and settings.
