@@ -102,7 +102,10 @@ pub struct RingIn<R> {
 
 impl<R> RingIn<R> {
     /// The bus's own ring.
-    pub const OWN: Self = Self { ring: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) };
+    #[must_use]
+    pub const fn own() -> Self {
+        Self { ring: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) }
+    }
 
     /// The ring to use: the segment's, or `own`.
     #[inline]
@@ -147,10 +150,13 @@ pub struct SegmentHold {
 
 impl SegmentHold {
     /// No segment.
-    pub const NONE: Self = Self {
-        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-        segment: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
-    };
+    #[must_use]
+    pub const fn none() -> Self {
+        Self {
+            #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+            segment: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
 
     /// Keeps `segment` mapped until `self` is dropped.
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]

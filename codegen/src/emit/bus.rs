@@ -226,7 +226,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             let f = &topic.snake;
             quote!(::hardwire::__private::RingIn<#f::Ring>)
         });
-        let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::OWN,));
+        let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::own(),));
         (
             quote! {
                 in_segment: (#(#types,)*),
@@ -234,7 +234,7 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             },
             quote! {
                 in_segment: (#(#owns)*),
-                segment: ::hardwire::__private::SegmentHold::NONE,
+                segment: ::hardwire::__private::SegmentHold::none(),
             },
             quote! {
                 ::hardwire::__private::assert_zeroable::<::hardwire::__private::SegmentHold>();
