@@ -47,6 +47,8 @@ fn wait_for_room<R: AnyRing + ?Sized>(
     shutdown: Option<&Shutdown>,
     deadline: Deadline,
 ) -> Result<u64, Interrupted> {
+    // A subscriber whose process died must not hold a shared ring's publisher back forever.
+    let mut watch = ring::DeadWatch::default();
     wait_until(
         strategy,
         &ring.control().writers,
@@ -54,6 +56,7 @@ fn wait_for_room<R: AnyRing + ?Sized>(
         deadline,
         || {
             if !ring::has_room(ring, seq) {
+                watch.tick(ring);
                 return None;
             }
             let limit = ring::gate_limit(ring, seq);

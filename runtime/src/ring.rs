@@ -248,6 +248,10 @@ pub struct Record {
     /// record, `0` for none (`owners`).
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     pub(crate) owner: AtomicU32,
+    /// On a ring in shared memory: whether that handle keeps the record's place when it
+    /// goes (`Subscriber::resume`) rather than freeing it, which is what `reap` does for it.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    pub(crate) keeps: AtomicBool,
 }
 
 impl Record {
@@ -264,6 +268,8 @@ impl Record {
                 invalid: AtomicU64::new(0),
                 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
                 owner: AtomicU32::new(0),
+                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                keeps: AtomicBool::new(false),
             }
         }
     }
@@ -1062,7 +1068,7 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     record.position.store(start + 1, Ordering::Release);
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     if held {
-        owners::record_held(ring, record);
+        owners::record_held(ring, record, false);
     }
     // Release: pairs with the Acquire in `attach` (a reserved record's first handle).
     record.held.store(held, Ordering::Release);
@@ -1084,7 +1090,7 @@ pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64
         return Err(SubscribeError::NotReserved { index });
     }
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    owners::record_held(ring, record);
+    owners::record_held(ring, record, true);
     Ok((position - 1, record.stats()))
 }
 
@@ -1160,21 +1166,21 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
 
-/// Releases what processes that are not `alive` held of a ring in shared memory (`shm`'s
-/// reaper, which holds the segment's lock): their publisher handles are dropped as their
-/// process would have dropped them, and the records their handles held are freed, or kept
-/// with their cursor for the next [`attach`] if `keep(index)` (a reserved record). Records
-/// and handles nobody recorded (a process that died between taking and recording, or more
-/// processes than `owners::SLOTS`) are left alone. Returns how many it released.
+/// Releases what processes that are not `alive` held of a ring in shared memory: their
+/// publisher handles are dropped as their process would have dropped them, and the records
+/// their handles held are freed, or kept with their cursor for the next [`attach`] if the
+/// handle would have kept it (one that resumed a reserved record). Records and handles nobody recorded (a process that
+/// died between taking and recording, or more processes than `owners::SLOTS`) are left
+/// alone. Safe to run from several threads and processes at once: each dead entry is
+/// claimed by one compare-and-swap. Returns how many handles and records it released.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool, keep: &dyn Fn(usize) -> bool) -> u64 {
+pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool) -> u64 {
     let mut released = 0;
-    for (pid, count) in ring.control().owners.take_dead(alive) {
+    for count in ring.control().owners.take_dead(alive) {
         // A dead single producer may have committed the slot of `head` and died before
         // storing `head + 1`. The event is whole (its stamp says committed), and readers,
         // which go by stamps, will read it; so the head moves past it, and `published`
         // counts it.
-        let _ = pid;
         if ring.control().taken.load(Ordering::Acquire) == SINGLE {
             let head = ring.head().load(Ordering::Acquire);
             if head < SEQUENCE_LIMIT && ring.slot(head, INSIDE).holds_committed(head, true) {
@@ -1189,12 +1195,16 @@ pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool, k
     }
     for (index, record) in ring.records().iter().enumerate() {
         let owner = record.owner.load(Ordering::Acquire);
-        if owner == 0 || alive(owner) || !record.held.load(Ordering::Acquire) {
+        if owner == 0 || !record.held.load(Ordering::Acquire) || alive(owner) {
+            continue;
+        }
+        // The claim to release it: one reaper wins; the record stays held (so nobody else
+        // can take it) until the winner gives it back below.
+        if record.owner.compare_exchange(owner, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             continue;
         }
         released += 1;
-        if keep(index) {
-            record.owner.store(0, Ordering::Relaxed);
+        if record.keeps.load(Ordering::Relaxed) {
             // Release: pairs with the Acquire swap in `attach`.
             record.held.store(false, Ordering::Release);
         } else {
@@ -1202,6 +1212,50 @@ pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool, k
         }
     }
     released
+}
+
+/// [`reap`] with liveness from `/proc` (a process that exists and is not a zombie counts as
+/// alive): what a waiting publisher or subscriber of a ring in shared memory runs now and
+/// then, so that a dead peer blocks it for a bounded time, not until someone opens the
+/// segment. Does nothing on a ring in process memory.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn reap_dead<R: AnyRing + ?Sized>(ring: &R) -> u64 {
+    if !owners::shared(ring) {
+        return 0;
+    }
+    reap(ring, &owners::process_alive)
+}
+
+/// Counts a waiter's polls and runs [`reap_dead`] about every 100 ms of waiting on a ring
+/// in shared memory. The clock is read every 16 polls: about 1.5 ns a poll while spinning,
+/// and a dead peer found within about a second once the waiter sleeps (16 backstops of at
+/// most 64 ms).
+#[derive(Default)]
+pub(crate) struct DeadWatch {
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    polls: u32,
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    since: Option<std::time::Instant>,
+}
+
+impl DeadWatch {
+    #[inline]
+    pub(crate) fn tick<R: AnyRing + ?Sized>(&mut self, ring: &R) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        {
+            self.polls = self.polls.wrapping_add(1);
+            if self.polls % 16 == 0 && owners::shared(ring) {
+                let now = std::time::Instant::now();
+                let since = *self.since.get_or_insert(now);
+                if now.duration_since(since) >= std::time::Duration::from_millis(100) {
+                    self.since = Some(now);
+                    reap_dead(ring);
+                }
+            }
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        let _ = ring;
+    }
 }
 
 /// Who holds what, on a ring in shared memory (`shm`).
@@ -1219,6 +1273,9 @@ pub(crate) mod owners {
 
     /// Processes whose publisher handles one ring records.
     pub(crate) const SLOTS: usize = 6;
+
+    /// A slot's pid while a reaper releases its handles.
+    const RELEASING: u32 = u32::MAX;
 
     /// Publisher handles per process.
     pub(crate) struct Publishers {
@@ -1243,21 +1300,37 @@ pub(crate) mod owners {
         }
 
         /// Clears the slots of processes that are not `alive`; returns their handle counts.
-        pub(super) fn take_dead(&self, alive: &dyn Fn(u32) -> bool) -> impl Iterator<Item = (u32, u32)> + '_ {
-            let dead: [Option<(u32, u32)>; SLOTS] = core::array::from_fn(|slot| {
+        /// A slot is claimed by swapping its pid for [`RELEASING`] first, so two reapers never
+        /// both release it, and no process can claim it until its count is taken.
+        pub(super) fn take_dead(&self, alive: &dyn Fn(u32) -> bool) -> impl Iterator<Item = u32> + '_ {
+            let dead: [Option<u32>; SLOTS] = core::array::from_fn(|slot| {
                 let pid = self.pids[slot].load(Ordering::Acquire);
-                (pid != 0 && !alive(pid)).then(|| {
-                    let count = self.counts[slot].swap(0, Ordering::AcqRel);
-                    self.pids[slot].store(0, Ordering::Release);
-                    (pid, count)
-                })
+                if pid == 0 || pid == RELEASING || alive(pid) {
+                    return None;
+                }
+                self.pids[slot].compare_exchange(pid, RELEASING, Ordering::AcqRel, Ordering::Relaxed).ok()?;
+                let count = self.counts[slot].swap(0, Ordering::AcqRel);
+                self.pids[slot].store(0, Ordering::Release);
+                Some(count)
             });
             dead.into_iter().flatten()
         }
     }
 
-    fn shared<R: AnyRing + ?Sized>(ring: &R) -> bool {
+    pub(crate) fn shared<R: AnyRing + ?Sized>(ring: &R) -> bool {
         ring.control().readers.route == SHARED_ROUTE
+    }
+
+    /// Whether process `pid` exists and is not a zombie (`/proc/PID/stat`). A status that
+    /// cannot be read for another reason counts as alive: never release what might be live.
+    pub(crate) fn process_alive(pid: u32) -> bool {
+        match std::fs::read_to_string(std::format!("/proc/{pid}/stat")) {
+            Ok(stat) => {
+                let state = stat.rfind(')').and_then(|at| stat[at + 1..].split_ascii_whitespace().next());
+                !matches!(state, Some("Z" | "X"))
+            }
+            Err(err) => err.kind() != std::io::ErrorKind::NotFound,
+        }
     }
 
     /// A publisher handle of this process was taken or cloned.
@@ -1282,9 +1355,11 @@ pub(crate) mod owners {
         }
     }
 
-    /// A handle of this process holds `record` now.
-    pub(crate) fn record_held<R: AnyRing + ?Sized>(ring: &R, record: &Record) {
+    /// A handle of this process holds `record` now; it keeps the place when it goes if
+    /// `keeps` (a resumed reserved record), else frees it.
+    pub(crate) fn record_held<R: AnyRing + ?Sized>(ring: &R, record: &Record, keeps: bool) {
         if shared(ring) {
+            record.keeps.store(keeps, Ordering::Relaxed);
             record.owner.store(std::process::id(), Ordering::Release);
         }
     }

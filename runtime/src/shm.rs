@@ -61,27 +61,29 @@
 //! A ring in a segment records which process holds each of its handles, in the ring
 //! itself: a subscriber record keeps its holder's process id, and the ring keeps a small
 //! table of (process id, publisher handles) (`ring::owners`, up to six processes per
-//! ring). Opening a segment, and [`Segment::reap`], release what processes that are no
-//! longer live users of the segment held:
+//! ring). What dead processes held is released by whoever finds them dead: opening a
+//! segment and [`Segment::reap`] (processes that are no longer live users), and any
+//! blocking publish or receive on a shared ring that has waited for about 100 ms (processes
+//! that no longer exist; checked again every 16 polls, so within about a second once the
+//! waiter sleeps). Releasing means:
 //!
 //! * their publisher handles are dropped as the process would have dropped them: the last
 //!   one closes the ring, so subscribers drain it and see it closed. A single producer that
 //!   died between committing an event and advancing the head has its event counted (the
 //!   slot's stamp says it is whole, and readers read it); one that died in the middle of a
 //!   write had not advanced the head, so nobody reads the half-written slot.
-//! * the records their handles held are freed, or, for reserved records (declared
-//!   subscribers, [`SharedRing::resume`]), kept with their cursor, still gating a lossless
-//!   ring: the next process to resume the record continues where the dead one stopped. Its
+//! * the records their handles held are freed, or, for reserved records they had resumed
+//!   (declared subscribers, [`SharedRing::resume`]), kept with their cursor, still gating a
+//!   lossless ring: the next process to resume the record continues where the dead one stopped. Its
 //!   counters are those the dead handle last flushed. An event the dead handle had read
 //!   with `try_recv` is gone with it; one it was reading in place (`try_recv_with`) when it
 //!   died is delivered again, since the cursor moves only when the closure returns.
 //!
 //! Not yet handled: a multi-producer publisher that dies between claiming a sequence and
-//! committing it leaves a hole that subscribers wait at; liveness is checked at open and
-//! by [`Segment::reap`], not by a watchdog, so a publisher blocked by a dead subscriber's
-//! unreserved record waits until somebody reaps; a process that dies between taking a
-//! handle and recording itself (a few instructions), or a seventh process holding
-//! publishers of one ring, is not recorded, and its handles are never released.
+//! committing it leaves a hole that subscribers wait at; non-blocking calls (`try_recv`,
+//! `try_publish`) and async waits do not look for dead processes; a process that dies
+//! between taking a handle and recording itself (a few instructions), or a seventh process
+//! holding publishers of one ring, is not recorded, and its handles are never released.
 //!
 //! # Waiting across processes
 //!
@@ -308,7 +310,7 @@ impl RingSpec {
 }
 
 type Prepare = fn(NonNull<u8>, usize);
-type Reap = fn(NonNull<u8>, &dyn Fn(u32) -> bool, usize) -> u64;
+type Reap = fn(NonNull<u8>, &dyn Fn(u32) -> bool) -> u64;
 
 #[derive(Clone)]
 struct RingEntry {
@@ -348,11 +350,11 @@ impl SegmentLayout {
             let ring = unsafe { at.cast::<R>().as_mut() };
             ring.prepare_shared(reserved);
         }
-        fn reap<R: ShmRing>(at: NonNull<u8>, alive: &dyn Fn(u32) -> bool, reserved: usize) -> u64 {
+        fn reap<R: ShmRing>(at: NonNull<u8>, alive: &dyn Fn(u32) -> bool) -> u64 {
             // SAFETY: called with the mapping alive, on a ready segment whose layout matched
             // (the ring at `at` was initialised as an `R`); shared access only.
             let ring = unsafe { at.cast::<R>().as_ref() };
-            ring::reap(ring, alive, &|index| index < reserved)
+            ring::reap(ring, alive)
         }
         self.rings.push(RingEntry { spec: RingSpec::of::<R>(name, reserved), prepare: prepare::<R>, reap: reap::<R> });
         self
@@ -784,7 +786,7 @@ impl Mapping {
         let alive = |pid: u32| live.contains(&pid);
         let mut released = 0;
         for (index, placed) in self.plan.rings.iter().enumerate() {
-            released += (placed.entry.reap)(self.ring_at(index), &alive, placed.entry.spec.reserved as usize);
+            released += (placed.entry.reap)(self.ring_at(index), &alive);
         }
         for user in &header.users {
             let pid = user.pid.load(Ordering::Relaxed);

@@ -399,13 +399,18 @@ where
         // its current value.
         let seq = reader.cursor;
         let strategy = reader.wait;
+        // A publisher whose process died must not leave a shared ring open forever.
+        let mut watch = ring::DeadWatch::default();
         let waited = wait_until(
             strategy,
             &ring.control().readers,
             shutdown,
             deadline,
             || match reader.try_recv(ring) {
-                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Empty) => {
+                    watch.tick(ring);
+                    None
+                }
                 done => Some(done),
             },
             || Reader::may_progress(ring, seq),

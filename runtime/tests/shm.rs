@@ -130,6 +130,12 @@ fn child() {
         "lossless-reader-slow" => lossless_reader(&name, arg.parse().unwrap(), true),
         "producer" => producer(&name, arg.parse().unwrap()),
         "endless-publisher" => endless_publisher(&name),
+        "dynamic-reader" => {
+            let segment = Segment::attach(&name, &layout()).unwrap();
+            let _subscriber = segment.ring::<Lossless>(1).unwrap().subscribe().unwrap();
+            report("subscribed");
+            std::thread::sleep(Duration::from_secs(600)); // until killed
+        }
         "creator-that-dies" => {
             let segment = Segment::create(&name, &layout()).unwrap();
             report("created");
@@ -546,4 +552,31 @@ fn a_corrupt_segment_is_an_error_not_a_crash() {
         }
         let _ = std::fs::remove_file(&path);
     }
+}
+
+/// A subscriber (not a declared one) whose process dies while it holds a lossless ring back:
+/// the blocked publisher finds the dead process itself and goes on, without anybody opening
+/// the segment or calling `reap`.
+#[test]
+fn a_publisher_blocked_by_a_dead_subscriber_process_goes_on() {
+    let name = unique("dead-gate");
+    let segment = Segment::create(&name, &layout()).unwrap();
+    let ring = segment.ring::<Lossless>(1).unwrap();
+    ring.resume(0).unwrap().leave(); // the declared records would hold it back by design
+    ring.resume(1).unwrap().leave();
+    let mut child = Spawned::new("dynamic-reader", &name);
+    assert_eq!(child.reports().next().as_deref(), Some("subscribed"));
+    let mut publisher = ring.publisher().unwrap();
+    (0..64).for_each(|seq| publisher.publish(make(0, seq))); // a full lap: the next must wait
+    assert!(publisher.try_publish(make(0, 64)).is_err(), "the child's record holds it back");
+    child.kill();
+    let (done, finished) = std::sync::mpsc::channel();
+    let publishing = std::thread::spawn(move || {
+        (64..200).for_each(|seq| publisher.publish(make(0, seq)));
+        done.send(()).unwrap();
+    });
+    // About a second at most (module docs); generous for a loaded machine.
+    assert!(finished.recv_timeout(Duration::from_secs(30)).is_ok(), "still held back by a dead process");
+    publishing.join().unwrap();
+    assert_eq!(ring.published(), 200);
 }
