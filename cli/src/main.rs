@@ -79,8 +79,9 @@ enum Command {
     /// per ring published events and publishers, per subscriber record its position,
     /// pending events and counts. Reads a read-only mapping; attaches to nothing.
     Stats {
-        /// The segment's name (as given to `Segment::open`).
-        name: String,
+        /// The segment's name (as given to `Segment::open`); without it, the segments on
+        /// this machine are listed.
+        name: Option<String>,
         /// Print again every this many seconds, until interrupted or the segment is gone.
         #[arg(long)]
         interval: Option<f64>,
@@ -107,7 +108,8 @@ fn main() -> ExitCode {
         }
         Command::Expand { file, bus, module } => expand(&file, bus.as_deref(), module.as_deref()),
         Command::Footprint { file, bus } => with_plan(&file, bus.as_deref(), |plan| output(&footprint::render(plan))),
-        Command::Stats { name, interval } => stats(&name, interval),
+        Command::Stats { name: Some(name), interval } => stats(&name, interval),
+        Command::Stats { name: None, .. } => list_segments(),
     }
 }
 
@@ -142,6 +144,42 @@ fn stats(name: &str, interval: Option<f64>) -> ExitCode {
         let Some(period) = period else { return ExitCode::SUCCESS };
         std::thread::sleep(period);
     }
+}
+
+/// `hardwire stats` without a name: every segment, one line each.
+#[cfg(target_os = "linux")]
+fn list_segments() -> ExitCode {
+    let names = match hardwire_runtime::shm::segments() {
+        Ok(names) => names,
+        Err(err) => {
+            eprintln!("error: cannot list /dev/shm: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut text = String::new();
+    for name in &names {
+        let line = match hardwire_runtime::shm::inspect(name) {
+            Ok(seen) => format!(
+                "{name}: {} ring(s), {} bytes, {} process(es) attached\n",
+                seen.rings.len(),
+                seen.size,
+                seen.users.len()
+            ),
+            Err(err) => format!("{name}: {err}\n"),
+        };
+        text.push_str(&line);
+    }
+    if names.is_empty() {
+        text.push_str("no hardwire shared-memory segments\n");
+    }
+    output(&text);
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(target_os = "linux"))]
+fn list_segments() -> ExitCode {
+    eprintln!("error: shared-memory segments need Linux");
+    ExitCode::from(2)
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -312,6 +312,10 @@ fn stats_prints_a_running_segments_counters() {
     assert!(text.contains("orders           backpressure capacity 16       published 12"), "{text}");
     assert!(text.contains("record 0   reserved   next 0            pending 12       ( 75.0 % of the ring)"), "{text}");
 
+    let listed = hardwire(&["stats"]);
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains(&format!("{name}: 2 ring(s), ")), "{listed}");
+
     drop((publisher, orders, segment));
     let gone = hardwire(&["stats", &name]);
     assert_eq!(gone.status.code(), Some(1));

@@ -1338,6 +1338,22 @@ pub struct RecordReport {
     pub lagged: u64,
 }
 
+/// The names of the segments on this machine (`/dev/shm/hardwire-*`), sorted: live, stale or
+/// being created alike ([`inspect`] tells them apart).
+///
+/// # Errors
+///
+/// The operating system's refusal to list `/dev/shm`.
+pub fn segments() -> io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir("/dev/shm")?
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.strip_prefix("hardwire-").map(String::from))
+        .filter(|name| valid_name(name))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Reads segment `name`'s counters through a read-only mapping (the `hardwire stats`
 /// command): no lock, no user entry, nothing written. Every value read is checked before it
 /// is used as an offset, so a corrupt or foreign segment gives an error, never a crash.

@@ -394,7 +394,7 @@ mod parking {
     const _: () = assert!(SHARDS.is_power_of_two());
 
     pub(super) const FIRST_BACKSTOP: Duration = Duration::from_millis(1);
-    pub(super) const MAX_BACKSTOP: Duration = Duration::from_millis(64);
+    const MAX_BACKSTOP: Duration = Duration::from_millis(64);
 
     pub(super) struct Shard {
         pub(super) lock: Mutex<()>,
@@ -426,6 +426,17 @@ mod parking {
             let _guard = lock(&shard.lock);
             shard.ready.notify_all();
         }
+    }
+
+    /// How long a parked waiter sleeps at most: its backstop (which doubles for next time, up
+    /// to [`MAX_BACKSTOP`]), or less if its deadline comes first.
+    pub(super) fn sleep_for(backstop: &mut Duration, deadline: Deadline) -> Duration {
+        let mut timeout = *backstop;
+        if let Some(at) = deadline.at {
+            timeout = timeout.min(at.saturating_duration_since(Instant::now()));
+        }
+        *backstop = (*backstop * 2).min(MAX_BACKSTOP);
+        timeout
     }
 
     /// Sleeps until woken, the backstop expires, or the condition already holds.
@@ -465,11 +476,7 @@ mod parking {
         fence(Ordering::SeqCst);
         let must_sleep = !ready() && !shutdown.is_some_and(Shutdown::is_triggered) && !deadline.passed();
         let guard = if must_sleep {
-            let mut timeout = *backstop;
-            if let Some(at) = deadline.at {
-                timeout = timeout.min(at.saturating_duration_since(Instant::now()));
-            }
-            *backstop = (*backstop * 2).min(MAX_BACKSTOP);
+            let timeout = sleep_for(backstop, deadline);
             let (guard, _) =
                 shard.ready.wait_timeout(guard, timeout).unwrap_or_else(std::sync::PoisonError::into_inner);
             guard
@@ -524,11 +531,7 @@ mod futex {
         // SeqCst: pairs with the fence of `notify_exact` (as in the parking table).
         fence(Ordering::SeqCst);
         if !ready() && !shutdown.is_some_and(Shutdown::is_triggered) && !deadline.passed() {
-            let mut timeout = *backstop;
-            if let Some(at) = deadline.at {
-                timeout = timeout.min(at.saturating_duration_since(Instant::now()));
-            }
-            *backstop = (*backstop * 2).min(parking::MAX_BACKSTOP);
+            let timeout = parking::sleep_for(backstop, deadline);
             let timeout =
                 rustix::time::Timespec { tv_sec: timeout.as_secs() as _, tv_nsec: timeout.subsec_nanos() as _ };
             // Returns on a wake, a changed epoch (EAGAIN), a signal or the timeout: the
