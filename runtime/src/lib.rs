@@ -80,6 +80,7 @@ pub mod __private;
 mod bytes;
 mod error;
 mod event;
+pub mod frame;
 mod mutant;
 mod part;
 mod payload;
