@@ -43,6 +43,7 @@ table=(
   "relaxed_lap_wait       loom            loom_l8_lossless_writers | Causality violation: Concurrent write accesses to .UnsafeCell."
   "no_close_wake          loom            loom_l6_dropping_the_publisher | deadlock"
   "no_deregister          loom            loom_l6_dropping_a_subscriber | deadlock"
+  "skip_without_reread    loom            loom_l2b | a committed event was skipped"
   "no_close_wake          async_wakers    closing_the_ring_wakes | no wake-up after the ring closed"
   "no_deregister          behaviour       a_blocked_publisher_is_released | a dropped subscriber did not release"
   "skip_recheck           stress-noyield  torn_reads_are_detected | torn read accepted|reordered, duplicated, or a gap without a lag"

@@ -48,6 +48,10 @@ mutants! {
     NO_CLOSE_WAKE = "no_close_wake";
     /// Dropping a backpressure subscriber does not release its gate (L6).
     NO_DEREGISTER = "no_deregister";
+    /// A reader that finds its slot unwritten and the ring closed skips the sequence as a
+    /// dead producer's claim without reading the slot again, though it read the slot before
+    /// it saw the ring closed (L2b).
+    SKIP_WITHOUT_REREAD = "skip_without_reread";
     /// `Registry::unregister_and_wait` returns without waiting for running calls (registry
     /// tests).
     #[cfg(feature = "std")]

@@ -960,7 +960,7 @@ fn release_counted<R: AnyRing + ?Sized>(ring: &R) {
     // Zero live handles: close, unless a new multi-producer handle got in first (then it
     // is the last one now, and closes the ring when it goes).
     if control.publishers.compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
-        // Release: pairs with the Acquire in `is_drained`; a reader that sees `closed`
+        // Release: pairs with the Acquire in `is_closed_for_reader`; a reader that sees `closed`
         // sees every commit and the final head.
         control.closed.store(true, Ordering::Release);
         if !mutant::NO_CLOSE_WAKE {
@@ -969,10 +969,11 @@ fn release_counted<R: AnyRing + ?Sized>(ring: &R) {
     }
 }
 
-/// Whether the ring is closed and a reader at `cursor` has received everything.
+/// Whether every publisher handle is gone: `Acquire`, so a reader that sees it sees every
+/// commit of every handle and the final head (`release_publisher`).
 #[inline]
-pub(crate) fn is_drained<R: AnyRing + ?Sized>(ring: &R, cursor: u64) -> bool {
-    ring.control().closed.load(Ordering::Acquire) && cursor >= head(ring)
+pub(crate) fn is_closed_for_reader<R: AnyRing + ?Sized>(ring: &R) -> bool {
+    ring.control().closed.load(Ordering::Acquire)
 }
 
 /// Where a reader lapped at `seq`, whose slot carries sequence `by`, resumes (module docs).

@@ -79,8 +79,11 @@
 //!   with `try_recv` is gone with it; one it was reading in place (`try_recv_with`) when it
 //!   died is delivered again, since the cursor moves only when the closure returns.
 //!
-//! Not yet handled: a multi-producer publisher that dies between claiming a sequence and
-//! committing it leaves a hole that subscribers wait at; non-blocking calls (`try_recv`,
+//! A multi-producer publisher that dies between claiming a sequence and committing it
+//! leaves a hole: once the ring is closed (its other publishers gone too), readers pass it
+//! and count it in `skipped`; while other publishers live, readers wait at it.
+//!
+//! Not yet handled: non-blocking calls (`try_recv`,
 //! `try_publish`) and async waits do not look for dead processes; a process that dies
 //! between taking a handle and recording itself (a few instructions), or a seventh process
 //! holding publishers of one ring, is not recorded, and its handles are never released.

@@ -111,7 +111,9 @@ pub struct SubscriberStats {
     pub received: u64,
     /// Events lost to overwrite (always 0 on `Backpressure` rings).
     pub lagged: u64,
-    /// Events passed over on purpose by [`Subscriber::latest`](crate::Subscriber::latest).
+    /// Events passed over on purpose by [`Subscriber::latest`](crate::Subscriber::latest),
+    /// and sequences a producer claimed but died before writing (a process killed
+    /// mid-publish on a shared ring), passed once the ring closed.
     pub skipped: u64,
     /// Reads that raced a writer, were detected by the seqlock re-check and discarded.
     /// Diagnostic: non-zero means the ring is contended, never that data was wrong.

@@ -72,6 +72,8 @@ impl Reader {
     /// returned.
     #[inline(always)]
     fn next_with<R: AnyRing + ?Sized, X>(&mut self, ring: &R, mut f: impl FnMut(&R::Payload) -> X) -> Next<X> {
+        // Whether the cursor's slot was read after the ring was seen closed.
+        let mut read_after_close = mutant::SKIP_WITHOUT_REREAD;
         loop {
             let seq = self.cursor;
             if mutant::EARLY_POSITION && <R::Overflow as Overflow>::LOSSLESS {
@@ -89,7 +91,26 @@ impl Reader {
                     return Next::Event(event);
                 }
                 SlotRead::Empty | SlotRead::Busy => {
-                    return if ring::is_drained(ring, seq) { Next::Closed } else { Next::Empty };
+                    if !ring::is_closed_for_reader(ring) {
+                        return Next::Empty;
+                    }
+                    if seq >= ring::head(ring) {
+                        return Next::Closed;
+                    }
+                    if !read_after_close {
+                        // The slot was read before `closed` was: read it again, now that every
+                        // commit is visible.
+                        read_after_close = true;
+                        continue;
+                    }
+                    // Closed, and `seq` was claimed but never committed: every handle commits
+                    // its claims before it is released, and the closing release acquires all
+                    // of them, so this claim's producer died between claiming and committing
+                    // (a process killed mid-publish, `shm`). Nobody will write it: pass it,
+                    // counted, as `Subscriber::latest` passes events.
+                    self.cursor = seq + 1;
+                    self.counts.skipped += 1;
+                    self.commit(ring, 0);
                 }
                 SlotRead::Overwritten { by } => return Next::Lapped { by },
                 // A writer raced the copy; read the slot again (it now shows the writer).

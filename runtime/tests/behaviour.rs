@@ -615,3 +615,28 @@ fn events_built_in_their_slots_arrive_whole_once_and_in_order() {
     drop(publisher);
     reader.join().unwrap();
 }
+
+/// A producer that died between claiming a sequence and committing it (a process killed
+/// mid-publish on a shared ring) leaves a hole. Once the ring is closed nobody can still be
+/// writing it: readers pass it, counted as skipped, and the counts add up. (Simulated here
+/// by claiming a sequence through the head, as `MultiPublisher::publish` does, and never
+/// writing it.)
+#[test]
+fn after_close_a_claim_nobody_committed_is_skipped_and_counted() {
+    fn with_a_hole<R: hardwire_runtime::AnyRing<Payload = u64>>(ring: &R) {
+        let mut reader = Subscriber::new(ring).unwrap();
+        let mut publisher = hardwire_runtime::MultiPublisher::new(ring).unwrap();
+        publisher.publish(1);
+        ring.head().fetch_add(1, std::sync::atomic::Ordering::Relaxed); // the dead producer's claim
+        publisher.publish(3);
+        assert_eq!(reader.try_recv(), Ok(1));
+        assert_eq!(reader.try_recv(), Err(TryRecvError::Empty), "open: the claim may still be written");
+        drop(publisher);
+        assert_eq!(reader.try_recv(), Ok(3));
+        assert_eq!(reader.try_recv(), Err(TryRecvError::Closed));
+        let stats = reader.stats();
+        assert_eq!((stats.received, stats.skipped, ring.published()), (2, 1, 3));
+    }
+    with_a_hole(&Ring::<u64, 8, Overwrite, 1>::new());
+    with_a_hole(&Ring::<u64, 8, Backpressure, 1>::new());
+}

@@ -197,6 +197,32 @@ fn loom_l2_more_producers_than_slots_never_mix_a_slot() {
     });
 }
 
+/// L2b: a producer died between claiming sequence 1 and writing it (simulated: the claim
+/// through the head, never written), while a live producer publishes around it and a reader
+/// reads concurrently. The reader skips the hole only once the ring is closed, and never
+/// skips a committed event: it receives 0 and 2, skips exactly one, in every interleaving.
+/// (Without reading the slot again after seeing the ring closed, the reader could skip a
+/// commit it had read too early: this model, and L2, L3, L4 and L6, caught that.)
+/// Mutant: skip_without_reread.
+#[test]
+fn loom_l2b_a_dead_claim_is_skipped_after_close_and_nothing_else_is() {
+    use hardwire_runtime::AnyRing;
+    model(|| {
+        let ring = Arc::new(Ring::<u64, 4, Backpressure, 1>::new());
+        let mut subscriber = Subscriber::new(Arc::clone(&ring)).unwrap();
+        let mut publisher = MultiPublisher::new(Arc::clone(&ring)).unwrap();
+        let producer = thread::spawn(move || {
+            publisher.publish(0);
+            publisher.ring().head().fetch_add(1, loom::sync::atomic::Ordering::Relaxed); // the dead claim
+            publisher.publish(2);
+        });
+        let received = receive_all(&mut subscriber);
+        producer.join().unwrap();
+        assert_eq!(received, [0, 2], "a committed event was skipped");
+        assert_eq!(subscriber.stats().skipped, 1);
+    });
+}
+
 /// L3: overwrite lag on a 2-slot ring: values in order, no duplicates, and
 /// `received + missed == published` once the reader drains to `Closed`.
 /// Mutants: lag_ignores_stamp, lag_off_by_one.
