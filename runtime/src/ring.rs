@@ -1170,9 +1170,9 @@ pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
 /// Releases what processes that are not `alive` held of a ring in shared memory: their
 /// publisher handles are dropped as their process would have dropped them, and the records
 /// their handles held are freed, or kept with their cursor for the next [`attach`] if the
-/// handle would have kept it (one that resumed a reserved record). Records and handles nobody recorded (a process that
-/// died between taking and recording, or more processes than `owners::SLOTS`) are left
-/// alone. Safe to run from several threads and processes at once: each dead entry is
+/// handle would have kept it (one that resumed a reserved record). Records and handles
+/// nobody recorded (a process that died between taking and recording, or more processes
+/// than `owners::SLOTS`) are left alone. Safe to run from several threads and processes at once: each dead entry is
 /// claimed by one compare-and-swap. Returns how many handles and records it released.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool) -> u64 {

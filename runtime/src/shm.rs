@@ -876,7 +876,7 @@ impl Segment {
             return Err(ShmError::InvalidName { name: name.into() });
         }
         let path = path_of(name);
-        let give_up = Instant::now() + OPEN_PATIENCE;
+        let mut give_up = Instant::now() + OPEN_PATIENCE;
         loop {
             let plan = Plan::new(layout)?;
             if options.how != How::Attach {
@@ -899,7 +899,13 @@ impl Segment {
             match Self::attach_existing(name, &path, File::from(fd), plan, options.how)? {
                 Outcome::Open(segment) => return Ok(segment),
                 Outcome::Retry if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(1)),
-                Outcome::Retry => return Err(ShmError::NotReady { name: name.into() }),
+                Outcome::Retry if options.how == How::Attach => return Err(ShmError::NotReady { name: name.into() }),
+                Outcome::Retry => {
+                    // Never sized in all that time: its creator died between `shm_open` and
+                    // taking the lock. Stale: replace it.
+                    let _ = posix::unlink(path.as_str());
+                    give_up = Instant::now() + OPEN_PATIENCE;
+                }
                 Outcome::Replaced => {}
             }
         }

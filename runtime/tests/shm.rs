@@ -580,3 +580,13 @@ fn a_publisher_blocked_by_a_dead_subscriber_process_goes_on() {
     publishing.join().unwrap();
     assert_eq!(ring.published(), 200);
 }
+
+#[test]
+fn a_segment_its_creator_never_sized_is_stale_after_a_wait() {
+    let name = unique("unsized");
+    let path = format!("/dev/shm/hardwire-{name}");
+    std::fs::File::create(&path).unwrap(); // what a creator that died right after shm_open leaves
+    assert!(matches!(Segment::attach(&name, &layout()), Err(ShmError::NotReady { .. })));
+    let segment = Segment::open(&name, &layout()).unwrap();
+    assert!(segment.created(), "replaced");
+}
