@@ -71,7 +71,7 @@ impl plant::Logger for Check {
 #[ignore = "entry point of the child process `readings_cross_processes_through_generated_handles` spawns"]
 fn logger_process() {
     let Ok(name) = std::env::var("HARDWIRE_SHARED_TOPICS_SEGMENT") else { return };
-    let bus = plant::SharedBus::open(&name).unwrap();
+    let bus = plant::SharedBus::open_with(&name, hardwire::shm::OpenOptions::new().attach_only()).unwrap();
     let mut logger = bus.logger().unwrap();
     println!("@@ ready");
     let mut check = Check::default();
@@ -123,6 +123,13 @@ fn readings_cross_processes_through_generated_handles() {
         }
         other => panic!("expected Incompatible, got {other:?}"),
     }
+}
+
+#[test]
+fn an_attach_only_open_of_a_missing_segment_is_not_found() {
+    let name = format!("shared-topics-missing-{}", std::process::id());
+    let options = hardwire::shm::OpenOptions::new().attach_only();
+    assert!(matches!(plant::SharedBus::open_with(&name, options), Err(ShmError::NotFound { .. })));
 }
 
 #[test]

@@ -655,7 +655,15 @@ impl OpenOptions {
         self
     }
 
-    /// Opens segment `name` laid out as `layout`, creating it if it does not exist.
+    /// Only attach: never create the segment ([`Segment::attach`]).
+    #[must_use]
+    pub const fn attach_only(mut self) -> Self {
+        self.how = How::Attach;
+        self
+    }
+
+    /// Opens segment `name` laid out as `layout`, creating it if it does not exist (unless
+    /// [`OpenOptions::attach_only`]).
     ///
     /// # Errors
     ///

@@ -71,6 +71,21 @@ impl Spawned {
         Self(child)
     }
 
+    /// [`Spawned::new`], run as user `nobody` (for a root test process); `None` without
+    /// `setpriv`.
+    fn as_nobody(role: &str, segment: &str) -> Option<Self> {
+        let child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(std::env::current_exe().unwrap())
+            .args(["child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("HARDWIRE_SHM_ROLE", role)
+            .env("HARDWIRE_SHM_SEGMENT", segment)
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        Some(Self(child))
+    }
+
     /// Everything the child reports, until it exits; asserts it succeeded.
     fn finish(mut self) -> Vec<String> {
         let lines: Vec<String> = self.reports().collect();
@@ -136,6 +151,10 @@ fn child() {
             report("subscribed");
             std::thread::sleep(Duration::from_secs(600)); // until killed
         }
+        "attach-expect-denied" => match Segment::attach(&name, &layout()) {
+            Err(ShmError::PermissionDenied { .. }) => report("permission denied"),
+            other => report(format!("unexpected: {other:?}")),
+        },
         "creator-that-dies" => {
             let segment = Segment::create(&name, &layout()).unwrap();
             report("created");
@@ -447,6 +466,23 @@ fn segments_are_private_and_removed_by_the_last_process() {
     assert!(std::fs::metadata(&path).is_ok(), "a ring handle keeps the mapping (and its user) alive");
     drop(ring);
     assert!(std::fs::metadata(&path).is_err(), "the last user removed it");
+
+    // A process the mode does not admit (here: the owner, with the owner's bits cleared).
+    let locked = Segment::create(&name, &layout()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let running_as_root = std::fs::File::open(&path).is_ok(); // root ignores the mode
+    if running_as_root {
+        // Ask another user instead: a child process run as `nobody` (setpriv, util-linux).
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        match Spawned::as_nobody("attach-expect-denied", &name) {
+            Some(child) => assert_eq!(child.finish(), ["permission denied"]),
+            None => eprintln!("SKIPPED: the permission-denied check (root, and no setpriv to become another user)"),
+        }
+    } else {
+        let refused = Segment::attach(&name, &layout()).unwrap_err();
+        assert!(matches!(refused, ShmError::PermissionDenied { .. }), "{refused:?}");
+    }
+    drop(locked);
 
     let wide = OpenOptions::new().mode(0o660).open(&name, &layout()).unwrap();
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);

@@ -149,7 +149,20 @@ fn emit_open(plan: &Plan) -> TokenStream {
                 /// [`ShmError`](::hardwire::shm::ShmError): the segment was laid out by a
                 /// different topology, permissions, or the operating system's refusal.
                 pub fn open(name: &str) -> ::core::result::Result<Self, ::hardwire::shm::ShmError> {
-                    let segment = ::hardwire::shm::Segment::open(name, &Bus::segment_layout())?;
+                    Self::open_with(name, ::hardwire::shm::OpenOptions::new())
+                }
+
+                /// [`SharedBus::open`] with `options`: only attach (a process that must not
+                /// create the segment), or create it readable and writable by a group.
+                ///
+                /// # Errors
+                ///
+                /// As [`SharedBus::open`], and `NotFound` for an attach-only open.
+                pub fn open_with(
+                    name: &str,
+                    options: ::hardwire::shm::OpenOptions,
+                ) -> ::core::result::Result<Self, ::hardwire::shm::ShmError> {
+                    let segment = options.open(name, &Bus::segment_layout())?;
                     let mut bus = Bus::new_boxed();
                     #(#attaches)*
                     bus.segment.hold(segment);
