@@ -92,8 +92,9 @@
 //!
 //! A ring in a segment parks its waiters on a futex in the ring itself, so a publish in
 //! one process wakes a subscriber blocked in another (`wait.rs`, "Parking on a queue in
-//! shared memory"). Async receives (`recv_async`) on a shared ring are woken only by
-//! publishes from their own process: do not use them across processes yet.
+//! shared memory"); a `Shutdown` triggered in the waiter's own process wakes it too. Async
+//! receives (`recv_async`) on a shared ring are woken only by publishes from their own
+//! process: do not use them across processes yet.
 //!
 //! # Trust
 //!

@@ -190,6 +190,10 @@ impl WaitQueue {
         let guard = parking::lock(&shard.lock);
         shard.ready.notify_all();
         drop(guard);
+        // A waiter of several rings whose first is shared sleeps on that ring's futex, not
+        // on this shard (`wait_any`): wake the futex sleepers of this process too, if any.
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        futex::wake_sleepers();
         #[cfg(all(feature = "async", not(loom)))]
         asynchronous::wake(self);
     }
@@ -212,6 +216,8 @@ pub(crate) const SHARED_ROUTE: u32 = u32::MAX;
 pub(crate) fn wake_all_parked() {
     #[cfg(feature = "std")]
     parking::wake_all();
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    futex::wake_sleepers();
     #[cfg(all(feature = "async", not(loom)))]
     asynchronous::wake_all();
 }
@@ -500,12 +506,55 @@ mod parking {
 /// close and deregistration exact, as in the parking table (module docs); the per-event
 /// wake has no fence, so a waiter can miss one and sleep until the backstop, as in process.
 /// The futex word is shared (no `FUTEX_PRIVATE_FLAG`): the waker may be in another process.
-/// A [`Shutdown`] triggered in this process does not interrupt a futex sleep; the waiter
-/// sees it at its backstop (at most 64 ms).
+///
+/// A process's own wake-ups that are not for a shared ring reach its futex sleepers too:
+/// each sleeper lists its futex word in a process-wide table while it sleeps, and a
+/// [`Shutdown::trigger`], or a wake of a queue in process memory (a waiter of several rings
+/// sleeps on its first ring's queue, `wait_any`), wakes every listed word. The table is
+/// looked at only when it is not empty. A trigger that lists nobody happened before the
+/// sleeper listed itself (both take the table's lock), so the sleeper's check of the flag
+/// after its fence sees it; one that finds the sleeper bumps its word, so the futex wait
+/// returns at once or is woken.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 mod futex {
     use super::*;
     use rustix::thread::futex as sys;
+    use std::sync::atomic::AtomicUsize;
+    use std::vec::Vec;
+
+    /// The futex words this process's sleepers sleep on, by address (a word may appear
+    /// several times, once per sleeper).
+    static SLEEPERS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    /// `SLEEPERS`' length, read without its lock.
+    static SLEEPING: AtomicUsize = AtomicUsize::new(0);
+
+    /// Wakes every futex sleeper of this process.
+    pub(super) fn wake_sleepers() {
+        if SLEEPING.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let sleepers = crate::sync::lock(&SLEEPERS);
+        for &word in sleepers.iter() {
+            // SAFETY: a word is listed only while its sleeper sleeps on it (`park_on` adds it
+            // before and removes it after, under this lock, which we hold): the sleeper's
+            // queue, and so the memory of the word, lives while the sleeper waits on it.
+            let word = unsafe { &*(word as *const AtomicU32) };
+            word.fetch_add(1, Ordering::Release);
+            let _ = sys::wake(word, sys::Flags::empty(), i32::MAX as u32);
+        }
+    }
+
+    /// Lists `word` as slept on (`listed`), or unlists one entry of it.
+    fn list(word: &AtomicU32, listed: bool) {
+        let address = core::ptr::from_ref(word) as usize;
+        let mut sleepers = crate::sync::lock(&SLEEPERS);
+        if listed {
+            sleepers.push(address);
+        } else if let Some(at) = sleepers.iter().position(|&a| a == address) {
+            sleepers.swap_remove(at);
+        }
+        SLEEPING.store(sleepers.len(), Ordering::Release);
+    }
 
     pub(super) fn wake(queue: &WaitQueue) {
         // Release: orders nothing the waiter relies on (it re-checks the ring itself), but
@@ -527,6 +576,7 @@ mod futex {
         queues.clone().for_each(|queue| {
             queue.parked.fetch_add(1, Ordering::Relaxed);
         });
+        list(&home.epoch, true);
         let seen = home.epoch.load(Ordering::Acquire);
         // SeqCst: pairs with the fence of `notify_exact` (as in the parking table).
         fence(Ordering::SeqCst);
@@ -538,6 +588,7 @@ mod futex {
             // caller re-checks its condition in every case.
             let _ = sys::wait(&home.epoch, sys::Flags::empty(), seen, Some(&timeout));
         }
+        list(&home.epoch, false);
         queues.for_each(|queue| {
             queue.parked.fetch_sub(1, Ordering::Relaxed);
         });
@@ -929,5 +980,42 @@ mod tests {
             let waited = waiter.join().unwrap();
             assert!(waited < Duration::from_secs(10), "woken by the backstop after {waited:?}, not the futex");
         });
+    }
+
+    /// A `Shutdown` triggered in this process wakes a waiter asleep on a shared queue's
+    /// futex, and so does a wake of a queue in process memory that the waiter also waits
+    /// for (`wait_any` over a shared and a local ring sleeps on the shared one's futex).
+    #[test]
+    fn this_process_s_own_wake_ups_reach_its_futex_sleepers() {
+        for by_shutdown in [true, false] {
+            let shared = WaitQueue::with_route(SHARED_ROUTE);
+            let local = WaitQueue::with_route(7);
+            let stop = Shutdown::new();
+            let flag = AtomicBool::new(false);
+            std::thread::scope(|scope| {
+                let waiter = scope.spawn(|| {
+                    let started = Instant::now();
+                    let mut backstop = Duration::from_secs(20);
+                    let mut ready = || flag.load(Ordering::Acquire);
+                    while !ready() && !stop.is_triggered() {
+                        let queues = [&shared, &local].into_iter();
+                        parking::park_on(&shared, queues, Some(&stop), Deadline::NEVER, &mut ready, &mut backstop);
+                    }
+                    started.elapsed()
+                });
+                while local.waiting() == 0 {
+                    std::thread::yield_now();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+                if by_shutdown {
+                    stop.trigger();
+                } else {
+                    flag.store(true, Ordering::Release);
+                    local.notify_exact();
+                }
+                let waited = waiter.join().unwrap();
+                assert!(waited < Duration::from_secs(10), "{by_shutdown}: woken by the backstop after {waited:?}");
+            });
+        }
     }
 }
