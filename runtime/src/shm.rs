@@ -93,8 +93,9 @@
 //! A ring in a segment parks its waiters on a futex in the ring itself, so a publish in
 //! one process wakes a subscriber blocked in another (`wait.rs`, "Parking on a queue in
 //! shared memory"); a `Shutdown` triggered in the waiter's own process wakes it too. Async
-//! receives (`recv_async`) on a shared ring are woken only by publishes from their own
-//! process: do not use them across processes yet.
+//! waits (`recv_async`, `publish_async`; features `async` and `shm`) on a shared ring are
+//! woken across processes by a thread this process starts for the ring while it has async
+//! waiters, which sleeps on the ring's futex and wakes them.
 //!
 //! # Trust
 //!

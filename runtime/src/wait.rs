@@ -544,6 +544,102 @@ mod futex {
         }
     }
 
+    /// Shared queues with async waiters in this process: the queue's futex word, how many
+    /// waiters count on it, and the word's value the reactor last acted on.
+    #[cfg(feature = "async")]
+    static WATCHED: Mutex<Vec<Watched>> = Mutex::new(Vec::new());
+
+    #[cfg(feature = "async")]
+    struct Watched {
+        word: usize,
+        waiters: usize,
+        last: u32,
+        reactor: Option<std::thread::JoinHandle<()>>,
+    }
+
+    /// An async waiter of this process registers on shared `queue` (before it counts itself
+    /// in `parked`): the first one starts a reactor thread that sleeps on the queue's futex
+    /// and wakes the async waiters of shared queues whenever the word changes. A publisher in
+    /// another process that sees the waiter counted changes the word after this records it,
+    /// so the reactor sees the change, whenever it looks.
+    #[cfg(feature = "async")]
+    pub(super) fn watch(queue: &WaitQueue) {
+        let word = core::ptr::from_ref(&queue.epoch) as usize;
+        let mut watched = crate::sync::lock(&WATCHED);
+        if let Some(entry) = watched.iter_mut().find(|entry| entry.word == word) {
+            entry.waiters += 1;
+            return;
+        }
+        // Spawned under the lock, so the handle is in the entry before anyone can unwatch.
+        // Without a thread, the waiters are woken by this process's own publishes only.
+        let reactor = std::thread::Builder::new().name("hardwire-shm-async".into()).spawn(move || reactor(word)).ok();
+        watched.push(Watched { word, waiters: 1, last: queue.epoch.load(Ordering::Acquire), reactor });
+    }
+
+    /// An async waiter of this process stops waiting on shared `queue` (it still holds its
+    /// handle, so the queue is mapped): the last one stops the reactor.
+    #[cfg(feature = "async")]
+    pub(super) fn unwatch(queue: &WaitQueue) {
+        let word = core::ptr::from_ref(&queue.epoch) as usize;
+        let mut watched = crate::sync::lock(&WATCHED);
+        let Some(at) = watched.iter().position(|entry| entry.word == word) else { return };
+        watched[at].waiters -= 1;
+        if watched[at].waiters == 0 {
+            let entry = watched.swap_remove(at);
+            drop(watched);
+            // End the reactor's sleep now: it finds its entry gone and returns without
+            // touching the word again. Wait for it, so that it is out of its futex wait (the
+            // only place it holds a reference to the word without the lock) before our
+            // caller may let the ring go; unless this is the reactor itself, waking a waker
+            // whose executor polled inline: it returns as soon as this call does.
+            // (The word changes too, so a wait that starts after this wake returns at once;
+            // other sleepers on it re-check their rings and sleep again.)
+            queue.epoch.fetch_add(1, Ordering::Release);
+            let _ = sys::wake(&queue.epoch, sys::Flags::empty(), i32::MAX as u32);
+            if let Some(reactor) = entry.reactor {
+                if reactor.thread().id() != std::thread::current().id() {
+                    let _ = reactor.join();
+                }
+            }
+        }
+    }
+
+    /// Sleeps on the futex word at `word` while an entry for it is watched; wakes the async
+    /// waiters of shared queues whenever the word has changed.
+    #[cfg(feature = "async")]
+    fn reactor(word: usize) {
+        loop {
+            let seen = {
+                let watched = crate::sync::lock(&WATCHED);
+                let Some(entry) = watched.iter().find(|entry| entry.word == word) else { return };
+                entry.last
+            };
+            // SAFETY: the word is mapped for the whole wait: its entry existed when we looked,
+            // so a waiter that holds a handle of the ring counts on it, and the last waiter to
+            // leave (`unwatch`) removes the entry, ends this wait and joins this thread before
+            // it returns and its handle can go.
+            let _ = sys::wait(
+                unsafe { &*(word as *const AtomicU32) },
+                sys::Flags::empty(),
+                seen,
+                Some(&rustix::time::Timespec { tv_sec: 0, tv_nsec: 64_000_000 }),
+            );
+            let changed = {
+                let mut watched = crate::sync::lock(&WATCHED);
+                let Some(entry) = watched.iter_mut().find(|entry| entry.word == word) else { return };
+                // SAFETY: the entry exists, so one of its waiters is counted and holds a
+                // handle of the ring: the word is mapped.
+                let now = unsafe { &*(word as *const AtomicU32) }.load(Ordering::Acquire);
+                let changed = now != entry.last;
+                entry.last = now;
+                changed
+            };
+            if changed {
+                super::asynchronous::wake_shared();
+            }
+        }
+    }
+
     /// Lists `word` as slept on (`listed`), or unlists one entry of it.
     fn list(word: &AtomicU32, listed: bool) {
         let address = core::ptr::from_ref(word) as usize;
@@ -697,6 +793,13 @@ pub(crate) mod asynchronous {
         notify(shard_for(queue));
     }
 
+    /// [`wake`] for a queue in shared memory, without reading the queue (its shard depends
+    /// only on its route): what the futex reactor calls for a queue it may no longer touch.
+    #[cfg(all(feature = "shm", target_os = "linux"))]
+    pub(crate) fn wake_shared() {
+        notify(&TABLE[(SHARED_ROUTE as usize - 1) & (SHARDS - 1)]);
+    }
+
     pub(crate) fn wake_all() {
         TABLE.iter().for_each(|shard| notify(shard));
     }
@@ -785,6 +888,12 @@ pub(crate) mod asynchronous {
                     drop(entries);
                     self.key = Some(key);
                     if !self.counted {
+                        // Before W2: a publisher in another process wakes the futex, which
+                        // this process's reactor for the queue turns into P4 here.
+                        #[cfg(all(feature = "shm", target_os = "linux"))]
+                        if queue.route == SHARED_ROUTE {
+                            super::futex::watch(queue);
+                        }
                         queue.parked.fetch_add(1, Ordering::SeqCst);
                         self.counted = true;
                     }
@@ -806,6 +915,10 @@ pub(crate) mod asynchronous {
             }
             if core::mem::take(&mut self.counted) {
                 queue.parked.fetch_sub(1, Ordering::Relaxed);
+                #[cfg(all(feature = "shm", target_os = "linux"))]
+                if queue.route == SHARED_ROUTE {
+                    super::futex::unwatch(queue);
+                }
             }
         }
     }

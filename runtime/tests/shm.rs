@@ -155,6 +155,13 @@ fn child() {
             Err(ShmError::PermissionDenied { .. }) => report("permission denied"),
             other => report(format!("unexpected: {other:?}")),
         },
+        "late-publisher" => {
+            let segment = Segment::attach(&name, &layout()).unwrap();
+            let mut publisher = segment.ring::<Lossless>(1).unwrap().publisher().unwrap();
+            std::thread::sleep(Duration::from_millis(300)); // the parent is awaiting by now
+            publisher.publish(make(0, 42));
+            report("published");
+        }
         "creator-that-dies" => {
             let segment = Segment::create(&name, &layout()).unwrap();
             report("created");
@@ -625,4 +632,26 @@ fn a_segment_its_creator_never_sized_is_stale_after_a_wait() {
     assert!(matches!(Segment::attach(&name, &layout()), Err(ShmError::NotReady { .. })));
     let segment = Segment::open(&name, &layout()).unwrap();
     assert!(segment.created(), "replaced");
+}
+
+/// An async receive on a shared ring, woken by a publish from another process: this
+/// process's reactor thread sleeps on the ring's futex for it (feature `async`).
+#[cfg(feature = "async")]
+#[test]
+fn an_async_receive_is_woken_from_another_process() {
+    let name = unique("async");
+    let segment = Segment::create(&name, &layout()).unwrap();
+    let ring = segment.ring::<Lossless>(1).unwrap();
+    let mut subscriber = ring.resume(0).unwrap();
+    let mut publisher = Spawned::new("late-publisher", &name);
+    let (done, finished) = std::sync::mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let got = futures_executor::block_on(subscriber.recv_async());
+        done.send(got.map(|event| open(&event))).unwrap();
+    });
+    // The backstop-free async wait would hang without the reactor: 30 s is generous.
+    let got = finished.recv_timeout(Duration::from_secs(30)).expect("the async receive was never woken");
+    assert_eq!(got, Ok((0, 42)));
+    waiting.join().unwrap();
+    assert_eq!(publisher.reports().next().as_deref(), Some("published"));
 }
