@@ -603,7 +603,12 @@ fn torn_reads_are_detected_and_rejected() {
     let mut torn = 0;
     while torn == 0 {
         assert!(started.elapsed() < Duration::from_secs(30), "no torn read in 30 s: is the race window exercised?");
-        torn += torn_race::<W1024>(Duration::from_millis(200));
+        // Two sizes: a 1 KiB copy is the widest window in a plain build, but with
+        // `--cfg hardwire_stress_yield` the writer yields after every word, and a 1 KiB
+        // write then overlaps a read only every few seconds (up to 27 s measured), while a
+        // 24-byte one does several times in 100 ms.
+        torn += torn_race::<W1024>(Duration::from_millis(100));
+        torn += torn_race::<W24>(Duration::from_millis(100));
     }
     eprintln!("{torn} torn reads detected and rejected in {:?}", started.elapsed());
 }
