@@ -30,7 +30,7 @@ table=(
   "skip_recheck           loom            loom_l1 | torn payload accepted"
   "skip_recheck           loom            loom_l1_length_prefixed | torn payload accepted"
   "relaxed_commit         loom            loom_l1 | value of the wrong sequence accepted"
-  "no_lap_wait            loom            loom_l2 | a quiescent, closed ring returned Empty"
+  "no_lap_wait            loom            loom_l2 | a quiescent, closed ring returned Empty|a slot lost its commit"
   "relaxed_lap_wait       loom            loom_l2 | torn payload accepted"
   "lag_ignores_stamp      loom            loom_l3 | impossible lag count"
   "lag_off_by_one         loom            loom_l3 | out of order or duplicated"
