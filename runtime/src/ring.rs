@@ -1322,16 +1322,10 @@ pub(crate) mod owners {
         ring.control().readers.route == SHARED_ROUTE
     }
 
-    /// Whether process `pid` exists and is not a zombie (`/proc/PID/stat`). A status that
-    /// cannot be read for another reason counts as alive: never release what might be live.
+    /// Whether process `pid` exists and is not a zombie (`shm`'s reading of `/proc/PID/stat`;
+    /// a status that cannot be read counts as alive: never release what might be live).
     pub(crate) fn process_alive(pid: u32) -> bool {
-        match std::fs::read_to_string(std::format!("/proc/{pid}/stat")) {
-            Ok(stat) => {
-                let state = stat.rfind(')').and_then(|at| stat[at + 1..].split_ascii_whitespace().next());
-                !matches!(state, Some("Z" | "X"))
-            }
-            Err(err) => err.kind() != std::io::ErrorKind::NotFound,
-        }
+        crate::shm::started(pid).is_some()
     }
 
     /// A publisher handle of this process was taken or cloned.

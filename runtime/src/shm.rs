@@ -721,7 +721,7 @@ fn io_error(name: &str, operation: &'static str, err: rustix::io::Errno) -> ShmE
 /// A process's identity for the user table: its start time, if it is alive (not a zombie).
 /// `None` means dead; a process whose status cannot be read counts as alive (never reap
 /// what might be live).
-fn started(pid: u32) -> Option<u64> {
+pub(crate) fn started(pid: u32) -> Option<u64> {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return match std::fs::metadata(format!("/proc/{pid}")) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => None,

@@ -538,9 +538,7 @@ mod futex {
             // SAFETY: a word is listed only while its sleeper sleeps on it (`park_on` adds it
             // before and removes it after, under this lock, which we hold): the sleeper's
             // queue, and so the memory of the word, lives while the sleeper waits on it.
-            let word = unsafe { &*(word as *const AtomicU32) };
-            word.fetch_add(1, Ordering::Release);
-            let _ = sys::wake(word, sys::Flags::empty(), i32::MAX as u32);
+            bump(unsafe { &*(word as *const AtomicU32) });
         }
     }
 
@@ -594,8 +592,7 @@ mod futex {
             // whose executor polled inline: it returns as soon as this call does.
             // (The word changes too, so a wait that starts after this wake returns at once;
             // other sleepers on it re-check their rings and sleep again.)
-            queue.epoch.fetch_add(1, Ordering::Release);
-            let _ = sys::wake(&queue.epoch, sys::Flags::empty(), i32::MAX as u32);
+            bump(&queue.epoch);
             if let Some(reactor) = entry.reactor {
                 if reactor.thread().id() != std::thread::current().id() {
                     let _ = reactor.join();
@@ -653,12 +650,17 @@ mod futex {
     }
 
     pub(super) fn wake(queue: &WaitQueue) {
+        bump(&queue.epoch);
+    }
+
+    /// Changes the futex word `word` and wakes every sleeper on it.
+    fn bump(word: &AtomicU32) {
         // Release: orders nothing the waiter relies on (it re-checks the ring itself), but
         // costs nothing on the platforms futexes run on.
-        queue.epoch.fetch_add(1, Ordering::Release);
+        word.fetch_add(1, Ordering::Release);
         // An error (EFAULT cannot happen for a live reference) leaves the waiter to its
         // backstop; nothing to do about it here.
-        let _ = sys::wake(&queue.epoch, sys::Flags::empty(), i32::MAX as u32);
+        let _ = sys::wake(word, sys::Flags::empty(), i32::MAX as u32);
     }
 
     pub(super) fn park_on<'q>(

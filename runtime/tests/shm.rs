@@ -29,13 +29,9 @@ type Lossless = Ring<Event, 64, Backpressure, 4>;
 
 const TOPOLOGY: u64 = 0x5eed;
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+#[path = "support/mix.rs"]
+mod mix;
+use mix::mix;
 
 fn make(producer: u64, seq: u64) -> Event {
     [producer, seq, mix(producer << 48 ^ seq), !seq]

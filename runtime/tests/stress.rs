@@ -37,13 +37,9 @@ fn budget() -> Duration {
 /// Under Miri, every scenario stops after this many events per producer.
 const MIRI_EVENTS: u64 = 60;
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+#[path = "support/mix.rs"]
+mod mix;
+use mix::mix;
 
 /// A payload that carries `(producer, seq)` and detects any mix of two values.
 trait Probe: Payload + Debug {
