@@ -308,7 +308,7 @@ impl<'m, T: Payload> Frame<'m, T> {
     }
 
     /// The events, copied out of the message (which need not be aligned for `T`).
-    pub fn events(&self) -> impl ExactSizeIterator<Item = T> + 'm {
+    pub fn events(&self) -> impl ExactSizeIterator<Item = T> + use<'m, T> {
         let size = size_of::<T>().max(1);
         let count = if size_of::<T>() == 0 { self.count as usize } else { self.body.len() / size };
         let body = self.body;
@@ -317,7 +317,7 @@ impl<'m, T: Payload> Frame<'m, T> {
 
     /// The events with their sequences, skipping the first `skip` (duplicates, see
     /// [`Sequences::accept`]).
-    pub fn events_from(&self, skip: usize) -> impl Iterator<Item = (u64, T)> + 'm {
+    pub fn events_from(&self, skip: usize) -> impl Iterator<Item = (u64, T)> + use<'m, T> {
         let first = self.first;
         self.events().enumerate().skip(skip).map(move |(i, event)| (first + i as u64, event))
     }
@@ -387,6 +387,44 @@ impl<const PUBLISHERS: usize> Sequences<PUBLISHERS> {
         let gap = first.saturating_sub(next);
         self.next[slot].1 = next.max(end);
         Ok(Accepted { duplicates, gap, new: count - duplicates })
+    }
+
+    /// Starts (or moves) `publisher` at sequence `next`: what it sent before `next` counts as
+    /// duplicates from now on. A receiver that restarts passes the position its application
+    /// recorded with its effects, so that frames redelivered after the restart are not
+    /// delivered twice.
+    ///
+    /// # Errors
+    ///
+    /// [`Untracked`] if `PUBLISHERS` other publishers are tracked already.
+    pub fn resume(&mut self, publisher: u64, next: u64) -> Result<(), Untracked> {
+        match self.next[..self.used].iter().position(|&(id, _)| id == publisher) {
+            Some(slot) => self.next[slot].1 = next,
+            None if self.used < PUBLISHERS => {
+                self.next[self.used] = (publisher, next);
+                self.used += 1;
+            }
+            None => return Err(Untracked),
+        }
+        Ok(())
+    }
+
+    /// Stops tracking the publisher tracked longest (to make room for a new one, such as a
+    /// sender that restarted under a new id); returns its id and next sequence.
+    pub fn forget_oldest(&mut self) -> Option<(u64, u64)> {
+        if self.used == 0 {
+            return None;
+        }
+        let oldest = self.next[0];
+        self.next.copy_within(1..self.used, 0);
+        self.used -= 1;
+        self.next[self.used] = (0, 0);
+        Some(oldest)
+    }
+
+    /// The publishers tracked, with the next sequence expected from each.
+    pub fn tracked(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.next[..self.used].iter().copied()
     }
 
     /// The next sequence expected from `publisher`, if it sent anything.
@@ -459,6 +497,12 @@ mod tests {
         assert_eq!(seen.accept(1, 120, 1), Ok(Accepted { duplicates: 0, gap: 5, new: 1 }), "115..120 never came");
         assert_eq!(seen.accept(2, 0, 3), Ok(Accepted { duplicates: 0, gap: 0, new: 3 }));
         assert_eq!(seen.accept(3, 0, 3), Err(Untracked));
+        assert_eq!(seen.forget_oldest(), Some((1, 121)));
+        assert_eq!(seen.accept(3, 0, 3), Ok(Accepted { duplicates: 0, gap: 0, new: 3 }));
+        assert_eq!(seen.tracked().collect::<Vec<_>>(), [(2, 3), (3, 3)]);
+        seen.resume(2, 10).unwrap();
+        assert_eq!(seen.accept(2, 8, 4), Ok(Accepted { duplicates: 2, gap: 0, new: 2 }), "resumed at 10");
+        assert_eq!(seen.resume(4, 0), Err(Untracked));
         assert_eq!((seen.next_from(1), seen.next_from(2), seen.next_from(3)), (Some(121), Some(3), None));
         assert_eq!(seen.accept(1, u64::MAX - 1, 5).map(|a| a.new), Ok(5), "saturates, never panics");
     }
