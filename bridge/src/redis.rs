@@ -364,21 +364,26 @@ where
         .arg("MKSTREAM")
         .query_async(&mut connection)
         .await;
-    if let Err(e) = created {
-        if e.code() != Some("BUSYGROUP") {
-            return Err(BridgeError::Setup(format!("group {} on {}: {e}", settings.group, settings.key)));
-        }
+    if let Err(e) = created
+        && e.code() != Some("BUSYGROUP")
+    {
+        return Err(BridgeError::Setup(format!("group {} on {}: {e}", settings.group, settings.key)));
     }
     let stats = inbound.stats.clone();
     let mut unacked = Unacked::<String>::new();
+    let mut taken = Vec::new();
     let mut backoff = Backoff::new();
     // "0": this consumer's pending entries (read before a crash, never acknowledged); ">"
     // once they are all read again.
     let mut from = "0";
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
+        taken.clear();
         while let Some(id) = unacked.pop_taken(publisher.ring()) {
-            acknowledge(&mut connection, settings, &id, &stats).await;
+            taken.push(id);
+        }
+        if !taken.is_empty() {
+            acknowledge(&mut connection, settings, &taken, &stats).await;
         }
         let mut read = redis::cmd("XREADGROUP");
         read.arg("GROUP").arg(&settings.group).arg(&settings.consumer).arg("COUNT").arg(settings.batch);
@@ -405,20 +410,20 @@ where
     Ok(())
 }
 
-async fn acknowledge(connection: &mut ConnectionManager, settings: &StreamSettings, id: &str, stats: &Stats) {
-    // A lost acknowledgement means the entry is read again after a restart and dropped by
-    // sequence.
+async fn acknowledge(connection: &mut ConnectionManager, settings: &StreamSettings, ids: &[String], stats: &Stats) {
+    // A lost acknowledgement means the entries are read again after a restart and dropped
+    // by sequence.
     let done: Result<(u64, u64), _> = redis::pipe()
         .cmd("XACK")
         .arg(&settings.key)
         .arg(&settings.group)
-        .arg(id)
+        .arg(ids)
         .cmd("XDEL")
         .arg(&settings.key)
-        .arg(id)
+        .arg(ids)
         .query_async(connection)
         .await;
     if done.is_ok() {
-        stats.acknowledged(1);
+        stats.acknowledged(ids.len() as u64);
     }
 }

@@ -1,0 +1,285 @@
+//! Bridged events per second against the engines' own clients doing one message per event,
+//! measured in one run on loopback servers, and the end-to-end latency of a lone event.
+//!
+//! ```text
+//! scripts/bridge.sh bench        # starts nats-server -js and redis-server, runs this
+//! HARDWIRE_NATS_URL=nats://127.0.0.1:4222 HARDWIRE_REDIS_URL=redis://127.0.0.1:6379 \
+//!     cargo run --release -p hardwire-bridge --features nats,redis --example bridge_bench
+//! ```
+//!
+//! Every event is 24 bytes (`[u64; 3]`). "bare" rows are the client alone: core NATS publish
+//! with a subscriber receiving every message, JetStream publish with a window of 1,000
+//! unacknowledged publishes, Redis `XADD` pipelined by 1,000. "bridged" rows are events
+//! from a local ring on one side to a local ring on the other, through the engine, packed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use hardwire_bridge::{Inbound, Outbound, Packing, Stats, nats, redis};
+use hardwire_runtime::{Backpressure, Overwrite, Publisher, Ring, Shutdown, Subscriber};
+
+type Event = [u64; 3];
+const TOPOLOGY: u64 = 0xbe4c;
+const BARE: u64 = 200_000;
+const BRIDGED: u64 = 2_000_000;
+
+type Local = Ring<Event, 4096, Backpressure>;
+
+fn rate(events: u64, took: Duration) -> f64 {
+    events as f64 / took.as_secs_f64()
+}
+
+fn row(name: &str, events: u64, took: Duration) -> f64 {
+    let per_second = rate(events, took);
+    println!("{name:<44} {:>10.3} M events/s   ({events} in {took:.2?})", per_second / 1e6);
+    per_second
+}
+
+/// How a bridge is wired between two rings: the sending task and the receiving task.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    NatsCore,
+    JetStream,
+    RedisGroup,
+}
+
+struct Bridged {
+    publisher: Publisher<Arc<Local>>,
+    receiving: Arc<dyn Fn() -> u64 + Send + Sync>,
+    take: Box<dyn FnMut() -> Option<Event>>,
+    stop: Arc<Shutdown>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn bridge(path: Path, name: &str, nats_url: &str, redis_url: &str) -> Bridged {
+    let local = Arc::new(Local::new());
+    let outbound = Outbound::new(Subscriber::new(local.clone()).unwrap(), TOPOLOGY, Packing::default(), Stats::new());
+    let publisher = Publisher::new(local).unwrap();
+    let stop = Arc::new(Shutdown::new());
+    let received = Stats::new();
+    let inbound = Inbound::new::<Event>(TOPOLOGY, received.clone());
+    let mut tasks = Vec::new();
+    // Events delivered or counted lost by the receiving half.
+    let receiving: Arc<dyn Fn() -> u64 + Send + Sync> = Arc::new(move || {
+        let stats = received.snapshot();
+        stats.events + stats.lagged
+    });
+    let take: Box<dyn FnMut() -> Option<Event>>;
+    match path {
+        Path::NatsCore => {
+            let remote = Arc::new(Ring::<Event, 65536, Overwrite>::new());
+            let mut reader = Subscriber::new(remote.clone()).unwrap();
+            take = Box::new(move || reader.try_recv().ok());
+            let client = nats::Connect::new(nats_url).connect().await.unwrap();
+            let (subject, stop2) = (name.to_owned(), stop.clone());
+            let receiver_client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                nats::receive_core(&receiver_client, &subject, inbound, Publisher::new(remote).unwrap(), &stop2)
+                    .await
+                    .unwrap();
+            }));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let (subject, stop2) = (name.to_owned(), stop.clone());
+            tasks
+                .push(tokio::spawn(async move { nats::send_core(&client, &subject, outbound, &stop2).await.unwrap() }));
+        }
+        Path::JetStream => {
+            let remote = Arc::new(Ring::<Event, 65536, Backpressure>::new());
+            let mut reader = Subscriber::new(remote.clone()).unwrap();
+            take = Box::new(move || reader.try_recv().ok());
+            let client = nats::Connect::new(nats_url).connect().await.unwrap();
+            let settings = nats::StreamSettings::new(name);
+            let (receiver_client, receiver_settings, stop2) = (client.clone(), settings.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                nats::receive_jetstream(
+                    &receiver_client,
+                    &receiver_settings,
+                    "bench",
+                    inbound,
+                    Publisher::new(remote).unwrap(),
+                    &stop2,
+                )
+                .await
+                .unwrap();
+            }));
+            let stop2 = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                nats::send_jetstream(&client, &settings, outbound, &stop2).await.unwrap()
+            }));
+        }
+        Path::RedisGroup => {
+            let remote = Arc::new(Ring::<Event, 65536, Backpressure>::new());
+            let mut reader = Subscriber::new(remote.clone()).unwrap();
+            take = Box::new(move || reader.try_recv().ok());
+            let sending = redis::Connect::new(redis_url).connect().await.unwrap();
+            let receiving_connection = redis::Connect::new(redis_url).connect().await.unwrap();
+            let settings = redis::StreamSettings::new(name);
+            let (receiver_settings, stop2) = (settings.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                redis::receive_grouped(
+                    &receiving_connection,
+                    &receiver_settings,
+                    inbound,
+                    Publisher::new(remote).unwrap(),
+                    &stop2,
+                )
+                .await
+                .unwrap();
+            }));
+            let stop2 = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                redis::send_grouped(&sending, &settings, outbound, &stop2).await.unwrap()
+            }));
+        }
+    }
+    Bridged { publisher, receiving, take, stop, tasks }
+}
+
+/// Throughput of `BRIDGED` events, then the latency of lone events (one at a time, each
+/// awaited at the far ring), through `path`.
+fn measure(
+    rt: &tokio::runtime::Runtime,
+    path: Path,
+    label: &str,
+    nats_url: &str,
+    redis_url: &str,
+) -> (f64, Vec<Duration>) {
+    let name = format!("bench_{}", label.replace(' ', "_"));
+    let mut bridged = rt.block_on(bridge(path, &name, nats_url, redis_url));
+    let mut publisher = bridged.publisher;
+    let started = Instant::now();
+    let producer = std::thread::spawn(move || {
+        for i in 0..BRIDGED {
+            publisher.publish([i, i, i]);
+        }
+        publisher
+    });
+    // The far ring is read as events arrive (its backpressure reaches the sender otherwise).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut taken = 0;
+    while (bridged.receiving)() < BRIDGED && Instant::now() < deadline {
+        match (bridged.take)() {
+            Some(_) => taken += 1,
+            None => std::thread::yield_now(),
+        }
+    }
+    while (bridged.take)().is_some() {
+        taken += 1;
+    }
+    let took = started.elapsed();
+    bridged.publisher = producer.join().unwrap();
+    let throughput = row(&format!("bridged, {label}"), taken, took);
+    if taken < BRIDGED {
+        println!("{:<44} {} of {BRIDGED} events lost (lossy)", "", BRIDGED - taken);
+    }
+    while (bridged.take)().is_some() {}
+    let mut latencies = Vec::with_capacity(1000);
+    for i in 0..1000u64 {
+        let sent = Instant::now();
+        bridged.publisher.publish([i, 0, 0]);
+        let deadline = sent + Duration::from_secs(5);
+        while (bridged.take)().is_none() {
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        latencies.push(sent.elapsed());
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    latencies.sort();
+    println!(
+        "{:<44} p50 {:>8.1?}   p99 {:>8.1?}",
+        format!("  lone event, {label}"),
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 99 / 100]
+    );
+    bridged.stop.trigger();
+    drop(bridged.publisher);
+    for task in bridged.tasks {
+        rt.block_on(task).unwrap();
+    }
+    (throughput, latencies)
+}
+
+fn main() {
+    let nats_url = std::env::var("HARDWIRE_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let redis_url = std::env::var("HARDWIRE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    println!("24-byte events, loopback servers ({nats_url}, {redis_url})\n");
+
+    // Bare core NATS: one message per event, a subscriber receiving them all.
+    let bare_core = rt.block_on(async {
+        let client = nats::Connect::new(&nats_url).connect().await.unwrap();
+        let mut subscription = client.subscribe("bench.bare").await.unwrap();
+        client.flush().await.unwrap();
+        let counter = tokio::spawn(async move {
+            let mut n = 0u64;
+            while n < BARE {
+                match tokio::time::timeout(Duration::from_secs(2), subscription.next()).await {
+                    Ok(Some(_)) => n += 1,
+                    _ => break,
+                }
+            }
+            n
+        });
+        let started = Instant::now();
+        let payload = nats::client::Subject::from("bench.bare");
+        for i in 0..BARE {
+            client.publish(payload.clone(), bytes_of(i).into()).await.unwrap();
+        }
+        client.flush().await.unwrap();
+        let received = counter.await.unwrap();
+        row("bare, core NATS publish + subscribe", received, started.elapsed())
+    });
+    let (core, _) = measure(&rt, Path::NatsCore, "core NATS", &nats_url, &redis_url);
+
+    // Bare JetStream: publish with acknowledgements, a window of 1,000.
+    let bare_js = rt.block_on(async {
+        let client = nats::Connect::new(&nats_url).connect().await.unwrap();
+        let js = nats::client::jetstream::new(client);
+        nats::StreamSettings { max_messages: -1, ..nats::StreamSettings::new("bench_bare") }.ensure(&js).await.unwrap();
+        let started = Instant::now();
+        let mut window = std::collections::VecDeque::with_capacity(1000);
+        for i in 0..BARE {
+            if window.len() == 1000 {
+                let ack: nats::client::jetstream::context::PublishAckFuture = window.pop_front().unwrap();
+                ack.await.unwrap();
+            }
+            window.push_back(js.publish("hardwire.bench_bare", bytes_of(i).into()).await.unwrap());
+        }
+        for ack in window {
+            ack.await.unwrap();
+        }
+        row("bare, JetStream publish (window 1,000)", BARE, started.elapsed())
+    });
+    let (jetstream, _) = measure(&rt, Path::JetStream, "JetStream", &nats_url, &redis_url);
+
+    // Bare Redis: XADD pipelined by 1,000.
+    let bare_redis = rt.block_on(async {
+        let mut connection = redis::Connect::new(&redis_url).connect().await.unwrap();
+        let started = Instant::now();
+        for chunk in 0..BARE / 1000 {
+            let mut pipe = redis::client::pipe();
+            for i in 0..1000 {
+                pipe.cmd("XADD").arg("bench:bare").arg("*").arg("f").arg(&bytes_of(chunk * 1000 + i)[..]).ignore();
+            }
+            let () = pipe.query_async(&mut connection).await.unwrap();
+        }
+        row("bare, Redis XADD (pipelined by 1,000)", BARE, started.elapsed())
+    });
+    let (grouped, _) = measure(&rt, Path::RedisGroup, "Redis consumer group", &nats_url, &redis_url);
+
+    println!();
+    for (name, bridged, bare) in
+        [("core NATS", core, bare_core), ("JetStream", jetstream, bare_js), ("Redis Streams", grouped, bare_redis)]
+    {
+        println!("{name:<16} bridged / bare = {:>6.1}x  (target >= 10x)", bridged / bare);
+    }
+}
+
+fn bytes_of(i: u64) -> Vec<u8> {
+    let event: Event = [i, i, i];
+    event.iter().flat_map(|word| word.to_le_bytes()).collect()
+}
