@@ -31,8 +31,9 @@
 //! unacknowledged messages stops delivery, the stream's bound refuses new messages, and the
 //! sending bridge stops draining its ring: the remote publisher waits, or gets `Full`.
 //!
-//! Credentials never come from a topology file: [`nats::Connect::from_env`] and
-//! [`redis::Connect::from_env`] read them from the environment.
+//! Credentials never come from a topology file: `nats::Connect::from_env` and
+//! `redis::Connect::from_env` read them from the environment (variables `HARDWIRE_NATS_*`,
+//! `HARDWIRE_REDIS_*`), or the caller sets them at run time.
 //!
 //! Features: `nats` (async-nats) and `redis` (redis-rs), neither on by default.
 
