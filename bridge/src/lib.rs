@@ -37,6 +37,9 @@
 //!
 //! Features: `nats` (async-nats) and `redis` (redis-rs), neither on by default.
 
+// The engine modules use the shared machinery; without either feature only the types remain.
+#![cfg_attr(not(any(feature = "nats", feature = "redis")), allow(dead_code))]
+
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
