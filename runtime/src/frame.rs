@@ -497,13 +497,13 @@ mod tests {
         assert_eq!(seen.accept(1, 120, 1), Ok(Accepted { duplicates: 0, gap: 5, new: 1 }), "115..120 never came");
         assert_eq!(seen.accept(2, 0, 3), Ok(Accepted { duplicates: 0, gap: 0, new: 3 }));
         assert_eq!(seen.accept(3, 0, 3), Err(Untracked));
-        assert_eq!(seen.forget_oldest(), Some((1, 121)));
+        assert_eq!((seen.next_from(1), seen.next_from(2), seen.next_from(3)), (Some(121), Some(3), None));
+        assert_eq!(seen.accept(1, u64::MAX - 1, 5).map(|a| a.new), Ok(5), "saturates, never panics");
+        assert_eq!(seen.forget_oldest(), Some((1, u64::MAX)));
         assert_eq!(seen.accept(3, 0, 3), Ok(Accepted { duplicates: 0, gap: 0, new: 3 }));
         assert_eq!(seen.tracked().collect::<Vec<_>>(), [(2, 3), (3, 3)]);
         seen.resume(2, 10).unwrap();
         assert_eq!(seen.accept(2, 8, 4), Ok(Accepted { duplicates: 2, gap: 0, new: 2 }), "resumed at 10");
         assert_eq!(seen.resume(4, 0), Err(Untracked));
-        assert_eq!((seen.next_from(1), seen.next_from(2), seen.next_from(3)), (Some(121), Some(3), None));
-        assert_eq!(seen.accept(1, u64::MAX - 1, 5).map(|a| a.new), Ok(5), "saturates, never panics");
     }
 }
