@@ -375,7 +375,10 @@ where
                     }
                     // Missed heartbeats, a server restarting: the stream recovers by itself.
                     Some(Err(_)) => backoff.wait(&stats).await,
-                    None => continue 'connect,
+                    None => {
+                        backoff.wait(&stats).await;
+                        continue 'connect;
+                    }
                 },
                 () = tokio::time::sleep(tick) => {}
             }
