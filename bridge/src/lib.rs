@@ -354,10 +354,12 @@ impl<H> Unacked<H> {
         self.queue.is_empty()
     }
 
-    /// The oldest message every subscriber of `ring` has taken all events of.
-    pub(crate) fn pop_taken<R: AnyRing + ?Sized>(&mut self, ring: &R) -> Option<H> {
-        let &(end, _) = self.queue.front()?;
-        if end <= taken_by_all(ring) { self.queue.pop_front().map(|(_, handle)| handle) } else { None }
+    /// The messages, oldest first, that every subscriber of `ring` has taken all events of
+    /// (the ring's records are read once per call).
+    pub(crate) fn drain_taken<R: AnyRing + ?Sized>(&mut self, ring: &R) -> impl Iterator<Item = H> + '_ {
+        let taken = taken_by_all(ring);
+        let done = self.queue.iter().take_while(|&&(end, _)| end <= taken).count();
+        self.queue.drain(..done).map(|(_, handle)| handle)
     }
 }
 

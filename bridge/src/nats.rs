@@ -355,7 +355,7 @@ where
             }
         };
         while !shutdown.is_triggered() {
-            while let Some(message) = unacked.pop_taken(publisher.ring()) {
+            for message in unacked.drain_taken(publisher.ring()) {
                 acknowledge(&message, &stats).await;
             }
             let tick = if unacked.is_empty() { Duration::from_millis(50) } else { Duration::from_micros(200) };

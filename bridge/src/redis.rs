@@ -379,9 +379,7 @@ where
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
         taken.clear();
-        while let Some(id) = unacked.pop_taken(publisher.ring()) {
-            taken.push(id);
-        }
+        taken.extend(unacked.drain_taken(publisher.ring()));
         if !taken.is_empty() {
             acknowledge(&mut connection, settings, &taken, &stats).await;
         }
