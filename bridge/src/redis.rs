@@ -99,6 +99,11 @@ impl Connect {
 /// The field each entry carries its frame in.
 const FIELD: &str = "f";
 
+/// Replies in a row that a receiver cannot decode before it gives up: one can be a reply
+/// cut short by a connection lost mid-way (the client reconnects); several mean the server
+/// answers something else than stream entries.
+const UNDECODABLE: u32 = 4;
+
 /// Stream entries as `(id, frame bytes)`, decoded from `XREAD`/`XREADGROUP` replies by
 /// moving each frame's bytes out of the reply (RESP2 arrays or RESP3 maps). A timed-out
 /// blocking read is empty.
@@ -291,7 +296,7 @@ where
 ///
 /// # Errors
 ///
-/// [`BridgeError::Engine`] if the server rejects the read.
+/// [`BridgeError::Engine`] if several replies in a row cannot be decoded as stream entries.
 pub async fn receive_capped<P>(
     connection: &ConnectionManager,
     settings: &StreamSettings,
@@ -305,7 +310,7 @@ where
 {
     let mut connection = connection.clone();
     let mut last = String::from("$");
-    let mut backoff = Backoff::new();
+    let (mut backoff, mut undecodable) = (Backoff::new(), 0);
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
         let read = redis::cmd("XREAD")
@@ -321,6 +326,7 @@ where
         match read {
             Ok(Entries(entries)) => {
                 backoff.reset();
+                undecodable = 0;
                 for (id, frame) in entries {
                     for (_, _, event) in inbound.accept::<<P::Target as AnyRing>::Payload>(&frame) {
                         publisher.publish(event);
@@ -328,8 +334,13 @@ where
                     last = id;
                 }
             }
-            Err(e) if e.kind() == redis::ErrorKind::Parse => return Err(engine(&e)),
-            Err(_) => backoff.wait(&inbound.stats).await,
+            Err(e) => {
+                undecodable = if e.kind() == redis::ErrorKind::Parse { undecodable + 1 } else { 0 };
+                if undecodable == UNDECODABLE {
+                    return Err(engine(&e));
+                }
+                backoff.wait(&inbound.stats).await;
+            }
         }
     }
     Ok(())
@@ -337,13 +348,14 @@ where
 
 /// Receives a lossless topic through the consumer group `settings.group` (created at the
 /// stream's start if missing) into a `Backpressure` ring, until `shutdown`. First it reads
-/// again what this consumer had read and not acknowledged (after a crash), then new
-/// entries. An entry is acknowledged and deleted (`XACK`, `XDEL`) once every subscriber of
-/// the ring has taken its events.
+/// again what this consumer had read and not acknowledged (before a crash, or in a reply
+/// lost with its connection), then new entries. An entry is acknowledged and deleted
+/// (`XACK`, `XDEL`) once every subscriber of the ring has taken its events.
 ///
 /// # Errors
 ///
-/// [`BridgeError::Setup`] if the group cannot be created.
+/// [`BridgeError::Setup`] if the group cannot be created; [`BridgeError::Engine`] if
+/// several replies in a row cannot be decoded as stream entries.
 pub async fn receive_grouped<P>(
     connection: &ConnectionManager,
     settings: &StreamSettings,
@@ -372,45 +384,71 @@ where
     let stats = inbound.stats.clone();
     let mut unacked = Unacked::<String>::new();
     let mut taken = Vec::new();
-    let mut backoff = Backoff::new();
-    // "0": this consumer's pending entries (read before a crash, never acknowledged); ">"
-    // once they are all read again.
-    let mut from = "0";
+    let (mut backoff, mut undecodable) = (Backoff::new(), 0);
+    // Where the next read starts: `Some(id)` reads this consumer's pending entries after
+    // `id` (read before, perhaps in a reply lost with its connection or before a crash, and
+    // never acknowledged); `None` reads new entries (">") once those are all read again.
+    let mut pending = Some(String::from("0"));
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
-        taken.clear();
+        // What a failed acknowledgement left in `taken` is acknowledged again with the rest.
         taken.extend(unacked.drain_taken(publisher.ring()));
-        if !taken.is_empty() {
-            acknowledge(&mut connection, settings, &taken, &stats).await;
+        if !taken.is_empty() && acknowledge(&mut connection, settings, &taken, &stats).await {
+            taken.clear();
         }
         let mut read = redis::cmd("XREADGROUP");
         read.arg("GROUP").arg(&settings.group).arg(&settings.consumer).arg("COUNT").arg(settings.batch);
-        if from == ">" {
+        if pending.is_none() {
             // Blocks only for new entries; short while acknowledgements are due.
             read.arg("BLOCK").arg(if unacked.is_empty() { block } else { 1 });
         }
+        let from = pending.as_deref().unwrap_or(">");
         match read.arg("STREAMS").arg(&settings.key).arg(from).query_async::<Entries>(&mut connection).await {
             Ok(Entries(entries)) => {
                 backoff.reset();
+                undecodable = 0;
                 if entries.is_empty() {
-                    from = ">";
+                    pending = None;
                 }
                 for (id, frame) in entries {
+                    if pending.is_none() && inbound.is_ahead::<<P::Target as AnyRing>::Payload>(&frame) {
+                        // An earlier entry went out in a reply that never arrived: it waits
+                        // in this consumer's pending list, and so do this one and the rest.
+                        stats.retry();
+                        pending = Some(String::from("0"));
+                        break;
+                    }
                     let events = inbound.accept::<<P::Target as AnyRing>::Payload>(&frame);
                     let end = crate::publish_lossless(&mut publisher, events).await;
+                    if let Some(after) = &mut pending {
+                        after.clone_from(&id);
+                    }
                     unacked.push(end, id);
                 }
             }
-            Err(e) if e.kind() == redis::ErrorKind::Parse => return Err(engine(&e)),
-            Err(_) => backoff.wait(&stats).await,
+            Err(e) => {
+                undecodable = if e.kind() == redis::ErrorKind::Parse { undecodable + 1 } else { 0 };
+                if undecodable == UNDECODABLE {
+                    return Err(engine(&e));
+                }
+                // The reply may have carried entries, now pending: read them again.
+                pending = Some(String::from("0"));
+                backoff.wait(&stats).await;
+            }
         }
     }
     Ok(())
 }
 
-async fn acknowledge(connection: &mut ConnectionManager, settings: &StreamSettings, ids: &[String], stats: &Stats) {
-    // A lost acknowledgement means the entries are read again after a restart and dropped
-    // by sequence.
+/// Whether the server acknowledged (and deleted) `ids`.
+async fn acknowledge(
+    connection: &mut ConnectionManager,
+    settings: &StreamSettings,
+    ids: &[String],
+    stats: &Stats,
+) -> bool {
+    // Should the receiver stop before an acknowledgement lands, the entries are read again
+    // after its restart and dropped by sequence.
     let done: Result<(u64, u64), _> = redis::pipe()
         .cmd("XACK")
         .arg(&settings.key)
@@ -424,4 +462,5 @@ async fn acknowledge(connection: &mut ConnectionManager, settings: &StreamSettin
     if done.is_ok() {
         stats.acknowledged(ids.len() as u64);
     }
+    done.is_ok()
 }
