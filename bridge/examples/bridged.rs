@@ -1,7 +1,8 @@
-//! Two processes, one lossless topic, bridged through a real engine: a feed process publishes
-//! quotes into its local ring; the bridge packs them into JetStream messages (or Redis
-//! stream entries); a desk process, started by the feed, receives them into its own ring
-//! and checks every quote arrived once and in order.
+//! Two processes, one topology (`schema-examples/bridged.toml`), bridged through real
+//! engines: a feed process publishes quotes and trades on its generated bus; bridges pack
+//! them into JetStream messages (`quotes`, `bridge = "nats"`) and Redis stream entries
+//! (`trades`, `bridge = "redis"`); a desk process, started by the feed, receives them into
+//! its own bus, where its `desk` subscriber checks every event arrived once and in order.
 //!
 //! ```text
 //! scripts/bridge.sh example      # starts nats-server -js and redis-server, runs this
@@ -9,132 +10,194 @@
 //!     cargo run --release -p hardwire-bridge --features nats,redis --example bridged
 //! ```
 //!
-//! Both engines run in turn. Credentials, if the servers need them, come from the
-//! environment (`HARDWIRE_NATS_USER`/`_PASSWORD`, `HARDWIRE_REDIS_PASSWORD`, …).
+//! The topology names each engine's default address; the environment overrides it, and
+//! gives the credentials if the servers need them (`HARDWIRE_NATS_USER`/`_PASSWORD`,
+//! `HARDWIRE_REDIS_PASSWORD`, …).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hardwire_bridge::{Inbound, Outbound, Packing, Stats, nats, redis};
-use hardwire_runtime::{Backpressure, Publisher, Ring, Shutdown, Subscriber, TryRecvError};
+use hardwire::Shutdown;
+use hardwire_bridge::{BridgeError, Inbound, Outbound, Packing, Stats, nats, redis};
 
-/// A quote: instrument, sequence, price in ticks (24 bytes, Pod).
-type Quote = [u64; 3];
-type Quotes = Ring<Quote, 4096, Backpressure>;
+#[hardwire::bus(topology = "../schema-examples/bridged.toml")]
+pub mod topology {}
 
-/// Both processes are built from the same topology; a generated bus passes its
-/// `TOPOLOGY_HASH` here.
-const TOPOLOGY: u64 = 0x0b41_d6ed;
-const QUOTES: u64 = 1_000_000;
+use topology::{Bus, Quote, Trade};
+
+/// Each process's bus: `static`, so the bridges' tasks can hold its handles.
+static BUS: Bus = Bus::new();
+
+const EVENTS: u64 = 1_000_000;
 
 fn quote(seq: u64) -> Quote {
-    [seq % 16, seq, 10_000 + seq % 97]
+    Quote {
+        seq,
+        bid: 10_000 + (seq % 97) as u32,
+        ask: 10_001 + (seq % 97) as u32,
+        instrument: (seq % 16) as u32,
+        size: 100,
+    }
+}
+
+fn trade(seq: u64) -> Trade {
+    Trade {
+        seq,
+        price: 10_000 + (seq % 89) as u32,
+        qty: 1 + (seq % 9) as u32,
+        instrument: (seq % 16) as u32,
+        side: (seq % 2) as u32,
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime")
 }
 
-/// The desk: receives `QUOTES` quotes through `engine`, reading each in place.
-fn desk(engine: &str) {
-    let rt = runtime();
-    let ring = Arc::new(Quotes::new());
-    let mut reader = Subscriber::new(ring.clone()).expect("a subscriber");
-    let stop = Arc::new(Shutdown::new());
-    let received = Stats::new();
-    let inbound = Inbound::new::<Quote>(TOPOLOGY, received.clone());
-    let publisher = Publisher::new(ring).expect("the ring's publisher");
-    let task = {
-        let (engine, stop) = (engine.to_owned(), stop.clone());
-        rt.spawn(async move {
-            if engine == "nats" {
-                let client = nats::Connect::from_env("nats://127.0.0.1:4222").connect().await?;
-                nats::receive_jetstream(
-                    &client,
-                    &nats::StreamSettings::new("quotes"),
-                    "desk",
-                    inbound,
-                    publisher,
-                    &stop,
-                )
-                .await
-            } else {
-                let connection = redis::Connect::from_env("redis://127.0.0.1:6379").connect().await?;
-                redis::receive_grouped(&connection, &redis::StreamSettings::new("quotes"), inbound, publisher, &stop)
-                    .await
-            }
-        })
-    };
-    let (mut next, mut sum) = (0u64, 0u64);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while next < QUOTES {
-        match reader.try_recv_with(|q: &Quote| {
-            assert_eq!(*q, quote(next), "quote {next} arrived out of order or damaged");
-            sum += q[2];
-        }) {
-            Ok(()) => next += 1,
-            Err(TryRecvError::Empty) => {
-                assert!(Instant::now() < deadline, "only {next} quotes arrived");
-                std::thread::yield_now();
-            }
-            Err(other) => panic!("{other:?}"),
+/// The desk's handler: checks order and content, and stops the desk once all arrived.
+struct Book<'s> {
+    quotes: u64,
+    trades: u64,
+    done: &'s Shutdown,
+}
+
+impl Book<'_> {
+    fn check_done(&self) {
+        if self.quotes == EVENTS && self.trades == EVENTS {
+            self.done.trigger();
         }
     }
+}
+
+impl topology::Desk for Book<'_> {
+    fn on_quote(&mut self, q: &Quote) {
+        assert_eq!(*q, quote(self.quotes), "quote {} arrived out of order or damaged", self.quotes);
+        self.quotes += 1;
+        self.check_done();
+    }
+
+    fn on_trade(&mut self, t: &Trade) {
+        assert_eq!(*t, trade(self.trades), "trade {} arrived out of order or damaged", self.trades);
+        self.trades += 1;
+        self.check_done();
+    }
+}
+
+/// The desk: receives both topics through their bridges and reads them with `desk`.
+fn desk() {
+    let rt = runtime();
+    let stop: &'static Shutdown = Box::leak(Box::new(Shutdown::new()));
+    let (quotes, trades) = (Stats::new(), Stats::new());
+    // Declared bridged, so each bus describes its bridge: engine, address, declaration hash.
+    let quotes_bridge = BUS.quotes().bridged().expect("quotes is bridged");
+    let trades_bridge = BUS.trades().bridged().expect("trades is bridged");
+    // The desk's subscriber is taken before events arrive (it is declared: nothing would be
+    // lost anyway, its place waits for it from the start).
+    let mut desk = BUS.desk().expect("the desk subscriber");
+    let from_nats = {
+        // The receiving side's publisher, which gives up the bridge reader's place here.
+        let publisher = BUS.quotes().bridge_publisher().expect("the quotes publisher");
+        let inbound = Inbound::for_topic::<topology::quotes::Wire>(&quotes_bridge, quotes.clone());
+        rt.spawn(async move {
+            let client = nats::Connect::for_topic(&quotes_bridge)?.connect().await?;
+            let settings = nats::StreamSettings::for_topic(&quotes_bridge);
+            nats::receive_jetstream(&client, &settings, "desk", inbound, publisher, stop).await
+        })
+    };
+    let from_redis = {
+        let publisher = BUS.trades().bridge_publisher().expect("the trades publisher");
+        let inbound = Inbound::for_topic::<topology::trades::Wire>(&trades_bridge, trades.clone());
+        rt.spawn(async move {
+            let connection = redis::Connect::for_topic(&trades_bridge)?.connect().await?;
+            let settings = redis::StreamSettings::for_topic(&trades_bridge);
+            redis::receive_grouped(&connection, &settings, inbound, publisher, stop).await
+        })
+    };
+    let done = Shutdown::new();
+    let mut book = Book { quotes: 0, trades: 0, done: &done };
+    let watchdog = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(120));
+        eprintln!("desk: not everything arrived in 120 s");
+        std::process::exit(1);
+    });
+    desk.run(&mut book, &done); // until every quote and trade arrived
+    drop(watchdog);
     // Let the last acknowledgements go out.
     std::thread::sleep(Duration::from_millis(200));
     stop.trigger();
-    rt.block_on(task).expect("the receiving task").expect("the receiving bridge");
-    println!("desk ({engine}): {next} quotes in order, price sum {sum}; bridge: {}", received.snapshot());
+    for task in [from_nats, from_redis] {
+        rt.block_on(task).expect("a receiving task").expect("a receiving bridge");
+    }
+    println!(
+        "desk: {} quotes and {} trades in order\n  quotes (JetStream): {}\n  trades (Redis):     {}",
+        book.quotes,
+        book.trades,
+        quotes.snapshot(),
+        trades.snapshot()
+    );
 }
 
-/// The feed: starts the desk process, publishes `QUOTES` quotes, waits for the desk.
-fn feed(engine: &str) {
+/// The feed: starts the desk process, publishes `EVENTS` quotes and trades, waits for the
+/// desk.
+fn feed() {
     let rt = runtime();
-    let ring = Arc::new(Quotes::new());
-    // The bridge subscribes before the first quote: lossless from the first publish.
-    let sent = Stats::new();
-    let outbound =
-        Outbound::new(Subscriber::new(ring.clone()).expect("a subscriber"), TOPOLOGY, Packing::default(), sent.clone());
-    let mut desk = std::process::Command::new(std::env::current_exe().expect("this program"))
-        .arg(format!("--desk={engine}"))
-        .spawn()
-        .expect("starting the desk process");
-    let stop = Shutdown::new();
-    let task = {
-        let engine = engine.to_owned();
+    // The desk subscriber reads in the other process: here its place is given up, so it
+    // does not hold the publishers back. The bridges' readers have places of their own,
+    // reserved from the start: nothing published before they run is lost.
+    BUS.desk().expect("the desk subscriber").leave();
+    let stop: &'static Shutdown = Box::leak(Box::new(Shutdown::new()));
+    let (quotes, trades) = (Stats::new(), Stats::new());
+    let to_nats = {
+        let bridged = BUS.quotes().bridged().expect("quotes is bridged");
+        let reader = BUS.quotes().bridge_reader().expect("the quotes bridge reader");
+        let outbound = Outbound::for_topic(reader, &bridged, Packing::default(), quotes.clone());
         rt.spawn(async move {
-            if engine == "nats" {
-                let client = nats::Connect::from_env("nats://127.0.0.1:4222").connect().await?;
-                nats::send_jetstream(&client, &nats::StreamSettings::new("quotes"), outbound, &stop).await
-            } else {
-                let connection = redis::Connect::from_env("redis://127.0.0.1:6379").connect().await?;
-                redis::send_grouped(&connection, &redis::StreamSettings::new("quotes"), outbound, &stop).await
-            }
+            let client = nats::Connect::for_topic(&bridged)?.connect().await?;
+            nats::send_jetstream(&client, &nats::StreamSettings::for_topic(&bridged), outbound, stop).await
         })
     };
+    let to_redis = {
+        let bridged = BUS.trades().bridged().expect("trades is bridged");
+        let reader = BUS.trades().bridge_reader().expect("the trades bridge reader");
+        let outbound = Outbound::for_topic(reader, &bridged, Packing::default(), trades.clone());
+        rt.spawn(async move {
+            let connection = redis::Connect::for_topic(&bridged)?.connect().await?;
+            redis::send_grouped(&connection, &redis::StreamSettings::for_topic(&bridged), outbound, stop).await
+        })
+    };
+    let mut desk = std::process::Command::new(std::env::current_exe().expect("this program"))
+        .arg("--desk")
+        .spawn()
+        .expect("starting the desk process");
     let started = Instant::now();
-    let mut publisher = Publisher::new(ring).expect("the ring's publisher");
-    for seq in 0..QUOTES {
+    let trader = std::thread::spawn(|| {
+        let mut trades = BUS.trades().publisher().expect("the trades publisher");
+        (0..EVENTS).for_each(|seq| trades.publish(trade(seq)));
+    });
+    let mut publisher = BUS.quotes().publisher().expect("the quotes publisher");
+    for seq in 0..EVENTS {
         publisher.publish(quote(seq)); // waits while the bridge (and so the desk) is behind
     }
-    drop(publisher); // closes the ring: the bridge sends the rest and ends
-    rt.block_on(task).expect("the sending task").expect("the sending bridge");
+    drop(publisher); // closes the topic: its bridge sends the rest and ends
+    trader.join().expect("the trades thread");
+    for task in [to_nats, to_redis] {
+        rt.block_on(task).expect("a sending task").expect("a sending bridge");
+    }
     let status = desk.wait().expect("the desk process");
     assert!(status.success(), "the desk process failed: {status}");
     let took = started.elapsed();
     println!(
-        "feed ({engine}): {QUOTES} quotes in {took:.2?} end to end, {:.2} M quotes/s; bridge: {}\n",
-        QUOTES as f64 / took.as_secs_f64() / 1e6,
-        sent.snapshot()
+        "feed: {EVENTS} quotes and {EVENTS} trades in {took:.2?} end to end, {:.2} M events/s\n  quotes (JetStream): {}\n  trades (Redis):     {}",
+        2.0 * EVENTS as f64 / took.as_secs_f64() / 1e6,
+        quotes.snapshot(),
+        trades.snapshot()
     );
 }
 
-fn main() {
-    match std::env::args().nth(1).as_deref().and_then(|arg| arg.strip_prefix("--desk=").map(str::to_owned)) {
-        Some(engine) => desk(&engine),
-        None => {
-            feed("nats");
-            feed("redis");
-        }
+fn main() -> Result<(), BridgeError> {
+    if std::env::args().nth(1).as_deref() == Some("--desk") {
+        desk();
+    } else {
+        feed();
     }
+    Ok(())
 }

@@ -49,6 +49,7 @@ use hardwire_runtime::frame::{Accepted, Expect, Frame, FrameError, Sequences};
 use hardwire_runtime::{AnyRing, Payload};
 
 mod outbound;
+pub use hardwire_runtime::{BridgeEngine, Bridged};
 pub use outbound::Outbound;
 
 #[cfg(feature = "nats")]
@@ -246,6 +247,13 @@ pub struct Inbound {
 }
 
 impl Inbound {
+    /// A receiver of topic `bridged` (`bus.topic().bridged()`): frames carry the hash of
+    /// its declaration, so a sender built from a different declaration is rejected.
+    #[must_use]
+    pub fn for_topic<T: Payload>(bridged: &Bridged, stats: Stats) -> Self {
+        Self::new::<T>(bridged.hash, stats)
+    }
+
     /// Receives events of type `T` from senders built from topology `topology`.
     #[must_use]
     pub fn new<T: Payload>(topology: u64, stats: Stats) -> Self {
@@ -380,4 +388,26 @@ where
         }
     }
     publisher.next_sequence()
+}
+
+/// `Ok` if `bridged` is declared for `engine`; else a [`BridgeError::Setup`] that says which
+/// engine it is declared for.
+pub(crate) fn declared_for(bridged: &Bridged, engine: BridgeEngine) -> Result<(), BridgeError> {
+    if bridged.engine == engine {
+        return Ok(());
+    }
+    Err(BridgeError::Setup(format!(
+        "topic `{}` is declared `bridge = \"{}\"`, not `{}`",
+        bridged.topic,
+        engine_name(bridged.engine),
+        engine_name(engine)
+    )))
+}
+
+fn engine_name(engine: BridgeEngine) -> &'static str {
+    match engine {
+        BridgeEngine::Nats => "nats",
+        BridgeEngine::Redis => "redis",
+        _ => "another engine",
+    }
 }

@@ -103,6 +103,17 @@ impl Connect {
         }
     }
 
+    /// The engine of topic `bridged` as the topology declares it (its `url`), with what
+    /// the environment sets, as [`Connect::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// [`BridgeError::Setup`] if the topic is declared for another engine.
+    pub fn for_topic(bridged: &crate::Bridged) -> Result<Self, BridgeError> {
+        crate::declared_for(bridged, crate::BridgeEngine::Nats)?;
+        Ok(Self::from_env(bridged.url))
+    }
+
     /// Connects. A refused connection or wrong credentials fail here, once (the client
     /// reconnects on its own only after a first successful connection).
     ///
@@ -235,6 +246,13 @@ impl StreamSettings {
             max_ack_pending: 256,
             ack_wait: Duration::from_secs(30),
         }
+    }
+
+    /// The settings of topic `bridged` (`bus.topic().bridged()`): [`StreamSettings::new`]
+    /// with its name.
+    #[must_use]
+    pub fn for_topic(bridged: &crate::Bridged) -> Self {
+        Self::new(bridged.topic)
     }
 
     /// Creates the stream if it does not exist (a work queue: each message is removed once

@@ -52,6 +52,12 @@ where
         }
     }
 
+    /// Sends topic `bridged` (`bus.topic().bridged()`) from its bridge reader
+    /// (`bus.topic().bridge_reader()`), as frames of its declaration's hash.
+    pub fn for_topic(reader: Subscriber<P>, bridged: &crate::Bridged, packing: Packing, stats: Stats) -> Self {
+        Self::new(reader, bridged.hash, packing, stats)
+    }
+
     /// This half's publisher id, as receivers see it.
     #[must_use]
     pub fn publisher_id(&self) -> u64 {

@@ -66,6 +66,17 @@ impl Connect {
         }
     }
 
+    /// The engine of topic `bridged` as the topology declares it (its `url`), with what
+    /// the environment sets, as [`Connect::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// [`BridgeError::Setup`] if the topic is declared for another engine.
+    pub fn for_topic(bridged: &crate::Bridged) -> Result<Self, BridgeError> {
+        crate::declared_for(bridged, crate::BridgeEngine::Redis)?;
+        Ok(Self::from_env(bridged.url))
+    }
+
     /// Connects once (wrong credentials fail here, without retries), then returns a
     /// connection that reconnects by itself when the server goes away.
     ///
@@ -206,6 +217,13 @@ impl StreamSettings {
             batch: 64,
             block: Duration::from_millis(100),
         }
+    }
+
+    /// The settings of topic `bridged` (`bus.topic().bridged()`): [`StreamSettings::new`]
+    /// with its name.
+    #[must_use]
+    pub fn for_topic(bridged: &crate::Bridged) -> Self {
+        Self::new(bridged.topic)
     }
 }
 

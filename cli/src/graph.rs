@@ -45,6 +45,11 @@ fn topic_lines(plan: &Plan, topic: &Topic) -> Vec<String> {
                     Producers::Multi => "many producers",
                 }
             ) + if ring.shared { " · shared memory" } else { "" }
+                + &ring
+                    .bridge
+                    .as_ref()
+                    .map(|bridge| format!(" · bridged: {}", bridge.engine.spelling()))
+                    .unwrap_or_default()
         }
     };
     let carried = match topic.bytes {

@@ -50,11 +50,13 @@ pub enum Key {
     Optional,
     /// `scope`.
     Scope,
+    /// `bridge`.
+    Bridge,
 }
 
 impl Key {
     /// Every key, with its spelling.
-    const ALL: [(&'static str, Key); 12] = [
+    const ALL: [(&'static str, Key); 13] = [
         ("events", Key::Events),
         ("capacity", Key::Capacity),
         ("overflow", Key::Overflow),
@@ -67,6 +69,7 @@ impl Key {
         ("publishes", Key::Publishes),
         ("optional", Key::Optional),
         ("scope", Key::Scope),
+        ("bridge", Key::Bridge),
     ];
 
     /// The key spelled `text`, if it is one.
@@ -92,6 +95,19 @@ pub struct Topology {
     pub rejected: Vec<String>,
     /// Whether any topic was declared, well-formed or not.
     pub declares_topics: bool,
+    /// The engines topics can be bridged through (TOML `[bridges.nats]`, Rust
+    /// `#[hardwire::bus(nats = "..")]`), in declaration order.
+    pub bridges: Vec<BridgeDecl>,
+}
+
+/// `[bridges.nats]` / `[bridges.redis]`, or `#[hardwire::bus(nats = "..")]`: where an
+/// engine is reached by default (the environment overrides it at run time).
+#[derive(Clone, Debug)]
+pub struct BridgeDecl {
+    /// The engine, where its table (or argument) was written.
+    pub engine: Setting<Bridge>,
+    /// `url`, if well-formed.
+    pub url: Option<Setting<String>>,
 }
 
 /// `[enums.Name]`: a C-like enum the macro declares, for event fields.
@@ -270,6 +286,47 @@ impl Choice for Scope {
     }
 }
 
+/// `bridge`: the engine a ring topic is carried across machines by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bridge {
+    /// NATS: core subjects (lossy topics), JetStream (lossless).
+    Nats,
+    /// Redis Streams: a capped stream (lossy topics), a consumer group (lossless).
+    Redis,
+}
+
+impl Choice for Bridge {
+    const KEY: &'static str = "bridge";
+    const CHOICES: &'static [(&'static str, Self)] = &[("nats", Self::Nats), ("redis", Self::Redis)];
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Nats => "bridged through NATS (core subjects or JetStream)",
+            Self::Redis => "bridged through Redis Streams",
+        }
+    }
+}
+
+impl Bridge {
+    /// The URL schemes the engine's client accepts.
+    #[must_use]
+    pub const fn schemes(self) -> &'static [&'static str] {
+        match self {
+            Self::Nats => &["nats", "tls", "ws", "wss"],
+            Self::Redis => &["redis", "rediss", "redis+unix", "unix"],
+        }
+    }
+
+    /// The runtime's name for it: `Nats`, `Redis`.
+    #[must_use]
+    pub const fn variant(self) -> &'static str {
+        match self {
+            Self::Nats => "Nats",
+            Self::Redis => "Redis",
+        }
+    }
+}
+
 /// `payload`: what a topic carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payload {
@@ -380,6 +437,8 @@ pub struct TopicDecl {
     pub size: Option<Setting<Size>>,
     /// `scope`.
     pub scope: Setting<Scope>,
+    /// `bridge`, if given.
+    pub bridge: Option<Setting<Bridge>>,
     /// Keys written (or misspelt) with a value that could not be used, already reported:
     /// validation does not also report them missing.
     pub malformed: Vec<Key>,

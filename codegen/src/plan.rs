@@ -126,6 +126,12 @@ impl Topic {
             Delivery::Inline => None,
         }
     }
+
+    /// The readers its ring has records for: its subscribers, and its bridge if it has one.
+    #[must_use]
+    pub fn readers(&self) -> usize {
+        self.subscribers.len() + usize::from(self.ring().is_some_and(|ring| ring.bridge.is_some()))
+    }
 }
 
 /// How a topic is delivered.
@@ -157,9 +163,27 @@ pub struct RingPlan {
     pub capacity_prefix: String,
     /// `scope = "shared"`: the ring lives in the bus's shared-memory segment.
     pub shared: bool,
+    /// `bridge = ".."`: the engine that carries the topic across machines. The bridge
+    /// reads the ring at a reserved record of its own (the last of `0..reserved`).
+    pub bridge: Option<BridgePlan>,
+}
+
+/// A bridged topic's engine and its address from the topology.
+#[derive(Clone, Debug)]
+pub struct BridgePlan {
+    /// The engine.
+    pub engine: crate::model::Bridge,
+    /// Its `url`.
+    pub url: String,
 }
 
 impl RingPlan {
+    /// The bridge's record: the last reserved one (`None` without a bridge).
+    #[must_use]
+    pub fn bridge_record(&self) -> Option<usize> {
+        self.bridge.as_ref().map(|_| self.reserved - 1)
+    }
+
     /// Subscriber `s`'s record in this ring (`topic` is the ring's topic).
     ///
     /// # Panics
@@ -248,8 +272,11 @@ impl Plan {
         for topic in topics.iter_mut() {
             let Delivery::Ring(ring) = &mut topic.delivery else { continue };
             let declared = topic.subscribers.iter().filter(|&&s| !subscribers[s].optional).count();
-            let (mut next_declared, mut next_optional) = (0, declared);
-            ring.reserved = declared;
+            // A bridge is a declared reader too, after the subscribers: its record is
+            // `declared`, and the optional subscribers' records come after it.
+            let bridge = usize::from(ring.bridge.is_some());
+            let (mut next_declared, mut next_optional) = (0, declared + bridge);
+            ring.reserved = declared + bridge;
             ring.records = topic
                 .subscribers
                 .iter()

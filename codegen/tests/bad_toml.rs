@@ -520,3 +520,67 @@ fn enum_fields_are_laid_out_and_padded() {
     assert_eq!(plan.event_size(0), Some(12));
     assert_eq!(plan.enums[0].variants.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [0, 1]);
 }
+
+/// A bridged topic (`bridge = ".."`) over `[bridges.*]`: credentials refused in the file,
+/// unknown engines and keys, a missing or foreign url, an undeclared engine, an inline topic.
+#[test]
+fn bridges() {
+    let topic = "[topics.t]\nevents = [\"Trade\"]\ncapacity = 8\n";
+    expect(
+        &format!("{HEAD}[bridges.nats]\nurl = \"nats://h:4222\"\ntoken = \"x\"\n{topic}bridge = \"nats\"\n"),
+        &[
+            "t.toml:5:1: `token` does not belong in a topology file, which is committed and compiled into binaries; set `HARDWIRE_NATS_TOKEN` in the environment, or pass it to the bridge's `Connect` at run time",
+        ],
+    );
+    expect(
+        &format!("{HEAD}[bridges.nat]\nurl = \"nats://h:4222\"\n{topic}"),
+        &["t.toml:3:10: unknown bridge `[bridges.nat]`: the engines are `nats` and `redis`; did you mean `nats`?"],
+    );
+    expect(
+        &format!("{HEAD}[bridges.redis]\nurl = \"redis://h\"\nstream = \"s\"\n{topic}"),
+        &["t.toml:5:1: unknown key `stream` in `[bridges.redis]`; it has `url`"],
+    );
+    expect(
+        &format!("{HEAD}[bridges.redis]\n{topic}bridge = \"redis\"\n"),
+        &["t.toml:3:10: `[bridges.redis]` needs the engine's address: `url = \"redis://127.0.0.1:6379\"`"],
+    );
+    expect(
+        &format!("{HEAD}[bridges.redis]\nurl = \"http://h\"\n{topic}bridge = \"redis\"\n"),
+        &[
+            "t.toml:4:7: `http://h` is no redis address: it must start with one of `redis://`, `rediss://`, `redis+unix://`, `unix://`, as in `redis://127.0.0.1:6379`",
+        ],
+    );
+    expect(
+        &format!("{HEAD}{topic}bridge = \"nats\"\n"),
+        &[
+            "t.toml:6:10: topic `t` is bridged through `nats`, which is not declared; add `[bridges.nats] url = \"nats://127.0.0.1:4222\"` (TOML) or `#[hardwire::bus(nats = \"..\")]` (Rust)",
+        ],
+    );
+    expect(
+        &format!("{HEAD}{topic}bridge = \"NATS\"\n"),
+        &[
+            "t.toml:6:10: `bridge` must be one of `nats`, `redis`; found `NATS`; did you mean `nats`? (values are case-sensitive)",
+        ],
+    );
+    expect(
+        &format!(
+            "{HEAD}[bridges.nats]\nurl = \"nats://h\"\n[topics.t]\nevents = [\"Trade\"]\ndelivery = \"inline\"\nbridge = \"nats\"\n"
+        ),
+        &[
+            "t.toml:8:10: topic `t`: `bridge = \"nats\"` needs a ring (`delivery = \"ring\"`): the bridge drains the topic's ring on its own task, and an inline topic has none",
+        ],
+    );
+}
+
+#[test]
+fn a_bridged_topic_reserves_the_bridges_record_after_the_declared_subscribers() {
+    let toml = format!(
+        "{HEAD}[bridges.nats]\nurl = \"tls://h:4222\"\n[topics.t]\nevents = [\"Trade\"]\ncapacity = 8\nbridge = \"nats\"\n[subscribers.a]\ntopics = [\"t\"]\noptional = true\n[subscribers.b]\ntopics = [\"t\"]\n"
+    );
+    let plan = hardwire_codegen::parse_and_validate("t.toml", toml.as_bytes()).expect("valid");
+    let ring = plan.topics[0].ring().unwrap();
+    assert_eq!(ring.reserved, 2, "b and the bridge");
+    assert_eq!(ring.bridge_record(), Some(1));
+    assert_eq!(ring.records, [2, 0], "a (optional) after the bridge, b first");
+    assert_eq!(ring.bridge.as_ref().map(|bridge| bridge.url.as_str()), Some("tls://h:4222"));
+}

@@ -31,3 +31,8 @@ fn market() {
 fn robot() {
     check_snapshot("robot");
 }
+
+#[test]
+fn bridged() {
+    check_snapshot("bridged");
+}

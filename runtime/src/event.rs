@@ -219,6 +219,11 @@ pub enum TakeError {
         /// The topic whose publisher was taken.
         topic: &'static str,
     },
+    /// A bridge handle of a topic that is not declared bridged (`bridge = ".."`).
+    NotBridged {
+        /// The topic, as declared.
+        topic: &'static str,
+    },
 }
 
 impl fmt::Display for TakeError {
@@ -226,6 +231,9 @@ impl fmt::Display for TakeError {
         match self {
             Self::AlreadyTaken { name } => write!(f, "`{name}` was already taken from this bus"),
             Self::Left { name } => write!(f, "subscriber `{name}` left this bus for good and cannot be taken again"),
+            Self::NotBridged { topic } => {
+                write!(f, "topic `{topic}` is not bridged; declare it with `bridge = \"nats\"` or `bridge = \"redis\"`")
+            }
             Self::OutputTaken { subscriber, topic } => write!(
                 f,
                 "stage `{subscriber}` publishes to `{topic}`, whose publisher was already taken; \

@@ -124,7 +124,7 @@ pub use stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus
 pub use subscriber::Events;
 pub use subscriber::{Drain, Subscriber};
 pub use taps::Taps;
-pub use topic::{Carries, TopicHandle, TopicPublisher};
+pub use topic::{BridgeEngine, Bridged, Carries, TopicHandle, TopicPublisher};
 pub use topic_subscriber::TopicSubscriber;
 #[cfg(all(feature = "async", not(loom)))]
 pub use wait::wait_any_async;

@@ -43,6 +43,8 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     /// The runtime publisher its [`TopicPublisher`] wraps: [`Publisher`] or
     /// [`MultiPublisher`] of a [`Part`] of the ring.
     type Inner<'a>: TakeInner<'a, Self>;
+    /// `Some` for a topic declared `bridge = ".."`.
+    const BRIDGE: Option<Bridged> = None;
     /// The subscriber a full ring waits for, and where it stands.
     fn holding_back(ring: &Self::Ring) -> Option<(&'static str, SubscriberStatus)>;
     /// This event's wire form, as the ring stores it.
@@ -65,6 +67,55 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     ///
     /// As [`RingTopic::decode`].
     fn view(wire: &WireOf<Self>) -> Result<Self::View<'_>, WireError>;
+}
+
+/// The engine a bridged topic crosses machines through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BridgeEngine {
+    /// NATS: core subjects for a lossy topic, JetStream for a lossless one.
+    Nats,
+    /// Redis Streams: a capped stream for a lossy topic, a consumer group for a lossless one.
+    Redis,
+}
+
+/// A topic declared `bridge = ".."`, as the generated bus describes it (`topic::BRIDGE`):
+/// what the `hardwire-bridge` crate needs to carry it. Both sides of a bridge are built from
+/// the same topology and so agree on every field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Bridged {
+    /// The topic's name as declared: the engine's subject or stream is named after it.
+    pub topic: &'static str,
+    /// The engine.
+    pub engine: BridgeEngine,
+    /// The engine's address as the topology declares it (`[bridges.nats] url`); the bridge
+    /// lets the environment override it, so one binary runs anywhere.
+    pub url: &'static str,
+    /// `overflow = "backpressure"`: carried with acknowledgements, nothing lost.
+    pub lossless: bool,
+    /// A hash of the topic's declaration (name, overflow, events): every frame carries it,
+    /// and a receiver built from a different declaration rejects the frame.
+    pub hash: u64,
+    /// The ring record the bridge reads at: reserved from the start, like a declared
+    /// subscriber's, so a lossless topic holds its first events for the bridge.
+    pub record: usize,
+}
+
+impl Bridged {
+    /// The description of a bridged topic. Generated code calls it.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn __new(
+        topic: &'static str,
+        engine: BridgeEngine,
+        url: &'static str,
+        lossless: bool,
+        hash: u64,
+        record: usize,
+    ) -> Self {
+        Self { topic, engine, url, lossless, hash, record }
+    }
 }
 
 /// A topic's event enum is what its publisher takes, as well as each of its events.
@@ -519,6 +570,54 @@ impl<'a, E: RingTopic> TopicHandle<'a, E> {
     #[must_use]
     pub fn stats(&self) -> RingStats {
         self.ring.stats()
+    }
+
+    /// How this topic is bridged (`bridge = ".."`), if it is.
+    #[must_use]
+    pub const fn bridged(&self) -> Option<Bridged> {
+        E::BRIDGE
+    }
+
+    /// The bridge's reader of this topic's ring, at the record the topology reserved for
+    /// it: events published before it is taken wait for it (on a lossless topic, the
+    /// publisher waits for it like for a declared subscriber). Give it to
+    /// `hardwire_bridge`'s `Outbound`. Taken once at a time; dropping it keeps its place.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::NotBridged`] if the topic is not declared bridged,
+    /// [`TakeError::AlreadyTaken`] while another reader holds the bridge's record.
+    pub fn bridge_reader(&self) -> Result<crate::Subscriber<&'a E::Ring>, TakeError> {
+        let bridged = E::BRIDGE.ok_or(TakeError::NotBridged { topic: E::NAME })?;
+        crate::Subscriber::resume(self.ring, bridged.record).map_err(|_| TakeError::AlreadyTaken { name: E::NAME })
+    }
+
+    /// The bridge's publisher into this topic's ring, on the receiving side: it publishes
+    /// the events that arrive from the engine. It is the topic's publisher, taken once. A
+    /// topic crosses in one direction, so on this side nobody sends it: taking it gives up
+    /// the record reserved for the bridge's reader for good, which then holds no publisher
+    /// back.
+    ///
+    /// # Errors
+    ///
+    /// [`TakeError::NotBridged`] if the topic is not declared bridged,
+    /// [`TakeError::AlreadyTaken`] if the topic's publisher was taken before, or the
+    /// bridge's reader is held (this process sends the topic). A failed call changes nothing.
+    pub fn bridge_publisher(&self) -> Result<Publisher<&'a E::Ring>, TakeError> {
+        let bridged = E::BRIDGE.ok_or(TakeError::NotBridged { topic: E::NAME })?;
+        let taken = TakeError::AlreadyTaken { name: E::NAME };
+        // `NotReserved`: an earlier publisher gave the record up already.
+        let reader = match crate::Subscriber::resume(self.ring, bridged.record) {
+            Ok(reader) => Some(reader),
+            Err(crate::SubscribeError::NotReserved { .. }) => None,
+            Err(_) => return Err(taken),
+        };
+        // On failure the reader is dropped, which keeps its place.
+        let publisher = Publisher::new(self.ring).map_err(|_| taken)?;
+        if let Some(reader) = reader {
+            reader.leave();
+        }
+        Ok(publisher)
     }
 
     /// The ring itself.

@@ -7,7 +7,9 @@ use proc_macro2::Span;
 
 use super::{MAX_CAPACITY, ident};
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
-use crate::model::{Delivery, Key, Overflow, Payload, Producers, Scope, Size, TopicDecl, Topology};
+use crate::model::{
+    Bridge, Choice, Delivery, Key, Overflow, Payload, Producers, Scope, Setting, Size, TopicDecl, Topology,
+};
 use crate::names::{snake, suggestion, upper_camel};
 use crate::plan;
 
@@ -42,6 +44,7 @@ pub(super) fn resolve(
             Delivery::Ring => plan::Delivery::Ring(plan::RingPlan {
                 capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
                 shared: topic.scope.value == Scope::Shared,
+                bridge: topic.bridge.as_ref().and_then(|bridge| bridge_plan(topology, &topic.name.text, bridge, d)),
                 overflow: topic.overflow.value,
                 producers: topic.producers.value,
                 // Decided once the subscribers are known (`Plan::assign_places`).
@@ -203,6 +206,12 @@ fn topic_settings(topic: &TopicDecl, d: &mut Diagnostics) -> u64 {
                     format!("topic `{name}`: `scope = \"shared\"` needs a ring (`delivery = \"ring\"`): an inline topic calls its handlers on the publishing thread, so there is nothing to share between processes"),
                 );
             }
+            if let Some(bridge) = &topic.bridge {
+                d.error(
+                    &bridge.loc,
+                    format!("topic `{name}`: `bridge = \"{}\"` needs a ring (`delivery = \"ring\"`): the bridge drains the topic's ring on its own task, and an inline topic has none", bridge.value.spelling()),
+                );
+            }
             0
         }
         Delivery::Ring => match &topic.capacity {
@@ -236,5 +245,47 @@ fn topic_settings(topic: &TopicDecl, d: &mut Diagnostics) -> u64 {
                 }
             },
         },
+    }
+}
+
+/// A bridged topic's engine and address: the engine must be declared with a `url` of one
+/// of its schemes.
+fn bridge_plan(
+    topology: &Topology,
+    topic: &str,
+    bridge: &Setting<Bridge>,
+    d: &mut Diagnostics,
+) -> Option<plan::BridgePlan> {
+    let engine = bridge.value;
+    let spelled = engine.spelling();
+    let Some(declared) = topology.bridges.iter().find(|declared| declared.engine.value == engine) else {
+        d.error(
+            &bridge.loc,
+            format!("topic `{topic}` is bridged through `{spelled}`, which is not declared; add `[bridges.{spelled}] url = \"{}\"` (TOML) or `#[hardwire::bus({spelled} = \"..\")]` (Rust)", example_url(engine)),
+        );
+        return None;
+    };
+    // A missing or malformed url was reported where the engine was declared.
+    let url = declared.url.as_ref()?;
+    let scheme = url.value.split_once("://").map(|(scheme, _)| scheme);
+    if !scheme.is_some_and(|scheme| engine.schemes().contains(&scheme)) {
+        let schemes = engine.schemes().iter().map(|s| format!("`{s}://`")).collect::<Vec<_>>().join(", ");
+        d.error(
+            &url.loc,
+            format!(
+                "`{}` is no {spelled} address: it must start with one of {schemes}, as in `{}`",
+                url.value,
+                example_url(engine)
+            ),
+        );
+        return None;
+    }
+    Some(plan::BridgePlan { engine, url: url.value.clone() })
+}
+
+fn example_url(engine: Bridge) -> &'static str {
+    match engine {
+        Bridge::Nats => "nats://127.0.0.1:4222",
+        Bridge::Redis => "redis://127.0.0.1:6379",
     }
 }

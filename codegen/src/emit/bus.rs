@@ -382,7 +382,7 @@ fn subscriber_accessor(sub: &crate::plan::Subscriber) -> TokenStream {
 fn emit_bus_stats(rings: &[&Topic]) -> TokenStream {
     let stats_fields = rings.iter().map(|topic| {
         let f = &topic.snake;
-        let n = topic.subscribers.len();
+        let n = topic.readers();
         let line = format!(" Topic `{}`.", topic.name);
         quote!(#[doc = #line] pub #f: ::hardwire::TopicStats<#n>)
     });

@@ -121,13 +121,20 @@ pub(super) fn event_ident(plan: &Plan, e: usize) -> Ident {
 pub(super) fn settings(topic: &Topic) -> String {
     match &topic.delivery {
         Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),
-        Delivery::Ring(ring) => format!(
-            "a ring of {} slots, {} ({}), {}",
-            ring.capacity,
-            ring.overflow.spelling(),
-            ring.overflow.describe(),
-            ring.producers.describe()
-        ),
+        Delivery::Ring(ring) => {
+            let bridge = ring
+                .bridge
+                .as_ref()
+                .map(|bridge| format!(", {} (`bridge_reader`, `bridge_publisher`)", bridge.engine.describe()))
+                .unwrap_or_default();
+            format!(
+                "a ring of {} slots, {} ({}), {}{bridge}",
+                ring.capacity,
+                ring.overflow.spelling(),
+                ring.overflow.describe(),
+                ring.producers.describe()
+            )
+        }
     }
 }
 

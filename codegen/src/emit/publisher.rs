@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use syn::Ident;
 
 use super::ring_topic::RingTopic;
-use crate::model::Size;
+use crate::model::{Choice, Overflow, Size};
 
 impl RingTopic<'_> {
     /// `Publisher<'a>`, and the topic's description for it.
@@ -17,9 +17,11 @@ impl RingTopic<'_> {
         let inner = if self.multi { quote!(MultiPublisher) } else { quote!(Publisher) };
         let bytes = topic.bytes.map(|size| byte_topic(camel, size));
         let codec = self.codec();
+        let bridged = self.bridged();
         quote! {
             impl ::hardwire::__private::RingTopic for super::#camel {
                 const NAME: &'static str = #name;
+                #bridged
                 type Bus = super::Bus;
                 type Ring = Ring;
                 type Inner<'a> = ::hardwire::#inner<::hardwire::__private::Part<'a, Ring, super::Bus>>;
@@ -41,6 +43,33 @@ impl RingTopic<'_> {
                 super::#camel,
                 ::hardwire::#inner<::hardwire::__private::Part<'a, Ring, super::Bus>>,
             >;
+        }
+    }
+}
+
+impl RingTopic<'_> {
+    /// `const BRIDGE` of a topic declared `bridge = ".."`.
+    fn bridged(&self) -> TokenStream {
+        let (ring, topic, plan) = (self.ring, self.topic, self.plan);
+        let (Some(bridge), Some(record)) = (&ring.bridge, ring.bridge_record()) else { return TokenStream::new() };
+        let name = &topic.name;
+        let engine = format_ident!("{}", bridge.engine.variant());
+        let url = &bridge.url;
+        let lossless = ring.overflow == Overflow::Backpressure;
+        // FNV-1a over what both sides must agree on beyond each event's layout, which
+        // frames carry on their own.
+        let declared = format!(
+            "{name}:{}:{:?}",
+            ring.overflow.spelling(),
+            topic.events.iter().map(|&e| plan.events[e].name.as_str()).collect::<Vec<_>>()
+        );
+        let hash = declared
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
+        quote! {
+            const BRIDGE: ::core::option::Option<::hardwire::Bridged> = ::core::option::Option::Some(
+                ::hardwire::Bridged::__new(#name, ::hardwire::BridgeEngine::#engine, #url, #lossless, #hash, #record),
+            );
         }
     }
 }

@@ -3,6 +3,8 @@
 //! describes, with how the ring stores its events).
 
 use proc_macro2::TokenStream;
+
+use crate::model::Choice;
 use quote::quote;
 
 use super::*;
@@ -57,18 +59,24 @@ impl RingTopic<'_> {
         let (camel, name) = (&topic.camel, &topic.name);
         let wire = wire_type(plan, t);
         let capacity = self.ring.capacity;
-        let subs = topic.subscribers.len().max(1);
+        let subs = topic.readers().max(1);
         let overflow = match self.ring.overflow {
             Overflow::Overwrite => quote!(::hardwire::Overwrite),
             Overflow::Backpressure => quote!(::hardwire::Backpressure),
         };
-        let declared = topic.subscribers.len();
+        let declared = topic.readers();
         let records = topic.subscribers.iter().map(|&s| {
             let (sub_name, record) = (&plan.subscribers[s].name, self.ring.record_of(topic, s));
             quote!((#sub_name, #record))
         });
+        let bridge = self.ring.bridge.as_ref().zip(self.ring.bridge_record()).map(|(bridge, record)| {
+            let label = format!("{} bridge", bridge.engine.spelling());
+            quote!((#label, #record))
+        });
+        let records = records.chain(bridge);
         let topic_stats = quote! {
-            /// This topic's declared subscribers, in declaration order, with their ring records.
+            /// This topic's declared subscribers, in declaration order, with their ring
+            /// records (and its bridge's, last).
             const SUBSCRIBERS: [(&str, usize); #declared] = [#(#records),*];
 
             /// The topic's counters: its ring's, and where each declared subscriber stands.

@@ -7,21 +7,24 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Ident, Item, ItemMod, LitStr};
 
 use crate::diag::{Diagnostic, Diagnostics, Loc};
-use crate::model::{Name, Topology};
+use crate::model::{Bridge, BridgeDecl, Choice, Name, Setting, Topology, choose};
 use crate::names::suggestion;
 
 use super::rust_decls::{skip_value, subscriber, topic};
 
-const BUS_ARGS: &[&str] = &["topology"];
+const BUS_ARGS: &[&str] = &["topology", "nats", "redis"];
 
 /// The arguments of `#[hardwire::bus(..)]`.
 #[derive(Clone, Debug, Default)]
 pub struct BusArgs {
     /// `topology = "path.toml"`, relative to `CARGO_MANIFEST_DIR`.
     pub topology: Option<LitStr>,
+    /// `nats = "nats://.."`, `redis = "redis://.."`: the engines bridged topics use.
+    pub bridges: Vec<BridgeDecl>,
 }
 
-/// Parses `#[hardwire::bus]` or `#[hardwire::bus(topology = "...")]`.
+/// Parses `#[hardwire::bus]`, `#[hardwire::bus(topology = "...")]`, and the engines'
+/// addresses `nats = ".."` / `redis = ".."`.
 ///
 /// # Errors
 ///
@@ -33,6 +36,16 @@ pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
         let key = path_text(&meta.path);
         if key == "topology" {
             args.topology = Some(meta.value()?.parse()?);
+        } else if let Ok(engine) = choose::<Bridge>(&key) {
+            let url: LitStr = meta.value()?.parse()?;
+            let loc = rust_loc(meta.path.span());
+            if args.bridges.iter().any(|bridge| bridge.engine.value == engine) {
+                d.error(&loc, format!("`{key}` is given twice; give each engine's address once"));
+            }
+            args.bridges.push(BridgeDecl {
+                engine: Setting { value: engine, loc },
+                url: Some(Setting { value: url.value(), loc: rust_loc(url.span()) }),
+            });
         } else {
             let hint = match suggestion(&key, BUS_ARGS.iter().copied()) {
                 s if s.is_empty() => "; use `#[hardwire::bus]` with #[topic]/#[subscriber] items, or `#[hardwire::bus(topology = \"file.toml\")]`".to_owned(),
@@ -45,6 +58,16 @@ pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
     });
     if let Err(err) = parser.parse2(attr) {
         d.push(Diagnostic::rust(err.span(), err.to_string()));
+    }
+    if let (Some(file), Some(bridge)) = (&args.topology, args.bridges.first()) {
+        let engine = bridge.engine.value.spelling();
+        d.error(
+            &bridge.engine.loc,
+            format!(
+                "this bus reads its topology from `{}`; declare the engine there: `[bridges.{engine}] url = \"..\"`",
+                file.value()
+            ),
+        );
     }
     d.finish(args)
 }

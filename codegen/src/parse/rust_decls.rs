@@ -5,14 +5,14 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{
-    Choice, Delivery, EventDecl, EventSource, Key, Name, Overflow, Payload, Producers, Scope, Setting, SubscriberDecl,
-    Subscription, TopicDecl, choose,
+    Bridge, Choice, Delivery, EventDecl, EventSource, Key, Name, Overflow, Payload, Producers, Scope, Setting,
+    SubscriberDecl, Subscription, TopicDecl, choose,
 };
 use crate::names::suggestion;
 
 use super::rust::{doc_lines, name, path_text, rust_loc};
 
-const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery", "payload", "size", "scope"];
+const TOPIC_ARGS: &[&str] = &["capacity", "overflow", "producers", "delivery", "payload", "size", "scope", "bridge"];
 const SUBSCRIBER_ARGS: &[&str] = &["publishes", "optional"];
 
 /// Consumes `= value` after an unknown key, so parsing can go on to report more.
@@ -56,6 +56,7 @@ pub(super) fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut
         payload: Setting { value: Payload::default_value(), loc: name.loc.clone() },
         size: None,
         scope: Setting { value: Scope::default_value(), loc: name.loc.clone() },
+        bridge: None,
         name,
         malformed: Vec::new(),
     };
@@ -114,6 +115,13 @@ pub(super) fn topic(item: &syn::ItemStruct, events: &mut Vec<EventDecl>, d: &mut
                     match choice(&lit, d) {
                         Some(value) => decl.scope = Setting { value, loc: rust_loc(lit.span()) },
                         None => decl.malformed.push(Key::Scope),
+                    }
+                }
+                "bridge" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match choice::<Bridge>(&lit, d) {
+                        Some(value) => decl.bridge = Some(Setting { value, loc: rust_loc(lit.span()) }),
+                        None => decl.malformed.push(Key::Bridge),
                     }
                 }
                 other => {

@@ -4,8 +4,8 @@ use ::toml::de::DeTable;
 
 use crate::diag::{Diagnostic, Diagnostics, TomlFile};
 use crate::model::{
-    Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Key, Name, Overflow, Payload, Producers, Scope,
-    Setting, Size, SubscriberDecl, Subscription, TopicDecl, Topology,
+    Bridge, BridgeDecl, Choice, Delivery, EnumDecl, EventDecl, EventSource, FieldDecl, Key, Name, Overflow, Payload,
+    Producers, Scope, Setting, Size, SubscriberDecl, Subscription, TopicDecl, Topology,
 };
 use crate::names::{check_identifier, describe_bad_name};
 
@@ -14,11 +14,16 @@ use super::toml_values::{
     unknown_keys,
 };
 
-const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers"];
+const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers", "bridges"];
+const BRIDGE_KEYS: &[&str] = &["url"];
+/// Keys of credentials and TLS material: never in a topology file (which is committed and
+/// compiled into binaries); the bridge reads them from the environment or its builder.
+const SECRET_KEYS: &[&str] =
+    &["user", "username", "password", "pass", "token", "nkey", "creds", "credentials", "ca", "cert", "key", "tls"];
 const ENUM_KEYS: &[&str] = &["repr", "variants", "doc"];
 const EVENT_KEYS: &[&str] = &["fields", "rust", "doc"];
 const TOPIC_KEYS: &[&str] =
-    &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "scope", "doc"];
+    &["events", "capacity", "overflow", "producers", "delivery", "payload", "size", "scope", "bridge", "doc"];
 const SUBSCRIBER_KEYS: &[&str] = &["topics", "events", "publishes", "optional", "doc"];
 
 /// Parses a topology file: the topology built from every well-formed part (`None` if the
@@ -62,6 +67,11 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
                 });
                 topology.rejected.extend(rejected);
             }
+            "bridges" => {
+                each_entry(value, "bridges", "[bridges.nats] or [bridges.redis]", &mut d, |name, table, d| {
+                    topology.bridges.extend(bridge(name, table, d));
+                });
+            }
             "subscribers" => {
                 let rejected = each_entry(value, "subscribers", "[subscribers.name]", &mut d, |name, table, d| {
                     topology.subscribers.push(subscriber(name, table, d));
@@ -74,7 +84,7 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
                         topology.declares_topics |= meant == "topics";
                         format!("; did you mean `{meant}`?")
                     }
-                    None => "; a topology has `[enums.*]`, `[events.*]`, `[topics.*]` and `[subscribers.*]` tables"
+                    None => "; a topology has `[enums.*]`, `[events.*]`, `[topics.*]`, `[subscribers.*]` and `[bridges.*]` tables"
                         .to_owned(),
                 };
                 d.error(&key_loc, format!("unknown top-level key `{other}`{hint}"));
@@ -266,6 +276,10 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     let producers = choice::<Producers>(table, owner, &mut malformed, d);
     let delivery = choice::<Delivery>(table, owner, &mut malformed, d);
     let scope = choice::<Scope>(table, owner, &mut malformed, d);
+    // A misspelt engine is reported where it was written, and then not bridged at all.
+    let bridge = get(table, Bridge::KEY)
+        .map(|_| choice::<Bridge>(table, owner, &mut malformed, d))
+        .filter(|_| !malformed.contains(&Key::Bridge));
     TopicDecl {
         docs,
         events,
@@ -277,9 +291,48 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
         payload,
         size,
         scope,
+        bridge,
         name,
         malformed,
     }
+}
+
+/// `[bridges.nats]`: an engine's address; credentials are refused here.
+fn bridge(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<BridgeDecl> {
+    let engine = match crate::model::choose::<Bridge>(&name.text) {
+        Ok(engine) => engine,
+        Err(_) => {
+            let hint = crate::names::suggestion(&name.text, ["nats", "redis"]);
+            d.error(
+                &name.loc,
+                format!("unknown bridge `[bridges.{}]`: the engines are `nats` and `redis`{hint}", name.text),
+            );
+            return None;
+        }
+    };
+    let owner = format!("`[bridges.{}]`", name.text);
+    for key in table.keys() {
+        let text = key.get_ref().as_ref();
+        if SECRET_KEYS.contains(&text) {
+            let variable = format!("HARDWIRE_{}_{}", name.text.to_uppercase(), text.to_uppercase());
+            d.error(
+                &loc(key),
+                format!("`{text}` does not belong in a topology file, which is committed and compiled into binaries; set `{variable}` in the environment, or pass it to the bridge's `Connect` at run time"),
+            );
+        } else if !BRIDGE_KEYS.contains(&text) {
+            let hint = crate::names::suggestion(text, BRIDGE_KEYS.iter().copied());
+            d.error(&loc(key), format!("unknown key `{text}` in {owner}; it has `url`{hint}"));
+        }
+    }
+    let url = match get(table, "url") {
+        Some(value) => string(value, "url", d).map(|text| Setting { value: text.to_owned(), loc: loc(value) }),
+        None => {
+            let example = if engine == Bridge::Nats { "nats://127.0.0.1:4222" } else { "redis://127.0.0.1:6379" };
+            d.error(&name.loc, format!("{owner} needs the engine's address: `url = \"{example}\"`"));
+            None
+        }
+    };
+    Some(BridgeDecl { engine: Setting { value: engine, loc: name.loc }, url })
 }
 
 /// `[subscribers.name]`: its topics, event filter, outputs and settings.

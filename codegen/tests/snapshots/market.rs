@@ -606,7 +606,8 @@ pub mod market {
         >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 4096usize, ::hardwire::Overwrite, 3usize>;
-        /// This topic's declared subscribers, in declaration order, with their ring records.
+        /// This topic's declared subscribers, in declaration order, with their ring
+        /// records (and its bridge's, last).
         const SUBSCRIBERS: [(&str, usize); 3usize] = [
             ("momentum", 0usize),
             ("mean_reversion", 1usize),
@@ -867,7 +868,8 @@ pub mod market {
             ::hardwire::Backpressure,
             1usize,
         >;
-        /// This topic's declared subscribers, in declaration order, with their ring records.
+        /// This topic's declared subscribers, in declaration order, with their ring
+        /// records (and its bridge's, last).
         const SUBSCRIBERS: [(&str, usize); 1usize] = [("gateway", 0usize)];
         /// The topic's counters: its ring's, and where each declared subscriber stands.
         pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {

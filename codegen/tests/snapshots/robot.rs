@@ -814,7 +814,8 @@ pub mod robot {
         >;
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<Wire, 1024usize, ::hardwire::Overwrite, 1usize>;
-        /// This topic's declared subscribers, in declaration order, with their ring records.
+        /// This topic's declared subscribers, in declaration order, with their ring
+        /// records (and its bridge's, last).
         const SUBSCRIBERS: [(&str, usize); 1usize] = [("filter", 0usize)];
         /// The topic's counters: its ring's, and where each declared subscriber stands.
         pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
@@ -1073,7 +1074,8 @@ pub mod robot {
             ::hardwire::Backpressure,
             1usize,
         >;
-        /// This topic's declared subscribers, in declaration order, with their ring records.
+        /// This topic's declared subscribers, in declaration order, with their ring
+        /// records (and its bridge's, last).
         const SUBSCRIBERS: [(&str, usize); 1usize] = [("planner", 0usize)];
         /// The topic's counters: its ring's, and where each declared subscriber stands.
         pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
@@ -1334,7 +1336,8 @@ pub mod robot {
             ::hardwire::Backpressure,
             1usize,
         >;
-        /// This topic's declared subscribers, in declaration order, with their ring records.
+        /// This topic's declared subscribers, in declaration order, with their ring
+        /// records (and its bridge's, last).
         const SUBSCRIBERS: [(&str, usize); 1usize] = [("actuator", 0usize)];
         /// The topic's counters: its ring's, and where each declared subscriber stands.
         pub(super) fn topic_stats(ring: &Ring) -> ::hardwire::TopicStats<1usize> {
