@@ -31,6 +31,15 @@
 //! unacknowledged messages stops delivery, the stream's bound refuses new messages, and the
 //! sending bridge stops draining its ring: the remote publisher waits, or gets `Full`.
 //!
+//! A topic declared `bridge = "nats"` or `bridge = "redis"` in its topology (with the
+//! engine's `[bridges.*] url`) has a record reserved for the outbound half from the start,
+//! and its generated handle gives both ends and what they need: `bus.topic().bridged()`
+//! (a [`Bridged`]: engine, url, mode, declaration hash), `bridge_reader()` for
+//! [`Outbound::for_topic`], `bridge_publisher()` for the inbound half
+//! ([`Inbound::for_topic`]), and `Connect::for_topic` / `StreamSettings::for_topic` in the
+//! engine modules. The `bridged` example runs one topic through each engine between two
+//! processes built from `schema-examples/bridged.toml`.
+//!
 //! Credentials never come from a topology file: `nats::Connect::from_env` and
 //! `redis::Connect::from_env` read them from the environment (variables `HARDWIRE_NATS_*`,
 //! `HARDWIRE_REDIS_*`), or the caller sets them at run time.
