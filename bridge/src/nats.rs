@@ -200,9 +200,8 @@ where
         tokio::select! {
             message = messages.next() => {
                 let Some(message) = message else { return Err(BridgeError::Engine("the subscription ended".into())) };
-                for (_, _, event) in inbound.accept::<<P::Target as AnyRing>::Payload>(&message.payload) {
-                    publisher.publish(event);
-                }
+                // One head update per frame: subscribers see the frame's events at once.
+                publisher.publish_iter(inbound.accept::<<P::Target as AnyRing>::Payload>(&message.payload).map(|(_, _, event)| event));
             }
             () = tokio::time::sleep(Duration::from_millis(50)) => {}
         }

@@ -346,9 +346,10 @@ where
                 backoff.reset();
                 undecodable = 0;
                 for (id, frame) in entries {
-                    for (_, _, event) in inbound.accept::<<P::Target as AnyRing>::Payload>(&frame) {
-                        publisher.publish(event);
-                    }
+                    // One head update per frame: subscribers see the frame's events at once.
+                    publisher.publish_iter(
+                        inbound.accept::<<P::Target as AnyRing>::Payload>(&frame).map(|(_, _, event)| event),
+                    );
                     last = id;
                 }
             }
