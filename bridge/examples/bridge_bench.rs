@@ -220,12 +220,12 @@ fn measure(
     let throughput = row(&format!("bridged, {label}"), taken, took);
     assert_eq!(disorder, 0, "{label}: {disorder} events arrived out of order or twice");
     if taken < BRIDGED {
-        let lapped = bridged.lapped.load(Ordering::Relaxed);
+        let (lapped, on_the_way) = (bridged.lapped.load(Ordering::Relaxed), (bridged.lost)());
         println!(
-            "{:<44} {} of {BRIDGED} events lost (lossy): {} on the way, {lapped} lapped in the far ring",
+            "{:<44} {} of {BRIDGED} events lost (lossy): {on_the_way} counted lost on the way, {lapped} lapped in the far ring, {} after the last frame received",
             "",
             BRIDGED - taken,
-            (bridged.lost)()
+            (BRIDGED - taken).saturating_sub(lapped + on_the_way)
         );
     }
     while (bridged.take)().is_some() {}
