@@ -7,6 +7,7 @@
 
 use core::ops::Deref;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use hardwire_runtime::{AnyRing, Lossless, Overwrite, Publisher, Shutdown};
@@ -18,16 +19,22 @@ use crate::{Backoff, BridgeError, Inbound, Outbound, Stats, Unacked};
 /// The `redis` crate this module is built on (its connection type is in the API).
 pub use ::redis as client;
 
-/// How to reach a Redis server. The password comes from the environment
-/// ([`Connect::from_env`]) or is set here at run time, never from a topology file.
+/// How to reach a Redis server. The password and the TLS files come from the environment
+/// ([`Connect::from_env`]) or are set here at run time, never from a topology file.
 #[derive(Clone, Default)]
 pub struct Connect {
-    /// `redis://host:port/db`.
+    /// `redis://host:port/db`, or `rediss://..` for TLS.
     pub url: String,
     /// ACL user (Redis 6+); with only a password, the `default` user.
     pub user: Option<String>,
     /// The password (`AUTH`).
     pub password: Option<String>,
+    /// TLS (`rediss://`): a PEM file of the CA that signed the server's certificate, if not
+    /// one the system trusts.
+    pub root_certificate: Option<PathBuf>,
+    /// TLS (`rediss://`): this client's PEM certificate and key, for a server that
+    /// requires client certificates (`tls-auth-clients yes`, Redis's default).
+    pub client_certificate: Option<(PathBuf, PathBuf)>,
 }
 
 impl fmt::Debug for Connect {
@@ -36,6 +43,8 @@ impl fmt::Debug for Connect {
             .field("url", &self.url)
             .field("user", &self.user)
             .field("password", &if self.password.is_some() { "<set>" } else { "<none>" })
+            .field("root_certificate", &self.root_certificate)
+            .field("client_certificate", &self.client_certificate.as_ref().map(|(cert, _)| cert))
             .finish()
     }
 }
@@ -56,13 +65,18 @@ impl Connect {
     }
 
     /// `HARDWIRE_REDIS_URL` (else `default_url`), `HARDWIRE_REDIS_USER`,
-    /// `HARDWIRE_REDIS_PASSWORD`.
+    /// `HARDWIRE_REDIS_PASSWORD`, and for TLS `HARDWIRE_REDIS_CA`, `HARDWIRE_REDIS_CERT` +
+    /// `HARDWIRE_REDIS_KEY` (PEM files).
     #[must_use]
     pub fn from_env(default_url: &str) -> Self {
         Self {
             url: env("HARDWIRE_REDIS_URL").unwrap_or_else(|| default_url.to_owned()),
             user: env("HARDWIRE_REDIS_USER"),
             password: env("HARDWIRE_REDIS_PASSWORD"),
+            root_certificate: env("HARDWIRE_REDIS_CA").map(PathBuf::from),
+            client_certificate: env("HARDWIRE_REDIS_CERT")
+                .zip(env("HARDWIRE_REDIS_KEY"))
+                .map(|(cert, key)| (PathBuf::from(cert), PathBuf::from(key))),
         }
     }
 
@@ -95,7 +109,7 @@ impl Connect {
             settings = settings.set_password(password);
         }
         info = info.set_redis_settings(settings);
-        let client = redis::Client::open(info).map_err(fail)?;
+        let client = self.client(info)?;
         // One plain attempt first: the manager below would retry a refused AUTH.
         let mut probe = client.get_multiplexed_async_connection().await.map_err(fail)?;
         let _: () = redis::cmd("PING").query_async(&mut probe).await.map_err(fail)?;
@@ -104,6 +118,30 @@ impl Connect {
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_max_delay(Duration::from_millis(500));
         ConnectionManager::new_with_config(client, config).await.map_err(fail)
+    }
+
+    /// The client for `info`: with the TLS files, if any (they need a `rediss://` url).
+    fn client(&self, info: redis::ConnectionInfo) -> Result<redis::Client, BridgeError> {
+        let fail = |e: redis::RedisError| BridgeError::Connect(format!("{}: {e}", self.url));
+        if self.root_certificate.is_none() && self.client_certificate.is_none() {
+            return redis::Client::open(info).map_err(fail);
+        }
+        if !self.url.starts_with("rediss://") {
+            return Err(BridgeError::Connect(format!(
+                "{}: TLS certificates are set, but the url is not a TLS one; write `rediss://`",
+                self.url
+            )));
+        }
+        let read = |path: &PathBuf| {
+            std::fs::read(path)
+                .map_err(|e| BridgeError::Connect(format!("{}: reading {}: {e}", self.url, path.display())))
+        };
+        let root_cert = self.root_certificate.as_ref().map(read).transpose()?;
+        let client_tls = match &self.client_certificate {
+            Some((cert, key)) => Some(redis::ClientTlsConfig { client_cert: read(cert)?, client_key: read(key)? }),
+            None => None,
+        };
+        redis::Client::build_with_tls(info, redis::TlsCertificates { client_tls, root_cert }).map_err(fail)
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use hardwire_bridge::{BridgeError, Inbound, Outbound, Packing, Stats, nats};
 use hardwire_runtime::{Publisher, Shutdown, Subscriber, TryRecvError};
-use support::servers::Server;
+use support::servers::{Certificates, Server};
 
 use support::events::*;
 
@@ -369,4 +369,32 @@ fn a_killed_receiver_resumes_without_loss_or_duplicates() {
     let missing = seen.iter().filter(|&&n| n == 0).count();
     let doubled = seen.iter().filter(|&&n| n > 1).count();
     assert_eq!((missing, doubled), (0, 0), "every event handled exactly once across three SIGKILLs");
+}
+
+#[test]
+fn tls_with_a_client_certificate_connects_and_nothing_less_does() {
+    let Some(tls) = Certificates::new() else { return };
+    let Some(server) = Server::nats_tls(&tls) else { return };
+    let rt = runtime();
+    let secure = nats::Connect {
+        root_certificate: Some(tls.ca.clone()),
+        client_certificate: Some((tls.client_cert.clone(), tls.client_key.clone())),
+        ..nats::Connect::new(server.url("tls"))
+    };
+    let client = rt.block_on(secure.connect()).expect("CA and client certificate connect");
+    let echoed = rt.block_on(async {
+        use futures_util::StreamExt;
+        let mut subscription = client.subscribe("tls.check").await.unwrap();
+        client.publish("tls.check", "frame".into()).await.unwrap();
+        subscription.next().await.expect("the message").payload
+    });
+    assert_eq!(&echoed[..], b"frame", "a message went through the TLS connection");
+    // No client certificate: the server refuses.
+    let anonymous = nats::Connect { client_certificate: None, ..secure.clone() };
+    let error = rt.block_on(anonymous.connect()).expect_err("a client certificate is required");
+    assert!(matches!(error, BridgeError::Connect(_)), "{error:?}");
+    // The server's certificate not trusted (no CA given): refused on this side.
+    let untrusting = nats::Connect { root_certificate: None, ..secure };
+    let error = rt.block_on(untrusting.connect()).expect_err("an unknown CA is refused");
+    assert!(matches!(error, BridgeError::Connect(_)), "{error:?}");
 }

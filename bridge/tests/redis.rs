@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use hardwire_bridge::{BridgeError, Inbound, Outbound, Packing, Stats, redis};
 use hardwire_runtime::{Publisher, Shutdown, Subscriber, TryRecvError};
 use support::events::*;
-use support::servers::Server;
+use support::servers::{Certificates, Server};
 
 #[test]
 fn a_capped_stream_carries_a_lossy_topic_and_counts_every_gap() {
@@ -206,4 +206,44 @@ fn wrong_credentials_fail_once_with_a_clear_error() {
         .map(|entry| if let Some(Value::Int(count)) = entry.get("count") { *count } else { 0 })
         .sum();
     assert_eq!(rejected, 1, "one attempt, no retry storm: {log:?}");
+}
+
+#[test]
+fn tls_with_a_client_certificate_connects_and_nothing_less_does() {
+    let Some(tls) = Certificates::new() else { return };
+    let Some(server) = Server::redis_tls(&tls) else { return };
+    let rt = runtime();
+    let secure = redis::Connect {
+        root_certificate: Some(tls.ca.clone()),
+        client_certificate: Some((tls.client_cert.clone(), tls.client_key.clone())),
+        ..redis::Connect::new(server.url("rediss"))
+    };
+    let connection = rt.block_on(secure.connect()).expect("CA and client certificate connect");
+    let stored: Vec<u8> = rt.block_on(async {
+        let mut connection = connection.clone();
+        let _: String = redis::client::cmd("XADD")
+            .arg("tls")
+            .arg("*")
+            .arg("f")
+            .arg(b"frame".as_slice())
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        let redis::Entries(entries) =
+            redis::client::cmd("XREAD").arg("STREAMS").arg("tls").arg("0").query_async(&mut connection).await.unwrap();
+        entries.into_iter().next().expect("the entry").1
+    });
+    assert_eq!(stored, b"frame", "a stream entry went through the TLS connection");
+    // No client certificate: the server refuses the handshake.
+    let anonymous = redis::Connect { client_certificate: None, ..secure.clone() };
+    let error = rt.block_on(anonymous.connect()).expect_err("a client certificate is required");
+    assert!(matches!(error, BridgeError::Connect(_)), "{error:?}");
+    // The server's certificate not trusted (no CA given): refused on this side.
+    let untrusting = redis::Connect { root_certificate: None, ..secure.clone() };
+    let error = rt.block_on(untrusting.connect()).expect_err("an unknown CA is refused");
+    assert!(error.to_string().to_lowercase().contains("certificate"), "{error}");
+    // Certificates with a plain url: a clear error before any connection.
+    let plain = redis::Connect { url: server.url("redis"), ..secure };
+    let error = rt.block_on(plain.connect()).expect_err("TLS files need rediss://");
+    assert!(error.to_string().contains("write `rediss://`"), "{error}");
 }

@@ -73,7 +73,41 @@ impl Server {
         Some(server)
     }
 
+    /// `nats-server -js` requiring TLS and client certificates signed by `tls.ca`.
+    pub fn nats_tls(tls: &Certificates) -> Option<Self> {
+        let path = Certificates::path;
+        Self::nats(&[
+            "--tlsverify",
+            "--tlscert",
+            path(&tls.server_cert),
+            "--tlskey",
+            path(&tls.server_key),
+            "--tlscacert",
+            path(&tls.ca),
+        ])
+    }
+
+    /// `redis-server` listening for TLS only, requiring client certificates signed by `tls.ca`.
+    pub fn redis_tls(tls: &Certificates) -> Option<Self> {
+        let path = Certificates::path;
+        Self::redis(&[
+            "--tls-port",
+            "PORT",
+            "--port",
+            "0",
+            "--tls-cert-file",
+            path(&tls.server_cert),
+            "--tls-key-file",
+            path(&tls.server_key),
+            "--tls-ca-cert-file",
+            path(&tls.ca),
+            "--tls-auth-clients",
+            "yes",
+        ])
+    }
+
     /// `redis-server` with an append-only file synced on every write (a restart keeps all).
+    /// An argument `PORT` in `extra` is replaced by the server's port.
     pub fn redis(extra: &[&str]) -> Option<Self> {
         let program = locate("redis-server", "HARDWIRE_REDIS_SERVER")?;
         let port = free_port();
@@ -96,7 +130,7 @@ impl Server {
         ]
         .map(String::from)
         .to_vec();
-        args.extend(extra.iter().map(|a| a.to_string()));
+        args.extend(extra.iter().map(|a| if *a == "PORT" { port.to_string() } else { a.to_string() }));
         let mut server = Self { child: None, program, args, port, dir };
         server.start();
         Some(server)
@@ -155,6 +189,85 @@ impl Drop for Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A throwaway certificate authority, and a server and a client certificate it signed
+/// (PEM files in a fresh directory, made with the `openssl` command), for TLS tests.
+pub struct Certificates {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+impl Certificates {
+    /// `None` (and a loud line) if `openssl` is not installed and servers are not required.
+    pub fn new() -> Option<Self> {
+        let openssl = locate("openssl", "HARDWIRE_OPENSSL")?;
+        let dir = scratch("tls");
+        let run = |args: &[&str]| {
+            let out = Command::new(&openssl).args(args).current_dir(&dir).output().expect("running openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        run(&[
+            &["req", "-x509"][..],
+            &key,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=hardwire test CA"],
+        ]
+        .concat());
+        for (name, extensions) in [
+            ("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+            ("client", "extendedKeyUsage=clientAuth\n"),
+        ] {
+            std::fs::write(dir.join(format!("{name}.ext")), format!("basicConstraints=CA:FALSE\n{extensions}"))
+                .unwrap();
+            let (csr, key_file) = (format!("{name}.csr"), format!("{name}.key"));
+            run(&[
+                &["req"][..],
+                &key,
+                &["-keyout", &key_file, "-out", &csr, "-subj", &format!("/CN=hardwire test {name}")],
+            ]
+            .concat());
+            run(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-out",
+                &format!("{name}.pem"),
+                "-extfile",
+                &format!("{name}.ext"),
+            ]);
+        }
+        Some(Self {
+            ca: dir.join("ca.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+            client_cert: dir.join("client.pem"),
+            client_key: dir.join("client.key"),
+            dir,
+        })
+    }
+
+    pub fn path(path: &Path) -> &str {
+        path.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for Certificates {
+    fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
