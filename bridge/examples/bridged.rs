@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use hardwire::Shutdown;
-use hardwire_bridge::{BridgeError, Inbound, Outbound, Packing, Stats, nats, redis};
+use hardwire_bridge::{BridgeError, Stats};
 
 #[hardwire::bus(topology = "../schema-examples/bridged.toml")]
 pub mod topology {}
@@ -93,24 +93,18 @@ fn desk() {
     // The desk's subscriber is taken before events arrive (it is declared: nothing would be
     // lost anyway, its place waits for it from the start).
     let mut desk = BUS.desk().expect("the desk subscriber");
+    // The receiving side's publishers, which give up the bridge readers' places here. Each
+    // topic's engine, stream and address follow from its declaration (the environment may
+    // override the address).
     let from_nats = {
-        // The receiving side's publisher, which gives up the bridge reader's place here.
         let publisher = BUS.quotes().bridge_publisher().expect("the quotes publisher");
-        let inbound = Inbound::for_topic::<topology::quotes::Wire>(&quotes_bridge, quotes.clone());
-        rt.spawn(async move {
-            let client = nats::Connect::for_topic(&quotes_bridge)?.connect().await?;
-            let settings = nats::StreamSettings::for_topic(&quotes_bridge);
-            nats::receive_jetstream(&client, &settings, "desk", inbound, publisher, stop).await
-        })
+        let stats = quotes.clone();
+        rt.spawn(async move { hardwire_bridge::receive_lossless(&quotes_bridge, "desk", publisher, stats, stop).await })
     };
     let from_redis = {
         let publisher = BUS.trades().bridge_publisher().expect("the trades publisher");
-        let inbound = Inbound::for_topic::<topology::trades::Wire>(&trades_bridge, trades.clone());
-        rt.spawn(async move {
-            let connection = redis::Connect::for_topic(&trades_bridge)?.connect().await?;
-            let settings = redis::StreamSettings::for_topic(&trades_bridge);
-            redis::receive_grouped(&connection, &settings, inbound, publisher, stop).await
-        })
+        let stats = trades.clone();
+        rt.spawn(async move { hardwire_bridge::receive_lossless(&trades_bridge, "desk", publisher, stats, stop).await })
     };
     let done = Shutdown::new();
     let mut book = Book { quotes: 0, trades: 0, done: &done };
@@ -149,20 +143,14 @@ fn feed() {
     let to_nats = {
         let bridged = BUS.quotes().bridged().expect("quotes is bridged");
         let reader = BUS.quotes().bridge_reader().expect("the quotes bridge reader");
-        let outbound = Outbound::for_topic(reader, &bridged, Packing::default(), quotes.clone());
-        rt.spawn(async move {
-            let client = nats::Connect::for_topic(&bridged)?.connect().await?;
-            nats::send_jetstream(&client, &nats::StreamSettings::for_topic(&bridged), outbound, stop).await
-        })
+        let stats = quotes.clone();
+        rt.spawn(async move { hardwire_bridge::send(&bridged, reader, stats, stop).await })
     };
     let to_redis = {
         let bridged = BUS.trades().bridged().expect("trades is bridged");
         let reader = BUS.trades().bridge_reader().expect("the trades bridge reader");
-        let outbound = Outbound::for_topic(reader, &bridged, Packing::default(), trades.clone());
-        rt.spawn(async move {
-            let connection = redis::Connect::for_topic(&bridged)?.connect().await?;
-            redis::send_grouped(&connection, &redis::StreamSettings::for_topic(&bridged), outbound, stop).await
-        })
+        let stats = trades.clone();
+        rt.spawn(async move { hardwire_bridge::send(&bridged, reader, stats, stop).await })
     };
     let mut desk = std::process::Command::new(std::env::current_exe().expect("this program"))
         .arg("--desk")

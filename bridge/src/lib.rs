@@ -34,10 +34,12 @@
 //! A topic declared `bridge = "nats"` or `bridge = "redis"` in its topology (with the
 //! engine's `[bridges.*] url`) has a record reserved for the outbound half from the start,
 //! and its generated handle gives both ends and what they need: `bus.topic().bridged()`
-//! (a [`Bridged`]: engine, url, mode, declaration hash), `bridge_reader()` for
-//! [`Outbound::for_topic`], `bridge_publisher()` for the inbound half
-//! ([`Inbound::for_topic`]), and `Connect::for_topic` / `StreamSettings::for_topic` in the
-//! engine modules. The `bridged` example runs one topic through each engine between two
+//! (a [`Bridged`]: engine, url, mode, declaration hash), `bridge_reader()` for [`send`],
+//! `bridge_publisher()` for [`receive_lossless`] / [`receive_lossy`], which pick the engine
+//! call for the topic's mode and connect as its declaration says (the environment may
+//! override the address). With other settings, the engine modules' functions take
+//! [`Outbound::for_topic`] and [`Inbound::for_topic`] halves, with `Connect::for_topic` and
+//! `StreamSettings::for_topic`. The `bridged` example runs one topic through each engine between two
 //! processes built from `schema-examples/bridged.toml`.
 //!
 //! Credentials never come from a topology file: `nats::Connect::from_env` and
@@ -57,7 +59,9 @@ use std::time::Duration;
 use hardwire_runtime::frame::{Accepted, Expect, Frame, FrameError, Sequences};
 use hardwire_runtime::{AnyRing, Payload};
 
+mod declared;
 mod outbound;
+pub use declared::{receive_lossless, receive_lossy, send};
 pub use hardwire_runtime::{BridgeEngine, Bridged};
 pub use outbound::Outbound;
 
