@@ -584,3 +584,15 @@ fn a_bridged_topic_reserves_the_bridges_record_after_the_declared_subscribers() 
     assert_eq!(ring.records, [2, 0], "a (optional) after the bridge, b first");
     assert_eq!(ring.bridge.as_ref().map(|bridge| bridge.url.as_str()), Some("tls://h:4222"));
 }
+
+#[test]
+fn credentials_in_a_bridge_table_name_the_variable_that_holds_them() {
+    let topic = "[topics.t]\nevents = [\"Trade\"]\ncapacity = 8\n";
+    expect(
+        &format!("{HEAD}[bridges.redis]\nurl = \"rediss://h\"\nusername = \"u\"\ntls = true\n{topic}"),
+        &[
+            "t.toml:5:1: `username` does not belong in a topology file, which is committed and compiled into binaries; set `HARDWIRE_REDIS_USER` in the environment, or pass it to the bridge's `Connect` at run time",
+            "t.toml:6:1: `tls` does not belong in a topology file, which is committed and compiled into binaries; set `HARDWIRE_REDIS_CA`, `HARDWIRE_REDIS_CERT` and `HARDWIRE_REDIS_KEY` in the environment, or pass it to the bridge's `Connect` at run time",
+        ],
+    );
+}

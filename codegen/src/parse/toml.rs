@@ -297,6 +297,23 @@ fn topic(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> TopicDecl {
     }
 }
 
+/// The environment variable(s) the bridge reads what `key` would have held from.
+fn secret_variable(engine: Bridge, key: &str) -> String {
+    let prefix = if engine == Bridge::Nats { "HARDWIRE_NATS" } else { "HARDWIRE_REDIS" };
+    let suffix = match (engine, key) {
+        (_, "user" | "username") => "USER",
+        (Bridge::Nats, "token") => "TOKEN",
+        (Bridge::Nats, "nkey") => "NKEY",
+        (Bridge::Nats, "creds" | "credentials") => "CREDS",
+        (_, "ca") => "CA",
+        (_, "cert") => "CERT",
+        (_, "key") => "KEY",
+        (_, "tls") => return format!("`{prefix}_CA`, `{prefix}_CERT` and `{prefix}_KEY`"),
+        _ => "PASSWORD",
+    };
+    format!("`{prefix}_{suffix}`")
+}
+
 /// `[bridges.nats]`: an engine's address; credentials are refused here.
 fn bridge(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<BridgeDecl> {
     let engine = match crate::model::choose::<Bridge>(&name.text) {
@@ -314,10 +331,10 @@ fn bridge(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<Bridge
     for key in table.keys() {
         let text = key.get_ref().as_ref();
         if SECRET_KEYS.contains(&text) {
-            let variable = format!("HARDWIRE_{}_{}", name.text.to_uppercase(), text.to_uppercase());
+            let variable = secret_variable(engine, text);
             d.error(
                 &loc(key),
-                format!("`{text}` does not belong in a topology file, which is committed and compiled into binaries; set `{variable}` in the environment, or pass it to the bridge's `Connect` at run time"),
+                format!("`{text}` does not belong in a topology file, which is committed and compiled into binaries; set {variable} in the environment, or pass it to the bridge's `Connect` at run time"),
             );
         } else if !BRIDGE_KEYS.contains(&text) {
             let hint = crate::names::suggestion(text, BRIDGE_KEYS.iter().copied());
