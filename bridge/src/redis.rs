@@ -352,7 +352,8 @@ where
 ///
 /// # Errors
 ///
-/// [`BridgeError::Engine`] if several replies in a row cannot be decoded as stream entries.
+/// [`BridgeError::Engine`] if the stream's end cannot be read at the start, or several
+/// replies in a row cannot be decoded as stream entries.
 pub async fn receive_capped<P>(
     connection: &ConnectionManager,
     settings: &StreamSettings,
@@ -365,7 +366,20 @@ where
     P::Target: AnyRing<Overflow = Overwrite>,
 {
     let mut connection = connection.clone();
-    let mut last = String::from("$");
+    // The stream's end now, as an id: reading from `$` again after each timed-out blocking
+    // read would miss entries added between two reads.
+    let end: Result<redis::streams::StreamRangeReply, _> = redis::cmd("XREVRANGE")
+        .arg(&settings.key)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut connection)
+        .await;
+    let mut last = match end {
+        Ok(reply) => reply.ids.into_iter().next().map_or_else(|| String::from("0-0"), |entry| entry.id),
+        Err(e) => return Err(engine(&e)),
+    };
     let (mut backoff, mut undecodable) = (Backoff::new(), 0);
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
