@@ -39,8 +39,8 @@
 //! call for the topic's mode and connect as its declaration says (the environment may
 //! override the address). With other settings, the engine modules' functions take
 //! [`Outbound::for_topic`] and [`Inbound::for_topic`] halves, with `Connect::for_topic` and
-//! `StreamSettings::for_topic`. The `bridged` example runs one topic through each engine between two
-//! processes built from `schema-examples/bridged.toml`.
+//! `StreamSettings::for_topic`. The `bridged` example runs one topic through each engine
+//! between two processes built from `schema-examples/bridged.toml`.
 //!
 //! Credentials never come from a topology file: `nats::Connect::from_env` and
 //! `redis::Connect::from_env` read them from the environment (variables `HARDWIRE_NATS_*`,
