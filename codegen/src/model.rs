@@ -317,6 +317,15 @@ impl Bridge {
         }
     }
 
+    /// The address its messages suggest: the engine's default port on this machine.
+    #[must_use]
+    pub const fn example_url(self) -> &'static str {
+        match self {
+            Self::Nats => "nats://127.0.0.1:4222",
+            Self::Redis => "redis://127.0.0.1:6379",
+        }
+    }
+
     /// The runtime's name for it: `Nats`, `Redis`.
     #[must_use]
     pub const fn variant(self) -> &'static str {

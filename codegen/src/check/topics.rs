@@ -261,7 +261,7 @@ fn bridge_plan(
     let Some(declared) = topology.bridges.iter().find(|declared| declared.engine.value == engine) else {
         d.error(
             &bridge.loc,
-            format!("topic `{topic}` is bridged through `{spelled}`, which is not declared; add `[bridges.{spelled}] url = \"{}\"` (TOML) or `#[hardwire::bus({spelled} = \"..\")]` (Rust)", example_url(engine)),
+            format!("topic `{topic}` is bridged through `{spelled}`, which is not declared; add `[bridges.{spelled}] url = \"{}\"` (TOML) or `#[hardwire::bus({spelled} = \"..\")]` (Rust)", engine.example_url()),
         );
         return None;
     };
@@ -275,17 +275,10 @@ fn bridge_plan(
             format!(
                 "`{}` is no {spelled} address: it must start with one of {schemes}, as in `{}`",
                 url.value,
-                example_url(engine)
+                engine.example_url()
             ),
         );
         return None;
     }
     Some(plan::BridgePlan { engine, url: url.value.clone() })
-}
-
-fn example_url(engine: Bridge) -> &'static str {
-    match engine {
-        Bridge::Nats => "nats://127.0.0.1:4222",
-        Bridge::Redis => "redis://127.0.0.1:6379",
-    }
 }

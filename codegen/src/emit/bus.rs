@@ -98,7 +98,7 @@ fn emit_open(plan: &Plan) -> TokenStream {
     if shared.is_empty() {
         return TokenStream::new();
     }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a over the shared topics' declarations
+    let mut hash = super::FNV_OFFSET; // over the shared topics' declarations
     let mut rings = Vec::new();
     let mut attaches = Vec::new();
     for (j, &(t, topic)) in shared.iter().enumerate() {
@@ -112,9 +112,7 @@ fn emit_open(plan: &Plan) -> TokenStream {
             ring.reserved,
             topic.events.iter().map(|&e| plan.events[e].name.to_string()).collect::<Vec<_>>()
         );
-        for byte in declared.bytes() {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        hash = super::fnv1a(hash, declared.as_bytes());
         let (f, name, reserved) = (&topic.snake, &topic.name, ring.reserved);
         rings.push(quote!(.ring::<#f::Ring>(#name, #reserved)));
         let slot = super::shared_index(plan, t);

@@ -118,6 +118,15 @@ pub(super) fn event_ident(plan: &Plan, e: usize) -> Ident {
     format_ident!("{}", plan.events[e].name)
 }
 
+/// The 64-bit FNV-1a hash of `bytes`, continued from `hash` (start with [`FNV_OFFSET`]): for
+/// the declaration hashes that shared segments check on attach and bridges on receipt.
+pub(super) fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Where a 64-bit FNV-1a hash starts.
+pub(super) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 pub(super) fn settings(topic: &Topic) -> String {
     match &topic.delivery {
         Delivery::Inline => "inline delivery: `emit` calls every subscriber's handler directly".to_owned(),

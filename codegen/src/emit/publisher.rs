@@ -56,16 +56,14 @@ impl RingTopic<'_> {
         let engine = format_ident!("{}", bridge.engine.variant());
         let url = &bridge.url;
         let lossless = ring.overflow == Overflow::Backpressure;
-        // FNV-1a over what both sides must agree on beyond each event's layout, which
-        // frames carry on their own.
+        // Over what both sides must agree on beyond each event's layout, which frames carry
+        // on their own.
         let declared = format!(
             "{name}:{}:{:?}",
             ring.overflow.spelling(),
             topic.events.iter().map(|&e| plan.events[e].name.as_str()).collect::<Vec<_>>()
         );
-        let hash = declared
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3));
+        let hash = super::fnv1a(super::FNV_OFFSET, declared.as_bytes());
         quote! {
             const BRIDGE: ::core::option::Option<::hardwire::Bridged> = ::core::option::Option::Some(
                 ::hardwire::Bridged::__new(#name, ::hardwire::BridgeEngine::#engine, #url, #lossless, #hash, #record),

@@ -3,11 +3,10 @@
 //! describes, with how the ring stores its events).
 
 use proc_macro2::TokenStream;
-
-use crate::model::Choice;
 use quote::quote;
 
 use super::*;
+use crate::model::Choice;
 use crate::model::{Overflow, Producers};
 use crate::plan::{Plan, RingPlan};
 

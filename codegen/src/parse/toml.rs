@@ -344,8 +344,7 @@ fn bridge(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<Bridge
     let url = match get(table, "url") {
         Some(value) => string(value, "url", d).map(|text| Setting { value: text.to_owned(), loc: loc(value) }),
         None => {
-            let example = if engine == Bridge::Nats { "nats://127.0.0.1:4222" } else { "redis://127.0.0.1:6379" };
-            d.error(&name.loc, format!("{owner} needs the engine's address: `url = \"{example}\"`"));
+            d.error(&name.loc, format!("{owner} needs the engine's address: `url = \"{}\"`", engine.example_url()));
             None
         }
     };
