@@ -97,13 +97,20 @@ fn carry(
     std::thread::scope(|scope| {
         // The receiving process's subscriber reads while events flow.
         let reading = scope.spawn(|| {
+            // Until the receiver accounted for every event and the subscriber for every one
+            // delivered: the receiver counts a frame before its events are in the ring.
             let deadline = Instant::now() + Duration::from_secs(30);
-            while received.snapshot().events + received.snapshot().lagged < COUNT && Instant::now() < deadline {
+            loop {
+                let stats = received.snapshot();
+                let lapped = screen.stats().lagged - lagged_before;
+                let done = stats.events + stats.lagged == COUNT && count.got + lapped == stats.events;
+                if done || Instant::now() > deadline {
+                    break;
+                }
                 if screen.poll(&mut count) == 0 {
                     std::thread::sleep(Duration::from_micros(200));
                 }
             }
-            while screen.poll(&mut count) > 0 {}
         });
         for seq in 0..COUNT {
             publish(tick(seq));
