@@ -11,9 +11,9 @@ use core::ops::Deref;
 use hardwire_runtime::Overflow;
 use hardwire_runtime::{AnyRing, Lossless, Overwrite, Publisher, Shutdown, Subscriber};
 
-use crate::{BridgeEngine, BridgeError, Bridged, Stats};
 #[cfg(any(feature = "nats", feature = "redis"))]
-use crate::{Inbound, Outbound, Packing};
+use crate::{BridgeEngine, Inbound, Outbound, Packing};
+use crate::{BridgeError, Bridged, Stats};
 
 /// Sends topic `bridged` from its bridge reader (`bus.topic().bridge_reader()`): over a
 /// core NATS subject or a capped Redis stream if its ring is lossy, over JetStream or a
@@ -158,11 +158,7 @@ where
 }
 
 fn missing_feature(bridged: &Bridged) -> BridgeError {
-    let feature = match bridged.engine {
-        BridgeEngine::Nats => "nats",
-        BridgeEngine::Redis => "redis",
-        _ => "(unknown)",
-    };
+    let feature = crate::engine_name(bridged.engine);
     BridgeError::Setup(format!(
         "topic `{}` is bridged through {feature}, and this build of hardwire-bridge lacks its feature: enable `{feature}`",
         bridged.topic

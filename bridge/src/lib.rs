@@ -417,7 +417,7 @@ pub(crate) fn declared_for(bridged: &Bridged, engine: BridgeEngine) -> Result<()
     )))
 }
 
-fn engine_name(engine: BridgeEngine) -> &'static str {
+pub(crate) fn engine_name(engine: BridgeEngine) -> &'static str {
     match engine {
         BridgeEngine::Nats => "nats",
         BridgeEngine::Redis => "redis",

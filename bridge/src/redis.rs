@@ -99,7 +99,7 @@ impl Connect {
     /// [`BridgeError::Connect`] with the server's reason (`WRONGPASS …`).
     pub async fn connect(&self) -> Result<ConnectionManager, BridgeError> {
         use redis::IntoConnectionInfo;
-        let fail = |e: redis::RedisError| BridgeError::Connect(format!("{}: {e}", self.url));
+        let fail = |e| self.failed(e);
         let mut info = self.url.as_str().into_connection_info().map_err(fail)?;
         let mut settings = info.redis_settings().clone();
         if let Some(user) = &self.user {
@@ -120,9 +120,13 @@ impl Connect {
         ConnectionManager::new_with_config(client, config).await.map_err(fail)
     }
 
+    fn failed(&self, e: redis::RedisError) -> BridgeError {
+        BridgeError::Connect(format!("{}: {e}", self.url))
+    }
+
     /// The client for `info`: with the TLS files, if any (they need a `rediss://` url).
     fn client(&self, info: redis::ConnectionInfo) -> Result<redis::Client, BridgeError> {
-        let fail = |e: redis::RedisError| BridgeError::Connect(format!("{}: {e}", self.url));
+        let fail = |e| self.failed(e);
         if self.root_certificate.is_none() && self.client_certificate.is_none() {
             return redis::Client::open(info).map_err(fail);
         }
@@ -152,6 +156,23 @@ const FIELD: &str = "f";
 /// cut short by a connection lost mid-way (the client reconnects); several mean the server
 /// answers something else than stream entries.
 const UNDECODABLE: u32 = 4;
+
+/// A receiver's count of failed reads in a row that were undecodable replies.
+#[derive(Default)]
+struct Undecodable(u32);
+
+impl Undecodable {
+    fn reset(&mut self) {
+        self.0 = 0;
+    }
+
+    /// After a failed read: the error to end the receiver with once [`UNDECODABLE`] replies
+    /// in a row could not be decoded.
+    fn after(&mut self, error: &redis::RedisError) -> Result<(), BridgeError> {
+        self.0 = if error.kind() == redis::ErrorKind::Parse { self.0 + 1 } else { 0 };
+        if self.0 == UNDECODABLE { Err(engine(error)) } else { Ok(()) }
+    }
+}
 
 /// Stream entries as `(id, frame bytes)`, decoded from `XREAD`/`XREADGROUP` replies by
 /// moving each frame's bytes out of the reply (RESP2 arrays or RESP3 maps). A timed-out
@@ -376,11 +397,9 @@ where
         .arg(1)
         .query_async(&mut connection)
         .await;
-    let mut last = match end {
-        Ok(reply) => reply.ids.into_iter().next().map_or_else(|| String::from("0-0"), |entry| entry.id),
-        Err(e) => return Err(engine(&e)),
-    };
-    let (mut backoff, mut undecodable) = (Backoff::new(), 0);
+    let mut last =
+        end.map_err(|e| engine(&e))?.ids.into_iter().next().map_or_else(|| String::from("0-0"), |entry| entry.id);
+    let (mut backoff, mut undecodable) = (Backoff::new(), Undecodable::default());
     let block = settings.block.as_millis() as u64;
     while !shutdown.is_triggered() {
         let read = redis::cmd("XREAD")
@@ -396,7 +415,7 @@ where
         match read {
             Ok(Entries(entries)) => {
                 backoff.reset();
-                undecodable = 0;
+                undecodable.reset();
                 for (id, frame) in entries {
                     // One head update per frame: subscribers see the frame's events at once.
                     publisher.publish_iter(
@@ -406,10 +425,7 @@ where
                 }
             }
             Err(e) => {
-                undecodable = if e.kind() == redis::ErrorKind::Parse { undecodable + 1 } else { 0 };
-                if undecodable == UNDECODABLE {
-                    return Err(engine(&e));
-                }
+                undecodable.after(&e)?;
                 backoff.wait(&inbound.stats).await;
             }
         }
@@ -455,7 +471,7 @@ where
     let stats = inbound.stats.clone();
     let mut unacked = Unacked::<String>::new();
     let mut taken = Vec::new();
-    let (mut backoff, mut undecodable) = (Backoff::new(), 0);
+    let (mut backoff, mut undecodable) = (Backoff::new(), Undecodable::default());
     // Where the next read starts: `Some(id)` reads this consumer's pending entries after
     // `id` (read before, perhaps in a reply lost with its connection or before a crash, and
     // never acknowledged); `None` reads new entries (">") once those are all read again.
@@ -477,7 +493,7 @@ where
         match read.arg("STREAMS").arg(&settings.key).arg(from).query_async::<Entries>(&mut connection).await {
             Ok(Entries(entries)) => {
                 backoff.reset();
-                undecodable = 0;
+                undecodable.reset();
                 if entries.is_empty() {
                     pending = None;
                 }
@@ -498,10 +514,7 @@ where
                 }
             }
             Err(e) => {
-                undecodable = if e.kind() == redis::ErrorKind::Parse { undecodable + 1 } else { 0 };
-                if undecodable == UNDECODABLE {
-                    return Err(engine(&e));
-                }
+                undecodable.after(&e)?;
                 // The reply may have carried entries, now pending: read them again.
                 pending = Some(String::from("0"));
                 backoff.wait(&stats).await;
