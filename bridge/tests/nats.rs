@@ -55,25 +55,7 @@ fn core_subjects_carry_a_lossy_topic_and_count_every_gap() {
     }
     drop(publisher);
     rt.block_on(sender).unwrap().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let (mut got, mut lagged, mut last) = (0u64, 0u64, None);
-    loop {
-        match reader.try_recv_with(check) {
-            Ok(seq) => {
-                assert!(last.is_none_or(|last| seq > last), "out of order");
-                last = Some(seq);
-                got += 1;
-            }
-            Err(TryRecvError::Lagged { missed }) => lagged += missed,
-            Err(_) => {
-                let stats = received.snapshot();
-                if stats.events + stats.lagged == COUNT || Instant::now() > deadline {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-    }
+    let (got, lagged) = read_lossy(&mut reader, &received, COUNT);
     stop.trigger();
     rt.block_on(receiver).unwrap().unwrap();
     let (sent, received) = (sent.snapshot(), received.snapshot());

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hardwire_bridge::{BridgeError, Inbound, Outbound, Packing, Stats, redis};
-use hardwire_runtime::{Publisher, Shutdown, Subscriber, TryRecvError};
+use hardwire_runtime::{Publisher, Shutdown, Subscriber};
 use support::events::*;
 use support::servers::{Certificates, Server};
 
@@ -54,25 +54,7 @@ fn a_capped_stream_carries_a_lossy_topic_and_counts_every_gap() {
     }
     drop(publisher);
     rt.block_on(sender).unwrap().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let (mut got, mut lagged, mut last) = (0u64, 0u64, None);
-    loop {
-        match reader.try_recv_with(check) {
-            Ok(seq) => {
-                assert!(last.is_none_or(|last| seq > last), "out of order");
-                last = Some(seq);
-                got += 1;
-            }
-            Err(TryRecvError::Lagged { missed }) => lagged += missed,
-            Err(_) => {
-                let stats = received.snapshot();
-                if stats.events + stats.lagged == COUNT || Instant::now() > deadline {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-    }
+    let (got, lagged) = read_lossy(&mut reader, &received, COUNT);
     stop.trigger();
     rt.block_on(receiver).unwrap().unwrap();
     let (sent, received) = (sent.snapshot(), received.snapshot());

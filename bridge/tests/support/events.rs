@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hardwire_bridge::Stats;
 use hardwire_runtime::{Backpressure, Overwrite, Publisher, Ring, Subscriber, TryRecvError};
 
 pub const TOPOLOGY: u64 = 0x4e41_5453;
@@ -67,4 +68,31 @@ pub fn consume(ring: &Arc<Lossless>, count: u64, slow: bool) -> std::thread::Joi
             }
         }
     })
+}
+
+/// Reads a lossy receiving ring until its receiver accounted for all `count` events and the
+/// reader for every one delivered (the receiver counts a frame before its events are in the
+/// ring), or 20 s passed; checks each is whole and later than the one before. Returns
+/// (received, lagged) as the reader saw them.
+pub fn read_lossy(reader: &mut Subscriber<Arc<Lossy>>, received: &Stats, count: u64) -> (u64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut got, mut lagged, mut last) = (0u64, 0u64, None);
+    loop {
+        match reader.try_recv_with(check) {
+            Ok(seq) => {
+                assert!(last.is_none_or(|last| seq > last), "out of order");
+                last = Some(seq);
+                got += 1;
+            }
+            Err(TryRecvError::Lagged { missed }) => lagged += missed,
+            Err(_) => {
+                let stats = received.snapshot();
+                let done = stats.events + stats.lagged == count && got + lagged == stats.events;
+                if done || Instant::now() > deadline {
+                    return (got, lagged);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
 }
