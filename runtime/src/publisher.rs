@@ -44,11 +44,11 @@ fn wait_for_room<R: AnyRing + ?Sized>(
     ring: &R,
     seq: u64,
     strategy: WaitStrategy,
+    watch: &mut ring::DeadWatch,
     shutdown: Option<&Shutdown>,
     deadline: Deadline,
 ) -> Result<u64, Interrupted> {
     // A subscriber whose process died must not hold a shared ring's publisher back forever.
-    let mut watch = ring::DeadWatch::default();
     wait_until(
         strategy,
         &ring.control().writers,
@@ -93,6 +93,7 @@ fn try_commit_one<R: AnyRing<Overflow: Lossless> + ?Sized>(
     ring: &R,
     next: &mut u64,
     limit: &mut u64,
+    watch: &mut ring::DeadWatch,
     event: &R::Payload,
 ) -> bool {
     let seq = *next;
@@ -102,6 +103,8 @@ fn try_commit_one<R: AnyRing<Overflow: Lossless> + ?Sized>(
         }
         *limit = ring::gate_limit(ring, seq);
         if seq >= *limit {
+            // A subscriber whose process died must not keep a shared ring full for good.
+            watch.tick(ring);
             return false;
         }
     }
@@ -127,6 +130,8 @@ where
     next: u64,
     limit: u64,
     wait: WaitStrategy,
+    /// Looks for dead processes now and then while the ring has no room.
+    watch: ring::DeadWatch,
 }
 
 impl<P> Publisher<P>
@@ -153,7 +158,7 @@ where
         // `taken` swap (Acquire) ordered us after the ring's construction.
         let next = ring.head().load(Ordering::Relaxed);
         let limit = initial_limit::<P::Target>(next);
-        Self { ring, next, limit, wait: WaitStrategy::default() }
+        Self { ring, next, limit, wait: WaitStrategy::default(), watch: ring::DeadWatch::default() }
     }
 
     /// Publishes `event` to every subscriber.
@@ -271,7 +276,7 @@ where
         }
         // Readers may be parked on events of a batch in progress: let them drain it.
         self.publish_head();
-        self.limit = wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline)?;
+        self.limit = wait_for_room(&*self.ring, seq, self.wait, &mut self.watch, shutdown, deadline)?;
         Ok(())
     }
 }
@@ -292,7 +297,11 @@ where
     /// As [`Publisher::publish`].
     #[inline]
     pub fn try_publish(&mut self, event: PayloadOf<P>) -> Result<(), Full<PayloadOf<P>>> {
-        if try_commit_one(&*self.ring, &mut self.next, &mut self.limit, &event) { Ok(()) } else { Err(Full(event)) }
+        if try_commit_one(&*self.ring, &mut self.next, &mut self.limit, &mut self.watch, &event) {
+            Ok(())
+        } else {
+            Err(Full(event))
+        }
     }
 
     /// Publishes an event built in its ring slot: waits for room as
@@ -365,13 +374,13 @@ where
     /// As [`Publisher::publish`].
     #[cfg(all(feature = "async", not(loom)))]
     pub async fn publish_async(&mut self, event: PayloadOf<P>) {
-        let Self { ring, next, limit, .. } = self;
+        let Self { ring, next, limit, watch, .. } = self;
         let ring: &P::Target = ring;
-        if try_commit_one(ring, next, limit, &event) {
+        if try_commit_one(ring, next, limit, watch, &event) {
             return;
         }
         crate::wait::asynchronous::until(&ring.control().writers, || {
-            try_commit_one(ring, next, limit, &event).then_some(())
+            try_commit_one(ring, next, limit, watch, &event).then_some(())
         })
         .await;
     }
@@ -392,13 +401,13 @@ where
         event: PayloadOf<P>,
         shutdown: &Shutdown,
     ) -> Result<(), Stopped<PayloadOf<P>>> {
-        let Self { ring, next, limit, .. } = self;
+        let Self { ring, next, limit, watch, .. } = self;
         let ring: &P::Target = ring;
-        if try_commit_one(ring, next, limit, &event) {
+        if try_commit_one(ring, next, limit, watch, &event) {
             return Ok(());
         }
         crate::wait::asynchronous::until(&ring.control().writers, || {
-            if try_commit_one(ring, next, limit, &event) {
+            if try_commit_one(ring, next, limit, watch, &event) {
                 Some(Ok(()))
             } else {
                 shutdown.is_triggered().then_some(Err(Stopped(event)))
@@ -509,6 +518,8 @@ where
     /// `start + CAPACITY`: sequences below it have no previous lap in this ring.
     first_lap_end: u64,
     wait: WaitStrategy,
+    /// Looks for dead processes now and then while the ring has no room.
+    watch: ring::DeadWatch,
 }
 
 impl<P> MultiPublisher<P>
@@ -539,7 +550,7 @@ where
     /// run on another thread than the rescans its original made, so it trusts none of them.
     fn with_parts(ring: P, first_lap_end: u64, wait: WaitStrategy) -> Self {
         let limit = if <<P::Target as AnyRing>::Overflow as Overflow>::LOSSLESS { 0 } else { SEQUENCE_LIMIT };
-        Self { ring, limit, first_lap_end, wait }
+        Self { ring, limit, first_lap_end, wait, watch: ring::DeadWatch::default() }
     }
 
     /// Publishes `event` to every subscriber. Never blocks on `Overwrite` rings, except
@@ -673,7 +684,7 @@ where
             self.ring.head().fetch_sub(undo, Ordering::Relaxed);
             exhausted();
         }
-        self.limit = wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline)?;
+        self.limit = wait_for_room(&*self.ring, seq, self.wait, &mut self.watch, shutdown, deadline)?;
         Ok(())
     }
 }
@@ -703,6 +714,8 @@ where
             if seq >= self.limit {
                 self.limit = ring::gate_limit(&*self.ring, seq);
                 if seq >= self.limit {
+                    // A subscriber whose process died must not keep a shared ring full.
+                    self.watch.tick(&*self.ring);
                     return Err(Full(event));
                 }
             }
@@ -793,7 +806,7 @@ where
                 Err(Full(back)) => event = back,
             }
             let seq = self.ring.head().load(Ordering::Relaxed);
-            match wait_for_room(&*self.ring, seq, self.wait, shutdown, deadline) {
+            match wait_for_room(&*self.ring, seq, self.wait, &mut self.watch, shutdown, deadline) {
                 Ok(limit) => self.limit = limit,
                 Err(_) => return Err(Stopped(event)),
             }

@@ -1227,11 +1227,15 @@ pub(crate) fn reap_dead<R: AnyRing + ?Sized>(ring: &R) -> u64 {
     reap(ring, &owners::process_alive)
 }
 
-/// Counts a waiter's polls and runs [`reap_dead`] about every 100 ms of waiting on a ring
-/// in shared memory. The clock is read every 16 polls: about 1.5 ns a poll while spinning,
-/// and a dead peer found within about a second once the waiter sleeps (16 backstops of at
-/// most 64 ms).
-#[derive(Default)]
+/// Counts the polls of a handle that found its ring not ready (no event for a subscriber,
+/// no room for a publisher), and runs [`reap_dead`] at most every 100 ms of such polls on a
+/// ring in shared memory, so that a dead peer cannot block a live handle for good, whether
+/// it blocks, polls with `try_*` or awaits. Each handle keeps one (a subscriber's in its
+/// reader, a publisher's in the handle): the clock is read every 16 polls, about 1.5 ns a
+/// poll while spinning, and a dead peer is found within about a second once the waiter
+/// sleeps (16 backstops of at most 64 ms; an async waiter is woken as often by its
+/// process's reactor thread). Nothing at all without feature `shm`.
+#[derive(Debug, Default)]
 pub(crate) struct DeadWatch {
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     polls: u32,

@@ -63,9 +63,11 @@
 //! table of (process id, publisher handles) (`ring::owners`, up to six processes per
 //! ring). What dead processes held is released by whoever finds them dead: opening a
 //! segment and [`Segment::reap`] (processes that are no longer live users), and any
-//! blocking publish or receive on a shared ring that has waited for about 100 ms (processes
-//! that no longer exist; checked again every 16 polls, so within about a second once the
-//! waiter sleeps). Releasing means:
+//! handle of a shared ring that has found it not ready (no event to receive, no room to
+//! publish) for about 100 ms of polls, however it polls: blocking calls, `try_recv`,
+//! `try_publish`, `poll`, async waits (processes that no longer exist; the clock is read
+//! every 16 such polls, so within about a second once a waiter sleeps, and an async waiter
+//! is woken every 64 ms for it while it waits). Releasing means:
 //!
 //! * their publisher handles are dropped as the process would have dropped them: the last
 //!   one closes the ring, so subscribers drain it and see it closed. A single producer that
@@ -83,8 +85,7 @@
 //! leaves a hole: once the ring is closed (its other publishers gone too), readers pass it
 //! and count it in `skipped`; while other publishers live, readers wait at it.
 //!
-//! Not yet handled: non-blocking calls (`try_recv`,
-//! `try_publish`) and async waits do not look for dead processes; a process that dies
+//! Not yet handled: a process that dies
 //! between taking a handle and recording itself (a few instructions), or a seventh process
 //! holding publishers of one ring, is not recorded, and its handles are never released.
 //!

@@ -35,6 +35,8 @@ struct Reader {
     wait: WaitStrategy,
     /// What dropping the handle does to its record.
     departure: Departure,
+    /// Looks for dead processes now and then while the ring has nothing to read.
+    watch: ring::DeadWatch,
 }
 
 /// What a [`Subscriber`] does to its record when it goes (ring module docs, "Records and
@@ -92,6 +94,9 @@ impl Reader {
                 }
                 SlotRead::Empty | SlotRead::Busy => {
                     if !ring::is_closed_for_reader(ring) {
+                        // A publisher whose process died must not leave a shared ring open
+                        // forever, whichever call polls it.
+                        self.watch.tick(ring);
                         return Next::Empty;
                     }
                     if seq >= ring::head(ring) {
@@ -324,8 +329,16 @@ where
 
     fn with_parts(ring: P, record: usize, cursor: u64, counts: SubscriberStats, departure: Departure) -> Self {
         let flushed_rest = counts.rest();
-        let reader =
-            Reader { cursor, record, counts, unflushed: 0, flushed_rest, wait: WaitStrategy::default(), departure };
+        let reader = Reader {
+            cursor,
+            record,
+            counts,
+            unflushed: 0,
+            flushed_rest,
+            wait: WaitStrategy::default(),
+            departure,
+            watch: ring::DeadWatch::default(),
+        };
         Self { ring, reader }
     }
 
@@ -420,18 +433,13 @@ where
         // its current value.
         let seq = reader.cursor;
         let strategy = reader.wait;
-        // A publisher whose process died must not leave a shared ring open forever.
-        let mut watch = ring::DeadWatch::default();
         let waited = wait_until(
             strategy,
             &ring.control().readers,
             shutdown,
             deadline,
             || match reader.try_recv(ring) {
-                Err(TryRecvError::Empty) => {
-                    watch.tick(ring);
-                    None
-                }
+                Err(TryRecvError::Empty) => None,
                 done => Some(done),
             },
             || Reader::may_progress(ring, seq),

@@ -602,7 +602,7 @@ mod futex {
     }
 
     /// Sleeps on the futex word at `word` while an entry for it is watched; wakes the async
-    /// waiters of shared queues whenever the word has changed.
+    /// waiters of shared queues whenever the word has changed, and every 64 ms.
     #[cfg(feature = "async")]
     fn reactor(word: usize) {
         loop {
@@ -615,7 +615,7 @@ mod futex {
             // so a waiter that holds a handle of the ring counts on it, and the last waiter to
             // leave (`unwatch`) removes the entry, ends this wait and joins this thread before
             // it returns and its handle can go.
-            let _ = sys::wait(
+            let waited = sys::wait(
                 unsafe { &*(word as *const AtomicU32) },
                 sys::Flags::empty(),
                 seen,
@@ -631,7 +631,10 @@ mod futex {
                 entry.last = now;
                 changed
             };
-            if changed {
+            // Also after each timeout: every 64 ms the waiters poll their rings once more,
+            // as a sleeping thread does at its backstop, which is how a waiter whose peer
+            // process died (and so will never wake it) finds that out (`ring::DeadWatch`).
+            if changed || waited == Err(rustix::io::Errno::TIMEDOUT) {
                 super::asynchronous::wake_shared();
             }
         }

@@ -9,6 +9,7 @@
 //! * A subscriber process killed with SIGKILL mid-stream, and another resuming its record: the
 //!   publisher waited for it, and nothing was lost.
 //! * A publisher process killed mid-stream: the reap closes the ring, subscribers drain it.
+//! * Dead peers found by the live handles themselves, blocking, polling `try_*` or awaiting.
 //! * Layout mismatches refused with their message, stale segments detected, permissions,
 //!   removal when the last process detaches, blocking receives woken across processes.
 
@@ -618,6 +619,115 @@ fn a_publisher_blocked_by_a_dead_subscriber_process_goes_on() {
     assert!(finished.recv_timeout(Duration::from_secs(30)).is_ok(), "still held back by a dead process");
     publishing.join().unwrap();
     assert_eq!(ring.published(), 200);
+}
+
+/// How a test's handle waits for a peer process that died: by polling `try_*`, or by
+/// awaiting (feature `async`). Neither calls `reap` or opens the segment.
+#[derive(Clone, Copy, Debug)]
+enum Polling {
+    Try,
+    #[cfg(feature = "async")]
+    Async,
+}
+
+const POLLINGS: &[Polling] = &[
+    Polling::Try,
+    #[cfg(feature = "async")]
+    Polling::Async,
+];
+
+/// `a_publisher_blocked_by_a_dead_subscriber_process_goes_on` for a publisher that polls
+/// `try_publish` or awaits `publish_async`: each finds the dead process itself.
+#[test]
+fn a_polling_publisher_held_back_by_a_dead_subscriber_process_goes_on() {
+    for &polling in POLLINGS {
+        let name = unique(&format!("dead-gate-{polling:?}"));
+        let segment = Segment::create(&name, &layout()).unwrap();
+        let ring = segment.ring::<Lossless>(1).unwrap();
+        ring.resume(0).unwrap().leave();
+        ring.resume(1).unwrap().leave();
+        let mut child = Spawned::new("dynamic-reader", &name);
+        assert_eq!(child.reports().next().as_deref(), Some("subscribed"));
+        let mut publisher = ring.publisher().unwrap();
+        (0..64).for_each(|seq| publisher.publish(make(0, seq)));
+        assert!(publisher.try_publish(make(0, 64)).is_err(), "the child's record holds it back");
+        child.kill();
+        let (done, finished) = std::sync::mpsc::channel();
+        let publishing = std::thread::spawn(move || {
+            match polling {
+                Polling::Try => {
+                    for seq in 64..200 {
+                        while publisher.try_publish(make(0, seq)).is_err() {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                }
+                #[cfg(feature = "async")]
+                Polling::Async => futures_executor::block_on(async {
+                    for seq in 64..200 {
+                        publisher.publish_async(make(0, seq)).await;
+                    }
+                }),
+            }
+            done.send(()).unwrap();
+        });
+        let waited = finished.recv_timeout(Duration::from_secs(30));
+        assert!(waited.is_ok(), "{polling:?}: still held back by a dead process");
+        publishing.join().unwrap();
+        assert_eq!(ring.published(), 200, "{polling:?}");
+    }
+}
+
+/// A publisher process killed while a subscriber polls `try_recv` or awaits `recv_async`:
+/// the subscriber finds the dead process itself, and the ring closes after it drained.
+#[test]
+fn a_polling_subscriber_of_a_dead_publisher_process_sees_the_ring_close() {
+    for &polling in POLLINGS {
+        let name = unique(&format!("dead-pub-{polling:?}"));
+        let segment = Segment::create(&name, &layout()).unwrap();
+        let ring = segment.ring::<Lossy>(0).unwrap();
+        let mut subscriber = ring.resume(0).unwrap();
+        let mut publisher = Spawned::new("endless-publisher", &name);
+        assert_eq!(publisher.reports().next().as_deref(), Some("publishing"));
+        std::thread::sleep(Duration::from_millis(30));
+        publisher.kill();
+        let (done, finished) = std::sync::mpsc::channel();
+        let reading = std::thread::spawn(move || {
+            let (mut received, mut lagged) = (0u64, 0u64);
+            match polling {
+                Polling::Try => loop {
+                    match subscriber.try_recv() {
+                        Ok(event) => {
+                            open(&event);
+                            received += 1;
+                        }
+                        Err(TryRecvError::Lagged { missed }) => lagged += missed,
+                        Err(TryRecvError::Closed) => break,
+                        Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(1)),
+                    }
+                },
+                #[cfg(feature = "async")]
+                Polling::Async => futures_executor::block_on(async {
+                    loop {
+                        match subscriber.recv_async().await {
+                            Ok(event) => {
+                                open(&event);
+                                received += 1;
+                            }
+                            Err(hardwire_runtime::AsyncRecvError::Lagged { missed }) => lagged += missed,
+                            Err(hardwire_runtime::AsyncRecvError::Closed) => break,
+                        }
+                    }
+                }),
+            }
+            done.send(received + lagged).unwrap();
+        });
+        let accounted = finished.recv_timeout(Duration::from_secs(30));
+        assert!(accounted.is_ok(), "{polling:?}: the ring never closed");
+        reading.join().unwrap();
+        assert!(ring.is_closed(), "{polling:?}");
+        assert_eq!(accounted.unwrap(), ring.published(), "{polling:?}");
+    }
 }
 
 #[test]
