@@ -17,8 +17,13 @@
 //! ```
 
 use core::fmt;
+use core::marker::PhantomData;
+use core::mem::size_of;
 
 use crate::event::{Event, WireError};
+use crate::payload::{Payload, used_words};
+use crate::slot::{Fill, store_words};
+use crate::sync::{AtomicU64, Ordering};
 
 /// A byte string of at most `N` bytes, stored inline: a `u32` length, 4 reserved bytes and
 /// `[u8; N]`. Plain data, so it travels through rings like any event. Implemented for the
@@ -202,6 +207,98 @@ impl fmt::Display for SizeClass {
     }
 }
 
+/// A byte payload type: [`Bytes<N>`] of one of the five size classes (sealed). Publishers of
+/// its rings have `publish_bytes`, which writes a slice straight into its slot: no
+/// `Bytes` value is built and zeroed first.
+///
+/// ```
+/// use hardwire_runtime::{BytesM, Ring, TooLong};
+///
+/// let ring = Ring::<BytesM, 16>::new_boxed();
+/// let mut subscriber = ring.subscribe().unwrap();
+/// let mut publisher = ring.publisher().unwrap();
+/// publisher.publish_bytes(b"frame").unwrap();
+/// assert_eq!(subscriber.try_recv().unwrap().as_slice(), b"frame");
+/// assert_eq!(publisher.publish_bytes(&[0; 2000]), Err(TooLong { len: 2000, capacity: 1024 }));
+/// ```
+pub trait BytesPayload: Payload + sealed::Sealed {
+    /// The most bytes a payload holds.
+    const CAPACITY: usize;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A byte payload of type `T` given as its bytes, checked to fit: what `publish_bytes`
+/// stores, as [`Bytes::new`] would have built it (the count, 4 zero bytes, the bytes, zeros
+/// to the end), without building it.
+pub(crate) struct Parts<'a, T> {
+    bytes: &'a [u8],
+    payload: PhantomData<T>,
+}
+
+impl<'a, T: BytesPayload> Parts<'a, T> {
+    /// # Errors
+    ///
+    /// [`TooLong`] if `bytes` does not fit `T`.
+    #[inline(always)]
+    pub(crate) fn new(bytes: &'a [u8]) -> Result<Self, TooLong> {
+        if bytes.len() > T::CAPACITY {
+            return Err(TooLong { len: bytes.len(), capacity: T::CAPACITY });
+        }
+        Ok(Self { bytes, payload: PhantomData })
+    }
+
+    /// The first 8 bytes of the payload: the `u32` count, then `reserved` (zero).
+    #[inline(always)]
+    fn head(&self) -> [u8; 8] {
+        let mut head = [0; 8];
+        // At most `T::CAPACITY` ≤ 16 KiB (`new`), so the count fits.
+        head[..4].copy_from_slice(&(self.bytes.len() as u32).to_ne_bytes());
+        head
+    }
+}
+
+impl<T: BytesPayload> Fill<T> for Parts<'_, T> {
+    #[inline(always)]
+    fn store_words(&self, words: &[AtomicU64]) {
+        words[0].store(u64::from_ne_bytes(self.head()), Ordering::Relaxed);
+        store_words(&words[1..], self.bytes);
+        if !T::LENGTH_PREFIXED {
+            // A whole copy carries the zeros after the bytes too.
+            let end = used_words(size_of::<T>());
+            for word in &words[1 + self.bytes.len().div_ceil(8)..end] {
+                word.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[cfg(not(loom))]
+    #[inline(always)]
+    unsafe fn copy_to(&self, dst: *mut u8) {
+        let len = self.bytes.len();
+        // SAFETY: `dst` is valid for `size_of::<T>()` byte writes, overlapping neither
+        // `self.bytes` nor the local head (caller); `T` is `Bytes<N>`, `8 + N` bytes, and
+        // `len <= N` (`new`), so the head (8 bytes), the bytes (`len`) and the zeros after
+        // them (`N - len`) fill exactly `size_of::<T>()` bytes from `dst`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.head().as_ptr(), dst, 8);
+            core::ptr::copy_nonoverlapping(self.bytes.as_ptr(), dst.add(8), len);
+            dst.add(8 + len).write_bytes(0, size_of::<T>() - 8 - len);
+        }
+    }
+
+    #[cfg(loom)]
+    fn value(&self) -> T {
+        let mut value = T::zeroed();
+        let bytes = bytemuck::bytes_of_mut(&mut value);
+        bytes[..8].copy_from_slice(&self.head());
+        bytes[8..8 + self.bytes.len()].copy_from_slice(self.bytes);
+        value
+    }
+}
+
 macro_rules! size_classes {
     ($($alias:ident = $n:literal, $name:literal;)*) => {$(
         #[doc = concat!("A byte payload of at most ", stringify!($n), " bytes (size class `", $name, "`).")]
@@ -215,6 +312,12 @@ macro_rules! size_classes {
         // SAFETY: as for `Zeroable`, and every bit pattern of each field is valid: the
         // type has no padding and no invalid values (`as_slice` clamps `len`).
         unsafe impl bytemuck::Pod for Bytes<$n> {}
+
+        impl sealed::Sealed for Bytes<$n> {}
+
+        impl BytesPayload for Bytes<$n> {
+            const CAPACITY: usize = $n;
+        }
 
         impl crate::payload::Payload for Bytes<$n> {
             type Words = [u64; crate::payload::slot_words(core::mem::size_of::<Bytes<$n>>())];

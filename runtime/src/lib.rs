@@ -102,7 +102,7 @@ mod topic;
 mod topic_subscriber;
 mod wait;
 
-pub use bytes::{Bytes, BytesL, BytesM, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
+pub use bytes::{Bytes, BytesL, BytesM, BytesPayload, BytesS, BytesXL, BytesXS, SizeClass, TooLong};
 pub use error::{AlreadyTaken, Full, Lagged, RecvError, Stopped, SubscribeError, TryRecvError};
 #[cfg(feature = "async")]
 pub use error::{AsyncRecvError, AsyncRecvUntilError};

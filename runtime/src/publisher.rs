@@ -7,11 +7,12 @@
 
 use core::ops::Deref;
 
+use crate::bytes::{BytesPayload, Parts, TooLong};
 use crate::error::{AlreadyTaken, Full, Stopped};
 use crate::mutant;
 use crate::ring::{self, AnyRing, Lossless, Overflow};
 use crate::shutdown::Shutdown;
-use crate::slot::SEQUENCE_LIMIT;
+use crate::slot::{Fill, SEQUENCE_LIMIT};
 use crate::sync::{Ordering, spin_hint};
 use crate::wait::{Deadline, Interrupted, WaitStrategy, wait_until};
 
@@ -70,7 +71,7 @@ fn wait_for_room<R: AnyRing + ?Sized>(
 /// caller has checked `seq` against the handle's limit first (`initial_limit`, then
 /// `gate_limit`), which is what makes the write exclusive on a lossless ring.
 #[inline(always)]
-fn commit_one<R: AnyRing + ?Sized>(ring: &R, next: &mut u64, seq: u64, event: &R::Payload) {
+fn commit_one<R: AnyRing + ?Sized>(ring: &R, next: &mut u64, seq: u64, event: &(impl Fill<R::Payload> + ?Sized)) {
     // SAFETY: the single producer is the only writer of every slot (`&mut` handle, taken
     // once), and `seq` is below the gate limit its caller checked (`ring::store_at`).
     unsafe { ring::store_at(ring, seq, event) };
@@ -94,7 +95,7 @@ fn try_commit_one<R: AnyRing<Overflow: Lossless> + ?Sized>(
     next: &mut u64,
     limit: &mut u64,
     watch: &mut ring::DeadWatch,
-    event: &R::Payload,
+    event: &(impl Fill<R::Payload> + ?Sized),
 ) -> bool {
     let seq = *next;
     if seq >= *limit {
@@ -173,11 +174,35 @@ where
     /// at a billion events per second). Nothing is written, and sequences never wrap.
     #[inline]
     pub fn publish(&mut self, event: PayloadOf<P>) {
+        self.publish_from(&event);
+    }
+
+    /// Publishes a copy of `bytes` as one byte payload, written straight into its slot (no
+    /// [`Bytes`](crate::Bytes) value is built first); otherwise as [`Publisher::publish`].
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`] if `bytes` exceeds the payload's capacity; nothing is published then.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[inline]
+    pub fn publish_bytes(&mut self, bytes: &[u8]) -> Result<(), TooLong>
+    where
+        PayloadOf<P>: BytesPayload,
+    {
+        self.publish_from(&Parts::<PayloadOf<P>>::new(bytes)?);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn publish_from(&mut self, event: &(impl Fill<PayloadOf<P>> + ?Sized)) {
         let seq = self.next;
         if seq >= self.limit {
             self.make_room(seq, None, Deadline::NEVER).unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
         }
-        self.commit_one(seq, &event);
+        self.commit_one(seq, event);
     }
 
     /// Publishes every event of `events`, in order, with one head update and one wake-up
@@ -258,7 +283,7 @@ where
     }
 
     #[inline(always)]
-    fn commit_one(&mut self, seq: u64, event: &PayloadOf<P>) {
+    fn commit_one(&mut self, seq: u64, event: &(impl Fill<PayloadOf<P>> + ?Sized)) {
         commit_one(&*self.ring, &mut self.next, seq, event);
     }
 
@@ -302,6 +327,25 @@ where
         } else {
             Err(Full(event))
         }
+    }
+
+    /// [`Publisher::publish_bytes`] if the ring has room now: `Ok(true)` if it published,
+    /// `Ok(false)` (nothing published) if the slowest subscriber is a full lap behind.
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`] if `bytes` exceeds the payload's capacity; nothing is published then.
+    ///
+    /// # Panics
+    ///
+    /// As [`Publisher::publish`].
+    #[inline]
+    pub fn try_publish_bytes(&mut self, bytes: &[u8]) -> Result<bool, TooLong>
+    where
+        PayloadOf<P>: BytesPayload,
+    {
+        let parts = Parts::<PayloadOf<P>>::new(bytes)?;
+        Ok(try_commit_one(&*self.ring, &mut self.next, &mut self.limit, &mut self.watch, &parts))
     }
 
     /// Publishes an event built in its ring slot: waits for room as
@@ -564,13 +608,39 @@ where
     /// is undone first, so the claim counter never runs away or wraps.
     #[inline]
     pub fn publish(&mut self, event: PayloadOf<P>) {
+        self.publish_from(&event);
+    }
+
+    /// Publishes a copy of `bytes` as one byte payload, written straight into its slot (no
+    /// [`Bytes`](crate::Bytes) value is built first); otherwise as
+    /// [`MultiPublisher::publish`].
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`] if `bytes` exceeds the payload's capacity; nothing is published (or
+    /// claimed) then.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`].
+    #[inline]
+    pub fn publish_bytes(&mut self, bytes: &[u8]) -> Result<(), TooLong>
+    where
+        PayloadOf<P>: BytesPayload,
+    {
+        self.publish_from(&Parts::<PayloadOf<P>>::new(bytes)?);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn publish_from(&mut self, event: &(impl Fill<PayloadOf<P>> + ?Sized)) {
         // Relaxed: the claim only has to be unique; slot stamps carry the data ordering.
         let seq = self.ring.head().fetch_add(1, Ordering::Relaxed);
         if seq >= self.limit {
             self.claimed_past_limit(seq, 1, None, Deadline::NEVER)
                 .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
         }
-        self.write_claimed(seq, &event);
+        self.write_claimed(seq, event);
         self.ring.control().readers.notify();
     }
 
@@ -631,7 +701,7 @@ where
     /// Writes a claimed sequence once its slot's previous lap is committed. Every caller has
     /// waited for `seq` to be below the gate limit first.
     #[inline(always)]
-    fn write_claimed(&self, seq: u64, event: &PayloadOf<P>) {
+    fn write_claimed(&self, seq: u64, event: &(impl Fill<PayloadOf<P>> + ?Sized)) {
         let slot = self.ring.slot(seq, ring::INSIDE);
         if seq >= self.first_lap_end && !mutant::NO_LAP_WAIT {
             let previous = seq - <P::Target as AnyRing>::CAPACITY as u64;
@@ -705,6 +775,29 @@ where
     ///
     /// As [`MultiPublisher::publish`].
     pub fn try_publish(&mut self, event: PayloadOf<P>) -> Result<(), Full<PayloadOf<P>>> {
+        if self.try_publish_from(&event) { Ok(()) } else { Err(Full(event)) }
+    }
+
+    /// [`MultiPublisher::publish_bytes`] if the ring has room now: `Ok(true)` if it
+    /// published, `Ok(false)` (nothing published or claimed) if the slowest subscriber is a
+    /// full lap behind.
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`] if `bytes` exceeds the payload's capacity; nothing is published then.
+    ///
+    /// # Panics
+    ///
+    /// As [`MultiPublisher::publish`].
+    pub fn try_publish_bytes(&mut self, bytes: &[u8]) -> Result<bool, TooLong>
+    where
+        PayloadOf<P>: BytesPayload,
+    {
+        Ok(self.try_publish_from(&Parts::<PayloadOf<P>>::new(bytes)?))
+    }
+
+    /// Whether it published `event`.
+    fn try_publish_from(&mut self, event: &(impl Fill<PayloadOf<P>> + ?Sized)) -> bool {
         let head = self.ring.head();
         let mut seq = head.load(Ordering::Relaxed);
         loop {
@@ -716,7 +809,7 @@ where
                 if seq >= self.limit {
                     // A subscriber whose process died must not keep a shared ring full.
                     self.watch.tick(&*self.ring);
-                    return Err(Full(event));
+                    return false;
                 }
             }
             match head.compare_exchange_weak(seq, seq + 1, Ordering::Relaxed, Ordering::Relaxed) {
@@ -724,9 +817,9 @@ where
                 Err(current) => seq = current,
             }
         }
-        self.write_claimed(seq, &event);
+        self.write_claimed(seq, event);
         self.ring.control().readers.notify();
-        Ok(())
+        true
     }
 
     /// Publishes `event`, waiting for room unless `shutdown` is triggered first. The

@@ -125,7 +125,7 @@ use crate::error::{AlreadyTaken, SubscribeError};
 use crate::mutant;
 use crate::payload::Payload;
 use crate::publisher::{MultiPublisher, Publisher};
-use crate::slot::{SEQUENCE_LIMIT, Slot, SlotRead};
+use crate::slot::{Fill, SEQUENCE_LIMIT, Slot, SlotRead};
 use crate::stats::{Presence, Pressure, RingStats, SubscriberStats, SubscriberStatus};
 use crate::subscriber::Subscriber;
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Ordering, array_of, const_fn_unless_loom};
@@ -755,7 +755,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
 /// subscriber that could read the slot's previous sequence has released it), and, with
 /// multiple producers, it has seen the slot's previous lap committed with Acquire.
 #[inline(always)]
-pub(crate) unsafe fn store_at<R: AnyRing + ?Sized>(ring: &R, seq: u64, event: &R::Payload) {
+pub(crate) unsafe fn store_at<R: AnyRing + ?Sized>(ring: &R, seq: u64, event: &(impl Fill<R::Payload> + ?Sized)) {
     let slot = ring.slot(seq, INSIDE);
     if <R::Overflow as Overflow>::LOSSLESS {
         // SAFETY: the caller's gate and single-writer guarantees are the exclusivity

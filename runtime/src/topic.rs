@@ -153,7 +153,7 @@ pub trait Carries<E: RingTopic>: Copy {
     label = "not a byte topic",
     note = "declare the topic `payload = \"bytes\"` with a `size` (TOML), or `#[topic(payload = \"bytes\", size = \"M\")]` on a unit struct (Rust)"
 )]
-pub trait ByteTopic: RingTopic {
+pub trait ByteTopic: RingTopic<Ring: AnyRing<Payload: crate::BytesPayload>> {
     /// The topic's payload type: `BytesXS` … `BytesXL`.
     type Bytes: Carries<Self>;
     /// A payload holding a copy of `bytes`.
@@ -176,6 +176,14 @@ pub trait TopicInner<E: RingTopic>: Sized {
     fn ring(&self) -> &E::Ring;
     /// The strategy a full lossless ring is waited for with.
     fn set_wait_strategy(&mut self, strategy: WaitStrategy);
+    /// Publishes a copy of `bytes` as one byte payload, written straight into its slot.
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`](crate::TooLong), with nothing published.
+    fn publish_bytes(&mut self, bytes: &[u8]) -> Result<(), crate::TooLong>
+    where
+        E: ByteTopic;
 }
 
 /// How a [`TopicInner`] is made from a ring whose publisher claim was made (by
@@ -203,6 +211,14 @@ pub trait LosslessInner<E: RingTopic>: TopicInner<E> {
     ///
     /// [`Stopped`] with the wire value.
     fn publish_until(&mut self, wire: WireOf<E>, shutdown: &Shutdown) -> Result<(), Stopped<WireOf<E>>>;
+    /// Publishes a copy of `bytes` if there is room now: whether it did.
+    ///
+    /// # Errors
+    ///
+    /// [`TooLong`](crate::TooLong), with nothing published.
+    fn try_publish_bytes(&mut self, bytes: &[u8]) -> Result<bool, crate::TooLong>
+    where
+        E: ByteTopic;
     /// Publishes, waiting at most `timeout` for room.
     ///
     /// # Errors
@@ -250,6 +266,13 @@ macro_rules! inner_impls {
             fn set_wait_strategy(&mut self, strategy: WaitStrategy) {
                 $handle::set_wait_strategy(self, strategy);
             }
+            #[inline(always)]
+            fn publish_bytes(&mut self, bytes: &[u8]) -> Result<(), crate::TooLong>
+            where
+                E: ByteTopic,
+            {
+                $handle::publish_bytes(self, bytes)
+            }
         }
 
         impl<'a, E: RingTopic> LosslessInner<E> for $handle<PartOf<'a, E::Ring, E>>
@@ -262,6 +285,13 @@ macro_rules! inner_impls {
             }
             fn publish_until(&mut self, wire: WireOf<E>, shutdown: &Shutdown) -> Result<(), Stopped<WireOf<E>>> {
                 $handle::publish_until(self, wire, shutdown)
+            }
+            #[inline(always)]
+            fn try_publish_bytes(&mut self, bytes: &[u8]) -> Result<bool, crate::TooLong>
+            where
+                E: ByteTopic,
+            {
+                $handle::try_publish_bytes(self, bytes)
             }
             #[cfg(feature = "std")]
             fn publish_timeout(
@@ -449,7 +479,8 @@ impl<'a, E: RingTopic, I: TopicInner<E>> TopicPublisher<'a, E, I> {
         Ok(())
     }
 
-    /// Publishes a copy of `bytes` as one event (byte topics).
+    /// Publishes a copy of `bytes` as one event (byte topics), written straight into its
+    /// ring slot (through a payload value only if the topic has taps, which get one).
     ///
     /// # Errors
     ///
@@ -460,6 +491,9 @@ impl<'a, E: RingTopic, I: TopicInner<E>> TopicPublisher<'a, E, I> {
     where
         E: ByteTopic,
     {
+        if self.taps.is_empty() {
+            return self.inner.publish_bytes(bytes);
+        }
         let payload = E::bytes(bytes)?;
         self.publish(payload);
         Ok(())
@@ -477,6 +511,9 @@ impl<'a, E: RingTopic, I: TopicInner<E>> TopicPublisher<'a, E, I> {
         E: ByteTopic,
         I: LosslessInner<E>,
     {
+        if self.taps.is_empty() {
+            return self.inner.try_publish_bytes(bytes);
+        }
         let payload = E::bytes(bytes)?;
         Ok(self.try_publish(payload).is_ok())
     }

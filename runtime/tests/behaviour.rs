@@ -640,3 +640,58 @@ fn after_close_a_claim_nobody_committed_is_skipped_and_counted() {
     with_a_hole(&Ring::<u64, 8, Overwrite, 1>::new());
     with_a_hole(&Ring::<u64, 8, Backpressure, 1>::new());
 }
+
+/// `publish_bytes` (the slice written straight into the slot) leaves exactly what
+/// `publish(Bytes::new(..))` would have, byte for byte, in every size class, on lossy and
+/// lossless rings, from single and multi-producer publishers, over a slot whose previous lap
+/// held a longer payload; a slice that does not fit publishes nothing.
+#[test]
+fn publish_bytes_stores_what_the_payload_value_would() {
+    macro_rules! check {
+        ($($ty:ident),*) => {$({
+            use hardwire_runtime::$ty;
+            let capacity = $ty::CAPACITY;
+            let lengths = [0, 1, 7, 8, 9, 100.min(capacity), capacity - 1, capacity];
+            let source: Vec<u8> = (0..capacity).map(|i| (i * 7 + 3) as u8).collect();
+            let long = $ty::new(&[0xaa; $ty::CAPACITY]).unwrap();
+            let expected = |len: usize| bytemuck::bytes_of(&$ty::new(&source[..len]).unwrap()).to_vec();
+
+            let lossy = Ring::<$ty, 2>::new_boxed();
+            let mut subscriber = lossy.subscribe().unwrap();
+            let mut publisher = lossy.publisher().unwrap();
+            for &len in &lengths {
+                publisher.publish(long);
+                publisher.publish(long);
+                assert_eq!(subscriber.try_recv_batch(&mut [long; 2]), Ok(2));
+                publisher.publish_bytes(&source[..len]).unwrap();
+                let got = subscriber.try_recv().unwrap();
+                assert_eq!(bytemuck::bytes_of(&got), expected(len), "{} lossy, {len} bytes", stringify!($ty));
+            }
+            let too_long = vec![1; capacity + 1];
+            let head = lossy.published();
+            assert_eq!(
+                publisher.publish_bytes(&too_long),
+                Err(hardwire_runtime::TooLong { len: capacity + 1, capacity })
+            );
+            assert_eq!(lossy.published(), head, "nothing published");
+
+            let lossless = Ring::<$ty, 2, Backpressure>::new_boxed();
+            let mut subscriber = lossless.subscribe().unwrap();
+            let mut publisher = lossless.multi_publisher().unwrap();
+            for &len in &lengths {
+                publisher.publish(long);
+                publisher.publish(long);
+                assert_eq!(subscriber.drain().count(), 2);
+                publisher.publish_bytes(&source[..len]).unwrap();
+                let got = subscriber.try_recv_with(|event| bytemuck::bytes_of(event).to_vec()).unwrap();
+                assert_eq!(got, expected(len), "{} lossless in place, {len} bytes", stringify!($ty));
+                assert_eq!(publisher.try_publish_bytes(&source[..len]), Ok(true));
+                assert_eq!(publisher.try_publish_bytes(&source[..len]), Ok(true));
+                assert_eq!(publisher.try_publish_bytes(&source[..len]), Ok(false), "full");
+                assert_eq!(subscriber.drain().count(), 2);
+            }
+            assert!(publisher.try_publish_bytes(&too_long).is_err());
+        })*};
+    }
+    check!(BytesXS, BytesS, BytesM, BytesL, BytesXL);
+}

@@ -15,12 +15,13 @@
 #![cfg(not(loom))] // plain-thread tests; the loom models are in loom_ring.rs
 
 use std::fmt::Debug;
+use std::ops::Deref;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use hardwire_runtime::{
-    AnyRing, Backpressure, Overflow, Overwrite, Payload, RecvError, Ring, Subscriber, SubscriberStats, TryRecvError,
-    WaitStrategy, impl_payload,
+    AnyRing, Backpressure, MultiPublisher, Overflow, Overwrite, Payload, Publisher, RecvError, Ring, Subscriber,
+    SubscriberStats, TryRecvError, WaitStrategy, impl_payload,
 };
 
 /// Start sequences each scenario is run from, in turn: 0, just below 2^32, just below 2^62.
@@ -46,6 +47,19 @@ trait Probe: Payload + Debug {
     fn make(producer: u8, seq: u64) -> Self;
     /// `(producer, seq)`; panics if the value is torn.
     fn open(&self) -> (u8, u64);
+    /// Publishes `make(producer, seq)` (byte payloads: every other one as a slice, through
+    /// `publish_bytes`, which writes it into the slot without building the value).
+    fn send<P: Deref<Target: AnyRing<Payload = Self>>>(publisher: &mut Publisher<P>, producer: u8, seq: u64) {
+        publisher.publish(Self::make(producer, seq));
+    }
+    /// [`Probe::send`] for a multi-producer publisher.
+    fn send_multi<P: Deref<Target: AnyRing<Payload = Self>> + Clone>(
+        publisher: &mut MultiPublisher<P>,
+        producer: u8,
+        seq: u64,
+    ) {
+        publisher.publish(Self::make(producer, seq));
+    }
 }
 
 /// 8 bytes, one word: `seq` (40 bits) | producer (8) | check (16).
@@ -167,16 +181,42 @@ impl_payload!(P8, P16, Bytes7, Bytes13, W24, W56, W64, W72, W256, W1024);
 /// A byte payload of varying length (9 to 248 bytes of the 1 KiB class), which lossy rings
 /// copy only as far as its length: `seq` (8 bytes), `producer`, then bytes derived from
 /// both. `open` also checks that the bytes past the length read back as zeros.
+/// The bytes of `BytesM::make(producer, seq)`: the array and how many of it.
+fn probe_bytes(producer: u8, seq: u64) -> ([u8; 1024], usize) {
+    let len = 9 + (mix(seq ^ u64::from(producer) << 56) % 240) as usize;
+    let mut bytes = [0u8; 1024];
+    bytes[..8].copy_from_slice(&seq.to_le_bytes());
+    bytes[8] = producer;
+    for (i, byte) in bytes.iter_mut().enumerate().take(len).skip(9) {
+        *byte = mix(seq ^ (i as u64) << 48 ^ u64::from(producer) << 40) as u8;
+    }
+    (bytes, len)
+}
+
 impl Probe for hardwire_runtime::BytesM {
     fn make(producer: u8, seq: u64) -> Self {
-        let len = 9 + (mix(seq ^ u64::from(producer) << 56) % 240) as usize;
-        let mut bytes = [0u8; 1024];
-        bytes[..8].copy_from_slice(&seq.to_le_bytes());
-        bytes[8] = producer;
-        for (i, byte) in bytes.iter_mut().enumerate().take(len).skip(9) {
-            *byte = mix(seq ^ (i as u64) << 48 ^ u64::from(producer) << 40) as u8;
-        }
+        let (bytes, len) = probe_bytes(producer, seq);
         Self::new(&bytes[..len]).unwrap()
+    }
+    fn send<P: Deref<Target: AnyRing<Payload = Self>>>(publisher: &mut Publisher<P>, producer: u8, seq: u64) {
+        if seq % 2 == 0 {
+            publisher.publish(Self::make(producer, seq));
+        } else {
+            let (bytes, len) = probe_bytes(producer, seq);
+            publisher.publish_bytes(&bytes[..len]).unwrap();
+        }
+    }
+    fn send_multi<P: Deref<Target: AnyRing<Payload = Self>> + Clone>(
+        publisher: &mut MultiPublisher<P>,
+        producer: u8,
+        seq: u64,
+    ) {
+        if seq % 2 == 0 {
+            publisher.publish(Self::make(producer, seq));
+        } else {
+            let (bytes, len) = probe_bytes(producer, seq);
+            publisher.publish_bytes(&bytes[..len]).unwrap();
+        }
     }
     fn open(&self) -> (u8, u64) {
         let bytes = self.as_slice();
@@ -293,7 +333,7 @@ fn spmc_overwrite<T: Probe, const CAP: usize>(start: u64, readers: usize, time: 
                 })
             })
             .collect();
-        let published = publish_for(time, |seq| publisher.publish(T::make(0, seq)));
+        let published = publish_for(time, |seq| T::send(&mut publisher, 0, seq));
         drop(publisher);
         let mut outcome = Outcome { published, torn_reads: 0 };
         for reader in readers {
@@ -349,7 +389,7 @@ fn mpmc_overwrite<T: Probe, const CAP: usize>(start: u64, producers: u8, time: D
                                 batch.clear();
                             }
                         } else {
-                            publisher.publish(T::make(id, seq));
+                            T::send_multi(&mut publisher, id, seq);
                         }
                     })
                 })
