@@ -56,6 +56,11 @@
 //! re-check fails. The count is clamped to the value's size, so a torn one never reads out
 //! of bounds (loom model L1 runs a length-prefixed payload; the stress tests a 1 KiB one).
 //!
+//! What a write stores comes from a `Fill`: a value's bytes, or a byte payload's parts
+//! (`publish_bytes`: the count word, the slice, the zeros a `Bytes` value would hold), stored
+//! word by word between the same two stamp stores, so nothing above depends on which. The
+//! stress tests publish every other 1 KiB byte payload from a slice.
+//!
 //! # Exclusive access on lossless rings
 //!
 //! On a `Backpressure` ring the seqlock's re-check is not needed, and neither are atomic

@@ -49,7 +49,7 @@ fn single_thread_publish_and_receive_allocate_nothing() {
 }
 
 #[test]
-fn events_built_in_their_slots_and_read_in_place_allocate_nothing() {
+fn events_built_in_their_slots_bytes_written_into_them_and_reads_in_place_allocate_nothing() {
     let ring = Ring::<[u64; 32], 64, Backpressure>::new_boxed();
     let mut publisher = ring.publisher().unwrap();
     let mut subscriber = ring.subscribe().unwrap();
@@ -63,6 +63,8 @@ fn events_built_in_their_slots_and_read_in_place_allocate_nothing() {
             assert_eq!(subscriber.try_recv_with(|slot| slot[31]), Ok(i));
             bytes_publisher.publish(frame);
             assert_eq!(bytes_subscriber.try_recv_with(|frame| frame.len()), Ok(300));
+            bytes_publisher.publish_bytes(&[6; 200]).unwrap();
+            assert_eq!(bytes_subscriber.try_recv_with(|frame| frame.len()), Ok(200));
         }
     });
     assert_eq!(allocations, 0);
