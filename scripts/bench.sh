@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole side-by-side comparison (benches/peers/) in one run: hardwire beside
-# photon-ring, disruptor, crossbeam-channel, std's sync_channel, bus, rtrb and registry-io,
+# photon-ring, disruptor, crossbeam-channel, std's sync_channel, bus, rtrb, registry-io and iceoryx2,
 # and beside the hardware floor. Prints the Markdown summary (also written to
 # benches/target/hardwire-bench/summary.md) that the README's performance section quotes.
 # The benchmarks are a package of their own (benches/Cargo.toml), so their peers are built
@@ -9,9 +9,16 @@
 # Extra arguments go to criterion, e.g. `scripts/bench.sh dispatch` runs matching groups only.
 # A full run (no arguments) then measures the bridges too (`scripts/bridge.sh bench`: bridged
 # events/s beside the NATS and Redis clients alone, on loopback servers) and appends them.
+# iceoryx2 joins the cross-process rows when libclang (its bindgen build needs it) is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HARDWIRE_BENCH_DATE="$(date -u +%F)" cargo bench --manifest-path benches/Cargo.toml --bench peers -- "$@" 2>&1 | grep -v -E '^(Benchmarking|Warning|Found|  [0-9]+ \(|Gnuplot)' >&2
+features=()
+if ldconfig -p 2>/dev/null | grep -q 'libclang'; then
+  features=(--features iceoryx2)
+else
+  echo "iceoryx2 left out of the cross-process rows: libclang is not installed (apt-get install libclang-dev)" >&2
+fi
+HARDWIRE_BENCH_DATE="$(date -u +%F)" cargo bench --manifest-path benches/Cargo.toml "${features[@]}" --bench peers -- "$@" 2>&1 | grep -v -E '^(Benchmarking|Warning|Found|  [0-9]+ \(|Gnuplot)' >&2
 echo
 cat benches/target/hardwire-bench/summary.md
 

@@ -61,6 +61,8 @@ pub(crate) fn timed(run: impl FnOnce()) -> Duration {
 pub(crate) const ONE_TO_ONE: &[Contender] = &[
     ("hardwire", hardwire_1to1),
     ("hardwire (2 processes)", hardwire_processes_1to1),
+    #[cfg(feature = "iceoryx2")]
+    ("iceoryx2 (2 processes)", iceoryx2_processes_1to1),
     ("rtrb", rtrb_1to1),
     ("photon-ring", photon_ring_1to1),
     ("disruptor", disruptor_1to1),

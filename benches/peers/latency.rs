@@ -35,6 +35,8 @@ pub(crate) const LATENCY: &[(&str, RoundTrips)] = &[
     ("floor (AtomicU64 ping-pong)", floor),
     ("hardwire", hardwire),
     ("hardwire (2 processes)", hardwire_processes_round_trips),
+    #[cfg(feature = "iceoryx2")]
+    ("iceoryx2 (2 processes)", iceoryx2_processes_round_trips),
     ("photon-ring", photon_ring),
     ("rtrb", rtrb),
     ("crossbeam-channel", crossbeam),

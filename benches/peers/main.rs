@@ -9,7 +9,8 @@
 //! Every scenario is a criterion group whose functions are the contenders, all doing the
 //! same work per message (a `black_box` of the payload). Peers: photon-ring 3.0 (default
 //! features), disruptor 4, crossbeam-channel (bounded), `std::sync::mpsc::sync_channel`,
-//! bus 2, rtrb 0.4 (SPSC), registry-io 1.1. References: `floor` (direct static calls; a
+//! bus 2, rtrb 0.4 (SPSC), registry-io 1.1, and across processes iceoryx2 0.7 (feature
+//! `iceoryx2`, `iceoryx.rs`). References: `floor` (direct static calls; a
 //! two-thread ping-pong on two `AtomicU64`) and `vec-box-dyn-fn` (`Vec<Box<dyn Fn>>`).
 //! Peers that do not offer a scenario (a channel has no fan-out; a disruptor consumer
 //! cannot run on the publishing thread) are left out of it.
@@ -36,6 +37,8 @@ use hardwire::{Backpressure, MultiPublisher, Overwrite, Publisher, Registry, Rin
 
 mod cross_thread;
 mod fixtures;
+#[cfg(feature = "iceoryx2")]
+mod iceoryx;
 mod latency;
 mod processes;
 mod report;
@@ -43,6 +46,8 @@ mod single;
 
 use cross_thread::*;
 use fixtures::*;
+#[cfg(feature = "iceoryx2")]
+use iceoryx::*;
 use latency::*;
 use processes::*;
 use report::*;
@@ -98,6 +103,10 @@ fn main() {
     if child_main() {
         return; // this process was the cross-process contenders' other side
     }
+    #[cfg(feature = "iceoryx2")]
+    if iceoryx2_child_main() {
+        return; // the iceoryx2 contenders' other side
+    }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
@@ -112,16 +121,23 @@ fn main() {
         for &(_, run) in ONE_TO_ONE.iter().chain(MPMC_2TO1) {
             run();
         }
-        stop_child();
+        stop_children();
         return;
     }
     let rounds = [interleaved("cross_thread_1to1", ONE_TO_ONE), interleaved("cross_thread_mpmc_2to1", MPMC_2TO1)];
     let latencies = latency();
-    stop_child();
+    stop_children();
     let table = summary(&rounds, &latencies);
     println!("\n{table}");
     let dir = criterion_dir().with_file_name("hardwire-bench");
     if std::fs::create_dir_all(&dir).is_ok() {
         let _ = std::fs::write(dir.join("summary.md"), &table);
     }
+}
+
+/// Ends the cross-process contenders' child processes.
+fn stop_children() {
+    stop_child();
+    #[cfg(feature = "iceoryx2")]
+    stop_iceoryx2_child();
 }
