@@ -594,52 +594,28 @@ fn a_corrupt_segment_is_an_error_not_a_crash() {
     }
 }
 
-/// A subscriber (not a declared one) whose process dies while it holds a lossless ring back:
-/// the blocked publisher finds the dead process itself and goes on, without anybody opening
-/// the segment or calling `reap`.
-#[test]
-fn a_publisher_blocked_by_a_dead_subscriber_process_goes_on() {
-    let name = unique("dead-gate");
-    let segment = Segment::create(&name, &layout()).unwrap();
-    let ring = segment.ring::<Lossless>(1).unwrap();
-    ring.resume(0).unwrap().leave(); // the declared records would hold it back by design
-    ring.resume(1).unwrap().leave();
-    let mut child = Spawned::new("dynamic-reader", &name);
-    assert_eq!(child.reports().next().as_deref(), Some("subscribed"));
-    let mut publisher = ring.publisher().unwrap();
-    (0..64).for_each(|seq| publisher.publish(make(0, seq))); // a full lap: the next must wait
-    assert!(publisher.try_publish(make(0, 64)).is_err(), "the child's record holds it back");
-    child.kill();
-    let (done, finished) = std::sync::mpsc::channel();
-    let publishing = std::thread::spawn(move || {
-        (64..200).for_each(|seq| publisher.publish(make(0, seq)));
-        done.send(()).unwrap();
-    });
-    // About a second at most (module docs); generous for a loaded machine.
-    assert!(finished.recv_timeout(Duration::from_secs(30)).is_ok(), "still held back by a dead process");
-    publishing.join().unwrap();
-    assert_eq!(ring.published(), 200);
-}
-
-/// How a test's handle waits for a peer process that died: by polling `try_*`, or by
-/// awaiting (feature `async`). Neither calls `reap` or opens the segment.
+/// How a test's handle waits for a peer process that died: blocking, polling `try_*`, or
+/// awaiting (feature `async`). None of them calls `reap` or opens the segment.
 #[derive(Clone, Copy, Debug)]
 enum Polling {
+    Block,
     Try,
     #[cfg(feature = "async")]
     Async,
 }
 
 const POLLINGS: &[Polling] = &[
+    Polling::Block,
     Polling::Try,
     #[cfg(feature = "async")]
     Polling::Async,
 ];
 
-/// `a_publisher_blocked_by_a_dead_subscriber_process_goes_on` for a publisher that polls
-/// `try_publish` or awaits `publish_async`: each finds the dead process itself.
+/// A subscriber (not a declared one) whose process dies while it holds a lossless ring back:
+/// the held-back publisher finds the dead process itself and goes on, whether it blocks,
+/// polls `try_publish` or awaits `publish_async`.
 #[test]
-fn a_polling_publisher_held_back_by_a_dead_subscriber_process_goes_on() {
+fn a_publisher_held_back_by_a_dead_subscriber_process_goes_on() {
     for &polling in POLLINGS {
         let name = unique(&format!("dead-gate-{polling:?}"));
         let segment = Segment::create(&name, &layout()).unwrap();
@@ -655,6 +631,7 @@ fn a_polling_publisher_held_back_by_a_dead_subscriber_process_goes_on() {
         let (done, finished) = std::sync::mpsc::channel();
         let publishing = std::thread::spawn(move || {
             match polling {
+                Polling::Block => (64..200).for_each(|seq| publisher.publish(make(0, seq))),
                 Polling::Try => {
                     for seq in 64..200 {
                         while publisher.try_publish(make(0, seq)).is_err() {
@@ -678,10 +655,11 @@ fn a_polling_publisher_held_back_by_a_dead_subscriber_process_goes_on() {
     }
 }
 
-/// A publisher process killed while a subscriber polls `try_recv` or awaits `recv_async`:
-/// the subscriber finds the dead process itself, and the ring closes after it drained.
+/// A publisher process killed while a subscriber blocks in `recv`, polls `try_recv` or
+/// awaits `recv_async`: the subscriber finds the dead process itself (nobody calls `reap`),
+/// and the ring closes after it drained.
 #[test]
-fn a_polling_subscriber_of_a_dead_publisher_process_sees_the_ring_close() {
+fn a_subscriber_of_a_dead_publisher_process_sees_the_ring_close() {
     for &polling in POLLINGS {
         let name = unique(&format!("dead-pub-{polling:?}"));
         let segment = Segment::create(&name, &layout()).unwrap();
@@ -695,6 +673,17 @@ fn a_polling_subscriber_of_a_dead_publisher_process_sees_the_ring_close() {
         let reading = std::thread::spawn(move || {
             let (mut received, mut lagged) = (0u64, 0u64);
             match polling {
+                Polling::Block => loop {
+                    match subscriber.recv() {
+                        Ok(event) => {
+                            open(&event);
+                            received += 1;
+                        }
+                        Err(RecvError::Lagged { missed }) => lagged += missed,
+                        Err(RecvError::Closed) => break,
+                        Err(other) => panic!("{other}"),
+                    }
+                },
                 Polling::Try => loop {
                     match subscriber.try_recv() {
                         Ok(event) => {
