@@ -125,15 +125,6 @@ pub struct SubscriberStats {
     pub invalid: u64,
 }
 
-impl SubscriberStats {
-    /// Every counter but `received`, summed: each only grows, so the sum changes exactly
-    /// when one of them does (short of 2^64 increments).
-    #[inline(always)]
-    pub(crate) fn rest(&self) -> u64 {
-        self.lagged.wrapping_add(self.skipped).wrapping_add(self.torn_reads).wrapping_add(self.invalid)
-    }
-}
-
 /// Adds every counter: the total over several subscribers (or a generated subscriber's
 /// topics).
 ///

@@ -30,8 +30,10 @@ struct Reader {
     record: usize,
     counts: SubscriberStats,
     unflushed: u32,
-    /// `lagged + skipped + torn_reads + invalid` as last flushed (see `flush_if_dirty`).
-    flushed_rest: u64,
+    /// Whether `lagged`, `skipped`, `torn_reads` or `invalid` changed since the last flush
+    /// (see `flush_if_dirty`): set wherever one of them grows, on the rare paths, so that
+    /// the check on the path that runs dry after every event is one flag.
+    rest_dirty: bool,
     wait: WaitStrategy,
     /// What dropping the handle does to its record.
     departure: Departure,
@@ -115,11 +117,15 @@ impl Reader {
                     // counted, as `Subscriber::latest` passes events.
                     self.cursor = seq + 1;
                     self.counts.skipped += 1;
+                    self.rest_dirty = true;
                     self.commit(ring, 0);
                 }
                 SlotRead::Overwritten { by } => return Next::Lapped { by },
                 // A writer raced the copy; read the slot again (it now shows the writer).
-                SlotRead::Torn => self.counts.torn_reads += 1,
+                SlotRead::Torn => {
+                    self.counts.torn_reads += 1;
+                    self.rest_dirty = true;
+                }
             }
         }
     }
@@ -131,6 +137,7 @@ impl Reader {
         let missed = oldest - self.cursor - u64::from(mutant::LAG_OFF_BY_ONE);
         self.cursor = oldest;
         self.counts.lagged += missed;
+        self.rest_dirty = true;
         missed
     }
 
@@ -158,7 +165,7 @@ impl Reader {
         }
         ring::store_counts(record, &self.counts);
         self.unflushed = 0;
-        self.flushed_rest = self.counts.rest();
+        self.rest_dirty = false;
     }
 
     /// Leaves the record as `departure` says (once).
@@ -219,7 +226,7 @@ impl Reader {
     #[inline(always)]
     fn flush_if_dirty<R: AnyRing + ?Sized>(&mut self, ring: &R) {
         let events = !<R::Overflow as Overflow>::LOSSLESS && self.unflushed != 0;
-        if events || self.counts.rest() != self.flushed_rest {
+        if events || self.rest_dirty {
             self.flush(ring);
         }
     }
@@ -328,13 +335,12 @@ where
     }
 
     fn with_parts(ring: P, record: usize, cursor: u64, counts: SubscriberStats, departure: Departure) -> Self {
-        let flushed_rest = counts.rest();
         let reader = Reader {
             cursor,
             record,
             counts,
             unflushed: 0,
-            flushed_rest,
+            rest_dirty: false,
             wait: WaitStrategy::default(),
             departure,
             watch: ring::DeadWatch::default(),
@@ -654,6 +660,7 @@ where
         loop {
             if newest > reader.cursor + 1 {
                 reader.counts.skipped += newest - 1 - reader.cursor;
+                reader.rest_dirty = true;
                 reader.cursor = newest - 1;
                 reader.commit(ring, 0); // a backpressure ring may reuse the skipped slots now
             }
@@ -711,6 +718,7 @@ where
     #[inline]
     pub fn __reject(&mut self) {
         self.reader.counts.invalid += 1;
+        self.reader.rest_dirty = true;
     }
 
     /// The ring this handle reads from.
