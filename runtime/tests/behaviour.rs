@@ -693,5 +693,11 @@ fn publish_bytes_stores_what_the_payload_value_would() {
             assert!(publisher.try_publish_bytes(&too_long).is_err());
         })*};
     }
-    check!(BytesXS, BytesS, BytesM, BytesL, BytesXL);
+    // Under Miri, one whole-copy class and one length-prefixed one: a 16 KiB payload's
+    // word-by-word copies take minutes there.
+    if cfg!(miri) {
+        check!(BytesXS, BytesM);
+    } else {
+        check!(BytesXS, BytesS, BytesM, BytesL, BytesXL);
+    }
 }
