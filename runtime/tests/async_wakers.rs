@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hardwire_runtime::{AsyncRecvError, Ring, Subscriber};
@@ -53,13 +54,44 @@ fn closing_the_ring_wakes_an_async_receiver() {
     let ring = Ring::<u64, 4>::new_arc();
     let mut rx = Subscriber::new(ring.clone()).unwrap();
     let tx = hardwire_runtime::Publisher::new(ring.clone()).unwrap();
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || done_tx.send(futures_executor::block_on(rx.recv_async())).unwrap());
-    // Let it register and sleep (a close before that is seen by its first poll instead).
-    while ring.waiting_subscribers() == 0 {
-        std::thread::yield_now();
-    }
+    std::thread::spawn(move || {
+        // Polled again only after a wake: a close that wakes nobody leaves it parked for
+        // good, and a poll that would find the ring closed by itself never happens.
+        let woken = Arc::new(Woken(std::thread::current(), AtomicBool::new(false)));
+        let waker = std::task::Waker::from(woken.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut future = std::pin::pin!(rx.recv_async());
+        let result = loop {
+            if let std::task::Poll::Ready(result) = future.as_mut().poll(&mut cx) {
+                break result;
+            }
+            let _ = parked_tx.send(());
+            while !woken.1.swap(false, Ordering::Acquire) {
+                std::thread::park();
+            }
+        };
+        done_tx.send(result).unwrap();
+    });
+    // The first poll returned Pending: the receiver is registered and asleep, so only the
+    // close's wake-up can finish it.
+    parked_rx.recv_timeout(Duration::from_secs(60)).expect("the receiver never returned Pending");
     drop(tx);
     let result = done_rx.recv_timeout(Duration::from_secs(60)).expect("no wake-up after the ring closed in 60 s");
     assert_eq!(result, Err(AsyncRecvError::Closed));
+}
+
+/// A waker that records the wake and unparks the thread that polls.
+struct Woken(std::thread::Thread, AtomicBool);
+
+impl std::task::Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.1.store(true, Ordering::Release);
+        self.0.unpark();
+    }
 }
