@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 features=()
-if ldconfig -p 2>/dev/null | grep -q 'libclang'; then
+if ldconfig -p 2>/dev/null | grep -qE 'libclang(-[0-9.]+)?\.so'; then
   features=(--features iceoryx2)
 else
   echo "iceoryx2 left out of the cross-process rows: libclang is not installed (apt-get install libclang-dev)" >&2
