@@ -233,18 +233,15 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     let (segment_fields, segment_inits, segment_zeroable) = if shared_topics.is_empty() {
         (quote!(), quote!(), quote!())
     } else {
-        let types = shared_topics.iter().map(|topic| {
-            let f = &topic.snake;
-            quote!(::hardwire::__private::RingIn<#f::Ring>)
-        });
         let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::own(),));
         (
             quote! {
-                in_segment: (#(#types,)*),
+                in_segment: __HardwireInSegment,
                 segment: ::hardwire::__private::SegmentHold,
             },
+            // (The struct itself is declared beside `Bus`, below.)
             quote! {
-                in_segment: (#(#owns)*),
+                in_segment: __HardwireInSegment(#(#owns)*),
                 segment: ::hardwire::__private::SegmentHold::none(),
             },
             quote! {
@@ -252,13 +249,34 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             },
         )
     };
+    let segment_struct = if shared_topics.is_empty() {
+        quote!()
+    } else {
+        let types = shared_topics.iter().map(|topic| {
+            let f = &topic.snake;
+            quote!(::hardwire::__private::RingIn<#f::Ring>)
+        });
+        quote! {
+            /// Where each `scope = "shared"` topic finds its ring, in declaration order.
+            struct __HardwireInSegment(#(#types,)*);
+        }
+    };
     quote! {
+        // The bus's rings and taps, each set a tuple struct: its fields are reached by
+        // position (no topic's name can meet a field's), and a named type, unlike a tuple,
+        // is not re-examined field by field in every function that touches one of them.
+        /// The bus's rings, in ring-topic declaration order.
+        struct __HardwireRings(#(#ring_types,)*);
+        /// Every topic's taps, in declaration order.
+        struct __HardwireTaps(#(#tap_types,)*);
+        #segment_struct
+
         /// The bus: one ring per ring topic, and the handles of its publishers and
         /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
         pub struct Bus {
-            rings: (#(#ring_types,)*),
+            rings: __HardwireRings,
             taken: [::hardwire::__private::Once; #handles],
-            taps: (#(#tap_types,)*),
+            taps: __HardwireTaps,
             #segment_fields
         }
 
@@ -270,9 +288,9 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             #[must_use]
             pub const fn new() -> Self {
                 Self {
-                    rings: (#(#ring_inits)*),
+                    rings: __HardwireRings(#(#ring_inits)*),
                     taken: [const { ::hardwire::__private::Once::new() }; #handles],
-                    taps: (#(#tap_types::new(),)*),
+                    taps: __HardwireTaps(#(#tap_types::new(),)*),
                     #segment_inits
                 }
             }
@@ -317,9 +335,10 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
             ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
             #segment_zeroable
         };
-        /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-        /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
-        /// makes it equal to `Bus::new()` with `prepare`).
+        /// SAFETY: every field is an array of `Once`s, a tuple struct of rings, of topics'
+        /// `Taps` or of shared topics' `RingIn`s, or the segment's hold: each of those is
+        /// `Zeroable` (asserted just above; `RingIn` by its own impl), so all-zero bytes are
+        /// a valid `Bus` (`new_boxed` then makes it equal to `Bus::new()` with `prepare`).
         unsafe impl ::hardwire::__private::Zeroable for Bus {}
 
         #bus_stats

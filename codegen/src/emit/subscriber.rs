@@ -190,7 +190,10 @@ fn registers(plan: &Plan, s: usize, reads: &[&crate::plan::Subscription]) -> Vec
             let topic = &plan.topics[sub.topic];
             let index = topic.ring().map_or(0, |ring| ring.record_of(topic, s));
             let ring = super::ring_ref(plan, sub.topic, &quote!(bus));
-            quote!(::hardwire::__private::attach(bus.project(|bus| #ring), #index, #resume, #name)?,)
+            // The topic named, not inferred: inferring it from the ring's type made rustc weigh
+            // every topic's `RingTopic` impl at each call (quadratic in the bus's size).
+            let camel = &topic.camel;
+            quote!(::hardwire::__private::attach::<super::#camel, _>(bus.project(|bus| #ring), #index, #resume, #name)?,)
         })
         .collect()
 }

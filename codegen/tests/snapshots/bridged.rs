@@ -855,18 +855,14 @@ pub mod bridged {
                     "desk",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.0),
-                        0usize,
-                        true,
-                        "desk",
-                    )?,
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.1),
-                        0usize,
-                        true,
-                        "desk",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::Quotes,
+                        _,
+                    >(bus.project(|bus| &bus.rings.0), 0usize, true, "desk")?,
+                    ::hardwire::__private::attach::<
+                        super::Trades,
+                        _,
+                    >(bus.project(|bus| &bus.rings.1), 0usize, true, "desk")?,
                 );
                 ::core::result::Result::Ok(Self { readers, state })
             }
@@ -1093,12 +1089,16 @@ pub mod bridged {
             }
         }
     }
+    /// The bus's rings, in ring-topic declaration order.
+    struct __HardwireRings(quotes::Ring, trades::Ring);
+    /// Every topic's taps, in declaration order.
+    struct __HardwireTaps(quotes::Taps, trades::Taps);
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
     pub struct Bus {
-        rings: (quotes::Ring, trades::Ring),
+        rings: __HardwireRings,
         taken: [::hardwire::__private::Once; 1usize],
-        taps: (quotes::Taps, trades::Taps),
+        taps: __HardwireTaps,
     }
     impl Bus {
         /// The bus's exact memory footprint in bytes.
@@ -1107,12 +1107,12 @@ pub mod bridged {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                rings: (
+                rings: __HardwireRings(
                     quotes::Ring::__for_bus(2usize, 1758029977u32),
                     trades::Ring::__for_bus(2usize, 1758029977u32),
                 ),
                 taken: [const { ::hardwire::__private::Once::new() }; 1usize],
-                taps: (quotes::Taps::new(), trades::Taps::new()),
+                taps: __HardwireTaps(quotes::Taps::new(), trades::Taps::new()),
             }
         }
         ::hardwire::__private::bus_new_boxed!();
@@ -1213,9 +1213,10 @@ pub mod bridged {
         ::hardwire::__private::assert_zeroable::<trades::Taps>();
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
-    /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-    /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
-    /// makes it equal to `Bus::new()` with `prepare`).
+    /// SAFETY: every field is an array of `Once`s, a tuple struct of rings, of topics'
+    /// `Taps` or of shared topics' `RingIn`s, or the segment's hold: each of those is
+    /// `Zeroable` (asserted just above; `RingIn` by its own impl), so all-zero bytes are
+    /// a valid `Bus` (`new_boxed` then makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
     /// (no trailing newline).

@@ -1039,12 +1039,10 @@ pub mod market {
                     "momentum",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.0),
-                        0usize,
-                        true,
-                        "momentum",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::MarketData,
+                        _,
+                    >(bus.project(|bus| &bus.rings.0), 0usize, true, "momentum")?,
                 );
                 let claims = (
                     ::hardwire::__private::PublisherClaim::output(
@@ -1251,12 +1249,10 @@ pub mod market {
                     "mean_reversion",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.0),
-                        1usize,
-                        true,
-                        "mean_reversion",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::MarketData,
+                        _,
+                    >(bus.project(|bus| &bus.rings.0), 1usize, true, "mean_reversion")?,
                 );
                 let claims = (
                     ::hardwire::__private::PublisherClaim::output(
@@ -1503,12 +1499,10 @@ pub mod market {
                     "trade_log",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.0),
-                        2usize,
-                        true,
-                        "trade_log",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::MarketData,
+                        _,
+                    >(bus.project(|bus| &bus.rings.0), 2usize, true, "trade_log")?,
                 );
                 ::core::result::Result::Ok(Self { readers, state })
             }
@@ -1683,12 +1677,10 @@ pub mod market {
                     "gateway",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.1),
-                        0usize,
-                        true,
-                        "gateway",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::Orders,
+                        _,
+                    >(bus.project(|bus| &bus.rings.1), 0usize, true, "gateway")?,
                 );
                 ::core::result::Result::Ok(Self { readers, state })
             }
@@ -1840,12 +1832,16 @@ pub mod market {
             }
         }
     }
+    /// The bus's rings, in ring-topic declaration order.
+    struct __HardwireRings(market_data::Ring, orders::Ring);
+    /// Every topic's taps, in declaration order.
+    struct __HardwireTaps(market_data::Taps, orders::Taps);
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
     pub struct Bus {
-        rings: (market_data::Ring, orders::Ring),
+        rings: __HardwireRings,
         taken: [::hardwire::__private::Once; 4usize],
-        taps: (market_data::Taps, orders::Taps),
+        taps: __HardwireTaps,
     }
     impl Bus {
         /// The bus's exact memory footprint in bytes.
@@ -1854,12 +1850,12 @@ pub mod market {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                rings: (
+                rings: __HardwireRings(
                     market_data::Ring::__for_bus(3usize, 2669711901u32),
                     orders::Ring::__for_bus(1usize, 2669711901u32),
                 ),
                 taken: [const { ::hardwire::__private::Once::new() }; 4usize],
-                taps: (market_data::Taps::new(), orders::Taps::new()),
+                taps: __HardwireTaps(market_data::Taps::new(), orders::Taps::new()),
             }
         }
         ::hardwire::__private::bus_new_boxed!();
@@ -2009,9 +2005,10 @@ pub mod market {
         ::hardwire::__private::assert_zeroable::<orders::Taps>();
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
-    /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-    /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
-    /// makes it equal to `Bus::new()` with `prepare`).
+    /// SAFETY: every field is an array of `Once`s, a tuple struct of rings, of topics'
+    /// `Taps` or of shared topics' `RingIn`s, or the segment's hold: each of those is
+    /// `Zeroable` (asserted just above; `RingIn` by its own impl), so all-zero bytes are
+    /// a valid `Bus` (`new_boxed` then makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
     /// (no trailing newline).

@@ -1824,12 +1824,10 @@ pub mod robot {
                     "filter",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.0),
-                        0usize,
-                        true,
-                        "filter",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::Sensors,
+                        _,
+                    >(bus.project(|bus| &bus.rings.0), 0usize, true, "filter")?,
                 );
                 let claims = (
                     ::hardwire::__private::PublisherClaim::output(
@@ -2032,12 +2030,10 @@ pub mod robot {
                     "planner",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.1),
-                        0usize,
-                        true,
-                        "planner",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::Obstacles,
+                        _,
+                    >(bus.project(|bus| &bus.rings.1), 0usize, true, "planner")?,
                 );
                 let claims = (
                     ::hardwire::__private::PublisherClaim::output(
@@ -2233,12 +2229,10 @@ pub mod robot {
                     "actuator",
                 )?;
                 let readers = (
-                    ::hardwire::__private::attach(
-                        bus.project(|bus| &bus.rings.2),
-                        0usize,
-                        true,
-                        "actuator",
-                    )?,
+                    ::hardwire::__private::attach::<
+                        super::Commands,
+                        _,
+                    >(bus.project(|bus| &bus.rings.2), 0usize, true, "actuator")?,
                 );
                 ::core::result::Result::Ok(Self { readers, state })
             }
@@ -2392,12 +2386,16 @@ pub mod robot {
             }
         }
     }
+    /// The bus's rings, in ring-topic declaration order.
+    struct __HardwireRings(sensors::Ring, obstacles::Ring, commands::Ring);
+    /// Every topic's taps, in declaration order.
+    struct __HardwireTaps(sensors::Taps, obstacles::Taps, commands::Taps, alarms::Taps);
     /// The bus: one ring per ring topic, and the handles of its publishers and
     /// subscribers. `Bus::new()` is a `const fn`, so a bus can live in a `static`.
     pub struct Bus {
-        rings: (sensors::Ring, obstacles::Ring, commands::Ring),
+        rings: __HardwireRings,
         taken: [::hardwire::__private::Once; 3usize],
-        taps: (sensors::Taps, obstacles::Taps, commands::Taps, alarms::Taps),
+        taps: __HardwireTaps,
     }
     impl Bus {
         /// The bus's exact memory footprint in bytes.
@@ -2406,13 +2404,13 @@ pub mod robot {
         #[must_use]
         pub const fn new() -> Self {
             Self {
-                rings: (
+                rings: __HardwireRings(
                     sensors::Ring::__for_bus(1usize, 1785169638u32),
                     obstacles::Ring::__for_bus(1usize, 1785169638u32),
                     commands::Ring::__for_bus(1usize, 1785169638u32),
                 ),
                 taken: [const { ::hardwire::__private::Once::new() }; 3usize],
-                taps: (
+                taps: __HardwireTaps(
                     sensors::Taps::new(),
                     obstacles::Taps::new(),
                     commands::Taps::new(),
@@ -2571,9 +2569,10 @@ pub mod robot {
         ::hardwire::__private::assert_zeroable::<alarms::Taps>();
         ::hardwire::__private::assert_zeroable::<::hardwire::__private::Once>();
     };
-    /// SAFETY: every field is a ring, a `Once` or a topic's `Taps`, each `Zeroable`
-    /// (asserted just above), so all-zero bytes are a valid `Bus` (`new_boxed` then
-    /// makes it equal to `Bus::new()` with `prepare`).
+    /// SAFETY: every field is an array of `Once`s, a tuple struct of rings, of topics'
+    /// `Taps` or of shared topics' `RingIn`s, or the segment's hold: each of those is
+    /// `Zeroable` (asserted just above; `RingIn` by its own impl), so all-zero bytes are
+    /// a valid `Bus` (`new_boxed` then makes it equal to `Bus::new()` with `prepare`).
     unsafe impl ::hardwire::__private::Zeroable for Bus {}
     /// Counters of every ring topic of the bus, by name; `Display` prints a line per topic
     /// (no trailing newline).
