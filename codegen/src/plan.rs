@@ -21,6 +21,10 @@ pub struct Plan {
     pub topics: Vec<Topic>,
     /// Subscribers, in declaration order.
     pub subscribers: Vec<Subscriber>,
+    /// The names the bus module declares, or imports by name: generated code in its nested
+    /// modules reaches a user path starting with one of them as `super::path`. Empty until
+    /// code generation fills it in from the module's items.
+    pub bus_names: std::collections::BTreeSet<String>,
 }
 
 /// A C-like enum for event fields, declared by the macro.

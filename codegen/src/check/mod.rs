@@ -57,7 +57,7 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
     let subscribers = subscribers::resolve(topology, &mut topics, &events, &event_index, &topic_index, &mut d);
     rules::single_producer_stages(topology, &topics, &subscribers, &mut d);
     rules::cycles(topology, &topics, &subscribers, &mut d);
-    let mut plan = Plan { enums, events, topics, subscribers };
+    let mut plan = Plan { enums, events, topics, subscribers, bus_names: std::collections::BTreeSet::new() };
     plan.assign_places();
     d.finish(plan)
 }

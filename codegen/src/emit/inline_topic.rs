@@ -151,7 +151,7 @@ fn dispatch_impl(plan: &Plan, t: usize, e: usize, subscribers: &[&Subscriber], p
     let camel = &plan.topics[t].camel;
     let fields: Vec<&Ident> = subscribers.iter().map(|s| &s.snake).collect();
     let bounds = bounds(subscribers, params);
-    let ty = nested(&plan.events[e].ty);
+    let ty = nested(plan, &plan.events[e].ty);
     let method = &plan.events[e].method;
     let calls = subscribers
         .iter()

@@ -64,7 +64,7 @@ pub(super) fn narrowed_enum(plan: &Plan, name: &str, sub: &Subscription) -> Toke
     let topic = &plan.topics[sub.topic];
     let (camel, snake) = (&topic.camel, &topic.snake);
     let idents = event_idents(plan, &sub.events);
-    let tys: Vec<TokenStream> = sub.events.iter().map(|&e| nested(&plan.events[e].ty)).collect();
+    let tys: Vec<TokenStream> = sub.events.iter().map(|&e| nested(plan, &plan.events[e].ty)).collect();
     let doc_line = format!(
         " The events of topic `{}` that subscriber `{name}` reads: what its `try_recv_{}` returns.",
         topic.name, topic.name

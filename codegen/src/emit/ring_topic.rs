@@ -39,7 +39,7 @@ impl RingTopic<'_> {
         let (plan, topic) = (self.plan, self.topic);
         let camel = &topic.camel;
         let carries = topic.events.iter().map(|&e| {
-            let (ty, ident) = (nested(&plan.events[e].ty), event_ident(plan, e));
+            let (ty, ident) = (nested(plan, &plan.events[e].ty), event_ident(plan, e));
             quote! {
                 impl ::hardwire::Carries<super::#camel> for #ty {
                     #[inline(always)]
@@ -141,7 +141,7 @@ impl RingTopic<'_> {
     pub(super) fn codec(&self) -> TokenStream {
         let (plan, topic) = (self.plan, self.topic);
         if let [only] = topic.events.as_slice() {
-            let (ty, ident) = (nested(&plan.events[*only].ty), event_ident(plan, *only));
+            let (ty, ident) = (nested(plan, &plan.events[*only].ty), event_ident(plan, *only));
             quote! {
                 #[inline(always)]
                 fn encode(&self) -> Wire {

@@ -47,6 +47,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let misc_methods = misc_methods(&readers);
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
+    let imports = nested_imports(plan);
     let lifecycle_doc = if subscriber.optional {
         " Declared `optional`: it joins its topics at the newest event when taken and leaves them when dropped, so it holds lossless topics back only while held."
     } else {
@@ -55,8 +56,7 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     quote! {
         #[doc = #struct_doc]
         pub mod #snake {
-            #[allow(unused_imports)] // paths in the topology are relative to the bus module
-            use super::*;
+            #imports
 
             #outputs
 

@@ -81,6 +81,7 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         }
     };
     let printable = emit_enum_debug_and_eq(plan, t);
+    let imports = nested_imports(plan);
     // Derived in process, `Copy` written out: no derive macros in generated code (see
     // `event::event`).
     let variants: Vec<_> = variants.collect();
@@ -101,8 +102,7 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         #[doc = #module_doc]
         #topic_docs
         pub mod #snake {
-            #[allow(unused_imports)] // paths in the topology are relative to the bus module
-            use super::*;
+            #imports
 
             #body
         }

@@ -434,9 +434,7 @@ pub mod bridged {
     /// Topic `quotes`: a ring of 4096 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer, bridged through NATS (core subjects or JetStream) (`bridge_reader`, `bridge_publisher`).
     /// Feed to desk through JetStream: lossless, de-duplicated, acknowledged.
     pub mod quotes {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Quotes> for Quote {
+        impl ::hardwire::Carries<super::Quotes> for super::Quote {
             #[inline(always)]
             fn into_event(self) -> super::Quotes {
                 super::Quotes::Quote(self)
@@ -447,7 +445,7 @@ pub mod bridged {
         /// the ring. A topic nobody taps pays one relaxed load per publish.
         pub type Taps = ::hardwire::Taps<super::Quotes>;
         /// The payload of this topic's ring slots.
-        pub type Wire = <Quote as ::hardwire::Event>::Wire;
+        pub type Wire = <super::Quote as ::hardwire::Event>::Wire;
         /// The topic's events as its subscribers' handlers read them: in place.
         #[doc(hidden)]
         pub type View<'a> = <super::Quotes as ::hardwire::__private::EventView>::View<
@@ -518,13 +516,13 @@ pub mod bridged {
             fn decode(
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                <Quote as ::hardwire::Event>::from_wire(wire).map(Self::Quote)
+                <super::Quote as ::hardwire::Event>::from_wire(wire).map(Self::Quote)
             }
             #[inline(always)]
             fn view(
                 wire: &Wire,
             ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
-                <Quote as ::hardwire::Event>::__view(wire).map(View::Quote)
+                <super::Quote as ::hardwire::Event>::__view(wire).map(View::Quote)
             }
         }
         /// Publishes to topic `quotes`. Taken once: this topic has a single producer.
@@ -707,9 +705,7 @@ pub mod bridged {
     /// Topic `trades`: a ring of 4096 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer, bridged through Redis Streams (`bridge_reader`, `bridge_publisher`).
     /// Feed to desk through a Redis stream read by a consumer group: lossless.
     pub mod trades {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Trades> for Trade {
+        impl ::hardwire::Carries<super::Trades> for super::Trade {
             #[inline(always)]
             fn into_event(self) -> super::Trades {
                 super::Trades::Trade(self)
@@ -720,7 +716,7 @@ pub mod bridged {
         /// the ring. A topic nobody taps pays one relaxed load per publish.
         pub type Taps = ::hardwire::Taps<super::Trades>;
         /// The payload of this topic's ring slots.
-        pub type Wire = <Trade as ::hardwire::Event>::Wire;
+        pub type Wire = <super::Trade as ::hardwire::Event>::Wire;
         /// The topic's events as its subscribers' handlers read them: in place.
         #[doc(hidden)]
         pub type View<'a> = <super::Trades as ::hardwire::__private::EventView>::View<
@@ -791,13 +787,13 @@ pub mod bridged {
             fn decode(
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                <Trade as ::hardwire::Event>::from_wire(wire).map(Self::Trade)
+                <super::Trade as ::hardwire::Event>::from_wire(wire).map(Self::Trade)
             }
             #[inline(always)]
             fn view(
                 wire: &Wire,
             ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
-                <Trade as ::hardwire::Event>::__view(wire).map(View::Trade)
+                <super::Trade as ::hardwire::Event>::__view(wire).map(View::Trade)
             }
         }
         /// Publishes to topic `trades`. Taken once: this topic has a single producer.
@@ -834,8 +830,6 @@ pub mod bridged {
     }
     /// The handle of subscriber `desk`: drains its topics into a [`Desk`](super::Desk) handler.
     pub mod desk {
-        #[allow(unused_imports)]
-        use super::*;
         /// The handle of subscriber `desk`: drains its topics into a [`Desk`](super::Desk) handler.
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]

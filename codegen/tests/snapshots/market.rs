@@ -579,15 +579,13 @@ pub mod market {
     /// Topic `market_data`: a ring of 4096 slots, overwrite (lossy: slow subscribers are told what they missed), single producer.
     /// The exchange feed.
     pub mod market_data {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::MarketData> for Trade {
+        impl ::hardwire::Carries<super::MarketData> for super::Trade {
             #[inline(always)]
             fn into_event(self) -> super::MarketData {
                 super::MarketData::Trade(self)
             }
         }
-        impl ::hardwire::Carries<super::MarketData> for Quote {
+        impl ::hardwire::Carries<super::MarketData> for super::Quote {
             #[inline(always)]
             fn into_event(self) -> super::MarketData {
                 super::MarketData::Quote(self)
@@ -842,9 +840,7 @@ pub mod market {
     /// Topic `orders`: a ring of 1024 slots, backpressure (lossless: publishers wait for the slowest subscriber), multiple producers.
     /// Orders from every strategy to the gateway.
     pub mod orders {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Orders> for Order {
+        impl ::hardwire::Carries<super::Orders> for super::Order {
             #[inline(always)]
             fn into_event(self) -> super::Orders {
                 super::Orders::Order(self)
@@ -855,7 +851,7 @@ pub mod market {
         /// the ring. A topic nobody taps pays one relaxed load per publish.
         pub type Taps = ::hardwire::Taps<super::Orders>;
         /// The payload of this topic's ring slots.
-        pub type Wire = <Order as ::hardwire::Event>::Wire;
+        pub type Wire = <super::Order as ::hardwire::Event>::Wire;
         /// The topic's events as its subscribers' handlers read them: in place.
         #[doc(hidden)]
         pub type View<'a> = <super::Orders as ::hardwire::__private::EventView>::View<
@@ -913,13 +909,13 @@ pub mod market {
             fn decode(
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                <Order as ::hardwire::Event>::from_wire(wire).map(Self::Order)
+                <super::Order as ::hardwire::Event>::from_wire(wire).map(Self::Order)
             }
             #[inline(always)]
             fn view(
                 wire: &Wire,
             ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
-                <Order as ::hardwire::Event>::__view(wire).map(View::Order)
+                <super::Order as ::hardwire::Event>::__view(wire).map(View::Order)
             }
         }
         /// Publishes to topic `orders`. Clone it for every producing thread.
@@ -1014,8 +1010,6 @@ pub mod market {
     }
     /// The handle of subscriber `momentum`: drains its topics into a [`Momentum`](super::Momentum) handler.
     pub mod momentum {
-        #[allow(unused_imports)]
-        use super::*;
         /// The publishers of stage `momentum`, passed to its handler's methods as `out`.
         #[derive(Debug)]
         pub struct Outputs<'a> {
@@ -1224,8 +1218,6 @@ pub mod market {
     }
     /// The handle of subscriber `mean_reversion`: drains its topics into a [`MeanReversion`](super::MeanReversion) handler.
     pub mod mean_reversion {
-        #[allow(unused_imports)]
-        use super::*;
         /// The publishers of stage `mean_reversion`, passed to its handler's methods as `out`.
         #[derive(Debug)]
         pub struct Outputs<'a> {
@@ -1434,17 +1426,15 @@ pub mod market {
     }
     /// The handle of subscriber `trade_log`: drains its topics into a [`TradeLog`](super::TradeLog) handler.
     pub mod trade_log {
-        #[allow(unused_imports)]
-        use super::*;
         /// The events of topic `market_data` that subscriber `trade_log` reads: what its `try_recv_market_data` returns.
         #[derive(Clone, Copy)]
         pub enum MarketData {
             /// `Trade`.
-            Trade(Trade),
+            Trade(super::Trade),
         }
         impl ::core::fmt::Debug for MarketData
         where
-            for<'x> &'x Trade: ::core::fmt::Debug,
+            for<'x> &'x super::Trade: ::core::fmt::Debug,
         {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self {
@@ -1454,7 +1444,7 @@ pub mod market {
         }
         impl ::core::cmp::PartialEq for MarketData
         where
-            for<'x> &'x Trade: ::core::cmp::PartialEq,
+            for<'x> &'x super::Trade: ::core::cmp::PartialEq,
         {
             fn eq(&self, other: &Self) -> bool {
                 match (self, other) {
@@ -1659,8 +1649,6 @@ pub mod market {
     }
     /// The handle of subscriber `gateway`: drains its topics into a [`Gateway`](super::Gateway) handler.
     pub mod gateway {
-        #[allow(unused_imports)]
-        use super::*;
         /// The handle of subscriber `gateway`: drains its topics into a [`Gateway`](super::Gateway) handler.
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]

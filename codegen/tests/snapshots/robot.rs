@@ -787,15 +787,13 @@ pub mod robot {
     /// Topic `sensors`: a ring of 1024 slots, overwrite (lossy: slow subscribers are told what they missed), single producer.
     /// Raw readings: the newest matter, a slow filter loses the oldest.
     pub mod sensors {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Sensors> for Scan {
+        impl ::hardwire::Carries<super::Sensors> for super::Scan {
             #[inline(always)]
             fn into_event(self) -> super::Sensors {
                 super::Sensors::Scan(self)
             }
         }
-        impl ::hardwire::Carries<super::Sensors> for Odometry {
+        impl ::hardwire::Carries<super::Sensors> for super::Odometry {
             #[inline(always)]
             fn into_event(self) -> super::Sensors {
                 super::Sensors::Odometry(self)
@@ -1048,9 +1046,7 @@ pub mod robot {
     /// Topic `obstacles`: a ring of 256 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer.
     /// Filtered estimates: the planner needs every one.
     pub mod obstacles {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Obstacles> for Obstacle {
+        impl ::hardwire::Carries<super::Obstacles> for super::Obstacle {
             #[inline(always)]
             fn into_event(self) -> super::Obstacles {
                 super::Obstacles::Obstacle(self)
@@ -1061,7 +1057,7 @@ pub mod robot {
         /// the ring. A topic nobody taps pays one relaxed load per publish.
         pub type Taps = ::hardwire::Taps<super::Obstacles>;
         /// The payload of this topic's ring slots.
-        pub type Wire = <Obstacle as ::hardwire::Event>::Wire;
+        pub type Wire = <super::Obstacle as ::hardwire::Event>::Wire;
         /// The topic's events as its subscribers' handlers read them: in place.
         #[doc(hidden)]
         pub type View<'a> = <super::Obstacles as ::hardwire::__private::EventView>::View<
@@ -1119,13 +1115,14 @@ pub mod robot {
             fn decode(
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                <Obstacle as ::hardwire::Event>::from_wire(wire).map(Self::Obstacle)
+                <super::Obstacle as ::hardwire::Event>::from_wire(wire)
+                    .map(Self::Obstacle)
             }
             #[inline(always)]
             fn view(
                 wire: &Wire,
             ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
-                <Obstacle as ::hardwire::Event>::__view(wire).map(View::Obstacle)
+                <super::Obstacle as ::hardwire::Event>::__view(wire).map(View::Obstacle)
             }
         }
         /// Publishes to topic `obstacles`. Taken once: this topic has a single producer.
@@ -1310,9 +1307,7 @@ pub mod robot {
     /// Topic `commands`: a ring of 64 slots, backpressure (lossless: publishers wait for the slowest subscriber), single producer.
     /// Velocity commands to the motors.
     pub mod commands {
-        #[allow(unused_imports)]
-        use super::*;
-        impl ::hardwire::Carries<super::Commands> for Velocity {
+        impl ::hardwire::Carries<super::Commands> for super::Velocity {
             #[inline(always)]
             fn into_event(self) -> super::Commands {
                 super::Commands::Velocity(self)
@@ -1323,7 +1318,7 @@ pub mod robot {
         /// the ring. A topic nobody taps pays one relaxed load per publish.
         pub type Taps = ::hardwire::Taps<super::Commands>;
         /// The payload of this topic's ring slots.
-        pub type Wire = <Velocity as ::hardwire::Event>::Wire;
+        pub type Wire = <super::Velocity as ::hardwire::Event>::Wire;
         /// The topic's events as its subscribers' handlers read them: in place.
         #[doc(hidden)]
         pub type View<'a> = <super::Commands as ::hardwire::__private::EventView>::View<
@@ -1381,13 +1376,14 @@ pub mod robot {
             fn decode(
                 wire: &Wire,
             ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                <Velocity as ::hardwire::Event>::from_wire(wire).map(Self::Velocity)
+                <super::Velocity as ::hardwire::Event>::from_wire(wire)
+                    .map(Self::Velocity)
             }
             #[inline(always)]
             fn view(
                 wire: &Wire,
             ) -> ::core::result::Result<View<'_>, ::hardwire::WireError> {
-                <Velocity as ::hardwire::Event>::__view(wire).map(View::Velocity)
+                <super::Velocity as ::hardwire::Event>::__view(wire).map(View::Velocity)
             }
         }
         /// Publishes to topic `commands`. Taken once: this topic has a single producer.
@@ -1570,8 +1566,6 @@ pub mod robot {
     /// Topic `alarms`: inline delivery: `emit` calls every subscriber's handler directly.
     /// Delivered inline: `emit` calls each handler before it returns.
     pub mod alarms {
-        #[allow(unused_imports)]
-        use super::*;
         mod sealed {
             pub trait Sealed {}
         }
@@ -1592,8 +1586,8 @@ pub mod robot {
             #[doc(hidden)]
             fn into_event(self) -> super::Alarms;
         }
-        impl sealed::Sealed for Alarm {}
-        impl Carries for Alarm {
+        impl sealed::Sealed for super::Alarm {}
+        impl Carries for super::Alarm {
             #[inline(always)]
             fn dispatch<H0: super::Console + ?Sized, H1: super::BlackBox + ?Sized>(
                 self,
@@ -1799,8 +1793,6 @@ pub mod robot {
     }
     /// The handle of subscriber `filter`: drains its topics into a [`Filter`](super::Filter) handler.
     pub mod filter {
-        #[allow(unused_imports)]
-        use super::*;
         /// The publishers of stage `filter`, passed to its handler's methods as `out`.
         #[derive(Debug)]
         pub struct Outputs<'a> {
@@ -2005,8 +1997,6 @@ pub mod robot {
     }
     /// The handle of subscriber `planner`: drains its topics into a [`Planner`](super::Planner) handler.
     pub mod planner {
-        #[allow(unused_imports)]
-        use super::*;
         /// The publishers of stage `planner`, passed to its handler's methods as `out`.
         #[derive(Debug)]
         pub struct Outputs<'a> {
@@ -2211,8 +2201,6 @@ pub mod robot {
     }
     /// The handle of subscriber `actuator`: drains its topics into a [`Actuator`](super::Actuator) handler.
     pub mod actuator {
-        #[allow(unused_imports)]
-        use super::*;
         /// The handle of subscriber `actuator`: drains its topics into a [`Actuator`](super::Actuator) handler.
         /// Its place in each topic exists from the bus's creation: lossless topics keep every event for it until it reads them, whether or not a handle is held, and dropping this handle keeps the place (the next take resumes exactly here). `leave()` gives the place up for good.
         #[derive(Debug)]
