@@ -4,7 +4,8 @@
 //!
 //! * events declared in TOML, as `#[derive(hardwire::Event)]` structs;
 //! * `Topic`: one variant per topic;
-//! * per topic, `T`: an enum of its events (its wire form is the ring's payload), and a
+//! * per topic, `T`: an enum of its events (for several events an `Event` whose wire form is
+//!   the ring's payload; one event's ring stores that event's own wire form), and a
 //!   module `t` with the sealed `Carries` trait (the types `publish` accepts), and either the
 //!   ring type, `Handle` and `Publisher` (ring topics) or `Dispatcher` (inline topics);
 //! * per subscriber, the handler trait `S` (one `on_<event>` method per subscribed event),

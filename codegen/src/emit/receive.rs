@@ -24,7 +24,8 @@ pub(super) fn received_type(plan: &Plan, sub: &Subscription) -> TokenStream {
 
 /// One topic's part of `poll`: up to a ring's capacity of events to the handler (`i` is the
 /// topic's place in the handle's `readers` and `closed` flags; `out_arg` passes a stage's
-/// outputs). Each event is matched as the topic enum's view (`EventView`), so the handler
+/// outputs). Each event is matched as the topic's `View` (the enum's `EventView`, or for a
+/// one-event topic the view enum its module declares), so the handler
 /// reads it where it lies: in the ring's slot on a lossless topic. `poll` imports `Ok`, `Err`
 /// and `TryRecvError` (its body names nothing else unqualified, so no user item can clash).
 pub(super) fn poll_topic(plan: &Plan, i: usize, sub: &Subscription, out_arg: Option<&TokenStream>) -> TokenStream {

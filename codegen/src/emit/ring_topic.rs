@@ -87,6 +87,22 @@ impl RingTopic<'_> {
                 }
             }
         };
+        let view = if let [only] = topic.events.as_slice() {
+            let (ty, ident) = (nested(plan, &plan.events[*only].ty), event_ident(plan, *only));
+            quote! {
+                /// The topic's event as its subscribers' handlers read it: in place.
+                #[doc(hidden)]
+                pub enum View<'a> {
+                    #ident(::hardwire::__private::Viewed<'a, #ty>),
+                }
+            }
+        } else {
+            quote! {
+                /// The topic's events as its subscribers' handlers read them: in place.
+                #[doc(hidden)]
+                pub type View<'a> = <super::#camel as ::hardwire::__private::EventView>::View<'a>;
+            }
+        };
         let memory_message = format!(
             "{}topic `{name}`: its ring needs more memory than this target allows for one ring (4 GiB, and 2 GiB, `isize::MAX`, on 32-bit targets); lower `capacity`",
             self.ring.capacity_prefix
@@ -100,9 +116,7 @@ impl RingTopic<'_> {
                 /// The payload of this topic's ring slots.
                 pub type Wire = #wire;
 
-                /// The topic's events as its subscribers' handlers read them: in place.
-                #[doc(hidden)]
-                pub type View<'a> = <super::#camel as ::hardwire::__private::EventView>::View<'a>;
+                #view
 
                 /// This topic's ring.
                 pub type Ring = ::hardwire::Ring<Wire, #capacity, #overflow, #subs>;

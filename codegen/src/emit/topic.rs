@@ -85,7 +85,15 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
     // Derived in process, `Copy` written out: no derive macros in generated code (see
     // `event::event`).
     let variants: Vec<_> = variants.collect();
-    let event = crate::derive::derive(quote!(pub enum #camel { #(#variants,)* }));
+    // A topic of several events stores the enum's own wire form (a tag and a body), so the
+    // enum is an `Event`; a one-event topic's ring stores that event's wire form, and its
+    // module writes the view enum its handlers match (`ring_topic.rs`): no derive, whose
+    // wire type, codec and view would go unused (~135 lines a topic).
+    let event = if topic.events.len() > 1 {
+        crate::derive::derive(quote!(pub enum #camel { #(#variants,)* }))
+    } else {
+        TokenStream::new()
+    };
     let copy = crate::derive::copy_impls(camel);
     quote! {
         #[doc = #enum_doc]

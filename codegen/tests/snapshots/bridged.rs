@@ -277,140 +277,6 @@ pub mod bridged {
         }
     }
     impl ::core::marker::Copy for Quotes {}
-    const _: () = {
-        const BODY_WORDS: usize = ::hardwire::__private::max_size(
-                &[0, ::core::mem::size_of::<<Quote as ::hardwire::Event>::Wire>()],
-            )
-            .div_ceil(8);
-        ///The wire form of event `Quotes`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
-        #[repr(C)]
-        pub struct Wire {
-            tag: u32,
-            reserved: u32,
-            body: [u64; BODY_WORDS],
-        }
-        impl ::core::clone::Clone for Wire {
-            #[inline(always)]
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl ::core::marker::Copy for Wire {}
-        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
-        /// and every field is `Pod`.
-        unsafe impl ::hardwire::__private::Zeroable for Wire {}
-        /// SAFETY: as for `Zeroable`.
-        unsafe impl ::hardwire::__private::Pod for Wire {}
-        impl ::hardwire::Payload for Wire {
-            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
-            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
-                "Quotes{Quote}".as_bytes(),
-                &[<<Quote as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT],
-                ::core::mem::size_of::<Wire>(),
-                ::core::mem::align_of::<Wire>(),
-            );
-        }
-        impl Wire {
-            #[inline(always)]
-            fn new(tag: u32) -> Self {
-                Self {
-                    tag,
-                    reserved: 0,
-                    body: [0; BODY_WORDS],
-                }
-            }
-            #[inline(always)]
-            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
-                ::hardwire::__private::write_body(&mut self.body, body);
-                self
-            }
-            #[inline(always)]
-            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
-                ::hardwire::__private::read_body(&self.body)
-            }
-        }
-        impl ::core::fmt::Debug for Wire {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct("Wire")
-                    .field("event", &"Quotes")
-                    .field("tag", &self.tag)
-                    .finish_non_exhaustive()
-            }
-        }
-        impl ::hardwire::Event for Quotes {
-            const NAME: &'static str = "Quotes";
-            type Wire = Wire;
-            #[inline]
-            fn to_wire(&self) -> Wire {
-                match self {
-                    Quotes::Quote(inner) => {
-                        Wire::new(0u32)
-                            .with_body(&<Quote as ::hardwire::Event>::to_wire(inner))
-                    }
-                }
-            }
-            #[inline]
-            fn from_wire(
-                wire: &Wire,
-            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                match wire.tag {
-                    0u32 => {
-                        <Quote as ::hardwire::Event>::from_wire(
-                                &wire.body::<<Quote as ::hardwire::Event>::Wire>(),
-                            )
-                            .map(Quotes::Quote)
-                    }
-                    tag => {
-                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                            event: "Quotes",
-                            tag,
-                        })
-                    }
-                }
-            }
-        }
-        ///Event `Quotes` read in place, variant by variant.
-        pub enum __HardwireView<'a> {
-            Quote(::hardwire::__private::Viewed<'a, Quote>),
-        }
-        impl ::hardwire::__private::EventView for Quotes {
-            type View<'a> = __HardwireView<'a> where Self: 'a;
-            #[inline(always)]
-            fn view(
-                wire: &Wire,
-            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
-                ::core::result::Result::Ok(
-                    match wire.tag {
-                        0u32 => {
-                            __HardwireView::Quote(
-                                match ::hardwire::__private::view_body::<
-                                    _,
-                                    <Quote as ::hardwire::Event>::Wire,
-                                >(&wire.body) {
-                                    ::core::option::Option::Some(body) => {
-                                        <Quote as ::hardwire::Event>::__view(body)?
-                                    }
-                                    ::core::option::Option::None => {
-                                        ::hardwire::__private::Viewed::Owned(
-                                            <Quote as ::hardwire::Event>::from_wire(
-                                                &wire.body::<<Quote as ::hardwire::Event>::Wire>(),
-                                            )?,
-                                        )
-                                    }
-                                },
-                            )
-                        }
-                        tag => {
-                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                                event: "Quotes",
-                                tag,
-                            });
-                        }
-                    },
-                )
-            }
-        }
-    };
     impl ::core::fmt::Debug for Quotes
     where
         for<'x> &'x Quote: ::core::fmt::Debug,
@@ -446,11 +312,11 @@ pub mod bridged {
         pub type Taps = ::hardwire::Taps<super::Quotes>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::Quote as ::hardwire::Event>::Wire;
-        /// The topic's events as its subscribers' handlers read them: in place.
+        /// The topic's event as its subscribers' handlers read it: in place.
         #[doc(hidden)]
-        pub type View<'a> = <super::Quotes as ::hardwire::__private::EventView>::View<
-            'a,
-        >;
+        pub enum View<'a> {
+            Quote(::hardwire::__private::Viewed<'a, super::Quote>),
+        }
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,
@@ -548,140 +414,6 @@ pub mod bridged {
         }
     }
     impl ::core::marker::Copy for Trades {}
-    const _: () = {
-        const BODY_WORDS: usize = ::hardwire::__private::max_size(
-                &[0, ::core::mem::size_of::<<Trade as ::hardwire::Event>::Wire>()],
-            )
-            .div_ceil(8);
-        ///The wire form of event `Trades`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
-        #[repr(C)]
-        pub struct Wire {
-            tag: u32,
-            reserved: u32,
-            body: [u64; BODY_WORDS],
-        }
-        impl ::core::clone::Clone for Wire {
-            #[inline(always)]
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl ::core::marker::Copy for Wire {}
-        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
-        /// and every field is `Pod`.
-        unsafe impl ::hardwire::__private::Zeroable for Wire {}
-        /// SAFETY: as for `Zeroable`.
-        unsafe impl ::hardwire::__private::Pod for Wire {}
-        impl ::hardwire::Payload for Wire {
-            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
-            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
-                "Trades{Trade}".as_bytes(),
-                &[<<Trade as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT],
-                ::core::mem::size_of::<Wire>(),
-                ::core::mem::align_of::<Wire>(),
-            );
-        }
-        impl Wire {
-            #[inline(always)]
-            fn new(tag: u32) -> Self {
-                Self {
-                    tag,
-                    reserved: 0,
-                    body: [0; BODY_WORDS],
-                }
-            }
-            #[inline(always)]
-            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
-                ::hardwire::__private::write_body(&mut self.body, body);
-                self
-            }
-            #[inline(always)]
-            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
-                ::hardwire::__private::read_body(&self.body)
-            }
-        }
-        impl ::core::fmt::Debug for Wire {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct("Wire")
-                    .field("event", &"Trades")
-                    .field("tag", &self.tag)
-                    .finish_non_exhaustive()
-            }
-        }
-        impl ::hardwire::Event for Trades {
-            const NAME: &'static str = "Trades";
-            type Wire = Wire;
-            #[inline]
-            fn to_wire(&self) -> Wire {
-                match self {
-                    Trades::Trade(inner) => {
-                        Wire::new(0u32)
-                            .with_body(&<Trade as ::hardwire::Event>::to_wire(inner))
-                    }
-                }
-            }
-            #[inline]
-            fn from_wire(
-                wire: &Wire,
-            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                match wire.tag {
-                    0u32 => {
-                        <Trade as ::hardwire::Event>::from_wire(
-                                &wire.body::<<Trade as ::hardwire::Event>::Wire>(),
-                            )
-                            .map(Trades::Trade)
-                    }
-                    tag => {
-                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                            event: "Trades",
-                            tag,
-                        })
-                    }
-                }
-            }
-        }
-        ///Event `Trades` read in place, variant by variant.
-        pub enum __HardwireView<'a> {
-            Trade(::hardwire::__private::Viewed<'a, Trade>),
-        }
-        impl ::hardwire::__private::EventView for Trades {
-            type View<'a> = __HardwireView<'a> where Self: 'a;
-            #[inline(always)]
-            fn view(
-                wire: &Wire,
-            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
-                ::core::result::Result::Ok(
-                    match wire.tag {
-                        0u32 => {
-                            __HardwireView::Trade(
-                                match ::hardwire::__private::view_body::<
-                                    _,
-                                    <Trade as ::hardwire::Event>::Wire,
-                                >(&wire.body) {
-                                    ::core::option::Option::Some(body) => {
-                                        <Trade as ::hardwire::Event>::__view(body)?
-                                    }
-                                    ::core::option::Option::None => {
-                                        ::hardwire::__private::Viewed::Owned(
-                                            <Trade as ::hardwire::Event>::from_wire(
-                                                &wire.body::<<Trade as ::hardwire::Event>::Wire>(),
-                                            )?,
-                                        )
-                                    }
-                                },
-                            )
-                        }
-                        tag => {
-                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                                event: "Trades",
-                                tag,
-                            });
-                        }
-                    },
-                )
-            }
-        }
-    };
     impl ::core::fmt::Debug for Trades
     where
         for<'x> &'x Trade: ::core::fmt::Debug,
@@ -717,11 +449,11 @@ pub mod bridged {
         pub type Taps = ::hardwire::Taps<super::Trades>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::Trade as ::hardwire::Event>::Wire;
-        /// The topic's events as its subscribers' handlers read them: in place.
+        /// The topic's event as its subscribers' handlers read it: in place.
         #[doc(hidden)]
-        pub type View<'a> = <super::Trades as ::hardwire::__private::EventView>::View<
-            'a,
-        >;
+        pub enum View<'a> {
+            Trade(::hardwire::__private::Viewed<'a, super::Trade>),
+        }
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,

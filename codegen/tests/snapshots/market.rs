@@ -683,140 +683,6 @@ pub mod market {
         }
     }
     impl ::core::marker::Copy for Orders {}
-    const _: () = {
-        const BODY_WORDS: usize = ::hardwire::__private::max_size(
-                &[0, ::core::mem::size_of::<<Order as ::hardwire::Event>::Wire>()],
-            )
-            .div_ceil(8);
-        ///The wire form of event `Orders`: a `u32` tag (the variant, in declaration order) and the variant's bytes.
-        #[repr(C)]
-        pub struct Wire {
-            tag: u32,
-            reserved: u32,
-            body: [u64; BODY_WORDS],
-        }
-        impl ::core::clone::Clone for Wire {
-            #[inline(always)]
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl ::core::marker::Copy for Wire {}
-        /// SAFETY: `repr(C)` of `u32, u32, [u64; N]`: 8-byte aligned with no padding,
-        /// and every field is `Pod`.
-        unsafe impl ::hardwire::__private::Zeroable for Wire {}
-        /// SAFETY: as for `Zeroable`.
-        unsafe impl ::hardwire::__private::Pod for Wire {}
-        impl ::hardwire::Payload for Wire {
-            type Words = [u64; ::hardwire::slot_words(::core::mem::size_of::<Wire>())];
-            const LAYOUT: u64 = ::hardwire::__private::layout_hash(
-                "Orders{Order}".as_bytes(),
-                &[<<Order as ::hardwire::Event>::Wire as ::hardwire::Payload>::LAYOUT],
-                ::core::mem::size_of::<Wire>(),
-                ::core::mem::align_of::<Wire>(),
-            );
-        }
-        impl Wire {
-            #[inline(always)]
-            fn new(tag: u32) -> Self {
-                Self {
-                    tag,
-                    reserved: 0,
-                    body: [0; BODY_WORDS],
-                }
-            }
-            #[inline(always)]
-            fn with_body<B: ::hardwire::__private::Pod>(mut self, body: &B) -> Self {
-                ::hardwire::__private::write_body(&mut self.body, body);
-                self
-            }
-            #[inline(always)]
-            fn body<B: ::hardwire::__private::Pod>(&self) -> B {
-                ::hardwire::__private::read_body(&self.body)
-            }
-        }
-        impl ::core::fmt::Debug for Wire {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct("Wire")
-                    .field("event", &"Orders")
-                    .field("tag", &self.tag)
-                    .finish_non_exhaustive()
-            }
-        }
-        impl ::hardwire::Event for Orders {
-            const NAME: &'static str = "Orders";
-            type Wire = Wire;
-            #[inline]
-            fn to_wire(&self) -> Wire {
-                match self {
-                    Orders::Order(inner) => {
-                        Wire::new(0u32)
-                            .with_body(&<Order as ::hardwire::Event>::to_wire(inner))
-                    }
-                }
-            }
-            #[inline]
-            fn from_wire(
-                wire: &Wire,
-            ) -> ::core::result::Result<Self, ::hardwire::WireError> {
-                match wire.tag {
-                    0u32 => {
-                        <Order as ::hardwire::Event>::from_wire(
-                                &wire.body::<<Order as ::hardwire::Event>::Wire>(),
-                            )
-                            .map(Orders::Order)
-                    }
-                    tag => {
-                        ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                            event: "Orders",
-                            tag,
-                        })
-                    }
-                }
-            }
-        }
-        ///Event `Orders` read in place, variant by variant.
-        pub enum __HardwireView<'a> {
-            Order(::hardwire::__private::Viewed<'a, Order>),
-        }
-        impl ::hardwire::__private::EventView for Orders {
-            type View<'a> = __HardwireView<'a> where Self: 'a;
-            #[inline(always)]
-            fn view(
-                wire: &Wire,
-            ) -> ::core::result::Result<__HardwireView<'_>, ::hardwire::WireError> {
-                ::core::result::Result::Ok(
-                    match wire.tag {
-                        0u32 => {
-                            __HardwireView::Order(
-                                match ::hardwire::__private::view_body::<
-                                    _,
-                                    <Order as ::hardwire::Event>::Wire,
-                                >(&wire.body) {
-                                    ::core::option::Option::Some(body) => {
-                                        <Order as ::hardwire::Event>::__view(body)?
-                                    }
-                                    ::core::option::Option::None => {
-                                        ::hardwire::__private::Viewed::Owned(
-                                            <Order as ::hardwire::Event>::from_wire(
-                                                &wire.body::<<Order as ::hardwire::Event>::Wire>(),
-                                            )?,
-                                        )
-                                    }
-                                },
-                            )
-                        }
-                        tag => {
-                            return ::core::result::Result::Err(::hardwire::WireError::UnknownTag {
-                                event: "Orders",
-                                tag,
-                            });
-                        }
-                    },
-                )
-            }
-        }
-    };
     impl ::core::fmt::Debug for Orders
     where
         for<'x> &'x Order: ::core::fmt::Debug,
@@ -852,11 +718,11 @@ pub mod market {
         pub type Taps = ::hardwire::Taps<super::Orders>;
         /// The payload of this topic's ring slots.
         pub type Wire = <super::Order as ::hardwire::Event>::Wire;
-        /// The topic's events as its subscribers' handlers read them: in place.
+        /// The topic's event as its subscribers' handlers read it: in place.
         #[doc(hidden)]
-        pub type View<'a> = <super::Orders as ::hardwire::__private::EventView>::View<
-            'a,
-        >;
+        pub enum View<'a> {
+            Order(::hardwire::__private::Viewed<'a, super::Order>),
+        }
         /// This topic's ring.
         pub type Ring = ::hardwire::Ring<
             Wire,
