@@ -233,13 +233,13 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     let (segment_fields, segment_inits, segment_zeroable) = if shared_topics.is_empty() {
         (quote!(), quote!(), quote!())
     } else {
+        // `__HardwireInSegment` itself is declared beside `Bus`, below.
         let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::own(),));
         (
             quote! {
                 in_segment: __HardwireInSegment,
                 segment: ::hardwire::__private::SegmentHold,
             },
-            // (The struct itself is declared beside `Bus`, below.)
             quote! {
                 in_segment: __HardwireInSegment(#(#owns)*),
                 segment: ::hardwire::__private::SegmentHold::none(),
