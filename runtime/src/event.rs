@@ -83,7 +83,8 @@ impl<T> core::ops::Deref for Viewed<'_, T> {
     }
 }
 
-/// An event enum whose variants each carry one event (as every topic's event enum does),
+/// An event enum whose variants each carry one event (as the event enum of every topic of
+/// several events does),
 /// read variant by variant without copying the variant's event out of the wire value:
 /// [`EventView::View`] mirrors the enum with each event as a [`Viewed`]. Implemented by
 /// `#[derive(Event)]` on such enums; a generated subscriber's `poll` matches the view, so a

@@ -56,7 +56,8 @@ pub trait RingTopic: Copy + Send + Sync + 'static {
     /// [`WireError`] for a wire value that is no event of the topic.
     fn decode(wire: &WireOf<Self>) -> Result<Self, WireError>;
     /// The event enum's variants, each holding its event as a
-    /// [`Viewed`](crate::__private::Viewed): the enum's `EventView::View`.
+    /// [`Viewed`](crate::__private::Viewed): the enum's `EventView::View`, or for a topic of
+    /// one event (whose enum is no `Event`) a one-variant enum of the topic's module.
     type View<'a>
     where
         Self: 'a;
