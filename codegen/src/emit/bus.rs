@@ -230,12 +230,19 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
     // `scope = "shared"` topics: where each finds its ring, and the segment (`RingIn`).
     let shared_topics: Vec<&Topic> =
         plan.topics.iter().filter(|topic| topic.ring().is_some_and(|ring| ring.shared)).collect();
-    let (segment_fields, segment_inits, segment_zeroable) = if shared_topics.is_empty() {
-        (quote!(), quote!(), quote!())
+    let (segment_struct, segment_fields, segment_inits, segment_zeroable) = if shared_topics.is_empty() {
+        (quote!(), quote!(), quote!(), quote!())
     } else {
-        // `__HardwireInSegment` itself is declared beside `Bus`, below.
+        let types = shared_topics.iter().map(|topic| {
+            let f = &topic.snake;
+            quote!(::hardwire::__private::RingIn<#f::Ring>)
+        });
         let owns = shared_topics.iter().map(|_| quote!(::hardwire::__private::RingIn::own(),));
         (
+            quote! {
+                /// Where each `scope = "shared"` topic finds its ring, in declaration order.
+                struct __HardwireInSegment(#(#types,)*);
+            },
             quote! {
                 in_segment: __HardwireInSegment,
                 segment: ::hardwire::__private::SegmentHold,
@@ -248,18 +255,6 @@ pub(super) fn emit_bus(plan: &Plan) -> TokenStream {
                 ::hardwire::__private::assert_zeroable::<::hardwire::__private::SegmentHold>();
             },
         )
-    };
-    let segment_struct = if shared_topics.is_empty() {
-        quote!()
-    } else {
-        let types = shared_topics.iter().map(|topic| {
-            let f = &topic.snake;
-            quote!(::hardwire::__private::RingIn<#f::Ring>)
-        });
-        quote! {
-            /// Where each `scope = "shared"` topic finds its ring, in declaration order.
-            struct __HardwireInSegment(#(#types,)*);
-        }
     };
     quote! {
         // The bus's rings and taps, each set a tuple struct: its fields are reached by

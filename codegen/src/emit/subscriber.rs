@@ -8,7 +8,8 @@ use super::*;
 use crate::plan::Plan;
 
 /// Subscriber `s`'s module: its `Subscriber` handle (and a stage's `Outputs`).
-pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
+/// `imports` start the module (`nested_imports`).
+pub(super) fn emit_subscriber(plan: &Plan, s: usize, imports: &TokenStream) -> TokenStream {
     let subscriber = &plan.subscribers[s];
     let (camel, snake, name) = (&subscriber.camel, &subscriber.snake, &subscriber.name);
     let reads: Vec<&crate::plan::Subscription> =
@@ -47,7 +48,6 @@ pub(super) fn emit_subscriber(plan: &Plan, s: usize) -> TokenStream {
     let misc_methods = misc_methods(&readers);
     let struct_doc =
         format!(" The handle of subscriber `{name}`: drains its topics into a [`{camel}`](super::{camel}) handler.");
-    let imports = nested_imports(plan);
     let lifecycle_doc = if subscriber.optional {
         " Declared `optional`: it joins its topics at the newest event when taken and leaves them when dropped, so it holds lossless topics back only while held."
     } else {

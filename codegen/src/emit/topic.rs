@@ -43,7 +43,8 @@ pub(super) fn emit_topic_enum(plan: &Plan) -> TokenStream {
 }
 
 /// Topic `t`'s event enum and module (a ring topic's or an inline topic's).
-pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
+/// `imports` start the module (`nested_imports`).
+pub(super) fn emit_topic(plan: &Plan, t: usize, imports: &TokenStream) -> TokenStream {
     let topic = &plan.topics[t];
     let (camel, snake) = (&topic.camel, &topic.snake);
     let variants = topic.events.iter().map(|&e| {
@@ -81,7 +82,6 @@ pub(super) fn emit_topic(plan: &Plan, t: usize) -> TokenStream {
         }
     };
     let printable = emit_enum_debug_and_eq(plan, t);
-    let imports = nested_imports(plan);
     // Derived in process, `Copy` written out: no derive macros in generated code (see
     // `event::event`).
     let variants: Vec<_> = variants.collect();
