@@ -46,6 +46,9 @@ table=(
   "skip_without_reread    loom            loom_l2b | a committed event was skipped"
   "no_close_wake          async_wakers    closing_the_ring_wakes | no wake-up after the ring closed"
   "no_deregister          behaviour       a_blocked_publisher_is_released | a dropped subscriber did not release"
+  "unrecorded_claims      lib             dead_claims::a_live_claim_is_never_judged_dead | a live handle's claim was judged dead"
+  "mark_without_gate      lib             dead_claims::a_lossless_hole_waits | may still read slot 0"
+  "no_abandon             shm             never_committed_is_passed | waits at the dead claim for good"
   "skip_recheck           stress-noyield  torn_reads_are_detected | torn read accepted|reordered, duplicated, or a gap without a lag"
   "no_lap_wait            stress          mpmc_overwrite | torn read accepted"
   "lag_off_by_one         stress          spmc_overwrite_every | reordered, duplicated, or a gap without a lag"
@@ -84,9 +87,14 @@ for row in "${table[@]}"; do
     stress-noyield)
       RUSTFLAGS="$mutant_cfg" HARDWIRE_STRESS_MS=1500 CARGO_TARGET_DIR="$target_root/mutants-plain" \
         timeout 600 cargo test -q -p hardwire-runtime --release --test stress -- "$filter" >"$log" 2>&1 ;;
+    lib)
+      # The runtime's own unit tests, with shared memory (the dead-claim rules).
+      RUSTFLAGS="$mutant_cfg" CARGO_TARGET_DIR="$target_root/mutants-plain" \
+        timeout 600 cargo test -q -p hardwire-runtime --features async,shm --release --lib -- "$filter" \
+        >"$log" 2>&1 ;;
     *)
       RUSTFLAGS="$mutant_cfg" CARGO_TARGET_DIR="$target_root/mutants-plain" \
-        timeout 600 cargo test -q -p hardwire-runtime --features async --release --test "$harness" -- "$filter" \
+        timeout 600 cargo test -q -p hardwire-runtime --features async,shm --release --test "$harness" -- "$filter" \
         >"$log" 2>&1 ;;
   esac
   status=$?

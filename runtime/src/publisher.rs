@@ -24,7 +24,7 @@ type PayloadOf<P> = <<P as Deref>::Target as AnyRing>::Payload;
 #[track_caller]
 fn exhausted() -> ! {
     panic!(
-        "hardwire: sequence space exhausted: a ring publishes at most SEQUENCE_LIMIT (2^63 - 1) events; \
+        "hardwire: sequence space exhausted: a ring publishes at most SEQUENCE_LIMIT (2^62 - 1) events; \
          nothing was written"
     )
 }
@@ -170,7 +170,7 @@ where
     ///
     /// # Panics
     ///
-    /// When the ring's sequence space is exhausted ([`SEQUENCE_LIMIT`] events: 292 years
+    /// When the ring's sequence space is exhausted ([`SEQUENCE_LIMIT`] events: 146 years
     /// at a billion events per second). Nothing is written, and sequences never wrap.
     #[inline]
     pub fn publish(&mut self, event: PayloadOf<P>) {
@@ -564,6 +564,8 @@ where
     wait: WaitStrategy,
     /// Looks for dead processes now and then while the ring has no room.
     watch: ring::DeadWatch,
+    /// This handle's entry in a shared ring's claim table (nothing in process memory).
+    mark: ring::ClaimMark,
 }
 
 impl<P> MultiPublisher<P>
@@ -594,7 +596,8 @@ where
     /// run on another thread than the rescans its original made, so it trusts none of them.
     fn with_parts(ring: P, first_lap_end: u64, wait: WaitStrategy) -> Self {
         let limit = if <<P::Target as AnyRing>::Overflow as Overflow>::LOSSLESS { 0 } else { SEQUENCE_LIMIT };
-        Self { ring, limit, first_lap_end, wait, watch: ring::DeadWatch::default() }
+        let mark = ring::ClaimMark::take(&*ring);
+        Self { ring, limit, first_lap_end, wait, watch: ring::DeadWatch::default(), mark }
     }
 
     /// Publishes `event` to every subscriber. Never blocks on `Overwrite` rings, except
@@ -634,13 +637,16 @@ where
 
     #[inline(always)]
     fn publish_from(&mut self, event: &(impl Fill<PayloadOf<P>> + ?Sized)) {
+        self.mark.claiming(&*self.ring);
         // Relaxed: the claim only has to be unique; slot stamps carry the data ordering.
         let seq = self.ring.head().fetch_add(1, Ordering::Relaxed);
+        self.mark.holds(&*self.ring, seq);
         if seq >= self.limit {
             self.claimed_past_limit(seq, 1, None, Deadline::NEVER)
                 .unwrap_or_else(|_| unreachable!("no shutdown, no deadline"));
         }
         self.write_claimed(seq, event);
+        self.mark.done(&*self.ring);
         self.ring.control().readers.notify();
     }
 
@@ -660,8 +666,10 @@ where
         // limit: nothing to undo, and no batch size can push the counter towards wrapping.
         let head = self.ring.head();
         let mut first = head.load(Ordering::Relaxed);
+        self.mark.claiming(&*self.ring);
         loop {
             if count > SEQUENCE_LIMIT.saturating_sub(first) {
+                self.mark.done(&*self.ring);
                 exhausted();
             }
             match head.compare_exchange_weak(first, first + count, Ordering::Relaxed, Ordering::Relaxed) {
@@ -670,6 +678,7 @@ where
             }
         }
         for (seq, event) in (first..).zip(events) {
+            self.mark.holds(&*self.ring, seq);
             if seq >= self.limit {
                 self.ring.control().readers.notify(); // let readers drain what we wrote
                 self.claimed_past_limit(seq, 0, None, Deadline::NEVER)
@@ -677,6 +686,7 @@ where
             }
             self.write_claimed(seq, event);
         }
+        self.mark.done(&*self.ring);
         self.ring.control().readers.notify();
     }
 
@@ -709,7 +719,7 @@ where
             // precede ours in every word's modification order (one writer per slot).
             let acquire = !mutant::RELAXED_LAP_WAIT;
             if !slot.holds_committed(previous, acquire) {
-                Self::wait_previous_lap(slot, previous, acquire);
+                Self::wait_previous_lap(&*self.ring, slot, previous, acquire);
             }
         }
         // SAFETY: `seq` was claimed by this handle alone (`fetch_add`), its previous lap is
@@ -718,11 +728,16 @@ where
         unsafe { ring::store_at(&*self.ring, seq, event) };
     }
 
+    /// Waits until the slot's `previous` lap is done: committed, or abandoned by a producer
+    /// whose process died (`slot.rs`); the wait asks now and then whether that is so
+    /// (`ring::abandon_dead_claim`), so a dead claim holds no publisher for good.
     #[cold]
     #[inline(never)]
-    fn wait_previous_lap(slot: &crate::Slot<PayloadOf<P>>, previous: u64, acquire: bool) {
+    fn wait_previous_lap(ring: &P::Target, slot: &crate::Slot<PayloadOf<P>>, previous: u64, acquire: bool) {
         let mut spins = 0u32;
-        while !slot.holds_committed(previous, acquire) {
+        let mut watch = ring::DeadWatch::default();
+        while !slot.holds_done(previous, acquire) {
+            watch.tick_at(ring, Some(previous));
             // The other producer is mid-write; it finishes in nanoseconds unless it was
             // preempted, so spin briefly, then give it the core.
             spins = spins.wrapping_add(1);
@@ -752,6 +767,7 @@ where
             // Undo the claim so the counter stays within a few of the limit, however many
             // times publishers try; it can never approach `u64::MAX` and wrap.
             self.ring.head().fetch_sub(undo, Ordering::Relaxed);
+            self.mark.done(&*self.ring);
             exhausted();
         }
         self.limit = wait_for_room(&*self.ring, seq, self.wait, &mut self.watch, shutdown, deadline)?;
@@ -800,13 +816,16 @@ where
     fn try_publish_from(&mut self, event: &(impl Fill<PayloadOf<P>> + ?Sized)) -> bool {
         let head = self.ring.head();
         let mut seq = head.load(Ordering::Relaxed);
+        self.mark.claiming(&*self.ring);
         loop {
             if seq >= SEQUENCE_LIMIT {
+                self.mark.done(&*self.ring);
                 exhausted();
             }
             if seq >= self.limit {
                 self.limit = ring::gate_limit(&*self.ring, seq);
                 if seq >= self.limit {
+                    self.mark.done(&*self.ring);
                     // A subscriber whose process died must not keep a shared ring full.
                     self.watch.tick(&*self.ring);
                     return false;
@@ -817,7 +836,9 @@ where
                 Err(current) => seq = current,
             }
         }
+        self.mark.holds(&*self.ring, seq);
         self.write_claimed(seq, event);
+        self.mark.done(&*self.ring);
         self.ring.control().readers.notify();
         true
     }
@@ -924,6 +945,7 @@ where
     P::Target: AnyRing,
 {
     fn drop(&mut self) {
+        self.mark.release(&*self.ring);
         ring::release_publisher(&*self.ring);
     }
 }

@@ -222,6 +222,8 @@ pub(crate) const fn ring_memory_bytes_wide(payload_size: usize, capacity: usize,
     let fixed = 2 * size_of::<CachePadded<AtomicU64>>() as u128
         + size_of::<CachePadded<Control>>() as u128
         + subscribers as u128 * size_of::<CachePadded<Record>>() as u128;
+    #[cfg(all(feature = "shm", target_os = "linux"))]
+    let fixed = fixed + size_of::<CachePadded<Claims>>() as u128;
     (fixed + slots).next_multiple_of(128)
 }
 
@@ -289,6 +291,40 @@ impl Record {
             skipped: self.skipped.load(Ordering::Relaxed),
             torn_reads: self.torn_reads.load(Ordering::Relaxed),
             invalid: self.invalid.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// On a ring in shared memory: one entry per multi-producer publisher handle, saying which
+/// process holds the handle and what it has claimed and not yet committed, so that a claim
+/// whose process died can be told from a live one (`owners::ClaimMark`,
+/// [`abandon_dead_claim`]).
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+#[doc(hidden)]
+pub struct Claims {
+    entries: [ClaimEntry; owners::CLAIM_ENTRIES],
+    /// Live multi-producer handles that found no free entry. While any exists, no claim is
+    /// judged abandoned (one of them might hold it).
+    unrecorded: AtomicU32,
+}
+
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+struct ClaimEntry {
+    /// The process id of the handle's process, `0` for a free entry.
+    owner: AtomicU32,
+    /// `0` while the handle holds no claim; [`owners::CLAIMING`] from just before it claims
+    /// until it knows its sequence; then one more than the first sequence it has claimed and
+    /// not yet committed (a batch's claims are consecutive and committed in order).
+    held: AtomicU64,
+}
+
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+impl Claims {
+    const fn new() -> Self {
+        Self {
+            entries: [const { ClaimEntry { owner: AtomicU32::new(0), held: AtomicU64::new(0) } };
+                owners::CLAIM_ENTRIES],
+            unrecorded: AtomicU32::new(0),
         }
     }
 }
@@ -384,6 +420,10 @@ pub struct Ring<T: Payload, const CAP: usize, O: Overflow = Overwrite, const SUB
     /// The registration handshake word (module docs): read-modify-written by every gate
     /// rescan, so it stays off the read-mostly `control` lines both sides load per event.
     registrations: CachePadded<AtomicU64>,
+    /// On a ring in shared memory: what each multi-producer handle has claimed and not yet
+    /// committed (`owners::ClaimMark`); written per publish, so on lines of its own.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    claims: CachePadded<Claims>,
     records: [CachePadded<Record>; SUBS],
     slots: Slots<T, CAP>,
     _overflow: PhantomData<O>,
@@ -415,7 +455,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
         ///
         /// Sequences are internal bookkeeping; this exists to test code near the end of
         /// the sequence space. A `start` at or above [`SEQUENCE_LIMIT`] is clamped to it: the
-        /// ring is then exhausted and publishing into it panics. (Clamping keeps 2^63 of
+        /// ring is then exhausted and publishing into it panics. (Clamping keeps over 2^63 of
         /// headroom above the multi-producer claim counter, so it can never wrap.)
         #[must_use]
         pub fn with_start_sequence(start: u64) -> Self {
@@ -433,6 +473,8 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
                 head: CachePadded::new(AtomicU64::new(start)),
                 control: CachePadded::new(Control::new(start, route)),
                 registrations: CachePadded::new(AtomicU64::new(0)),
+                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                claims: CachePadded::new(Claims::new()),
                 records: array_of![CachePadded::new(Record::new()); SUBS],
                 slots: Slots(array_of![Slot::new(); CAP]),
                 _overflow: PhantomData,
@@ -633,7 +675,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Default for R
 // plain `u64`, an array of those, `CachePadded` of those (a `repr(align)` wrapper with
 // padding), or `PhantomData`. So all-zero bytes are a valid `Ring`, and they are exactly
 // the value `Ring::new()` builds: stamps 0 (never written), head and start 0, records
-// FREE (0), no publisher, not closed, no parked waiters. A zeroed ring of a bad `CAP`
+// FREE (0), no publisher, not closed, no parked waiters, claim entries free and idle (0). A zeroed ring of a bad `CAP`
 // is still memory-safe (slot indices are masked with `CAP - 1`) and every handle
 // constructor evaluates `CHECK`. Not under loom, whose atomics carry model state.
 #[cfg(not(loom))]
@@ -674,6 +716,9 @@ pub trait AnyRing: sealed::Sealed + Sync {
     fn registrations(&self) -> &AtomicU64;
     #[doc(hidden)]
     fn records(&self) -> &[CachePadded<Record>];
+    #[doc(hidden)]
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    fn claims(&self) -> &Claims;
 
     /// Events published so far (claimed, for multiple producers).
     fn published(&self) -> u64 {
@@ -743,6 +788,12 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     fn records(&self) -> &[CachePadded<Record>] {
         &self.records
     }
+
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    #[inline(always)]
+    fn claims(&self) -> &Claims {
+        &self.claims
+    }
 }
 
 /// Writes `event` as `seq`: with one plain copy on a lossless ring, through the seqlock
@@ -806,6 +857,7 @@ pub(crate) unsafe fn read_at<R: AnyRing + ?Sized, X>(
             SlotRead::Busy => SlotRead::Busy,
             SlotRead::Torn => SlotRead::Torn,
             SlotRead::Overwritten { by } => SlotRead::Overwritten { by },
+            SlotRead::Abandoned => SlotRead::Abandoned,
         }
     }
 }
@@ -1177,6 +1229,7 @@ pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool) -> u64 {
     let mut released = 0;
+    owners::free_dead_claims(ring.claims(), alive);
     for count in ring.control().owners.take_dead(alive) {
         // A dead single producer may have committed the slot of `head` and died before
         // storing `head + 1`. The event is whole (its stamp says committed), and readers,
@@ -1244,8 +1297,18 @@ pub(crate) struct DeadWatch {
 }
 
 impl DeadWatch {
+    /// One poll that found the ring not ready.
     #[inline]
     pub(crate) fn tick<R: AnyRing + ?Sized>(&mut self, ring: &R) {
+        self.tick_at(ring, None);
+    }
+
+    /// One poll that found the ring not ready at sequence `waits_at`, which a subscriber
+    /// waits to read or a publisher waits to see done (the slot's previous lap): past
+    /// [`reap_dead`], it also asks whether a dead producer abandoned that sequence's claim
+    /// ([`abandon_dead_claim`]).
+    #[inline]
+    pub(crate) fn tick_at<R: AnyRing + ?Sized>(&mut self, ring: &R, waits_at: Option<u64>) {
         #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
         {
             self.polls = self.polls.wrapping_add(1);
@@ -1255,7 +1318,160 @@ impl DeadWatch {
                 if now.duration_since(since) >= std::time::Duration::from_millis(100) {
                     self.since = Some(now);
                     reap_dead(ring);
+                    if let Some(seq) = waits_at.filter(|_| !mutant::NO_ABANDON) {
+                        abandon_dead_claim(ring, seq, &owners::process_alive);
+                    }
                 }
+            }
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        let _ = (ring, waits_at);
+    }
+}
+
+/// Marks `seq` abandoned (`slot.rs`) if its claim belongs to no producer that is `alive`
+/// and it was never committed: a multi-producer publisher whose process died between
+/// claiming `seq` and committing it. Readers then pass it, counted as skipped, and the
+/// slot's next writer goes on. Returns whether it marked it.
+///
+/// Why a claim it marks is a dead one. `seq < head` (read with Acquire): some handle's claim
+/// returned `seq`. Every multi-producer handle of a shared ring has an entry in [`Claims`]
+/// (or counts in `unrecorded`, and then nothing is marked), and stores
+/// [`owners::CLAIMING`] in it, then a Release fence, before its claim's read-modify-write of
+/// the head; every later change of the head is a read-modify-write too (single producers,
+/// whose head stores are plain, never share a ring with multi-producer ones), so the
+/// Acquire load synchronizes with that fence and each entry below reads that handle's
+/// `CLAIMING` or a later value. While the handle holds `seq` its entry says so (`CLAIMING`,
+/// or one more than a first uncommitted sequence at or below `seq`); every value it stores
+/// after that comes after its commit of `seq`, with Release, so reading one makes the
+/// commit visible to the compare-and-swap that marks: it then fails. So if no live entry
+/// covers `seq` and the stamp still shows it unwritten when the mark is made, the handle
+/// that claimed it is in a process that is not alive, which will never write it. A
+/// lossless ring marks only once no subscriber can still be reading the slot's previous
+/// lap ([`has_room`]): the mark changes the stamp such a reader relies on. The dead
+/// process's own stores into the slot (a write it had begun) all precede its death, which
+/// this process learned from the kernel (`/proc`) before marking; the slot's next writer
+/// sees the mark with Acquire, after the marking side's accesses, and overwrites them.
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+pub(crate) fn abandon_dead_claim<R: AnyRing + ?Sized>(ring: &R, seq: u64, alive: &dyn Fn(u32) -> bool) -> bool {
+    if !owners::shared(ring) || seq >= ring.head().load(Ordering::Acquire) {
+        return false;
+    }
+    let slot = ring.slot(seq, INSIDE);
+    let seen = slot.stamp();
+    let claims = ring.claims();
+    if !Slot::<R::Payload>::awaits(seen, seq) || claims.unrecorded.load(Ordering::Acquire) != 0 {
+        return false;
+    }
+    for entry in &claims.entries {
+        let owner = entry.owner.load(Ordering::Acquire);
+        if owner == 0 || owner == owners::RELEASING || !alive(owner) {
+            continue;
+        }
+        let held = entry.held.load(Ordering::Acquire);
+        if held == owners::CLAIMING || (held != 0 && held - 1 <= seq) {
+            return false;
+        }
+    }
+    if <R::Overflow as Overflow>::LOSSLESS && !has_room(ring, seq) && !mutant::MARK_WITHOUT_GATE {
+        return false;
+    }
+    slot.mark_abandoned(seq, seen)
+}
+
+/// A multi-producer handle's entry in its ring's claim table ([`Claims`]), which lets a
+/// claim whose process died be told from a live one ([`abandon_dead_claim`]). Costs a
+/// predictable branch per publish on a ring in process memory, and nothing at all without
+/// feature `shm`.
+#[derive(Debug)]
+pub(crate) struct ClaimMark {
+    /// The entry's index, [`owners::LOCAL`] or [`owners::UNRECORDED`].
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    entry: u8,
+}
+
+impl ClaimMark {
+    /// Takes a free entry for a new handle of `ring` (none on a ring in process memory).
+    pub(crate) fn take<R: AnyRing + ?Sized>(ring: &R) -> Self {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        {
+            if !owners::shared(ring) {
+                return Self { entry: owners::LOCAL };
+            }
+            let claims = ring.claims();
+            let pid = std::process::id();
+            for (index, entry) in claims.entries.iter().enumerate() {
+                // Acquire: the entry's last holder stored `held = 0` before freeing it.
+                if entry.owner.compare_exchange(0, pid, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                    return Self { entry: index as u8 };
+                }
+            }
+            // Before the handle can claim anything: `abandon_dead_claim` must see it.
+            claims.unrecorded.fetch_add(1, Ordering::AcqRel);
+            Self { entry: owners::UNRECORDED }
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        {
+            let _ = ring;
+            Self {}
+        }
+    }
+
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    #[inline(always)]
+    fn held<'r, R: AnyRing + ?Sized>(&self, ring: &'r R) -> Option<&'r AtomicU64> {
+        if self.entry >= owners::UNRECORDED || mutant::UNRECORDED_CLAIMS {
+            return None;
+        }
+        ring.claims().entries.get(usize::from(self.entry)).map(|entry| &entry.held)
+    }
+
+    /// The handle is about to claim: the entry says so before the claim can be seen.
+    #[inline(always)]
+    pub(crate) fn claiming<R: AnyRing + ?Sized>(&self, ring: &R) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        if let Some(held) = self.held(ring) {
+            held.store(owners::CLAIMING, Ordering::Relaxed);
+            // Release fence before the claim's read-modify-write of the head: whoever sees
+            // the claim through an Acquire load of the head sees `CLAIMING` (or later).
+            crate::sync::fence(Ordering::Release);
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        let _ = ring;
+    }
+
+    /// The handle's first claimed sequence not yet committed is `seq` (it claimed it, or
+    /// committed the one before it in a batch). Release: after the commits before `seq`.
+    #[inline(always)]
+    pub(crate) fn holds<R: AnyRing + ?Sized>(&self, ring: &R, seq: u64) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        if let Some(held) = self.held(ring) {
+            held.store(seq + 1, Ordering::Release);
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        let _ = (ring, seq);
+    }
+
+    /// The handle holds no claim (all committed, or none made). Release: after the commits.
+    #[inline(always)]
+    pub(crate) fn done<R: AnyRing + ?Sized>(&self, ring: &R) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        if let Some(held) = self.held(ring) {
+            held.store(0, Ordering::Release);
+        }
+        #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+        let _ = ring;
+    }
+
+    /// Gives the entry back: the handle is going, holding no claim.
+    pub(crate) fn release<R: AnyRing + ?Sized>(&self, ring: &R) {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        {
+            if self.entry == owners::UNRECORDED {
+                ring.claims().unrecorded.fetch_sub(1, Ordering::AcqRel);
+            } else if let Some(entry) = ring.claims().entries.get(usize::from(self.entry)) {
+                entry.held.store(0, Ordering::Release);
+                entry.owner.store(0, Ordering::Release);
             }
         }
         #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
@@ -1279,8 +1495,39 @@ pub(crate) mod owners {
     /// Processes whose publisher handles one ring records.
     pub(crate) const SLOTS: usize = 6;
 
-    /// A slot's pid while a reaper releases its handles.
-    const RELEASING: u32 = u32::MAX;
+    /// A slot's pid (or a claim entry's owner) while a reaper releases it.
+    pub(crate) const RELEASING: u32 = u32::MAX;
+
+    /// Multi-producer publisher handles whose claims one ring records ([`Claims`]).
+    pub(crate) const CLAIM_ENTRIES: usize = 16;
+
+    /// A claim entry's `held` from just before its handle claims until it knows what.
+    pub(crate) const CLAIMING: u64 = u64::MAX;
+
+    /// [`ClaimMark`] of a handle of a ring in process memory: it records nothing.
+    pub(crate) const LOCAL: u8 = u8::MAX;
+
+    /// [`ClaimMark`] of a handle that found no free entry (counted in `Claims::unrecorded`).
+    pub(crate) const UNRECORDED: u8 = u8::MAX - 1;
+
+    const _: () = assert!(CLAIM_ENTRIES < UNRECORDED as usize);
+
+    /// Frees the claim entries of handles whose process is not `alive` (so the table does
+    /// not fill with the dead). A dead entry is claimed by swapping its owner for
+    /// [`RELEASING`], so only one reaper clears it, and no handle takes it meanwhile.
+    pub(super) fn free_dead_claims(claims: &Claims, alive: &dyn Fn(u32) -> bool) {
+        for entry in &claims.entries {
+            let owner = entry.owner.load(Ordering::Acquire);
+            if owner == 0 || owner == RELEASING || alive(owner) {
+                continue;
+            }
+            if entry.owner.compare_exchange(owner, RELEASING, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                entry.held.store(0, Ordering::Relaxed);
+                // Release: the next taker (Acquire) sees `held = 0`.
+                entry.owner.store(0, Ordering::Release);
+            }
+        }
+    }
 
     /// Publisher handles per process.
     pub(crate) struct Publishers {
@@ -1418,7 +1665,12 @@ mod tests {
         // to `CachePadded`'s alignment (128 bytes on x86-64, 64 on i686); the whole rounded
         // up to the slot array's 128-byte alignment.
         let padded = core::mem::align_of::<CachePadded<u8>>();
-        assert_eq!(R::MEMORY_BYTES, (64 * 16 + padded * 5).next_multiple_of(128));
+        // With feature `shm`, the claim table too (`Claims`, on lines of its own).
+        #[cfg(all(feature = "shm", target_os = "linux"))]
+        let padded_claims = size_of::<CachePadded<Claims>>();
+        #[cfg(not(all(feature = "shm", target_os = "linux")))]
+        let padded_claims = 0;
+        assert_eq!(R::MEMORY_BYTES, (64 * 16 + padded * 5 + padded_claims).next_multiple_of(128));
     }
 
     #[test]
@@ -1452,5 +1704,152 @@ mod tests {
         assert_eq!(ring.subscribe().err(), Some(SubscribeError::TooManySubscribers { max: 2 }));
         drop(b);
         assert!(ring.subscribe().is_ok(), "a dropped subscriber frees its record");
+    }
+
+    /// Claims abandoned by a dead process: simulated in one process, with a claim entry
+    /// whose owner is a process id Linux never gives, so the rules of
+    /// `abandon_dead_claim` can each be checked (`runtime/tests/shm.rs` kills real ones).
+    #[cfg(all(feature = "shm", target_os = "linux"))]
+    mod dead_claims {
+        use super::*;
+        use crate::wait::SHARED_ROUTE;
+
+        /// Not a process id: Linux's `pid_max` is at most 2^22.
+        const DEAD: u32 = 1 << 22;
+
+        fn dead(pid: u32) -> bool {
+            pid == DEAD
+        }
+
+        fn shared<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize>(
+            reserved: usize,
+        ) -> alloc::boxed::Box<Ring<T, CAP, O, SUBS>> {
+            let mut ring = Ring::<T, CAP, O, SUBS>::new_boxed();
+            ring.__prepare_for_bus(reserved, SHARED_ROUTE);
+            ring
+        }
+
+        /// What a multi-producer handle of process `DEAD` leaves when it is killed after
+        /// claiming a sequence and before committing it: its entry, and the claimed head.
+        fn claim_and_die<R: AnyRing + ?Sized>(ring: &R) -> u64 {
+            let entry = ring
+                .claims()
+                .entries
+                .iter()
+                .find(|entry| entry.owner.compare_exchange(0, DEAD, Ordering::AcqRel, Ordering::Relaxed).is_ok());
+            let entry = entry.expect("a free claim entry");
+            entry.held.store(owners::CLAIMING, Ordering::Relaxed);
+            let seq = ring.head().fetch_add(1, Ordering::Release);
+            entry.held.store(seq + 1, Ordering::Release);
+            seq
+        }
+
+        fn own_entry<R: AnyRing + ?Sized>(ring: &R) -> &ClaimEntry {
+            let me = std::process::id();
+            ring.claims().entries.iter().find(|entry| entry.owner.load(Ordering::Relaxed) == me).unwrap()
+        }
+
+        #[test]
+        fn a_dead_claim_is_marked_only_when_no_live_handle_may_hold_it() {
+            let ring = shared::<u64, 4, Backpressure, 2>(1);
+            let mut live = ring.multi_publisher().unwrap();
+            let mut subscriber = Subscriber::resume(&*ring, 0).unwrap();
+            live.publish(1);
+            let hole = claim_and_die(&*ring);
+            live.publish(3);
+            assert_eq!(subscriber.try_recv(), Ok(1));
+            assert_eq!(subscriber.try_recv(), Err(crate::TryRecvError::Empty), "waits at the hole");
+
+            assert!(!abandon_dead_claim(&*ring, hole, &|_| true), "its holder's process is alive");
+            ring.claims().unrecorded.fetch_add(1, Ordering::Relaxed);
+            assert!(!abandon_dead_claim(&*ring, hole, &|pid| !dead(pid)), "an unrecorded handle might hold it");
+            ring.claims().unrecorded.fetch_sub(1, Ordering::Relaxed);
+            own_entry(&*ring).held.store(owners::CLAIMING, Ordering::Relaxed);
+            assert!(!abandon_dead_claim(&*ring, hole, &|pid| !dead(pid)), "a live handle is claiming");
+            own_entry(&*ring).held.store(hole + 1, Ordering::Relaxed);
+            assert!(!abandon_dead_claim(&*ring, hole, &|pid| !dead(pid)), "a live handle holds it");
+            own_entry(&*ring).held.store(hole + 2, Ordering::Relaxed);
+            assert!(!abandon_dead_claim(&*ring, hole + 1, &|pid| !dead(pid)), "committed, not abandoned");
+            assert!(!abandon_dead_claim(&*ring, hole + 2, &|pid| !dead(pid)), "not claimed yet");
+            assert!(abandon_dead_claim(&*ring, hole, &|pid| !dead(pid)), "a live handle past it, the holder dead");
+            own_entry(&*ring).held.store(0, Ordering::Relaxed);
+            assert!(!abandon_dead_claim(&*ring, hole, &|pid| !dead(pid)), "marked once");
+
+            assert_eq!(subscriber.try_recv(), Ok(3), "passed, counted as skipped");
+            // The hole's slot's next lap is written without waiting (seq 5 is slot 1 again).
+            (4..7).for_each(|n| live.publish(n));
+            assert_eq!([(); 3].map(|()| subscriber.try_recv()), [Ok(4), Ok(5), Ok(6)]);
+            assert_eq!(subscriber.stats().received, 5);
+            assert_eq!(subscriber.stats().skipped, 1);
+        }
+
+        #[test]
+        fn a_lossless_hole_waits_for_readers_of_its_slots_previous_lap() {
+            let ring = shared::<u64, 4, Backpressure, 2>(2);
+            let mut live = ring.multi_publisher().unwrap();
+            let mut ahead = Subscriber::resume(&*ring, 0).unwrap();
+            let mut behind = Subscriber::resume(&*ring, 1).unwrap();
+            (0..4).for_each(|n| live.publish(n));
+            (0..4).for_each(|n| assert_eq!(ahead.try_recv(), Ok(n)));
+            let hole = claim_and_die(&*ring);
+            assert_eq!(hole, 4);
+            assert!(!abandon_dead_claim(&*ring, hole, &dead_is_dead), "`behind` may still read slot 0's seq 0");
+            (0..4).for_each(|n| assert_eq!(behind.try_recv(), Ok(n)));
+            assert!(abandon_dead_claim(&*ring, hole, &dead_is_dead));
+            live.publish(5);
+            assert_eq!((ahead.try_recv(), behind.try_recv()), (Ok(5), Ok(5)));
+        }
+
+        fn dead_is_dead(pid: u32) -> bool {
+            !dead(pid)
+        }
+
+        /// A live handle that claimed a sequence and waits to write it (its slot's previous
+        /// lap is a dead claim) holds it: the sequence it waits for may be marked, not its own.
+        #[test]
+        fn a_live_claim_is_never_judged_dead() {
+            let ring: std::sync::Arc<Ring<u64, 4, Overwrite, 1>> = shared::<u64, 4, Overwrite, 1>(0).into();
+            let mut live = MultiPublisher::new(std::sync::Arc::clone(&ring)).unwrap();
+            let hole = claim_and_die(&*ring);
+            (1..4).for_each(|n| live.publish(n));
+            let publishing = std::thread::spawn(move || live.publish(4)); // waits on the hole's slot
+            while ring.head().load(Ordering::Acquire) < 5 {
+                std::thread::yield_now();
+            }
+            // The waiting publisher finds the dead claim only after ~100 ms of waiting; until
+            // it has written seq 4, seq 4 is a live claim.
+            assert!(!abandon_dead_claim(&*ring, 4, &dead_is_dead), "a live handle's claim was judged dead");
+            publishing.join().unwrap();
+            assert!(ring.slot(hole, INSIDE).holds_committed(4, true));
+        }
+
+        /// On an overwrite ring nobody gates: the publisher that wraps around to the dead
+        /// claim's slot waits for its previous lap, finds the claim dead itself (through
+        /// `/proc`, as in production), and goes on. A subscriber passes the hole.
+        #[test]
+        fn a_publisher_waiting_on_a_dead_claims_slot_goes_on() {
+            let ring: std::sync::Arc<Ring<u64, 4, Overwrite, 1>> = shared::<u64, 4, Overwrite, 1>(0).into();
+            let mut subscriber = Subscriber::new(std::sync::Arc::clone(&ring)).unwrap();
+            let mut live = MultiPublisher::new(std::sync::Arc::clone(&ring)).unwrap();
+            let hole = claim_and_die(&*ring);
+            let (done, finished) = std::sync::mpsc::channel();
+            let publishing = std::thread::spawn(move || {
+                (1..=4).for_each(|n| live.publish(n)); // seq 4 is the hole's slot, a lap later
+                done.send(()).unwrap();
+            });
+            let waited = finished.recv_timeout(std::time::Duration::from_secs(20));
+            assert!(waited.is_ok(), "the publisher waited on the dead claim for good");
+            publishing.join().unwrap();
+            assert_eq!(ring.slot(hole, INSIDE).stamp(), 4 * 4 + 2, "seq 4 committed over the mark");
+            // The reader at seq 0 finds seq 4 in its slot: lapped, it resumes at seq 1.
+            let got: std::vec::Vec<_> = core::iter::from_fn(|| match subscriber.try_recv() {
+                Ok(value) => Some(Some(value)),
+                Err(crate::TryRecvError::Lagged { .. }) => Some(None),
+                Err(_) => None,
+            })
+            .flatten()
+            .collect();
+            assert_eq!(got, [1, 2, 3, 4]);
+        }
     }
 }

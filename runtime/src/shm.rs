@@ -82,12 +82,23 @@
 //!   died is delivered again, since the cursor moves only when the closure returns.
 //!
 //! A multi-producer publisher that dies between claiming a sequence and committing it
-//! leaves a hole: once the ring is closed (its other publishers gone too), readers pass it
-//! and count it in `skipped`; while other publishers live, readers wait at it.
+//! (killed mid-write, or while it waited for room) leaves a claim nobody will write. Each
+//! multi-producer handle of a shared ring records what it has claimed and not committed in
+//! a table in the ring (16 entries, `ring::Claims`); a subscriber waiting at such a sequence,
+//! or a publisher waiting to reuse its slot, asks on the same 100 ms cadence whether any
+//! live handle may hold it, and if none does, marks it abandoned in the slot's stamp
+//! (`ring::abandon_dead_claim`, with its proof). Subscribers pass it, counted in `skipped`,
+//! and the slot's next lap is written as usual. On a lossless ring the mark waits until no
+//! subscriber can still be reading the slot's previous lap. A seventeenth live
+//! multi-producer handle of one ring is not recorded, and while one lives no claim is
+//! judged dead (readers wait at a dead claim then, until the ring closes, as they all did
+//! before). Once a ring is closed (all its publishers gone), readers pass unwritten claims
+//! as before, counted the same way.
 //!
 //! Not yet handled: a process that dies
 //! between taking a handle and recording itself (a few instructions), or a seventh process
-//! holding publishers of one ring, is not recorded, and its handles are never released.
+//! holding publishers of one ring, is not recorded, and its handles are never released; a
+//! dead handle's process id reused by a new process makes the dead handle look alive.
 //!
 //! # Waiting across processes
 //!
@@ -131,7 +142,7 @@ use crate::{AlreadyTaken, MultiPublisher, Publisher, RingStats, SubscribeError, 
 /// The most processes that can have a segment open at once.
 pub const MAX_USERS: usize = 64;
 /// The segment format this build writes and accepts.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The longest segment name, in bytes.
 pub const MAX_NAME: usize = 200;
 /// The longest ring name, in bytes.

@@ -11,11 +11,21 @@
 //! | stamp | meaning |
 //! |---|---|
 //! | `0` | never written |
-//! | `2*seq + 1` (odd) | the write of `seq` is in progress |
-//! | `2*seq + 2` (even, non-zero) | `seq` is committed |
+//! | `4*seq + 1` | the write of `seq` is in progress |
+//! | `4*seq + 2` | `seq` is committed |
+//! | `4*seq + 3` | `seq` is abandoned: its producer died between claiming and committing it |
 //!
-//! Sequences live in `0..SEQUENCE_LIMIT` (`2^63 - 1`), so the largest stamp is
-//! `2^64 - 2` and no stamp arithmetic can wrap. Publishers refuse to go past the limit.
+//! Sequences live in `0..SEQUENCE_LIMIT` (`2^62 - 1`), so the largest stamp is
+//! `2^64 - 5` (an abandoned last sequence) and no stamp arithmetic can wrap. Publishers
+//! refuse to go past the limit.
+//! Below, `2seq+1` and `2seq+2` stand for the writing and committed stamps.
+//!
+//! An abandoned stamp is stored only by `Slot::mark_abandoned`, in place of a claim whose
+//! producer is proved dead (a multi-producer publisher of a ring in shared memory whose
+//! process was killed mid-publish: `ring::abandon_dead_claim`). It carries no data: a
+//! reader passes it, counted as skipped, and the slot's next writer takes it for a committed
+//! previous lap. It lies between the dead write's stamps and the next lap's, so the stamps
+//! of a slot still only grow, which is all the arguments below use.
 //!
 //! # Protocol (Boehm's fence-based seqlock, HPL-2012-68)
 //!
@@ -138,11 +148,11 @@ use crate::mutant;
 use crate::payload::{Payload, Words, carried_bytes, used_words};
 use crate::sync::{AtomicU64, Ordering, const_fn_unless_loom, fence};
 
-/// One past the largest sequence a ring can publish: `2^63 - 1`.
+/// One past the largest sequence a ring can publish: `2^62 - 1`.
 ///
-/// At a billion events per second the sequence space lasts 292 years. Publishers panic
+/// At a billion events per second the sequence space lasts 146 years. Publishers panic
 /// rather than wrap when it runs out (see [`Publisher::publish`](crate::Publisher::publish)).
-pub const SEQUENCE_LIMIT: u64 = (1 << 63) - 1;
+pub const SEQUENCE_LIMIT: u64 = (1 << 62) - 1;
 
 /// The first 8 bytes of a value's bytes, zero-padded when it is shorter.
 #[inline(always)]
@@ -252,19 +262,25 @@ pub(crate) fn store_words(words: &[AtomicU64], bytes: &[u8]) {
 /// The stamp of a write of `seq` in progress.
 #[inline(always)]
 const fn writing(seq: u64) -> u64 {
-    2 * seq + 1
+    4 * seq + 1
 }
 
 /// The stamp of a committed `seq`.
 #[inline(always)]
 const fn committed(seq: u64) -> u64 {
-    2 * seq + 2
+    4 * seq + 2
+}
+
+/// The stamp of an abandoned `seq` (module docs).
+#[inline(always)]
+const fn abandoned(seq: u64) -> u64 {
+    4 * seq + 3
 }
 
 /// The sequence a non-zero stamp belongs to.
 #[inline(always)]
 const fn sequence_of(stamp: u64) -> u64 {
-    (stamp - 1) / 2
+    (stamp - 1) / 4
 }
 
 /// What [`Slot::read`] found.
@@ -284,6 +300,10 @@ pub enum SlotRead<T> {
         /// The sequence whose stamp the slot carries.
         by: u64,
     },
+    /// The sequence was claimed by a producer that died before committing it (a process
+    /// killed mid-publish, on a ring in shared memory): nothing will ever be written as it.
+    /// Readers pass it and count it as skipped.
+    Abandoned,
 }
 
 /// One seqlock-stamped cell of a ring, holding a `T` as atomic words.
@@ -604,6 +624,37 @@ impl<T: Payload> Slot<T> {
         self.stamp.load(order) == committed(seq)
     }
 
+    /// Whether `seq` is done with in this slot: committed, or abandoned (module docs). What
+    /// the slot's next writer waits for; `Acquire` when `acquire`, as [`Slot::holds_committed`].
+    #[inline]
+    pub(crate) fn holds_done(&self, seq: u64, acquire: bool) -> bool {
+        let order = if acquire { Ordering::Acquire } else { Ordering::Relaxed };
+        let stamp = self.stamp.load(order);
+        stamp == committed(seq) || stamp == abandoned(seq)
+    }
+
+    /// Whether the slot's stamp `stamp` (read with [`Slot::stamp`]) shows `seq` neither
+    /// committed nor abandoned nor passed by a later sequence: `seq` is still to be written.
+    #[cfg_attr(not(all(feature = "shm", target_os = "linux", not(loom))), allow(dead_code))]
+    #[inline]
+    pub(crate) fn awaits(stamp: u64, seq: u64) -> bool {
+        stamp < committed(seq)
+    }
+
+    /// Marks `seq` abandoned, if the slot's stamp is still `seen` (one compare-and-swap, so
+    /// of several processes finding the same dead claim one marks it).
+    ///
+    /// The caller has proved that no live producer holds `seq`'s claim and none will write
+    /// it (`ring::abandon_dead_claim`) and that `seen` shows it unwritten
+    /// ([`Slot::awaits`]). `Release`: a writer of the next lap that sees the mark (with
+    /// `Acquire`, [`Slot::holds_done`]) writes after every access of the marking side.
+    #[cfg_attr(not(all(feature = "shm", target_os = "linux", not(loom))), allow(dead_code))]
+    pub(crate) fn mark_abandoned(&self, seq: u64, seen: u64) -> bool {
+        seq < SEQUENCE_LIMIT
+            && Self::awaits(seen, seq)
+            && self.stamp.compare_exchange(seen, abandoned(seq), Ordering::AcqRel, Ordering::Relaxed).is_ok()
+    }
+
     /// Whether a read of `seq` may now return something other than `Empty`/`Busy`: the
     /// slot holds `seq` committed, or a later sequence. A side-effect-free hint for
     /// parked readers; [`Slot::read`] decides.
@@ -624,6 +675,8 @@ impl<T: Payload> Slot<T> {
             SlotRead::Empty
         } else if stamp == writing(seq) {
             SlotRead::Busy
+        } else if stamp == abandoned(seq) {
+            SlotRead::Abandoned
         } else {
             // stamp > committed(seq): a later lap.
             SlotRead::Overwritten { by: sequence_of(stamp) }
@@ -651,7 +704,8 @@ impl<T: Payload> core::fmt::Debug for Slot<T> {
         out.field("stamp", &stamp);
         match stamp {
             0 => out.field("state", &"never written"),
-            s if s % 2 == 1 => out.field("writing", &sequence_of(s)),
+            s if s % 4 == 1 => out.field("writing", &sequence_of(s)),
+            s if s % 4 == 3 => out.field("abandoned", &sequence_of(s)),
             s => out.field("committed", &sequence_of(s)),
         };
         out.finish_non_exhaustive()
@@ -679,6 +733,18 @@ mod tests {
         slot.stamp.store(writing(8), Ordering::Relaxed);
         assert_eq!(slot.read(8), SlotRead::Busy);
         assert_eq!(slot.read(4), SlotRead::Overwritten { by: 8 });
+        assert!(!slot.holds_done(8, true));
+        let seen = slot.stamp();
+        assert!(!slot.mark_abandoned(8, writing(4)), "the stamp moved on: no mark");
+        assert!(slot.mark_abandoned(8, seen));
+        assert_eq!(slot.read(8), SlotRead::Abandoned);
+        assert!(slot.holds_done(8, true) && !slot.holds_committed(8, true));
+        assert_eq!(slot.read(4), SlotRead::Overwritten { by: 8 });
+        assert_eq!(slot.read(12), SlotRead::Empty, "the next lap is still to come");
+        assert!(!slot.mark_abandoned(8, slot.stamp()), "marked once");
+        assert!(format!("{slot:?}").contains("abandoned: 8"));
+        slot.write(12, &7);
+        assert_eq!(slot.read(12), SlotRead::Ready(7));
     }
 
     #[test]
@@ -719,7 +785,8 @@ mod tests {
     fn the_last_sequence_has_the_largest_stamp() {
         let slot = Slot::<u64>::new();
         slot.write(SEQUENCE_LIMIT - 1, &7);
-        assert_eq!(slot.stamp(), u64::MAX - 1);
+        assert_eq!(slot.stamp(), u64::MAX - 5);
+        assert_eq!(abandoned(SEQUENCE_LIMIT - 1), u64::MAX - 4, "no stamp can wrap");
         assert_eq!(slot.read(SEQUENCE_LIMIT - 1), SlotRead::Ready(7));
         assert_eq!(slot.read(SEQUENCE_LIMIT), SlotRead::Empty);
     }

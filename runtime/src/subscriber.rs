@@ -97,8 +97,8 @@ impl Reader {
                 SlotRead::Empty | SlotRead::Busy => {
                     if !ring::is_closed_for_reader(ring) {
                         // A publisher whose process died must not leave a shared ring open
-                        // forever, whichever call polls it.
-                        self.watch.tick(ring);
+                        // forever, nor its claim of `seq` unwritten, whichever call polls it.
+                        self.watch.tick_at(ring, Some(seq));
                         return Next::Empty;
                     }
                     if seq >= ring::head(ring) {
@@ -115,6 +115,14 @@ impl Reader {
                     // of them, so this claim's producer died between claiming and committing
                     // (a process killed mid-publish, `shm`). Nobody will write it: pass it,
                     // counted, as `Subscriber::latest` passes events.
+                    self.cursor = seq + 1;
+                    self.counts.skipped += 1;
+                    self.rest_dirty = true;
+                    self.commit(ring, 0);
+                }
+                // A producer whose process died claimed `seq` and never wrote it (`shm`;
+                // `ring::abandon_dead_claim`): pass it, counted, as after a close.
+                SlotRead::Abandoned => {
                     self.cursor = seq + 1;
                     self.counts.skipped += 1;
                     self.rest_dirty = true;

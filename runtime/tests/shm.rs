@@ -9,6 +9,9 @@
 //! * A subscriber process killed with SIGKILL mid-stream, and another resuming its record: the
 //!   publisher waited for it, and nothing was lost.
 //! * A publisher process killed mid-stream: the reap closes the ring, subscribers drain it.
+//! * A multi-producer process killed holding a claim it never committed, while another
+//!   publisher lives: subscribers find the claim dead, pass it (counted as skipped), and the
+//!   slot's next lap is written.
 //! * Dead peers found by the live handles themselves, blocking, polling `try_*` or awaiting.
 //! * Layout mismatches refused with their message, stale segments detected, permissions,
 //!   removal when the last process detaches, blocking receives woken across processes.
@@ -142,6 +145,15 @@ fn child() {
         "lossless-reader-slow" => lossless_reader(&name, arg.parse().unwrap(), true),
         "producer" => producer(&name, arg.parse().unwrap()),
         "endless-publisher" => endless_publisher(&name),
+        "claim-and-wait" => {
+            // A full lap of ring 1, then one more: its claim is made, and the publish waits
+            // for room until the process is killed, the claim never committed.
+            let segment = Segment::attach(&name, &layout()).unwrap();
+            let mut publisher = segment.ring::<Lossless>(1).unwrap().multi_publisher().unwrap();
+            report("publishing");
+            (0..=64).for_each(|seq| publisher.publish(make(1, seq)));
+            report("unexpected: room");
+        }
         "dynamic-reader" => {
             let segment = Segment::attach(&name, &layout()).unwrap();
             let _subscriber = segment.ring::<Lossless>(1).unwrap().subscribe().unwrap();
@@ -395,6 +407,51 @@ fn killed_publisher_closes_the_ring_and_readers_drain_it() {
         }
     }
     assert_eq!(received + lagged, ring.published());
+}
+
+#[test]
+fn a_claim_its_dead_process_never_committed_is_passed_while_other_publishers_live() {
+    let name = unique("dead-claim");
+    let segment = Segment::create(&name, &layout()).unwrap();
+    let ring = segment.ring::<Lossless>(1).unwrap();
+    let mut readers = [ring.resume(0).unwrap(), ring.resume(1).unwrap()];
+    let mut live = ring.multi_publisher().unwrap();
+    let mut claimer = Spawned::new("claim-and-wait", &name);
+    assert_eq!(claimer.reports().next().as_deref(), Some("publishing"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ring.published() < 65 {
+        assert!(Instant::now() < deadline, "the child never claimed seq 64");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    claimer.kill(); // waiting for room with seq 64 claimed
+    for reader in &mut readers {
+        (0..64).for_each(|seq| assert_eq!(open(&reader.try_recv().unwrap()), (1, seq)));
+    }
+    live.publish(make(0, 0)); // seq 65, behind the hole
+    for (index, reader) in readers.iter_mut().enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let event = loop {
+            match reader.try_recv() {
+                Ok(event) => break event,
+                Err(TryRecvError::Empty) => {
+                    assert!(Instant::now() < deadline, "reader {index} waits at the dead claim for good");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(other) => panic!("reader {index}: {other}"),
+            }
+        };
+        assert_eq!(open(&event), (0, 0), "reader {index}");
+        assert_eq!((reader.stats().received, reader.stats().skipped), (65, 1), "reader {index}");
+    }
+    // A full lap more: seq 128 is written into the dead claim's slot.
+    for seq in 1..=63 {
+        live.publish(make(0, seq));
+    }
+    for reader in &mut readers {
+        (1..=63).for_each(|seq| assert_eq!(open(&reader.try_recv().unwrap()), (0, seq)));
+        assert_eq!(reader.try_recv(), Err(TryRecvError::Empty));
+    }
+    assert_eq!(ring.published(), 129);
 }
 
 #[test]

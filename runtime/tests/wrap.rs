@@ -17,7 +17,7 @@ const CAP: u64 = 4;
 
 /// 0; where a 32-bit counter wraps; where the stamp's top bit comes into use; and three
 /// laps before the end of the sequence space.
-const STARTS: [u64; 4] = [0, (1 << 32) - 3 * CAP, (1 << 62) - 3 * CAP, SEQUENCE_LIMIT - 3 * CAP];
+const STARTS: [u64; 4] = [0, (1 << 32) - 3 * CAP, (1 << 61) - 3 * CAP, SEQUENCE_LIMIT - 3 * CAP];
 
 /// Receives until `Empty`, returning the values and the missed count.
 fn drain_counting<P>(subscriber: &mut Subscriber<P>) -> (Vec<u64>, u64)
@@ -130,7 +130,7 @@ fn multi_producer_claims_past_the_end_are_undone() {
 
 #[test]
 fn a_claim_counter_near_u64_max_never_wraps() {
-    // A start this close to u64::MAX is clamped to the limit, which leaves 2^63 of room for
+    // A start this close to u64::MAX is clamped to the limit, which leaves over 2^63 of room for
     // failed claims; many more threads than that headroom's old size (3 * CAP) claim here.
     let start = u64::MAX - 3 * CAP;
     let ring = Arc::new(Ring::<u64, { CAP as usize }, Overwrite>::with_start_sequence(start));
