@@ -53,11 +53,11 @@ mutants! {
     /// it saw the ring closed (L2b).
     SKIP_WITHOUT_REREAD = "skip_without_reread";
     /// Multi-producer handles of a shared ring do not record their claims, so a claim a
-    /// live handle is about to write looks like a dead process's (`dead_claims` tests).
+    /// live handle is about to write looks like a dead process's (`dead_processes` tests).
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     UNRECORDED_CLAIMS = "unrecorded_claims";
     /// A dead claim on a lossless ring is marked abandoned while a subscriber may still be
-    /// reading its slot's previous lap (`dead_claims` tests).
+    /// reading its slot's previous lap (`dead_processes` tests).
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     MARK_WITHOUT_GATE = "mark_without_gate";
     /// Nobody looks for claims abandoned by dead processes: readers wait at them while other

@@ -246,14 +246,13 @@ pub struct Record {
     pub(crate) skipped: AtomicU64,
     pub(crate) torn_reads: AtomicU64,
     pub(crate) invalid: AtomicU64,
-    /// On a ring in shared memory: the process id of the process whose handle holds the
-    /// record, `0` for none (`owners`).
+    /// On a ring in shared memory: the process id of the process whose handle takes, holds
+    /// or releases the record, with [`owners::KEEPS`] if that handle keeps the record's place
+    /// when it goes (`Subscriber::resume`) rather than freeing it; `0` for none. Taken
+    /// before `held` and given back after it, so it is the record's lock across processes
+    /// (`owners`).
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     pub(crate) owner: AtomicU32,
-    /// On a ring in shared memory: whether that handle keeps the record's place when it
-    /// goes (`Subscriber::resume`) rather than freeing it, which is what `reap` does for it.
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    pub(crate) keeps: AtomicBool,
 }
 
 impl Record {
@@ -270,8 +269,6 @@ impl Record {
                 invalid: AtomicU64::new(0),
                 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
                 owner: AtomicU32::new(0),
-                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-                keeps: AtomicBool::new(false),
             }
         }
     }
@@ -1071,7 +1068,7 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
     let index = ring
         .records()
         .iter()
-        .position(|record| claim_record(record, tentative))
+        .position(|record| claim_record(ring, record, tentative))
         .ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
     Ok((index, activate(ring, index, true)))
 }
@@ -1081,26 +1078,38 @@ pub(crate) fn register<R: AnyRing + ?Sized>(ring: &R) -> Result<(usize, u64), Su
 /// returns the first sequence.
 pub(crate) fn claim_at<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> Result<u64, SubscribeError> {
     let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
-    if !claim_record(record, head(ring)) {
+    if !claim_record(ring, record, head(ring)) {
         return Err(SubscribeError::RecordInUse { index });
     }
     Ok(activate(ring, index, held))
 }
 
 /// Takes a free record, tentatively at `tentative` (module docs, "Backpressure gating").
-/// Every operation on a record first takes its `held` flag, so a claim never races an
-/// `attach` on the same record; [`activate`] sets the flag to its final value.
-fn claim_record(record: &Record, tentative: u64) -> bool {
+/// Every operation on a record first takes its `held` flag (on a ring in shared memory,
+/// its owner first: `owners`), so a claim never races an `attach` on the same record;
+/// [`activate`] sets the flag to its final value.
+fn claim_record<R: AnyRing + ?Sized>(ring: &R, record: &Record, tentative: u64) -> bool {
     // Only a record that looks free is worth its lock: `register` scans every record, and
     // must not take a reserved one's flag even for a moment (an `attach` would then fail).
-    if record.position.load(Ordering::Relaxed) != FREE
-        || record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err()
-    {
+    if record.position.load(Ordering::Relaxed) != FREE {
+        return false;
+    }
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    if !owners::lock_record(ring, record, false) {
+        return false;
+    }
+    #[cfg(not(all(feature = "shm", target_os = "linux", not(loom))))]
+    let _ = ring;
+    if record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        owners::unlock_record(record);
         return false;
     }
     let claimed = record.position.compare_exchange(FREE, tentative + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok();
     if !claimed {
         record.held.store(false, Ordering::Release);
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        owners::unlock_record(record);
     }
     claimed
 }
@@ -1119,12 +1128,14 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
     record.joined.store(start, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit`.
     record.position.store(start + 1, Ordering::Release);
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    if held {
-        owners::record_held(ring, record, false);
-    }
     // Release: pairs with the Acquire in `attach` (a reserved record's first handle).
     record.held.store(held, Ordering::Release);
+    // A held record stays locked by its handle's process (`claim_record`); a reserved one
+    // is free for the handle that resumes it.
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    if !held {
+        owners::unlock_record(record);
+    }
     start
 }
 
@@ -1132,18 +1143,24 @@ fn activate<R: AnyRing + ?Sized>(ring: &R, index: usize, held: bool) -> u64 {
 /// lifecycle"); returns its cursor and its counters as the last handle left them.
 pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64, SubscriberStats), SubscribeError> {
     let record = ring.records().get(index).ok_or(SubscribeError::TooManySubscribers { max: ring.records().len() })?;
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    if !owners::lock_record(ring, record, true) {
+        return Err(SubscribeError::RecordInUse { index });
+    }
     // Acquire: pairs with the Release in `park` and `activate`, so the position and
     // counters below are the ones the previous handle (or the reservation) stored.
     if record.held.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        owners::unlock_record(record);
         return Err(SubscribeError::RecordInUse { index });
     }
     let position = record.position.load(Ordering::Acquire);
     if position == FREE {
         record.held.store(false, Ordering::Release);
+        #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+        owners::unlock_record(record);
         return Err(SubscribeError::NotReserved { index });
     }
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    owners::record_held(ring, record, true);
     Ok((position - 1, record.stats()))
 }
 
@@ -1152,13 +1169,13 @@ pub(crate) fn attach<R: AnyRing + ?Sized>(ring: &R, index: usize) -> Result<(u64
 pub(crate) fn park<R: AnyRing + ?Sized>(ring: &R, index: usize, cursor: u64, counts: &SubscriberStats) {
     let record = &ring.records()[index];
     store_counts(record, counts);
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    record.owner.store(0, Ordering::Relaxed);
     // Release: pairs with the Acquire in `gate_limit` (backpressure: our reads before the
     // cursor are complete) and in `attach`.
     record.position.store(cursor + 1, Ordering::Release);
     // Release: pairs with the Acquire swap in `attach`.
     record.held.store(false, Ordering::Release);
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::unlock_record(record);
 }
 
 /// Copies a handle's counters to its record.
@@ -1174,13 +1191,13 @@ pub(crate) fn store_counts(record: &Record, counts: &SubscriberStats) {
 pub(crate) fn deregister<R: AnyRing + ?Sized>(ring: &R, index: usize) {
     let lossless = <R::Overflow as Overflow>::LOSSLESS;
     let record = &ring.records()[index];
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    record.owner.store(0, Ordering::Relaxed);
     if !(lossless && mutant::NO_DEREGISTER) {
         // Release: pairs with the Acquire in `gate_limit`; our last reads are complete.
         record.position.store(FREE, Ordering::Release);
     }
     record.held.store(false, Ordering::Release);
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    owners::unlock_record(record);
     if lossless {
         ring.control().writers.notify_exact();
     }
@@ -1222,10 +1239,12 @@ pub(crate) const CLOSED_PUBLISHERS: u64 = CLOSED;
 /// Releases what processes that are not `alive` held of a ring in shared memory: their
 /// publisher handles are dropped as their process would have dropped them, and the records
 /// their handles held are freed, or kept with their cursor for the next [`attach`] if the
-/// handle would have kept it (one that resumed a reserved record). Records and handles
-/// nobody recorded (a process that died between taking and recording, or more processes
-/// than `owners::SLOTS`) are left alone. Safe to run from several threads and processes at once: each dead entry is
-/// claimed by one compare-and-swap. Returns how many handles and records it released.
+/// handle would have kept it (one that resumed a reserved record); a record a dead process
+/// was still taking or had given back is just unlocked. Publisher handles nobody recorded
+/// (a process that died between taking and recording, or more processes than
+/// `owners::SLOTS`) are left alone. Dead processes' claim entries are freed. Safe to run
+/// from several threads and processes at once: each dead entry is claimed by one
+/// compare-and-swap. Returns how many handles and records it released.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool) -> u64 {
     let mut released = 0;
@@ -1249,20 +1268,27 @@ pub(crate) fn reap<R: AnyRing + ?Sized>(ring: &R, alive: &dyn Fn(u32) -> bool) -
     }
     for (index, record) in ring.records().iter().enumerate() {
         let owner = record.owner.load(Ordering::Acquire);
-        if owner == 0 || !record.held.load(Ordering::Acquire) || alive(owner) {
+        if owner == 0 || owner == owners::RELEASING || alive(owner & !owners::KEEPS) {
             continue;
         }
-        // The claim to release it: one reaper wins; the record stays held (so nobody else
-        // can take it) until the winner gives it back below.
-        if record.owner.compare_exchange(owner, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        // The claim to release it: one reaper wins, and the record stays locked (so nobody
+        // else can take it) until the winner gives it back below.
+        if record.owner.compare_exchange(owner, owners::RELEASING, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            continue;
+        }
+        if !record.held.load(Ordering::Acquire) {
+            // The dead process was taking the record and had not taken its flag yet, or
+            // was giving it back and had: either way it holds nothing.
+            owners::unlock_record(record);
             continue;
         }
         released += 1;
-        if record.keeps.load(Ordering::Relaxed) {
+        if owner & owners::KEEPS != 0 {
             // Release: pairs with the Acquire swap in `attach`.
             record.held.store(false, Ordering::Release);
+            owners::unlock_record(record);
         } else {
-            deregister(ring, index);
+            deregister(ring, index); // unlocks it last
         }
     }
     released
@@ -1482,11 +1508,13 @@ impl ClaimMark {
 /// Who holds what, on a ring in shared memory (`shm`).
 ///
 /// A process that dies never drops its handles, so the ring records which process took
-/// each: a record's `owner` (set when a handle takes it, cleared when the handle leaves),
-/// and for publishers a small table of (process id, handles) pairs in [`Control`]. Only
-/// rings whose wait route is [`SHARED_ROUTE`] record anything: in one process there is
-/// nobody to recover for. A process whose handle is not recorded (it died between taking
-/// and recording, or the table was full) is not recovered: its handles stay, as if alive.
+/// each: a record's `owner` (the record's lock across processes: set before a handle takes
+/// the record's `held` flag, cleared after the flag is given back, so a process that dies
+/// anywhere in between is on record), and for publishers a small table of (process id,
+/// handles) pairs in [`Control`]. Only rings whose wait route is [`SHARED_ROUTE`] record
+/// anything: in one process there is nobody to recover for. A publisher handle that is not
+/// recorded (its process died between taking it and recording it, or the table was full)
+/// is not recovered: it stays, as if alive.
 #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
 pub(crate) mod owners {
     use super::*;
@@ -1601,13 +1629,29 @@ pub(crate) mod owners {
         }
     }
 
-    /// A handle of this process holds `record` now; it keeps the place when it goes if
-    /// `keeps` (a resumed reserved record), else frees it.
-    pub(crate) fn record_held<R: AnyRing + ?Sized>(ring: &R, record: &Record, keeps: bool) {
-        if shared(ring) {
-            record.keeps.store(keeps, Ordering::Relaxed);
-            record.owner.store(std::process::id(), Ordering::Release);
+    /// A record's `owner` bit saying its handle keeps the place when it goes (it resumed
+    /// a reserved record) rather than freeing it. Process ids are below 2^22.
+    pub(crate) const KEEPS: u32 = 1 << 31;
+
+    /// Locks `record` for a handle of this process that is about to take it, on a ring in
+    /// shared memory (`true` at once on others): the owner is set before the `held` flag is
+    /// taken and cleared after it is given back ([`unlock_record`]), so a process that dies
+    /// at any point of taking, holding or giving back a record has its process id there
+    /// for [`reap`]. `false` if another handle has it locked.
+    pub(crate) fn lock_record<R: AnyRing + ?Sized>(ring: &R, record: &Record, keeps: bool) -> bool {
+        if !shared(ring) {
+            return true;
         }
+        let owner = std::process::id() | if keeps { KEEPS } else { 0 };
+        // Acquire: after the previous holder's (or reaper's) release of the record.
+        record.owner.compare_exchange(0, owner, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+
+    /// The last step of giving a record back (a no-op store of `0` on a ring in process
+    /// memory, whose records are never locked).
+    pub(crate) fn unlock_record(record: &Record) {
+        // Release: after the record's flag and position were given back.
+        record.owner.store(0, Ordering::Release);
     }
 
     const _: () = assert!(size_of::<Control>() <= 128, "Control must fit the cache-line pair it is padded to");
@@ -1706,11 +1750,12 @@ mod tests {
         assert!(ring.subscribe().is_ok(), "a dropped subscriber frees its record");
     }
 
-    /// Claims abandoned by a dead process: simulated in one process, with a claim entry
-    /// whose owner is a process id Linux never gives, so the rules of
-    /// `abandon_dead_claim` can each be checked (`runtime/tests/shm.rs` kills real ones).
+    /// What a killed process leaves (claims it never committed, records it was taking),
+    /// simulated in one process with a process id Linux never gives, so the rules of
+    /// `abandon_dead_claim` and `reap` can each be checked (`runtime/tests/shm.rs` kills
+    /// real processes).
     #[cfg(all(feature = "shm", target_os = "linux"))]
-    mod dead_claims {
+    mod dead_processes {
         use super::*;
         use crate::wait::SHARED_ROUTE;
 
@@ -1802,6 +1847,41 @@ mod tests {
 
         fn dead_is_dead(pid: u32) -> bool {
             !dead(pid)
+        }
+
+        /// A record's owner is set before its `held` flag is taken and cleared after it is
+        /// given back, so a process killed at any step of taking or giving back a record is
+        /// on record, and the reaper leaves the record as the step left it.
+        #[test]
+        fn a_process_killed_while_taking_a_record_leaves_it_recoverable() {
+            let ring = shared::<u64, 4, Backpressure, 2>(1);
+            let record = &ring.records()[0];
+            let me = std::process::id();
+            let held = Subscriber::resume(&*ring, 0).unwrap();
+            assert_eq!(record.owner.load(Ordering::Relaxed), me | owners::KEEPS, "locked while held");
+            drop(held);
+            assert_eq!(record.owner.load(Ordering::Relaxed), 0, "unlocked once given back");
+
+            // Killed after locking the reserved record, before taking its flag.
+            record.owner.store(DEAD | owners::KEEPS, Ordering::Relaxed);
+            assert_eq!(Subscriber::resume(&*ring, 0).err(), Some(SubscribeError::RecordInUse { index: 0 }));
+            assert_eq!(reap(&*ring, &dead_is_dead), 0, "nothing was held");
+            assert_eq!(record.owner.load(Ordering::Relaxed), 0);
+            // Killed holding it (or just after taking its flag): kept, for the next resume.
+            record.owner.store(DEAD | owners::KEEPS, Ordering::Relaxed);
+            record.held.store(true, Ordering::Relaxed);
+            assert_eq!(reap(&*ring, &dead_is_dead), 1);
+            assert!(ring.records()[0].position.load(Ordering::Relaxed) != FREE, "the place is kept");
+            assert!(Subscriber::resume(&*ring, 0).is_ok());
+
+            // A dynamic subscriber's process killed between taking a free record's flag and
+            // claiming its position: the record is freed.
+            let spare = &ring.records()[1];
+            spare.owner.store(DEAD, Ordering::Relaxed);
+            spare.held.store(true, Ordering::Relaxed);
+            assert_eq!(ring.subscribe().err(), Some(SubscribeError::TooManySubscribers { max: 2 }));
+            assert_eq!(reap(&*ring, &dead_is_dead), 1);
+            assert!(ring.subscribe().is_ok());
         }
 
         /// A live handle that claimed a sequence and waits to write it (its slot's previous

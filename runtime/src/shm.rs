@@ -59,7 +59,9 @@
 //! # Crashes
 //!
 //! A ring in a segment records which process holds each of its handles, in the ring
-//! itself: a subscriber record keeps its holder's process id, and the ring keeps a small
+//! itself: a subscriber record keeps its holder's process id (set before the handle takes
+//! the record and cleared after it gives it back, so no moment of either is unrecorded),
+//! and the ring keeps a small
 //! table of (process id, publisher handles) (`ring::owners`, up to six processes per
 //! ring). What dead processes held is released by whoever finds them dead: opening a
 //! segment and [`Segment::reap`] (processes that are no longer live users), and any
@@ -96,9 +98,10 @@
 //! as before, counted the same way.
 //!
 //! Not yet handled: a process that dies
-//! between taking a handle and recording itself (a few instructions), or a seventh process
-//! holding publishers of one ring, is not recorded, and its handles are never released; a
-//! dead handle's process id reused by a new process makes the dead handle look alive.
+//! between taking a publisher handle and recording itself (a few instructions), or a
+//! seventh process holding publishers of one ring, is not recorded, and its publisher
+//! handles are never released; a dead handle's process id reused by a new process makes
+//! the dead handle look alive.
 //!
 //! # Waiting across processes
 //!
@@ -1496,7 +1499,8 @@ fn ring_report(view: &View, spec: RingSpec, at: usize) -> Option<RingReport> {
         report.records.push(RecordReport {
             index,
             held: held_byte != 0,
-            owner,
+            // Without the bit that says whether the handle keeps its place.
+            owner: owner & !ring::owners::KEEPS,
             next,
             pending: head.saturating_sub(next),
             received,
