@@ -50,6 +50,16 @@ pub mod other {
     pub trait Logger {}
 }
 
+/// A topology that lets the owner's group read its segment (`hardwire stats` from an
+/// operator's account, say).
+#[hardwire::bus(segment_mode = 0o640)]
+pub mod grouped {
+    use super::Reading;
+
+    #[topic(capacity = 8, scope = "shared")]
+    pub struct Readings(Reading);
+}
+
 const READINGS: u64 = 20_000;
 
 #[derive(Default)]
@@ -130,6 +140,28 @@ fn an_attach_only_open_of_a_missing_segment_is_not_found() {
     let name = format!("shared-topics-missing-{}", std::process::id());
     let options = hardwire::shm::OpenOptions::new().attach_only();
     assert!(matches!(plant::SharedBus::open_with(&name, options), Err(ShmError::NotFound { .. })));
+}
+
+#[test]
+fn the_topology_sets_the_segments_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode_of = |name: &str| {
+        let path = format!("/dev/shm/hardwire-{name}");
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    };
+    let name = format!("shared-topics-mode-{}", std::process::id());
+    let bus = grouped::SharedBus::open(&name).unwrap();
+    assert_eq!(mode_of(&name), 0o640, "the topology's `segment_mode`");
+    drop(bus);
+    let name = format!("shared-topics-default-mode-{}", std::process::id());
+    let bus = plant::SharedBus::open(&name).unwrap();
+    assert_eq!(mode_of(&name), 0o600, "owner only unless the topology widens it");
+    drop(bus);
+    // The open call decides when it passes its own options.
+    let name = format!("shared-topics-open-with-{}", std::process::id());
+    let bus = grouped::SharedBus::open_with(&name, hardwire::shm::OpenOptions::new().mode(0o660)).unwrap();
+    assert_eq!(mode_of(&name), 0o660);
+    drop(bus);
 }
 
 #[test]

@@ -11,6 +11,7 @@ const TOPOLOGIES: &[&str] = &[
     "schema-examples/robot.toml",
     "tests/ui/fail/toml_errors.toml",
     "tests/ui/fail/toml_bad_bridge.toml",
+    "tests/ui/fail/toml_bad_segment.toml",
     "tests/ui/fail/toml_field_not_pod.toml",
     "tests/ui/fail/toml_not_an_event.toml",
 ];

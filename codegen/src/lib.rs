@@ -83,7 +83,7 @@ pub fn bus(attr: TokenStream, item: TokenStream, manifest_dir: Option<&Path>) ->
     };
     let expanded = match &args.topology {
         Some(path) => toml_form(path, &module, manifest_dir),
-        None => rust_form(&module, args.bridges),
+        None => rust_form(&module, args),
     };
     expanded.unwrap_or_else(|mut errors| {
         // The module still exists (empty), so that code using it reports no cascade of
@@ -111,9 +111,9 @@ fn validate(topology: &model::Topology, cx: &mut Ctxt<'_>, origin: &Loc) -> Opti
 }
 
 /// A Rust-form bus's expansion, or its problems as compile errors.
-fn rust_form(module: &syn::ItemMod, bridges: Vec<model::BridgeDecl>) -> Result<TokenStream, TokenStream> {
+fn rust_form(module: &syn::ItemMod, args: parse::rust::BusArgs) -> Result<TokenStream, TokenStream> {
     let (mut topology, items, problems) = parse::rust::topology(module);
-    topology.bridges = bridges;
+    (topology.bridges, topology.segment_mode) = (args.bridges, args.segment_mode);
     let mut cx = Ctxt::new(None);
     cx.extend(problems);
     let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span())).ok_or_else(|| cx.to_compile_errors())?;
@@ -289,7 +289,8 @@ fn rust_bus_form(label: &str, attr: &syn::Attribute, module: &syn::ItemMod) -> R
         Ok(args) => match args.topology {
             Some(path) => RustBusForm::Topology(path.value()),
             None => {
-                let (topology, _, problems) = parse::rust::topology(module);
+                let (mut topology, _, problems) = parse::rust::topology(module);
+                (topology.bridges, topology.segment_mode) = (args.bridges, args.segment_mode);
                 let mut cx = Ctxt::new(None);
                 cx.extend(problems);
                 let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span()));

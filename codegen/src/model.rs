@@ -98,6 +98,9 @@ pub struct Topology {
     /// The engines topics can be bridged through (TOML `[bridges.nats]`, Rust
     /// `#[hardwire::bus(nats = "..")]`), in declaration order.
     pub bridges: Vec<BridgeDecl>,
+    /// The permission bits the bus's shared-memory segment is created with (TOML
+    /// `[segment] mode = 0o660`, Rust `#[hardwire::bus(segment_mode = 0o660)]`), if given.
+    pub segment_mode: Option<Setting<i64>>,
 }
 
 /// `[bridges.nats]` / `[bridges.redis]`, or `#[hardwire::bus(nats = "..")]`: where an

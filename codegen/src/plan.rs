@@ -21,6 +21,9 @@ pub struct Plan {
     pub topics: Vec<Topic>,
     /// Subscribers, in declaration order.
     pub subscribers: Vec<Subscriber>,
+    /// The permission bits the shared-memory segment is created with, if the topology sets
+    /// them (rule `segment_mode`).
+    pub segment_mode: Option<u32>,
     /// The names the bus module declares, or imports by name: generated code in its nested
     /// modules reaches a user path starting with one of them as `super::path`. Empty until
     /// code generation fills it in from the module's items.

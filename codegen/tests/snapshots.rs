@@ -36,3 +36,8 @@ fn robot() {
 fn bridged() {
     check_snapshot("bridged");
 }
+
+#[test]
+fn processes() {
+    check_snapshot("processes");
+}

@@ -4,7 +4,7 @@
 //! and the stage rules (`single_producer_stages`, `cycles`) in `rules`; `enum_variants` and
 //! the events' fields in `resolve`; `topic_events`, `payload` and `topic_settings` in
 //! `topics`; `subscriptions`, `event_filter`, `stage_outputs` and `stage_inputs` in
-//! `subscribers`. [`check`] runs them in that order, so diagnostics come out in the order
+//! `subscribers`; `segment_mode` in `rules`. [`check`] runs them in that order, so diagnostics come out in the order
 //! of the declarations they are about.
 
 use std::collections::HashMap;
@@ -57,7 +57,9 @@ pub fn check(topology: &Topology, file: Option<&TomlFile>, origin: &Loc) -> Resu
     let subscribers = subscribers::resolve(topology, &mut topics, &events, &event_index, &topic_index, &mut d);
     rules::single_producer_stages(topology, &topics, &subscribers, &mut d);
     rules::cycles(topology, &topics, &subscribers, &mut d);
-    let mut plan = Plan { enums, events, topics, subscribers, bus_names: std::collections::BTreeSet::new() };
+    let segment_mode = rules::segment_mode(topology, &topics, &mut d);
+    let mut plan =
+        Plan { enums, events, topics, subscribers, segment_mode, bus_names: std::collections::BTreeSet::new() };
     plan.assign_places();
     d.finish(plan)
 }

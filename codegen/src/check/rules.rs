@@ -1,5 +1,6 @@
 //! The rules over a whole topology that are not about one declaration: the shared
-//! namespace, handler method names, and the stages' producers and cycles.
+//! namespace, handler method names, the stages' producers and cycles, and the segment's
+//! mode.
 
 use std::collections::HashMap;
 
@@ -213,4 +214,45 @@ pub(super) fn cycles(
             }
         }
     }
+}
+
+/// Rule `segment_mode`: the permission bits a shared-memory segment is created with, if the
+/// topology sets them, let its owner read and write it and widen it at most to the owner's
+/// group (`0o640`, `0o660`); other users' access is for the open call to grant
+/// (`OpenOptions::mode`), not for a topology compiled into every binary. Setting it on a
+/// bus without shared topics is a mistake too: there is no segment.
+pub(super) fn segment_mode(topology: &Topology, topics: &[plan::Topic], d: &mut Diagnostics) -> Option<u32> {
+    let mode = topology.segment_mode.as_ref()?;
+    let bits = mode.value;
+    let shown = format!("0o{bits:03o}");
+    if !(0..=0o777).contains(&bits) {
+        let octal = if bits < 0 { String::new() } else { format!(" ({shown} in octal)") };
+        d.error(
+            &mode.loc,
+            format!("segment mode {bits}{octal} is not a permission mode; write it in octal: `0o600` (the default), `0o640` or `0o660`"),
+        );
+        return None;
+    }
+    if bits & 0o600 != 0o600 {
+        d.error(
+            &mode.loc,
+            format!("segment mode {shown} must let its owner read and write it (`0o600`), or the creating process could not use it; write `0o600`, `0o640` or `0o660`"),
+        );
+        return None;
+    }
+    if bits & !0o660 != 0 {
+        d.error(
+            &mode.loc,
+            format!("segment mode {shown} gives access beyond the owner's group (or execute bits, which a segment has no use for); a topology widens it to the group at most (`0o640`: the group reads, as `hardwire stats` does; `0o660`: the group also publishes and subscribes). Grant other users access at run time, if it is really meant: `SharedBus::open_with(name, OpenOptions::new().mode(..))`"),
+        );
+        return None;
+    }
+    if !topics.iter().any(|topic| topic.ring().is_some_and(|ring| ring.shared)) {
+        d.error(
+            &mode.loc,
+            "a segment mode is set, but no topic has `scope = \"shared\"`: this bus has no shared-memory segment; declare a shared topic or remove the mode",
+        );
+        return None;
+    }
+    u32::try_from(bits).ok()
 }

@@ -122,6 +122,15 @@ fn emit_open(plan: &Plan) -> TokenStream {
             unsafe { bus.in_segment.#slot.attach(&segment.ring::<#f::Ring>(#j)?) };
         });
     }
+    let (options, mode_doc) = match plan.segment_mode {
+        Some(mode) => {
+            let doc =
+                format!(" created with mode `0o{mode:o}` (the topology's `[segment] mode`; `segment_mode` in Rust).");
+            let bits = syn::LitInt::new(&format!("0o{mode:o}"), proc_macro2::Span::call_site());
+            (quote!(::hardwire::shm::OpenOptions::new().mode(#bits)), doc)
+        }
+        None => (quote!(::hardwire::shm::OpenOptions::new()), " created with mode `0o600` (owner only).".to_owned()),
+    };
     quote! {
         ::hardwire::__private::if_shm! {
             impl Bus {
@@ -147,11 +156,21 @@ fn emit_open(plan: &Plan) -> TokenStream {
                 /// [`ShmError`](::hardwire::shm::ShmError): the segment was laid out by a
                 /// different topology, permissions, or the operating system's refusal.
                 pub fn open(name: &str) -> ::core::result::Result<Self, ::hardwire::shm::ShmError> {
-                    Self::open_with(name, ::hardwire::shm::OpenOptions::new())
+                    Self::open_with(name, Self::open_options())
                 }
 
-                /// [`SharedBus::open`] with `options`: only attach (a process that must not
-                /// create the segment), or create it readable and writable by a group.
+                /// The options [`SharedBus::open`] uses: create the segment or attach to it,
+                #[doc = #mode_doc]
+                /// Start from them to change one thing only, as
+                /// `SharedBus::open_with(name, SharedBus::open_options().attach_only())`.
+                #[must_use]
+                pub const fn open_options() -> ::hardwire::shm::OpenOptions {
+                    #options
+                }
+
+                /// [`SharedBus::open`] with `options`, taken as given: only attach (a process
+                /// that must not create the segment), or create it with other permission bits
+                /// (start from [`SharedBus::open_options`] to keep the topology's).
                 ///
                 /// # Errors
                 ///

@@ -12,7 +12,7 @@ use crate::names::suggestion;
 
 use super::rust_decls::{skip_value, subscriber, topic};
 
-const BUS_ARGS: &[&str] = &["topology", "nats", "redis"];
+const BUS_ARGS: &[&str] = &["topology", "nats", "redis", "segment_mode"];
 
 /// The arguments of `#[hardwire::bus(..)]`.
 #[derive(Clone, Debug, Default)]
@@ -21,6 +21,8 @@ pub struct BusArgs {
     pub topology: Option<LitStr>,
     /// `nats = "nats://.."`, `redis = "redis://.."`: the engines bridged topics use.
     pub bridges: Vec<BridgeDecl>,
+    /// `segment_mode = 0o660`: the shared-memory segment's permission bits.
+    pub segment_mode: Option<Setting<i64>>,
 }
 
 /// Parses `#[hardwire::bus]`, `#[hardwire::bus(topology = "...")]`, and the engines'
@@ -36,6 +38,13 @@ pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
         let key = path_text(&meta.path);
         if key == "topology" {
             args.topology = Some(meta.value()?.parse()?);
+        } else if key == "segment_mode" {
+            let bits: syn::LitInt = meta.value()?.parse()?;
+            let loc = rust_loc(bits.span());
+            match bits.base10_parse::<i64>() {
+                Ok(value) => args.segment_mode = Some(Setting { value, loc }),
+                Err(err) => d.error(&loc, format!("`segment_mode` is an integer such as `0o660`: {err}")),
+            }
         } else if let Ok(engine) = choose::<Bridge>(&key) {
             let url: LitStr = meta.value()?.parse()?;
             let loc = rust_loc(meta.path.span());
@@ -58,6 +67,16 @@ pub fn bus_args(attr: TokenStream) -> Result<BusArgs, Vec<Diagnostic>> {
     });
     if let Err(err) = parser.parse2(attr) {
         d.push(Diagnostic::rust(err.span(), err.to_string()));
+    }
+    if let (Some(file), Some(mode)) = (&args.topology, &args.segment_mode) {
+        d.error(
+            &mode.loc,
+            format!(
+                "this bus reads its topology from `{}`; set the mode there: `[segment] mode = 0o{:o}`",
+                file.value(),
+                mode.value
+            ),
+        );
     }
     if let (Some(file), Some(bridge)) = (&args.topology, args.bridges.first()) {
         let engine = bridge.engine.value.spelling();

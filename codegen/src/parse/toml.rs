@@ -14,8 +14,9 @@ use super::toml_values::{
     unknown_keys,
 };
 
-const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers", "bridges"];
+const TOP_LEVEL_KEYS: &[&str] = &["enums", "events", "topics", "subscribers", "bridges", "segment"];
 const BRIDGE_KEYS: &[&str] = &["url"];
+const SEGMENT_KEYS: &[&str] = &["mode"];
 /// Keys of credentials and TLS material: never in a topology file (which is committed and
 /// compiled into binaries); the bridge reads them from the environment or its builder.
 const SECRET_KEYS: &[&str] =
@@ -72,6 +73,7 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
                     topology.bridges.extend(bridge(name, table, d));
                 });
             }
+            "segment" => topology.segment_mode = segment(value, &mut d),
             "subscribers" => {
                 let rejected = each_entry(value, "subscribers", "[subscribers.name]", &mut d, |name, table, d| {
                     topology.subscribers.push(subscriber(name, table, d));
@@ -84,7 +86,7 @@ pub fn parse(file: &TomlFile) -> (Option<Topology>, Vec<Diagnostic>) {
                         topology.declares_topics |= meant == "topics";
                         format!("; did you mean `{meant}`?")
                     }
-                    None => "; a topology has `[enums.*]`, `[events.*]`, `[topics.*]`, `[subscribers.*]` and `[bridges.*]` tables"
+                    None => "; a topology has `[enums.*]`, `[events.*]`, `[topics.*]`, `[subscribers.*]` and `[bridges.*]` tables, and `[segment]`"
                         .to_owned(),
                 };
                 d.error(&key_loc, format!("unknown top-level key `{other}`{hint}"));
@@ -349,6 +351,21 @@ fn bridge(name: Name, table: &DeTable<'_>, d: &mut Diagnostics) -> Option<Bridge
         }
     };
     Some(BridgeDecl { engine: Setting { value: engine, loc: name.loc }, url })
+}
+
+/// `[segment]`: the shared-memory segment's settings; `mode`, the permission bits it is
+/// created with (checked by rule `segment_mode`).
+fn segment(value: &Value<'_>, d: &mut Diagnostics) -> Option<Setting<i64>> {
+    let Some(table) = value.get_ref().as_table() else {
+        d.error(&loc(value), "`segment` is a table: `[segment]` with `mode = 0o660`");
+        return None;
+    };
+    unknown_keys(table, SEGMENT_KEYS, "`[segment]`", d);
+    let Some(mode) = get(table, "mode") else {
+        d.error(&loc(value), "`[segment]` sets `mode`, the permission bits of the segment: `mode = 0o660`");
+        return None;
+    };
+    integer(mode, "mode", d).map(|bits| Setting { value: bits, loc: loc(mode) })
 }
 
 /// `[subscribers.name]`: its topics, event filter, outputs and settings.
