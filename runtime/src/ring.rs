@@ -222,8 +222,6 @@ pub(crate) const fn ring_memory_bytes_wide(payload_size: usize, capacity: usize,
     let fixed = 2 * size_of::<CachePadded<AtomicU64>>() as u128
         + size_of::<CachePadded<Control>>() as u128
         + subscribers as u128 * size_of::<CachePadded<Record>>() as u128;
-    #[cfg(all(feature = "shm", target_os = "linux"))]
-    let fixed = fixed + size_of::<CachePadded<Claims>>() as u128;
     (fixed + slots).next_multiple_of(128)
 }
 
@@ -291,6 +289,22 @@ impl Record {
         }
     }
 }
+
+/// The head sequence, and in the padding of its cache-line pair the claim table: no ring
+/// grows with feature `shm`. The table is written only by multi-producer publishers of a
+/// ring in shared memory, which write the head on every publish anyway.
+#[repr(C)]
+struct Head {
+    sequence: AtomicU64,
+    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+    claims: Claims,
+}
+
+#[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+const _: () = assert!(
+    size_of::<CachePadded<Head>>() == size_of::<CachePadded<AtomicU64>>(),
+    "the claim table must fit in the padding of the head's lines"
+);
 
 /// On a ring in shared memory: one entry per multi-producer publisher handle, saying which
 /// process holds the handle and what it has claimed and not yet committed, so that a claim
@@ -411,16 +425,12 @@ struct Slots<T: Payload, const CAP: usize>([Slot<T>; CAP]);
 /// ```
 #[repr(C)]
 pub struct Ring<T: Payload, const CAP: usize, O: Overflow = Overwrite, const SUBS: usize = 8> {
-    /// Written by publishers on every publish; alone on its lines.
-    head: CachePadded<AtomicU64>,
+    /// Written by publishers on every publish; alone on its lines but for the claim table.
+    head: CachePadded<Head>,
     control: CachePadded<Control>,
     /// The registration handshake word (module docs): read-modify-written by every gate
     /// rescan, so it stays off the read-mostly `control` lines both sides load per event.
     registrations: CachePadded<AtomicU64>,
-    /// On a ring in shared memory: what each multi-producer handle has claimed and not yet
-    /// committed (`owners::ClaimMark`); written per publish, so on lines of its own.
-    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-    claims: CachePadded<Claims>,
     records: [CachePadded<Record>; SUBS],
     slots: Slots<T, CAP>,
     _overflow: PhantomData<O>,
@@ -467,11 +477,13 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
             let () = Self::CHECK;
             let start = if start < SEQUENCE_LIMIT { start } else { SEQUENCE_LIMIT };
             let mut ring = Self {
-                head: CachePadded::new(AtomicU64::new(start)),
+                head: CachePadded::new(Head {
+                    sequence: AtomicU64::new(start),
+                    #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
+                    claims: Claims::new(),
+                }),
                 control: CachePadded::new(Control::new(start, route)),
                 registrations: CachePadded::new(AtomicU64::new(0)),
-                #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
-                claims: CachePadded::new(Claims::new()),
                 records: array_of![CachePadded::new(Record::new()); SUBS],
                 slots: Slots(array_of![Slot::new(); CAP]),
                 _overflow: PhantomData,
@@ -549,7 +561,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> Ring<T, CAP, 
             let mut ring: alloc::boxed::Box<Self> = bytemuck::zeroed_box();
             let start = start.min(SEQUENCE_LIMIT);
             ring.control.start = start;
-            *ring.head.get_mut() = start;
+            *ring.head.sequence.get_mut() = start;
             ring
         }
         #[cfg(loom)]
@@ -768,7 +780,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
 
     #[inline(always)]
     fn head(&self) -> &AtomicU64 {
-        &self.head
+        &self.head.sequence
     }
 
     #[inline(always)]
@@ -789,7 +801,7 @@ impl<T: Payload, const CAP: usize, O: Overflow, const SUBS: usize> AnyRing for R
     #[cfg(all(feature = "shm", target_os = "linux", not(loom)))]
     #[inline(always)]
     fn claims(&self) -> &Claims {
-        &self.claims
+        &self.head.claims
     }
 }
 
@@ -1526,8 +1538,10 @@ pub(crate) mod owners {
     /// A slot's pid (or a claim entry's owner) while a reaper releases it.
     pub(crate) const RELEASING: u32 = u32::MAX;
 
-    /// Multi-producer publisher handles whose claims one ring records ([`Claims`]).
-    pub(crate) const CLAIM_ENTRIES: usize = 16;
+    /// Multi-producer publisher handles whose claims one ring records ([`Claims`]): as
+    /// many as fit beside the head in its padding, 7 where `CachePadded` pads to 128 bytes
+    /// (x86-64, aarch64), 3 where it pads to 64. A handle beyond them is not recorded.
+    pub(crate) const CLAIM_ENTRIES: usize = (core::mem::align_of::<CachePadded<u8>>() - 16) / 16;
 
     /// A claim entry's `held` from just before its handle claims until it knows what.
     pub(crate) const CLAIMING: u64 = u64::MAX;
@@ -1709,12 +1723,7 @@ mod tests {
         // to `CachePadded`'s alignment (128 bytes on x86-64, 64 on i686); the whole rounded
         // up to the slot array's 128-byte alignment.
         let padded = core::mem::align_of::<CachePadded<u8>>();
-        // With feature `shm`, the claim table too (`Claims`, on lines of its own).
-        #[cfg(all(feature = "shm", target_os = "linux"))]
-        let padded_claims = size_of::<CachePadded<Claims>>();
-        #[cfg(not(all(feature = "shm", target_os = "linux")))]
-        let padded_claims = 0;
-        assert_eq!(R::MEMORY_BYTES, (64 * 16 + padded * 5 + padded_claims).next_multiple_of(128));
+        assert_eq!(R::MEMORY_BYTES, (64 * 16 + padded * 5).next_multiple_of(128));
     }
 
     #[test]

@@ -86,13 +86,14 @@
 //! A multi-producer publisher that dies between claiming a sequence and committing it
 //! (killed mid-write, or while it waited for room) leaves a claim nobody will write. Each
 //! multi-producer handle of a shared ring records what it has claimed and not committed in
-//! a table in the ring (16 entries, `ring::Claims`); a subscriber waiting at such a sequence,
+//! a table in the padding beside the ring's head (7 entries on x86-64 and aarch64,
+//! `ring::Claims`); a subscriber waiting at such a sequence,
 //! or a publisher waiting to reuse its slot, asks on the same 100 ms cadence whether any
 //! live handle may hold it, and if none does, marks it abandoned in the slot's stamp
 //! (`ring::abandon_dead_claim`, with its proof). Subscribers pass it, counted in `skipped`,
 //! and the slot's next lap is written as usual. On a lossless ring the mark waits until no
-//! subscriber can still be reading the slot's previous lap. A seventeenth live
-//! multi-producer handle of one ring is not recorded, and while one lives no claim is
+//! subscriber can still be reading the slot's previous lap. A multi-producer handle
+//! beyond those entries is not recorded, and while one lives no claim is
 //! judged dead (readers wait at a dead claim then, until the ring closes, as they all did
 //! before). Once a ring is closed (all its publishers gone), readers pass unwritten claims
 //! as before, counted the same way.
