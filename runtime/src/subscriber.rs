@@ -113,21 +113,12 @@ impl Reader {
                     // Closed, and `seq` was claimed but never committed: every handle commits
                     // its claims before it is released, and the closing release acquires all
                     // of them, so this claim's producer died between claiming and committing
-                    // (a process killed mid-publish, `shm`). Nobody will write it: pass it,
-                    // counted, as `Subscriber::latest` passes events.
-                    self.cursor = seq + 1;
-                    self.counts.skipped += 1;
-                    self.rest_dirty = true;
-                    self.commit(ring, 0);
+                    // (a process killed mid-publish, `shm`). Nobody will write it.
+                    self.pass_unwritten(ring, seq);
                 }
                 // A producer whose process died claimed `seq` and never wrote it (`shm`;
-                // `ring::abandon_dead_claim`): pass it, counted, as after a close.
-                SlotRead::Abandoned => {
-                    self.cursor = seq + 1;
-                    self.counts.skipped += 1;
-                    self.rest_dirty = true;
-                    self.commit(ring, 0);
-                }
+                // `ring::abandon_dead_claim`).
+                SlotRead::Abandoned => self.pass_unwritten(ring, seq),
                 SlotRead::Overwritten { by } => return Next::Lapped { by },
                 // A writer raced the copy; read the slot again (it now shows the writer).
                 SlotRead::Torn => {
@@ -136,6 +127,16 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// Passes `seq`, a claim whose producer died and that nobody will write, counted as
+    /// skipped (as `Subscriber::latest` passes events); a lossless ring may reuse its slot.
+    #[cold]
+    fn pass_unwritten<R: AnyRing + ?Sized>(&mut self, ring: &R, seq: u64) {
+        self.cursor = seq + 1;
+        self.counts.skipped += 1;
+        self.rest_dirty = true;
+        self.commit(ring, 0);
     }
 
     /// Accounts for a lap (see `ring::resume_after_lag`); returns the events missed.
