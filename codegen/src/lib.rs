@@ -113,7 +113,7 @@ fn validate(topology: &model::Topology, cx: &mut Ctxt<'_>, origin: &Loc) -> Opti
 /// A Rust-form bus's expansion, or its problems as compile errors.
 fn rust_form(module: &syn::ItemMod, args: parse::rust::BusArgs) -> Result<TokenStream, TokenStream> {
     let (mut topology, items, problems) = parse::rust::topology(module);
-    (topology.bridges, topology.segment_mode) = (args.bridges, args.segment_mode);
+    args.settle(&mut topology);
     let mut cx = Ctxt::new(None);
     cx.extend(problems);
     let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span())).ok_or_else(|| cx.to_compile_errors())?;
@@ -290,7 +290,7 @@ fn rust_bus_form(label: &str, attr: &syn::Attribute, module: &syn::ItemMod) -> R
             Some(path) => RustBusForm::Topology(path.value()),
             None => {
                 let (mut topology, _, problems) = parse::rust::topology(module);
-                (topology.bridges, topology.segment_mode) = (args.bridges, args.segment_mode);
+                args.settle(&mut topology);
                 let mut cx = Ctxt::new(None);
                 cx.extend(problems);
                 let plan = validate(&topology, &mut cx, &Loc::Rust(module.ident.span()));

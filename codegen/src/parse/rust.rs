@@ -25,6 +25,14 @@ pub struct BusArgs {
     pub segment_mode: Option<Setting<i64>>,
 }
 
+impl BusArgs {
+    /// Gives a Rust-form topology what the bus's own arguments declare: the engines'
+    /// addresses and the segment's mode.
+    pub fn settle(self, topology: &mut Topology) {
+        (topology.bridges, topology.segment_mode) = (self.bridges, self.segment_mode);
+    }
+}
+
 /// Parses `#[hardwire::bus]`, `#[hardwire::bus(topology = "...")]`, and the engines'
 /// addresses `nats = ".."` / `redis = ".."`.
 ///
